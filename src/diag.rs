@@ -1,0 +1,105 @@
+//! Non-fatal problems, each with its place (file, chunk, record), and the per-file
+//! accounting of what was read and what was lost. Passed around as values, never global.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// What kind of problem a [`Problem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// A file or folder could not be opened or listed.
+    Unreadable,
+    /// A file given or found is not an EVTX log.
+    NotEvtx,
+    /// A chunk could not be read; its records are lost.
+    BadChunk,
+    /// One record could not be read or rendered.
+    BadRecord,
+    /// A record was rendered but lacks the parts every event has.
+    BadEvent,
+    /// A rule file could not be loaded.
+    BadRule,
+    /// Anything else worth telling the user.
+    Note,
+}
+
+/// One problem, with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of problem it is.
+    pub kind: ProblemKind,
+    /// The file or folder concerned.
+    pub path: PathBuf,
+    /// The chunk number in the file, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunk: Option<u64>,
+    /// The record id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// The line and column in a text file (rules), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_col: Option<(usize, usize)>,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem with a file as a whole.
+    pub fn file(kind: ProblemKind, path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Problem {
+            kind,
+            path: path.into(),
+            chunk: None,
+            record: None,
+            line_col: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, col)) = self.line_col {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(chunk) = self.chunk {
+            write!(f, ": chunk {chunk}")?;
+        }
+        if let Some(record) = self.record {
+            write!(f, ": record {record}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The problems of a run, in the order they were found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Diagnostics {
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+}
+
+impl Diagnostics {
+    /// Records a problem.
+    pub fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// Appends another set of problems.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.problems.extend(other.problems);
+    }
+
+    /// How many problems of `kind` there are.
+    pub fn count(&self, kind: ProblemKind) -> usize {
+        self.problems.iter().filter(|p| p.kind == kind).count()
+    }
+
+    /// True when nothing went wrong.
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+}

@@ -1,0 +1,141 @@
+//! Stage 2: one normalized event model for every record, whatever log it came from.
+//!
+//! Input: a rendered record from [`crate::ingest`]. Output: [`Event`]. Errors:
+//! [`NormalizeError`] when a record lacks the parts every event has (time, id, channel).
+
+mod filter;
+mod normalize;
+mod value;
+
+pub use filter::EventFilter;
+pub use normalize::{NormalizeError, from_json};
+pub use value::FieldValue;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One Windows event, normalized: the `System` header as typed fields and the
+/// event's data (`EventData` or `UserData`) flattened into named fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// When the event was written (`System/TimeCreated/@SystemTime`), UTC.
+    pub time: DateTime<Utc>,
+    /// `System/EventRecordID`.
+    pub record_id: u64,
+    /// `System/Channel`, e.g. `System` or
+    /// `Microsoft-Windows-TerminalServices-LocalSessionManager/Operational`.
+    pub channel: String,
+    /// `System/Provider/@Name`.
+    pub provider: String,
+    /// `System/Provider/@EventSourceName` of classic events, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_source: Option<String>,
+    /// The low 16 bits of the event identifier, as Event Viewer shows it.
+    pub event_id: u16,
+    /// `System/EventID/@Qualifiers` (the high 16 bits of a classic message id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualifiers: Option<u16>,
+    /// `System/Level` (1 critical, 2 error, 3 warning, 4 information, 5 verbose).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    /// `System/Computer`.
+    pub computer: String,
+    /// `System/Correlation/@ActivityID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<String>,
+    /// `System/Security/@UserID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_sid: Option<String>,
+    /// The file the record was read from.
+    pub source: Arc<Path>,
+    /// True when the record was carved from chunk slack rather than read from
+    /// the chunk's live records.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
+    /// The event's data as named fields, in document order: `EventData/Data[@Name]`
+    /// (unnamed `Data` become `param1..n`), `Binary`, and `UserData/*/*`.
+    pub fields: Fields,
+}
+
+/// The named data fields of an event, in the order the log holds them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields(Vec<(String, FieldValue)>);
+
+impl Fields {
+    /// An empty field list.
+    pub fn new() -> Self {
+        Fields(Vec::new())
+    }
+
+    /// Appends a field (names are kept as the log spells them).
+    pub fn push(&mut self, name: impl Into<String>, value: FieldValue) {
+        self.0.push((name.into(), value));
+    }
+
+    /// The value of field `name`, matched exactly first, then ignoring ASCII case.
+    pub fn get(&self, name: &str) -> Option<&FieldValue> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v)
+    }
+
+    /// Iterates over `(name, value)` pairs in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the event carries no data fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl Event {
+    /// The value of a data field, or of a `System` attribute addressed by the
+    /// names Sigma rules use (`EventID`, `Channel`, `Provider_Name`, `Computer`, ...).
+    pub fn field(&self, name: &str) -> Option<FieldValue> {
+        match name {
+            "EventID" => Some(FieldValue::UInt(self.event_id.into())),
+            "Channel" => Some(FieldValue::Str(self.channel.clone())),
+            "Provider_Name" | "Provider" => Some(FieldValue::Str(self.provider.clone())),
+            "EventSourceName" => self.event_source.clone().map(FieldValue::Str),
+            "Computer" => Some(FieldValue::Str(self.computer.clone())),
+            "Level" => self.level.map(|l| FieldValue::UInt(l.into())),
+            "Qualifiers" => self.qualifiers.map(|q| FieldValue::UInt(q.into())),
+            "EventRecordID" => Some(FieldValue::UInt(self.record_id)),
+            "ActivityID" => self.activity_id.clone().map(FieldValue::Str),
+            "UserID" | "SecurityUserID" => self.user_sid.clone().map(FieldValue::Str),
+            _ => self.fields.get(name).cloned(),
+        }
+    }
+
+    /// True when the provider's name or its classic `EventSourceName` is `name`
+    /// (ignoring ASCII case).
+    pub fn is_from(&self, name: &str) -> bool {
+        self.provider.eq_ignore_ascii_case(name)
+            || self
+                .event_source
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+    }
+}
