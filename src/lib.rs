@@ -8,10 +8,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod correlate;
 pub mod diag;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod rules;
 
 pub use diag::{Diagnostics, Problem, ProblemKind};
 pub use error::{Error, Result};

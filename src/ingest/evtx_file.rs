@@ -27,9 +27,50 @@ pub struct FileStats {
     pub records_unreadable: u64,
     /// Chunks that could not be read at all (their records are lost uncounted).
     pub chunks_skipped: u64,
+    /// Per computer and channel: how many records, first and last event time.
+    /// Tells which logs were given for which host, and what time they cover.
+    pub spans: Vec<ChannelSpan>,
     /// Set when the file could not be opened as EVTX at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+}
+
+/// The records of one channel of one computer in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelSpan {
+    /// `System/Computer`.
+    pub computer: String,
+    /// `System/Channel`.
+    pub channel: String,
+    /// How many records.
+    pub records: u64,
+    /// The earliest event time.
+    pub first: DateTime<Utc>,
+    /// The latest event time.
+    pub last: DateTime<Utc>,
+}
+
+impl ChannelSpan {
+    fn add(spans: &mut Vec<ChannelSpan>, event: &Event) {
+        // Files hold one channel of one computer, or a few (forwarded events).
+        match spans
+            .iter_mut()
+            .find(|s| s.channel == event.channel && s.computer == event.computer)
+        {
+            Some(span) => {
+                span.records += 1;
+                span.first = span.first.min(event.time);
+                span.last = span.last.max(event.time);
+            }
+            None => spans.push(ChannelSpan {
+                computer: event.computer.clone(),
+                channel: event.channel.clone(),
+                records: 1,
+                first: event.time,
+                last: event.time,
+            }),
+        }
+    }
 }
 
 /// Reads every record of `source`, normalizes it and hands it to `sink`.
@@ -81,6 +122,7 @@ pub fn read_file(
                     Ok(ev) => {
                         stats.records_read += 1;
                         stats.records_recovered += u64::from(rec.recovered);
+                        ChannelSpan::add(&mut stats.spans, &ev);
                         sink(ev);
                     }
                     Err(err) => {

@@ -10,7 +10,7 @@ mod discover;
 mod evtx_file;
 
 pub use discover::{Discovery, Source, discover};
-pub use evtx_file::{EVTX_MAGIC, FileStats, read_file};
+pub use evtx_file::{ChannelSpan, EVTX_MAGIC, FileStats, read_file};
 
 use crate::diag::Diagnostics;
 use crate::event::Event;

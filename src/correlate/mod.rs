@@ -1,0 +1,5 @@
+//! Stage 4: matched events in; sessions, drops, ranked causes and verdicts out.
+
+pub mod model;
+
+pub use model::Analysis;

@@ -1,0 +1,309 @@
+//! What correlation produces: sessions, drops, their ranked causes and verdicts,
+//! summaries and the timeline. These types are also the wire format of the JSON
+//! report (see `report`), so field names are part of the documented schema.
+
+use crate::rules::extension::{Category, Level, Step};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Where an event is: enough to find the record again in the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRef {
+    /// When it happened (UTC).
+    pub time: DateTime<Utc>,
+    /// `System/Computer`.
+    pub computer: String,
+    /// `System/Channel`.
+    pub channel: String,
+    /// `System/Provider/@Name`.
+    pub provider: String,
+    /// Event id (low 16 bits).
+    pub event_id: u16,
+    /// `System/EventRecordID`.
+    pub record_id: u64,
+    /// The file it was read from.
+    pub source: PathBuf,
+}
+
+/// A reason or status code and what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecodedCode {
+    /// The code as logged (decimal).
+    pub code: i64,
+    /// Its symbolic name, e.g. `SERVER_DENIED_CONNECTION`.
+    pub name: String,
+    /// What it means, in words.
+    pub meaning: String,
+}
+
+/// How a session (or a connection that never became one) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// Still open at the end of the logs.
+    Open,
+    /// The user logged off.
+    UserLogoff,
+    /// The user (or an admin on their behalf) disconnected.
+    UserDisconnect,
+    /// Replaced by a new connection to the same session (reconnect).
+    Replaced,
+    /// Idle or session time limit.
+    TimeLimit,
+    /// Dropped: not the user's choice.
+    Dropped,
+    /// Refused before logon.
+    Refused,
+}
+
+/// One step in a session's life, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionStep {
+    /// When.
+    pub time: DateTime<Utc>,
+    /// Which step.
+    pub step: Step,
+    /// The rule that recognised it.
+    pub rule_id: String,
+    /// The event.
+    pub event: EventRef,
+}
+
+/// An RDP session (or a connection attempt) rebuilt from the logs of one host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Session {
+    /// Index in [`Analysis::sessions`].
+    pub index: usize,
+    /// The server (`Computer`).
+    pub host: String,
+    /// LocalSessionManager's session id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<u32>,
+    /// Connection name(s) such as `RDP-Tcp#12`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<String>,
+    /// `DOMAIN\user`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The client's address, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_address: Option<String>,
+    /// First event.
+    pub start: DateTime<Utc>,
+    /// Last event.
+    pub end: DateTime<Utc>,
+    /// How it ended.
+    pub ending: Ending,
+    /// The decoded reason of its last disconnect (LSM 40), when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<DecodedCode>,
+    /// Its life-cycle steps, in time order.
+    pub steps: Vec<SessionStep>,
+}
+
+/// Whether a drop is a session that fell or a connection that never got in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DropKind {
+    /// An established session disconnected without the user asking.
+    SessionDropped,
+    /// A connection ended before logon, with an error.
+    ConnectionRefused,
+}
+
+/// One drop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drop {
+    /// Index in [`Analysis::findings`].
+    pub index: usize,
+    /// The server (`Computer`); for client-side logs, the client's computer.
+    pub host: String,
+    /// When it happened.
+    pub time: DateTime<Utc>,
+    /// What kind of drop.
+    pub kind: DropKind,
+    /// The session it ended, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<usize>,
+    /// `DOMAIN\user`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The client's address, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_address: Option<String>,
+    /// The logged reason code, decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<DecodedCode>,
+    /// The rule that recognised the drop.
+    pub rule_id: String,
+    /// The events that show the drop.
+    pub evidence: Vec<EventRef>,
+}
+
+/// A failure found near a drop, ranked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cause {
+    /// The rule that found it.
+    pub rule_id: String,
+    /// The rule's title.
+    pub title: String,
+    /// Its failure family.
+    pub category: Category,
+    /// The rule's level.
+    pub level: Level,
+    /// When the (closest) matching event happened.
+    pub time: DateTime<Utc>,
+    /// Seconds from the drop to the cause (negative: before the drop).
+    pub offset_seconds: f64,
+    /// How many matching events fell inside the window.
+    pub occurrences: usize,
+    /// Ranking score, higher first (0..=1).
+    pub score: f64,
+    /// The rule's explanation with the event's fields filled in.
+    pub explanation: String,
+    /// What to try.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The closest matching event.
+    pub evidence: EventRef,
+}
+
+/// How sure a verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Weak evidence.
+    Low,
+    /// Some evidence.
+    Medium,
+    /// Strong evidence.
+    High,
+}
+
+/// The conclusion for one drop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The most likely cause's category; `None` when nothing coincided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// How sure.
+    pub confidence: Confidence,
+    /// One or two sentences for people.
+    pub summary: String,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Logs that were not given but could have told (e.g. "System").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_logs: Vec<String>,
+}
+
+/// A drop, the causes that coincide with it, and the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The drop.
+    #[serde(rename = "drop")]
+    pub dropped: Drop,
+    /// Causes, best first.
+    pub causes: Vec<Cause>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// One row of a summary ("7 of 9 drops on RDS01 came within 2 minutes of ...").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// What the row is about: a host, a user, a client address or a cause rule id.
+    pub key: String,
+    /// Sessions seen.
+    pub sessions: usize,
+    /// Drops.
+    pub drops: usize,
+    /// The most frequent cause category among those drops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_category: Option<Category>,
+    /// How many drops it explains.
+    pub top_count: usize,
+    /// The row as a sentence.
+    pub text: String,
+}
+
+/// Summaries per host, user, client address and cause.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summaries {
+    /// Per host.
+    pub hosts: Vec<SummaryRow>,
+    /// Per user.
+    pub users: Vec<SummaryRow>,
+    /// Per client address.
+    pub clients: Vec<SummaryRow>,
+    /// Per cause rule.
+    pub causes: Vec<SummaryRow>,
+}
+
+/// What a timeline line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimelineKind {
+    /// A session life-cycle step.
+    Lifecycle,
+    /// A drop.
+    Drop,
+    /// A cause.
+    Cause,
+    /// A context alert (plain Sigma rule).
+    Context,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// When.
+    pub time: DateTime<Utc>,
+    /// Which host.
+    pub host: String,
+    /// What kind of line.
+    pub kind: TimelineKind,
+    /// The category, for causes and drops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// The rule.
+    pub rule_id: String,
+    /// The rule's title.
+    pub title: String,
+    /// A one-line description with the event's details.
+    pub message: String,
+    /// The session it belongs to, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<usize>,
+    /// The finding (drop) it is or belongs to, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<usize>,
+    /// The event.
+    pub event: EventRef,
+}
+
+/// Which logs were given for a host, and their time range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostCoverage {
+    /// The host.
+    pub host: String,
+    /// Channels seen for it, with first and last event time.
+    pub channels: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// Everything correlation found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Sessions and connection attempts, per host in time order.
+    pub sessions: Vec<Session>,
+    /// Drops with their causes and verdicts, in time order.
+    pub findings: Vec<Finding>,
+    /// Summaries.
+    pub summaries: Summaries,
+    /// The timeline: life-cycle steps, drops, causes, context alerts, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Which logs each host had.
+    pub coverage: Vec<HostCoverage>,
+}
