@@ -1,1 +1,6 @@
+//! End-to-end tests: one binary, one module per area.
 
+mod util;
+
+mod cli;
+mod corpus;

@@ -6,7 +6,7 @@ use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event};
 use chrono::{DateTime, Utc};
 use evtx::err::EvtxError;
-use evtx::{EvtxParser, ParserSettings};
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings, SerializedEvtxRecord};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +27,9 @@ pub struct FileStats {
     pub records_unreadable: u64,
     /// Chunks that could not be read at all (their records are lost uncounted).
     pub chunks_skipped: u64,
+    /// Records read from a chunk cut short at the end of a truncated file
+    /// (the `evtx` crate's own iteration ignores such a chunk).
+    pub records_in_truncated_chunk: u64,
     /// Per computer and channel: how many records, first and last event time.
     /// Tells which logs were given for which host, and what time they cover.
     pub spans: Vec<ChannelSpan>,
@@ -111,32 +114,137 @@ pub fn read_file(
         })
     });
     for record in records {
-        match record {
-            Ok(rec) => {
-                let time = DateTime::<Utc>::from_timestamp(
-                    rec.timestamp.as_second(),
-                    rec.timestamp.subsec_nanosecond().max(0) as u32,
-                )
-                .unwrap_or_default();
-                match event::from_json(&rec.data, rec.event_record_id, time, &path, rec.recovered) {
-                    Ok(ev) => {
-                        stats.records_read += 1;
-                        stats.records_recovered += u64::from(rec.recovered);
-                        ChannelSpan::add(&mut stats.spans, &ev);
-                        sink(ev);
-                    }
-                    Err(err) => {
-                        stats.records_unreadable += 1;
-                        let mut p = Problem::file(ProblemKind::BadEvent, &*path, err.to_string());
-                        p.record = Some(rec.event_record_id);
-                        diags.push(p);
-                    }
-                }
-            }
-            Err(err) => diags.push(located(&path, &err, &mut stats)),
-        }
+        accept(record, &path, &mut stats, &mut diags, sink);
+    }
+    drop(parser);
+    if let Some(tail) = truncated_tail(source).filter(|_| !options.skip_truncated_chunk) {
+        read_truncated_chunk(source, tail, &path, &mut stats, &mut diags, sink);
     }
     (stats, diags)
+}
+
+/// Normalizes one record (or accounts for its failure) and hands it on.
+fn accept(
+    record: evtx::err::Result<SerializedEvtxRecord<serde_json::Value>>,
+    path: &Arc<Path>,
+    stats: &mut FileStats,
+    diags: &mut Diagnostics,
+    sink: &mut dyn FnMut(Event),
+) -> bool {
+    let rec = match record {
+        Ok(rec) => rec,
+        Err(err) => {
+            diags.push(located(path, &err, stats));
+            return false;
+        }
+    };
+    let time = DateTime::<Utc>::from_timestamp(
+        rec.timestamp.as_second(),
+        rec.timestamp.subsec_nanosecond().max(0) as u32,
+    )
+    .unwrap_or_default();
+    match event::from_json(&rec.data, rec.event_record_id, time, path, rec.recovered) {
+        Ok(ev) => {
+            stats.records_read += 1;
+            stats.records_recovered += u64::from(rec.recovered);
+            ChannelSpan::add(&mut stats.spans, &ev);
+            sink(ev);
+            true
+        }
+        Err(err) => {
+            stats.records_unreadable += 1;
+            let mut p = Problem::file(ProblemKind::BadEvent, &**path, err.to_string());
+            p.record = Some(rec.event_record_id);
+            diags.push(p);
+            false
+        }
+    }
+}
+
+/// Where a chunk cut short by the end of the file starts, and how many of its
+/// bytes are there: `(chunk number, offset, length)`.
+fn truncated_tail(source: &Source) -> Option<(u64, u64, u64)> {
+    let body = source.size.checked_sub(HEADER_SIZE)?;
+    let partial = body % CHUNK_SIZE;
+    // Less than a chunk header cannot hold a record.
+    (partial >= 512).then(|| (body / CHUNK_SIZE, source.size - partial, partial))
+}
+
+const HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+
+/// Reads the records that lie whole inside a chunk cut short by the end of
+/// the file, and says how much of the chunk was missing.
+fn read_truncated_chunk(
+    source: &Source,
+    (chunk_no, offset, len): (u64, u64, u64),
+    path: &Arc<Path>,
+    stats: &mut FileStats,
+    diags: &mut Diagnostics,
+    sink: &mut dyn FnMut(Event),
+) {
+    let mut note = Problem::file(
+        ProblemKind::BadChunk,
+        &**path,
+        format!("the file ends {len} bytes into this chunk (truncated)"),
+    );
+    note.chunk = Some(chunk_no);
+    let before = stats.records_in_truncated_chunk;
+    let mut data = vec![0u8; CHUNK_SIZE as usize];
+    let read = std::fs::File::open(&source.path).and_then(|mut f| {
+        use std::io::{Read, Seek, SeekFrom};
+        f.seek(SeekFrom::Start(offset))?;
+        f.read_exact(&mut data[..len as usize])
+    });
+    if let Err(err) = read {
+        note.message
+            .push_str(&format!(" (reading it failed: {err})"));
+        diags.push(note);
+        return;
+    }
+    if &data[..8] != b"ElfChnk\0" {
+        diags.push(note);
+        return;
+    }
+    let settings = Arc::new(
+        ParserSettings::new()
+            .separate_json_attributes(false)
+            .indent(false),
+    );
+    let parsed = EvtxChunkData::new(data, false).map_err(|e| e.to_string());
+    let mut chunk_data = match parsed {
+        Ok(c) => c,
+        Err(err) => {
+            note.message.push_str(&format!(" ({err})"));
+            diags.push(note);
+            return;
+        }
+    };
+    match chunk_data.parse(settings) {
+        Ok(mut chunk) => {
+            for record in chunk.iter() {
+                // Past the cut the chunk holds zeros: the first record that does not
+                // lie whole inside what is there (its trailing size copy included)
+                // ends it.
+                let whole = record
+                    .as_ref()
+                    .is_ok_and(|r| r.binxml_offset + u64::from(r.binxml_size) + 4 <= len);
+                if !whole {
+                    break;
+                }
+                let record = record.and_then(|r| r.into_json_value());
+                if accept(record, path, stats, diags, sink) {
+                    stats.records_in_truncated_chunk += 1;
+                }
+            }
+        }
+        Err(err) => note.message.push_str(&format!(" ({})", chain(&err))),
+    }
+    let kept = stats.records_in_truncated_chunk - before;
+    note.message.push_str(&format!(
+        "; {kept} records read from the part that is there, the rest of the chunk is lost"
+    ));
+    diags.push(note);
 }
 
 /// Turns a parser error into a problem that names the chunk or record, and

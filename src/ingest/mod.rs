@@ -26,6 +26,9 @@ pub struct IngestOptions {
     pub all_files: bool,
     /// Also carve records from chunk slack and cleared chunks.
     pub recover_records: bool,
+    /// Skip the records of a chunk cut short at the end of a truncated file
+    /// (read by default; the `evtx` crate's own iteration ignores such a chunk).
+    pub skip_truncated_chunk: bool,
 }
 
 /// What reading a set of files produced besides the events.
