@@ -4,7 +4,7 @@
 //! name); [`read_all`] parses them in parallel and hands each [`Event`] to a
 //! mapping function on the worker threads, so that only what the caller keeps
 //! (for example, events a rule matched) travels on. Problems never stop a run:
-//! they become [`Problem`]s, and every file gets a [`FileStats`] account.
+//! they become [`Problem`](crate::diag::Problem)s, and every file gets a [`FileStats`] account.
 
 mod discover;
 mod evtx_file;
