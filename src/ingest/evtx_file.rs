@@ -3,7 +3,7 @@
 
 use super::{IngestOptions, Source};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
-use crate::event::{self, Event};
+use crate::event::{self, Event, RecordOrigin};
 use chrono::{DateTime, Utc};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings, SerializedEvtxRecord};
@@ -104,15 +104,7 @@ pub fn read_file(
             return (stats, diags);
         }
     };
-    let records = parser.serialized_records(|record| {
-        record.and_then(|r| {
-            let recovered = r.recovered;
-            r.into_json_value().map(|mut s| {
-                s.recovered = recovered;
-                s
-            })
-        })
-    });
+    let records = parser.serialized_records(|record| record.and_then(|r| r.into_json_bytes()));
     for record in records {
         accept(record, &path, &mut stats, &mut diags, sink);
     }
@@ -125,7 +117,7 @@ pub fn read_file(
 
 /// Normalizes one record (or accounts for its failure) and hands it on.
 fn accept(
-    record: evtx::err::Result<SerializedEvtxRecord<serde_json::Value>>,
+    record: evtx::err::Result<SerializedEvtxRecord<Vec<u8>>>,
     path: &Arc<Path>,
     stats: &mut FileStats,
     diags: &mut Diagnostics,
@@ -143,7 +135,13 @@ fn accept(
         rec.timestamp.subsec_nanosecond().max(0) as u32,
     )
     .unwrap_or_default();
-    match event::from_json(&rec.data, rec.event_record_id, time, path, rec.recovered) {
+    let origin = RecordOrigin {
+        record_id: rec.event_record_id,
+        time,
+        source: path,
+        recovered: rec.recovered,
+    };
+    match event::from_json_bytes(&rec.data, &origin) {
         Ok(ev) => {
             stats.records_read += 1;
             stats.records_recovered += u64::from(rec.recovered);
@@ -232,7 +230,7 @@ fn read_truncated_chunk(
                 if !whole {
                     break;
                 }
-                let record = record.and_then(|r| r.into_json_value());
+                let record = record.and_then(|r| r.into_json_bytes());
                 if accept(record, path, stats, diags, sink) {
                     stats.records_in_truncated_chunk += 1;
                 }
