@@ -5,8 +5,11 @@ use crate::util::{corpus, golden};
 use dropcause::event::Event;
 use dropcause::ingest::{IngestOptions, discover, read_all};
 
-/// (corpus file, event id, optional field that must equal a value) → golden name.
-const CASES: &[(&str, u16, Option<(&str, &str)>, &str)] = &[
+/// A field that must have a given value.
+type Require = Option<(&'static str, &'static str)>;
+
+/// (corpus file, event id, required field) → golden name.
+const CASES: &[(&str, u16, Require, &str)] = &[
     (LSM, 21, None, "lsm-21-logon"),
     (LSM, 24, None, "lsm-24-disconnect"),
     (LSM, 25, None, "lsm-25-reconnect"),
