@@ -21,7 +21,7 @@ pub(crate) enum Work {
     /// A chunk to read; `cut` is how many of its bytes the file holds when it
     /// was cut short.
     Chunk {
-        data: EvtxChunkData,
+        data: Box<EvtxChunkData>,
         cut: Option<u64>,
     },
     /// Counts and problems found while splitting the file.
@@ -52,7 +52,10 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
     };
     for chunk in parser.chunks() {
         match chunk {
-            Ok(data) => emit(Work::Chunk { data, cut: None }),
+            Ok(data) => emit(Work::Chunk {
+                data: Box::new(data),
+                cut: None,
+            }),
             Err(err) => {
                 let mut stats = FileStats::default();
                 let problem = located(path, None, &err, &mut stats);
@@ -111,7 +114,7 @@ fn truncated_chunk(
         Ok(mut chunk) => {
             chunk.number = Some(number);
             emit(Work::Chunk {
-                data: chunk,
+                data: Box::new(chunk),
                 cut: Some(len),
             });
         }

@@ -163,7 +163,7 @@ fn run_job<T>(
 ) -> Done<T> {
     let (kept, stats, diagnostics) = match job.work {
         Work::Chunk { data, cut } => {
-            let out = read_chunk(data, cut, &paths[job.file], settings, map);
+            let out = read_chunk(*data, cut, &paths[job.file], settings, map);
             (out.kept, out.stats, out.diagnostics)
         }
         Work::Note { stats, diagnostics } => (Vec::new(), stats, diagnostics),
