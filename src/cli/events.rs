@@ -171,6 +171,12 @@ pub fn print_problems_and_summary(report: &IngestReport, skipped: usize) {
     if chunks > 0 {
         line.push_str(&format!(", {chunks} chunks unreadable"));
     }
+    let bad_crc: u64 = report.files.iter().map(|f| f.chunks_bad_checksum).sum();
+    if bad_crc > 0 {
+        line.push_str(&format!(
+            ", {bad_crc} chunks with a bad CRC32 (read anyway)"
+        ));
+    }
     line.push_str(&format!(", {} files skipped", skipped + failed));
     if skipped + failed > 0 {
         line.push_str(" (see the messages above)");

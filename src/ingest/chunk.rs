@@ -36,6 +36,9 @@ pub(crate) fn read_chunk<T>(
         diagnostics: Diagnostics::default(),
     };
     let number = data.number;
+    if cut.is_none() {
+        check_crc(&data, path, &mut out);
+    }
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,
         Err(err) => {
@@ -65,6 +68,30 @@ pub(crate) fn read_chunk<T>(
         }
     }
     out
+}
+
+/// Notes a chunk whose stored CRC32s do not match its bytes.
+fn check_crc<T>(data: &EvtxChunkData, path: &Path, out: &mut ChunkOutput<T>) {
+    let which = match (
+        data.validate_header_checksum(),
+        data.validate_data_checksum(),
+    ) {
+        (true, true) => return,
+        (false, true) => "header",
+        (true, false) => "records",
+        (false, false) => "header and records",
+    };
+    let mut p = Problem::file(
+        ProblemKind::Note,
+        path,
+        format!(
+            "CRC32 of the chunk's {which} does not match (damaged, or written to after the \
+             checksum): its records are read anyway"
+        ),
+    );
+    p.chunk = data.number;
+    out.diagnostics.push(p);
+    out.stats.chunks_bad_checksum += 1;
 }
 
 /// Renders, normalizes and maps one record, or accounts for its failure.

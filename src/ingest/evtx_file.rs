@@ -50,6 +50,16 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
             return;
         }
     };
+    if !parser.header().validate_checksum() {
+        emit(note(
+            FileStats::default(),
+            Problem::file(
+                ProblemKind::Note,
+                path,
+                "the file header's CRC32 does not match: the header was damaged or edited",
+            ),
+        ));
+    }
     for chunk in parser.chunks() {
         match chunk {
             Ok(data) => emit(Work::Chunk {

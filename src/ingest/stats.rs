@@ -18,6 +18,9 @@ pub struct FileStats {
     pub records_unreadable: u64,
     /// Chunks that could not be read at all (their records are lost uncounted).
     pub chunks_skipped: u64,
+    /// Chunks whose CRC32 does not match their content (damaged, or changed
+    /// after they were written); their records are read anyway.
+    pub chunks_bad_checksum: u64,
     /// Records read from a chunk cut short at the end of a truncated file
     /// (the `evtx` crate's own iteration ignores such a chunk).
     pub records_in_truncated_chunk: u64,
@@ -36,6 +39,7 @@ impl FileStats {
         self.records_recovered += chunk.records_recovered;
         self.records_unreadable += chunk.records_unreadable;
         self.chunks_skipped += chunk.chunks_skipped;
+        self.chunks_bad_checksum += chunk.chunks_bad_checksum;
         self.records_in_truncated_chunk += chunk.records_in_truncated_chunk;
         for span in chunk.spans {
             ChannelSpan::merge(&mut self.spans, span);
