@@ -9,12 +9,18 @@
 #![deny(missing_docs)]
 
 pub mod correlate;
+/// Command-line pieces shared by subcommands (clap argument groups).
+pub mod cli {
+    pub mod output_args;
+}
 pub mod diag;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod report;
 pub mod rules;
 
 pub use diag::{Diagnostics, Problem, ProblemKind};
 pub use error::{Error, Result};
 pub use event::{Event, FieldValue};
+pub use report::{Format, RenderOptions, Report, render};
