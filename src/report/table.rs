@@ -55,13 +55,13 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     }
     table.set_header(
         [
-            "#",
-            "Time",
-            "Host",
-            "User / client",
-            "Drop",
-            "Verdict",
-            "Likely cause",
+            "#".to_string(),
+            format!("Time ({})", opts.time_zone),
+            "Host".to_string(),
+            "User / client".to_string(),
+            "Drop".to_string(),
+            "Verdict".to_string(),
+            "Likely cause".to_string(),
         ]
         .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
     );
@@ -72,16 +72,14 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 }
 
 fn row(f: &FindingView, color: bool) -> Vec<Cell> {
-    let who = [f.user.as_deref(), f.client.as_deref()]
+    let session = f.session.as_ref().map(|s| format!("session {s}"));
+    let who = [f.user.as_deref(), f.client.as_deref(), session.as_deref()]
         .into_iter()
         .flatten()
         .map(|s| terminal(s).into_owned())
         .collect::<Vec<_>>()
         .join("\n");
-    let mut drop = f.kind.to_string();
-    if let Some(session) = &f.session {
-        drop.push_str(&format!(" {session}"));
-    }
+    let drop = f.kind;
     let mut verdict = Cell::new(format!("{} ({})", f.verdict, f.confidence));
     if color {
         verdict = match f.category {
@@ -97,7 +95,7 @@ fn row(f: &FindingView, color: bool) -> Vec<Cell> {
     };
     vec![
         Cell::new(f.number),
-        Cell::new(&f.time),
+        Cell::new(format!("{}\n{}", f.date, f.clock)),
         Cell::new(terminal(&f.host)),
         Cell::new(who),
         Cell::new(drop),

@@ -60,7 +60,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 }
 
 fn line(row: &Row<'_>, clock: &str, paint: &Paint) -> String {
-    let tag = format!("{:<16}", label(row));
+    let tag = format!("{:<17}", label(row));
     let mut text = format!("{}: {}", terminal(row.title), terminal(row.message));
     if let Some(session) = row.session {
         text.push_str(&format!("  [session #{}]", session + 1));
@@ -94,7 +94,8 @@ fn verdict_line(row: &Row<'_>, view: &View, paint: &Paint) -> Option<String> {
     };
     let verdict = paint.sgr(&code, &format!("{} ({})", f.verdict, f.confidence));
     Some(format!(
-        "                    ↳ verdict: {verdict} — {}",
+        "{:20}↳ verdict: {verdict} — {}",
+        "",
         terminal(&f.summary)
     ))
 }

@@ -29,6 +29,9 @@ pub(crate) struct FindingView {
     pub number: usize,
     pub host: String,
     pub time: String,
+    /// The time's date and clock apart, for narrow columns.
+    pub date: String,
+    pub clock: String,
     pub kind: &'static str,
     pub session: Option<String>,
     pub user: Option<String>,
@@ -278,6 +281,7 @@ fn totals(report: &Report) -> Totals {
 fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
     let d = &f.dropped;
     let tz = &opts.time_zone;
+    let (date, clock) = tz.date_and_clock(d.time);
     let causes = f
         .causes
         .iter()
@@ -300,6 +304,8 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
         number: d.index + 1,
         host: d.host.clone(),
         time: tz.format(d.time),
+        date,
+        clock,
         kind: match d.kind {
             DropKind::SessionDropped => "session dropped",
             DropKind::ConnectionRefused => "connection refused",
