@@ -29,7 +29,7 @@ pub fn assert_golden(name: &str, actual: &str) {
         panic!(
             "output differs from {} (- expected, + actual); run with UPDATE_GOLDEN=1 to accept:\n{}",
             path.display(),
-            diff(&expected, &actual)
+            diff(&expected, actual)
         );
     }
 }

@@ -354,6 +354,7 @@ fn findings() -> Vec<Finding> {
     ]
 }
 
+#[allow(clippy::too_many_arguments)]
 fn entry(
     kind: TimelineKind,
     category: Option<Category>,

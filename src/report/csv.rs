@@ -1,6 +1,6 @@
 //! `--format csv`: one row per timeline entry, with the columns Timeline
 //! Explorer and spreadsheets take. Every cell passes the formula guard
-//! ([`escape::csv_cell`]); quoting is the `csv` crate's. Times are RFC 3339 in
+//! ([`super::escape::csv_cell`]); quoting is the `csv` crate's. Times are RFC 3339 in
 //! the chosen zone; session and finding numbers are 1-based, as in the reports.
 
 use super::escape;

@@ -1,7 +1,7 @@
 //! `--format html`: one self-contained file (inline CSS, no scripts, a Content
 //! Security Policy that forbids loading anything) with the Markdown report's
 //! content, stat cards, finding cards and an inline SVG timeline per host
-//! ([`super::svg`]). Every value from the logs passes [`escape::html`].
+//! ([`super::svg`]). Every value from the logs passes [`super::escape::html`].
 
 use super::escape::html as h;
 use super::rows::{Row, by_host, evidence, label, rows};

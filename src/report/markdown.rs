@@ -1,7 +1,7 @@
 //! `--format md`: a post-incident report. Scope, hosts and sessions, inputs with
 //! their time ranges, findings with verdicts, causes, fixes and evidence
 //! records, summaries, the timeline, and what could not be read. Every value
-//! from the logs passes [`escape::markdown`].
+//! from the logs passes [`super::escape::markdown`].
 
 use super::escape::markdown as md;
 use super::rows::{Row, label, rows};

@@ -3,8 +3,8 @@
 //! A [`Report`] bundles what correlation found with what was read (per-file
 //! [`FileStats`]), what could not be read ([`Diagnostics`]) and how the report
 //! was made. [`render`] writes it in one [`Format`] to any [`io::Write`]; each
-//! format has its own module, and they share the row building ([`rows`]) and the
-//! prepared text ([`view`]). Strings from the logs are made safe only in
+//! format has its own module, and they share the row building (`rows`) and the
+//! prepared text (`view`). Strings from the logs are made safe only in
 //! [`escape`]. Errors are plain [`io::Error`]s from the writer.
 //!
 //! ```

@@ -1,7 +1,7 @@
 //! The inline SVG timeline of the HTML report: one chart per host, a lane for
 //! the session life cycle and one per cause category present, drops as red
 //! lines across all lanes, causes joined to their drop. Hovering any mark shows
-//! its event (`<title>`). Every value from the logs passes [`escape::html`].
+//! its event (`<title>`). Every value from the logs passes [`super::escape::html`].
 
 use super::escape::html;
 use super::rows::{Row, evidence, label};
