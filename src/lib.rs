@@ -3,16 +3,12 @@
 //!
 //! The data flows through one module per stage: [`ingest`] reads files into
 //! [`event::Event`]s, [`rules`] matches them, [`correlate`] rebuilds sessions and
-//! finds the drops and their causes, [`report`] renders the result. [`writer`]
+//! finds the drops and their causes, [`report`] renders the result. `writer`
 //! writes EVTX files for the bundled samples.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod correlate;
-/// Command-line pieces shared by subcommands (clap argument groups).
-pub mod cli {
-    pub mod output_args;
-}
 pub mod diag;
 pub mod error;
 pub mod event;

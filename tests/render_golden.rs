@@ -1,8 +1,8 @@
 //! Every format pinned for the fixture report (`UPDATE_GOLDEN=1` rewrites), and
 //! the JSON report validated against `docs/report.schema.json`.
 
-use crate::golden::assert_golden;
 use crate::render_fixture::{at, report};
+use crate::util::golden;
 use dropcause::report::{Format, RenderOptions, TimeZone, Zoom, render};
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ pub fn rendered(format: Format, opts: &RenderOptions) -> String {
 
 #[test]
 fn table_plain() {
-    assert_golden("report.table.txt", &rendered(Format::Table, &opts()));
+    golden("render/report.table.txt", &rendered(Format::Table, &opts()));
 }
 
 #[test]
@@ -35,12 +35,12 @@ fn table_colored() {
         out.contains("\u{1b}[1;97;41m"),
         "drop lines are highlighted"
     );
-    assert_golden("report.table-color.txt", &out);
+    golden("render/report.table-color.txt", &out);
 }
 
 #[test]
 fn json_document() {
-    assert_golden("report.json", &rendered(Format::Json, &opts()));
+    golden("render/report.json", &rendered(Format::Json, &opts()));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn jsonl_lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
         assert!(v["type"].is_string(), "line without type: {line}");
     }
-    assert_golden("report.jsonl", &out);
+    golden("render/report.jsonl", &out);
 }
 
 #[test]
@@ -63,22 +63,22 @@ fn timesketch_lines() {
         }
         assert!(v["timestamp"].is_i64());
     }
-    assert_golden("report.timesketch.jsonl", &out);
+    golden("render/report.timesketch.jsonl", &out);
 }
 
 #[test]
 fn csv_rows() {
-    assert_golden("report.csv", &rendered(Format::Csv, &opts()));
+    golden("render/report.csv", &rendered(Format::Csv, &opts()));
 }
 
 #[test]
 fn markdown_report() {
-    assert_golden("report.md", &rendered(Format::Md, &opts()));
+    golden("render/report.md", &rendered(Format::Md, &opts()));
 }
 
 #[test]
 fn html_report() {
-    assert_golden("report.html", &rendered(Format::Html, &opts()));
+    golden("render/report.html", &rendered(Format::Html, &opts()));
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn zoom_and_time_zone() {
         out.lines().skip(1).all(|l| l.starts_with("2024-05-14T11:")),
         "times in CEST"
     );
-    assert_golden("report.zoom-berlin.csv", &out);
+    golden("render/report.zoom-berlin.csv", &out);
 }
 
 fn schema() -> serde_json::Value {

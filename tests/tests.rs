@@ -1,7 +1,10 @@
-//! The integration tests, one binary (`autotests = false`).
+//! End-to-end tests: one binary, one module per area.
 
-mod golden;
-mod render_cli;
+mod util;
+
+mod cli;
+mod corpus;
+mod normalize_golden;
 mod render_fixture;
 mod render_golden;
 mod render_safety;

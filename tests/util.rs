@@ -1,33 +1,63 @@
-//! Golden files: compare output with `tests/golden/<name>`, or rewrite them with
-//! `UPDATE_GOLDEN=1`. A mismatch panics with a line diff of the changed hunks.
+//! Helpers shared by the end-to-end tests.
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
 
-/// Where golden file `name` lives.
-pub fn path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
+/// The `dropcause` binary built for these tests.
+pub fn dropcause() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dropcause"))
 }
 
-/// Asserts `actual` equals golden file `name` (or rewrites it).
-#[track_caller]
-pub fn assert_golden(name: &str, actual: &str) {
-    let path = path(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("write golden file");
+/// Runs `dropcause` with `args`.
+pub fn run(args: &[&str]) -> Output {
+    dropcause().args(args).output().expect("dropcause runs")
+}
+
+/// The shared corpus of real logs: `$DROPCAUSE_CORPUS`, else `../shared/corpus`
+/// from the crate root. `None` (with a SKIP line on stderr) when absent.
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("DROPCAUSE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if path.join("index.json").is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP {test}: corpus not found at {} (set DROPCAUSE_CORPUS)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Text of stdout and stderr.
+pub fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Compares `actual` with the golden file `tests/golden/<name>`; with
+/// `UPDATE_GOLDEN=1` in the environment, writes it instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) => panic!(
-            "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {} (run with UPDATE_GOLDEN=1)",
             path.display()
-        ),
-    };
+        )
+    });
     if expected != actual {
         panic!(
-            "output differs from {} (- expected, + actual); run with UPDATE_GOLDEN=1 to accept:\n{}",
+            "{} differs from the output (- expected, + actual; UPDATE_GOLDEN=1 rewrites it):\n{}",
             path.display(),
             diff(&expected, actual)
         );
