@@ -5,3 +5,6 @@ mod util;
 mod cli;
 mod corpus;
 mod normalize_golden;
+mod render_fixture;
+mod render_golden;
+mod render_safety;

@@ -4,6 +4,9 @@
 
 mod events;
 mod input_args;
+// The output flags of `analyze` and `timeline`, flattened into them when they land.
+#[cfg_attr(not(test), allow(dead_code))]
+mod output_args;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
