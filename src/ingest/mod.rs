@@ -64,16 +64,46 @@ struct Job {
     work: Work,
 }
 
+/// Told how reading goes, on the calling thread (for a progress display).
+pub trait Observer {
+    /// `records` more records were read.
+    fn records(&mut self, records: u64);
+    /// One more file was read to its end.
+    fn file_done(&mut self);
+}
+
+/// The observer that ignores everything.
+impl Observer for () {
+    fn records(&mut self, _: u64) {}
+    fn file_done(&mut self) {}
+}
+
+/// [`read_all_observed`] without an observer.
+pub fn read_all<T, M, C>(
+    sources: &[Source],
+    options: &IngestOptions,
+    map: M,
+    consume: C,
+) -> IngestReport
+where
+    T: Send,
+    M: Fn(Event) -> Option<T> + Sync,
+    C: FnMut(Vec<T>),
+{
+    read_all_observed(sources, options, map, consume, &mut ())
+}
+
 /// Reads every source. One thread splits the files into chunks; worker threads
 /// read the chunks (of all files at once) and run `map` on each event to decide
 /// what travels on; `consume` runs on the calling thread and gets what was kept,
 /// in file and chunk order. Memory stays bounded by what `map` keeps: only a
 /// few chunks per worker are in flight.
-pub fn read_all<T, M, C>(
+pub fn read_all_observed<T, M, C>(
     sources: &[Source],
     options: &IngestOptions,
     map: M,
     mut consume: C,
+    observer: &mut dyn Observer,
 ) -> IngestReport
 where
     T: Send,
@@ -134,9 +164,15 @@ where
         // Results arrive out of order; hand them on in order.
         let mut waiting: BTreeMap<u64, Done<T>> = BTreeMap::new();
         let mut next = 0;
+        let mut file = 0;
         for done in done_rx {
             waiting.insert(done.seq, done);
             while let Some(done) = waiting.remove(&next) {
+                for _ in file..done.file {
+                    observer.file_done();
+                }
+                file = done.file;
+                observer.records(done.stats.records_read);
                 report.files[done.file].absorb(done.stats);
                 report.diagnostics.extend(done.diagnostics);
                 if !done.kept.is_empty() {
@@ -144,6 +180,9 @@ where
                 }
                 next += 1;
             }
+        }
+        for _ in file..sources.len() {
+            observer.file_done();
         }
     });
     report
