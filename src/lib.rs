@@ -15,6 +15,7 @@ pub mod event;
 pub mod ingest;
 pub mod report;
 pub mod rules;
+pub mod writer;
 
 pub use diag::{Diagnostics, Problem, ProblemKind};
 pub use error::{Error, Result};
