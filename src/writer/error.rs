@@ -33,6 +33,9 @@ pub enum WriterError {
     /// The file would have more chunks than the header's 16-bit count allows.
     #[error("{0} chunks exceed the 65535 an EVTX header can count")]
     TooManyChunks(u64),
+    /// An argument or scenario value is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
     /// A scenario file is not valid YAML or does not match the scenario format.
     #[error("{}:{line}:{column}: {message}", path.display())]
     Scenario {
