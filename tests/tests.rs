@@ -8,3 +8,4 @@ mod normalize_golden;
 mod render_fixture;
 mod render_golden;
 mod render_safety;
+mod samples;

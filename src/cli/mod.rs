@@ -7,6 +7,7 @@ mod input_args;
 // The output flags of `analyze` and `timeline`, flattened into them when they land.
 #[cfg_attr(not(test), allow(dead_code))]
 mod output_args;
+mod sample;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,11 +35,15 @@ pub enum Command {
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
+    /// Write the .evtx logs a scenario file describes (the bundled samples).
+    #[command(after_help = sample::EXAMPLES)]
+    Sample(sample::SampleArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Events(args) => events::run(args),
+        Command::Sample(args) => sample::run(args),
     }
 }

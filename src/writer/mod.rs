@@ -8,6 +8,7 @@
 
 pub mod binxml;
 pub mod catalog;
+mod catalog_table;
 pub mod chunk;
 mod error;
 mod field_input;
