@@ -147,7 +147,7 @@ fn binary(text: &str) -> Option<Vec<u8>> {
         return Some(out);
     }
     let t = text.trim();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     (0..t.len())

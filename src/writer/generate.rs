@@ -56,9 +56,9 @@ pub fn write_channel(channel: &ChannelPlan, path: &Path) -> Result<(), WriterErr
         let instance = renderer.instance(&event, writer.next_record_id());
         writer.append(event.time, &instance)?;
     }
-    let out = writer.finish()?;
-    out.into_inner()
-        .map_err(|e| io(e.into_error()))?
-        .sync_all()
-        .map_err(io)
+    writer
+        .finish()?
+        .into_inner()
+        .map_err(|e| io(e.into_error()))?;
+    Ok(())
 }

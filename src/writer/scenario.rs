@@ -262,9 +262,18 @@ impl Scenario {
     }
 }
 
-/// The rendered YAML error repeats the source; its first line says it all.
+/// The rendered YAML error repeats the source and its position; keep the
+/// first line without the `error: line L column C:` prefix.
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or(text).trim().to_string()
+    let line = text.lines().next().unwrap_or(text).trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, message)) if position.contains("column") => message.to_string(),
+        _ => line.to_string(),
+    }
 }
 
 /// Parses an offset such as `+90s`, `2m`, `1h30m`, `1d` or `250ms` into
@@ -349,6 +358,7 @@ mod tests {
             WriterError::Scenario { line, message, .. } => {
                 assert_eq!(line, 3);
                 assert!(message.contains("gremlins"), "{message}");
+                assert!(!message.starts_with("error"), "{message}");
             }
             other => panic!("unexpected {other}"),
         }
