@@ -2,7 +2,7 @@
 //! benchmark-sized logs.
 //!
 //! The layers, bottom up: [`value`] (typed substitution values), [`template`]
-//! (template trees), [`binxml`] (their encoding), [`chunk`] and [`file`]
+//! (template trees), [`binxml`] (their encoding), [`chunk`] and [`file`](mod@file)
 //! (the EVTX container). Above them, [`catalog`] knows the schema of each
 //! event the samples use, and [`scenario`] turns a YAML scenario into files.
 
