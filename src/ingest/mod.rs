@@ -6,11 +6,14 @@
 //! (for example, events a rule matched) travels on. Problems never stop a run:
 //! they become [`Problem`](crate::diag::Problem)s, and every file gets a [`FileStats`] account.
 
+mod binxml_walk;
 mod discover;
 mod evtx_file;
+mod peek;
 
 pub use discover::{Discovery, Source, discover};
 pub use evtx_file::{ChannelSpan, EVTX_MAGIC, FileStats, read_file};
+pub use peek::{Peek, PeekCache, PeekText, peek};
 
 use crate::diag::Diagnostics;
 use crate::event::Event;
