@@ -4,3 +4,4 @@ mod util;
 
 mod cli;
 mod corpus;
+mod peek_corpus;
