@@ -462,3 +462,7 @@ fn evaluate<'a>(plan: &Plan, data: &'a [u8], values: &[Val]) -> Option<Peek<'a>>
         header_time: DateTime::<Utc>::default(),
     })
 }
+
+#[cfg(test)]
+#[path = "peek_tests.rs"]
+mod tests;
