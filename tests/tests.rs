@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod corpus;
 mod normalize_golden;
+mod peek_corpus;
 mod render_fixture;
 mod render_golden;
 mod render_safety;

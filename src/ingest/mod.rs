@@ -7,13 +7,16 @@
 //! Problems never stop a run: they become
 //! [`Problem`](crate::diag::Problem)s, and every file gets a [`FileStats`] account.
 
+mod binxml_walk;
 mod chunk;
 mod discover;
 mod evtx_file;
+mod peek;
 mod stats;
 
 pub use discover::{Discovery, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
+pub use peek::{Peek, PeekCache, PeekText, peek};
 pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;
