@@ -2,7 +2,7 @@
 //! 0.15.1 read (per file), with the same (channel, provider, event id) tallies.
 
 use crate::util::corpus;
-use dropcause::ingest::{IngestOptions, discover, read_all};
+use dropcause::ingest::{IngestOptions, Peek, Prefilter, discover, read_all};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -127,4 +127,49 @@ fn truncated_corpus_files_give_up_more_records_than_evtx_dump() {
         assert!(note.message.contains("truncated"), "{name}: {note}");
         assert_eq!(note.chunk, Some(if extra > 0 { 2 } else { 18 }), "{name}");
     }
+}
+
+#[test]
+fn skipping_unwanted_records_unrendered_keeps_the_same_events_and_counts() {
+    let Some(root) = corpus("prefilter equivalence") else {
+        return;
+    };
+    const WANTED: [u16; 8] = [21, 24, 40, 131, 1149, 4624, 7036, 36888];
+    let found = discover(std::slice::from_ref(&root), false);
+    let run = |options: &IngestOptions| {
+        let mut kept = Vec::new();
+        let report = read_all(
+            &found.sources,
+            options,
+            |e| {
+                WANTED
+                    .contains(&e.event_id)
+                    .then(|| (e.source.clone(), e.record_id, e.event_id))
+            },
+            |batch| kept.extend(batch),
+        );
+        let counts: Vec<_> = report
+            .files
+            .iter()
+            .map(|f| {
+                let spans: Vec<_> = f
+                    .spans
+                    .iter()
+                    .map(|s| (s.computer.clone(), s.channel.clone(), s.records))
+                    .collect();
+                (f.records_read, f.records_unreadable, spans)
+            })
+            .collect();
+        (kept, counts)
+    };
+    let plain = run(&IngestOptions::default());
+    let filtered = run(&IngestOptions {
+        prefilter: Some(Prefilter(std::sync::Arc::new(|p: &Peek| {
+            WANTED.contains(&p.event_id)
+        }))),
+        ..IngestOptions::default()
+    });
+    assert!(plain.0.len() > 1000, "the corpus has these events");
+    assert_eq!(plain.0, filtered.0, "same events kept, in the same order");
+    assert_eq!(plain.1, filtered.1, "same per-file counts");
 }

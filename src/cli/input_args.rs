@@ -30,6 +30,7 @@ impl InputArgs {
             all_files: self.all_files,
             recover_records: self.recover,
             skip_truncated_chunk: false,
+            prefilter: None,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Reading one chunk: its records rendered, normalized and handed to the
 //! caller's mapping function; every failure located and counted.
 
+use super::Prefilter;
+use super::peek::{PeekCache, peek};
 use super::stats::FileStats;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
@@ -28,6 +30,7 @@ pub(crate) fn read_chunk<T>(
     cut: Option<u64>,
     path: &Arc<Path>,
     settings: &Arc<ParserSettings>,
+    prefilter: Option<&Prefilter>,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> ChunkOutput<T> {
     let mut out = ChunkOutput {
@@ -49,6 +52,7 @@ pub(crate) fn read_chunk<T>(
             return out;
         }
     };
+    let mut peeks = PeekCache::default();
     for record in chunk.iter() {
         if let Some(len) = cut {
             // Past the cut the chunk holds zeros: the first record that does
@@ -60,6 +64,15 @@ pub(crate) fn read_chunk<T>(
             if !whole {
                 break;
             }
+        }
+        if let (Some(filter), Ok(r)) = (prefilter, &record)
+            && !r.recovered
+            && let Some(header) = peek(r, &mut peeks)
+            && !(filter.0)(&header)
+        {
+            // Unwanted, and its header says all the accounting needs.
+            out.stats.count_unrendered(&header);
+            continue;
         }
         let before = out.stats.records_read;
         accept(record, path, number, map, &mut out);

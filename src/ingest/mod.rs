@@ -40,6 +40,19 @@ pub struct IngestOptions {
     /// Skip the records of a chunk cut short at the end of a truncated file
     /// (read by default; the `evtx` crate's own iteration ignores such a chunk).
     pub skip_truncated_chunk: bool,
+    /// Records this says no to (judged from their header fields, without
+    /// rendering them) are counted but not rendered, normalized or mapped.
+    pub prefilter: Option<Prefilter>,
+}
+
+/// Decides from a record's header fields whether it is worth rendering.
+#[derive(Clone)]
+pub struct Prefilter(pub Arc<dyn Fn(&Peek) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for Prefilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prefilter")
+    }
 }
 
 /// What reading a set of files produced besides the events.
@@ -154,9 +167,10 @@ where
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, map, paths, settings) = (&job_rx, &map, &paths, &settings);
+            let prefilter = options.prefilter.as_ref();
             scope.spawn(move || {
                 while let Ok(job) = next_job(job_rx) {
-                    let done = run_job(job, paths, settings, map);
+                    let done = run_job(job, paths, settings, prefilter, map);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -201,11 +215,12 @@ fn run_job<T>(
     job: Job,
     paths: &[Arc<Path>],
     settings: &Arc<ParserSettings>,
+    prefilter: Option<&Prefilter>,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> Done<T> {
     let (kept, stats, diagnostics) = match job.work {
         Work::Chunk { data, cut } => {
-            let out = read_chunk(*data, cut, &paths[job.file], settings, map);
+            let out = read_chunk(*data, cut, &paths[job.file], settings, prefilter, map);
             (out.kept, out.stats, out.diagnostics)
         }
         Work::Note { stats, diagnostics } => (Vec::new(), stats, diagnostics),

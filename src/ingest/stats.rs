@@ -1,5 +1,6 @@
 //! The account of what was read from each file, and what was lost.
 
+use super::peek::Peek;
 use crate::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -49,19 +50,26 @@ impl FileStats {
         }
     }
 
+    /// Counts one record read only as far as its header (not rendered).
+    pub(crate) fn count_unrendered(&mut self, header: &Peek) {
+        self.records_read += 1;
+        ChannelSpan::add_record(
+            &mut self.spans,
+            header.header_time,
+            |s| header.channel == *s.channel && header.computer == *s.computer,
+            || (header.computer.to_string(), header.channel.to_string()),
+        );
+    }
+
     /// Counts one record read.
     pub(crate) fn count(&mut self, event: &Event) {
         self.records_read += 1;
         self.records_recovered += u64::from(event.recovered);
-        ChannelSpan::merge(
+        ChannelSpan::add_record(
             &mut self.spans,
-            ChannelSpan {
-                computer: event.computer.clone(),
-                channel: event.channel.clone(),
-                records: 1,
-                first: event.time,
-                last: event.time,
-            },
+            event.time,
+            |s| s.channel == event.channel && s.computer == event.computer,
+            || (event.computer.clone(), event.channel.clone()),
         );
     }
 }
@@ -82,6 +90,32 @@ pub struct ChannelSpan {
 }
 
 impl ChannelSpan {
+    /// Counts one record at `time` in the span `same` finds, or in a new span
+    /// of the `(computer, channel)` that `name` gives.
+    fn add_record(
+        spans: &mut Vec<ChannelSpan>,
+        time: DateTime<Utc>,
+        same: impl Fn(&ChannelSpan) -> bool,
+        name: impl FnOnce() -> (String, String),
+    ) {
+        let (computer, channel) = match spans.iter_mut().find(|s| same(s)) {
+            Some(known) => {
+                known.records += 1;
+                known.first = known.first.min(time);
+                known.last = known.last.max(time);
+                return;
+            }
+            None => name(),
+        };
+        spans.push(ChannelSpan {
+            computer,
+            channel,
+            records: 1,
+            first: time,
+            last: time,
+        });
+    }
+
     /// Adds `span` to the list, joining it with the span of the same channel
     /// and computer. Files hold one channel of one computer, or a few
     /// (forwarded events), so a linear search is the fast one.
