@@ -1,3 +1,12 @@
-//! Integration tests, one module per area.
+//! End-to-end tests: one binary, one module per area.
 
+mod util;
+
+mod cli;
+mod corpus;
 mod correlate_corpus;
+mod normalize_golden;
+mod render_fixture;
+mod render_golden;
+mod render_safety;
+mod samples;

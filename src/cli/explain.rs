@@ -1,11 +1,12 @@
 //! `dropcause explain CODE [EXTENDED]`: decode an RDP error code (decimal or
 //! 0x hex), say what to look for on the server and which rules look for it.
 
-use crate::correlate::explain::{Explanation, explain};
-use crate::event::codes::{self, Family};
-use crate::rules::RuleInfo;
-use crate::{Error, Result};
+use dropcause::correlate::explain::{Explanation, explain};
+use dropcause::event::codes::{self, Family};
+use dropcause::rules::RuleInfo;
+use dropcause::{Error, Result};
 use std::io::Write;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Arguments of `dropcause explain`.
@@ -23,6 +24,14 @@ pub struct Args {
     /// Print the explanation as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `dropcause explain`: explains to standard output. The rule list is empty
+/// until the rules stage provides the built-in rule set.
+pub fn command(args: &Args) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    run(args, &[], &mut stdout.lock())?;
+    Ok(ExitCode::from(super::EXIT_OK))
 }
 
 /// Explains the code in `args`, listing the `rules` that look for the failure.
