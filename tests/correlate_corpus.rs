@@ -279,17 +279,6 @@ fn velociraptor_reconnect_and_logoff() {
         return;
     };
     let (forty, twenty_four) = check_lsm_assignment(&a, &matched);
-    for s in &a.sessions {
-        println!(
-            "{} {:?} sid {:?} {:?} {:?} {:?}",
-            s.index,
-            s.kind,
-            s.session_id,
-            s.ending,
-            s.reason.as_ref().map(|r| r.code),
-            s.client_address
-        );
-    }
     assert_eq!((forty, twenty_four), (4, 1));
     assert!(a.findings.is_empty());
     assert!(
