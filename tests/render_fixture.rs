@@ -81,6 +81,8 @@ fn session(
     Session {
         index,
         host: host.to_string(),
+        kind: SessionKind::Remote,
+        server: None,
         session_id: Some(id),
         connections: vec![format!("RDP-Tcp#{}", 10 + index)],
         user: Some(user.to_string()),

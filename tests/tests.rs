@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod corpus;
+mod correlate_corpus;
 mod normalize_golden;
 mod peek_corpus;
 mod render_fixture;

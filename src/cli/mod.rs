@@ -3,6 +3,7 @@
 //! knows clap; only this module prints.
 
 mod events;
+mod explain;
 mod input_args;
 // The output flags of `analyze` and `timeline`, flattened into them when they land.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -35,6 +36,8 @@ pub enum Command {
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
+    /// Explain an RDP error code (decimal or 0x hex), e.g. `explain 0x904 0x7`.
+    Explain(explain::Args),
     /// Write the .evtx logs a scenario file describes (the bundled samples).
     #[command(after_help = sample::EXAMPLES)]
     Sample(sample::SampleArgs),
@@ -44,6 +47,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Events(args) => events::run(args),
+        Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),
     }
 }

@@ -3,6 +3,7 @@
 //! Input: a rendered record from [`crate::ingest`]. Output: [`Event`]. Errors:
 //! [`NormalizeError`] when a record lacks the parts every event has (time, id, channel).
 
+pub mod codes;
 mod filter;
 mod normalize;
 mod raw;
