@@ -51,7 +51,6 @@ enum Tok {
     Num(usize),
     Open,
     Close,
-    Pipe,
 }
 
 fn lex(text: &str) -> Result<Vec<(usize, Tok)>, CondError> {
@@ -72,12 +71,18 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, CondError> {
                 i += 1;
             }
             '|' => {
-                out.push((col, Tok::Pipe));
-                i += 1;
+                return Err(CondError {
+                    offset: col,
+                    error: RuleError::Unsupported(
+                        "aggregation (`| count() ...`) in the condition is deprecated Sigma and not evaluated".into(),
+                    ),
+                });
             }
             c if c.is_alphanumeric() || matches!(c, '_' | '*' | '-' | '.') => {
                 let start = i;
-                while i < chars.len() && (chars[i].1.is_alphanumeric() || matches!(chars[i].1, '_' | '*' | '-' | '.')) {
+                while i < chars.len()
+                    && (chars[i].1.is_alphanumeric() || matches!(chars[i].1, '_' | '*' | '-' | '.'))
+                {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().map(|(_, c)| c).collect();
@@ -116,17 +121,19 @@ pub(crate) fn parse(text: &str, names: &[String]) -> Result<Cond, CondError> {
     }
     let toks = lex(text)?;
     let end = text.chars().count();
-    let mut p = Parser { toks, pos: 0, end, names, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end,
+        names,
+        depth: 0,
+    };
     if p.toks.is_empty() {
         return Err(p.error(0, "empty condition"));
     }
     let cond = p.or()?;
     match p.toks.get(p.pos) {
         None => Ok(cond),
-        Some((at, Tok::Pipe)) => Err(CondError {
-            offset: *at,
-            error: RuleError::Unsupported("aggregation (`| count() ...`) in the condition is deprecated Sigma and not evaluated".into()),
-        }),
         Some((at, t)) => Err(p.error(*at, &format!("unexpected {}", describe(t)))),
     }
 }
@@ -137,13 +144,15 @@ fn describe(t: &Tok) -> String {
         Tok::Num(n) => format!("`{n}`"),
         Tok::Open => "`(`".into(),
         Tok::Close => "`)`".into(),
-        Tok::Pipe => "`|`".into(),
     }
 }
 
 impl Parser<'_> {
     fn error(&self, offset: usize, msg: &str) -> CondError {
-        CondError { offset, error: RuleError::BadCondition(msg.to_string()) }
+        CondError {
+            offset,
+            error: RuleError::BadCondition(msg.to_string()),
+        }
     }
 
     fn peek_word(&self, w: &str) -> bool {
@@ -160,7 +169,11 @@ impl Parser<'_> {
             self.pos += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Cond::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Cond::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, CondError> {
@@ -169,7 +182,11 @@ impl Parser<'_> {
             self.pos += 1;
             parts.push(self.not()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Cond::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Cond::And(parts)
+        })
     }
 
     fn not(&mut self) -> Result<Cond, CondError> {
@@ -177,7 +194,10 @@ impl Parser<'_> {
             self.pos += 1;
             self.depth += 1;
             if self.depth > MAX_NESTING {
-                return Err(self.error(self.here(), &format!("nested more than {MAX_NESTING} levels")));
+                return Err(self.error(
+                    self.here(),
+                    &format!("nested more than {MAX_NESTING} levels"),
+                ));
             }
             let inner = self.not()?;
             self.depth -= 1;
@@ -207,15 +227,28 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Tok::Num(n) => self.quantified(at, Some(n)),
-            Tok::Word(w) if w.eq_ignore_ascii_case("all") && self.peek_word("of") => self.quantified(at, None),
-            Tok::Word(w) if w.eq_ignore_ascii_case("any") && self.peek_word("of") => self.quantified(at, Some(1)),
-            Tok::Word(w) if ["and", "or", "not", "of", "them"].iter().any(|k| w.eq_ignore_ascii_case(k)) => {
+            Tok::Word(w) if w.eq_ignore_ascii_case("all") && self.peek_word("of") => {
+                self.quantified(at, None)
+            }
+            Tok::Word(w) if w.eq_ignore_ascii_case("any") && self.peek_word("of") => {
+                self.quantified(at, Some(1))
+            }
+            Tok::Word(w)
+                if ["and", "or", "not", "of", "them"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k)) =>
+            {
                 Err(self.error(at, &format!("unexpected `{w}`")))
             }
             Tok::Word(w) => match self.names.iter().position(|n| *n == w) {
                 Some(i) => Ok(Cond::Search(i)),
-                None if w.contains('*') => Err(self.error(at, &format!("`{w}` needs `1 of` or `all of` before it"))),
-                None => Err(CondError { offset: at, error: RuleError::UnknownIdentifier(w) }),
+                None if w.contains('*') => {
+                    Err(self.error(at, &format!("`{w}` needs `1 of` or `all of` before it")))
+                }
+                None => Err(CondError {
+                    offset: at,
+                    error: RuleError::UnknownIdentifier(w),
+                }),
             },
             other => Err(self.error(at, &format!("unexpected {}", describe(&other)))),
         }
@@ -229,16 +262,26 @@ impl Parser<'_> {
         self.pos += 1;
         let target_at = self.here();
         let Some((_, Tok::Word(target))) = self.toks.get(self.pos).cloned() else {
-            return Err(self.error(target_at, "expected `them` or an identifier pattern after `of`"));
+            return Err(self.error(
+                target_at,
+                "expected `them` or an identifier pattern after `of`",
+            ));
         };
         self.pos += 1;
         let ids: Vec<usize> = if target.eq_ignore_ascii_case("them") {
-            (0..self.names.len()).filter(|&i| !self.names[i].starts_with('_')).collect()
+            (0..self.names.len())
+                .filter(|&i| !self.names[i].starts_with('_'))
+                .collect()
         } else {
-            (0..self.names.len()).filter(|&i| glob(&target, &self.names[i])).collect()
+            (0..self.names.len())
+                .filter(|&i| glob(&target, &self.names[i]))
+                .collect()
         };
         if ids.is_empty() {
-            return Err(CondError { offset: target_at, error: RuleError::EmptyPattern(target) });
+            return Err(CondError {
+                offset: target_at,
+                error: RuleError::EmptyPattern(target),
+            });
         }
         match count {
             None => Ok(Cond::And(ids.into_iter().map(Cond::Search).collect())),
@@ -274,7 +317,9 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["sel", "sel_a", "sel_b", "filter", "_hidden"].map(String::from).to_vec()
+        ["sel", "sel_a", "sel_b", "filter", "_hidden"]
+            .map(String::from)
+            .to_vec()
     }
 
     #[test]

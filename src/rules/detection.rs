@@ -88,7 +88,10 @@ pub(crate) fn compile_search(name: &str, node: &Node) -> Result<Search, Located>
             RuleError::BadValue(format!("search identifier `{name}` is an empty list")),
         )),
         Value::Seq(items) => {
-            if items.iter().all(|n| !matches!(n.value, Value::Map(_) | Value::Seq(_))) {
+            if items
+                .iter()
+                .all(|n| !matches!(n.value, Value::Map(_) | Value::Seq(_)))
+            {
                 return keyword_item(&Mods::default(), items).map(Search::Keywords);
             }
             items
@@ -96,7 +99,8 @@ pub(crate) fn compile_search(name: &str, node: &Node) -> Result<Search, Located>
                 .map(|n| match &n.value {
                     Value::Map(entries) => compile_map(entries, n).map(Search::Map),
                     Value::Seq(_) => Err(n.wrong(name, "a mapping or a keyword")),
-                    _ => keyword_item(&Mods::default(), std::slice::from_ref(n)).map(Search::Keywords),
+                    _ => keyword_item(&Mods::default(), std::slice::from_ref(n))
+                        .map(Search::Keywords),
                 })
                 .collect::<Result<_, _>>()
                 .map(Search::Any)
@@ -110,7 +114,10 @@ pub(crate) fn compile_search(name: &str, node: &Node) -> Result<Search, Located>
 
 fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Located> {
     if entries.is_empty() {
-        return Err(Located::at(node.loc, RuleError::BadValue("empty mapping in detection".into())));
+        return Err(Located::at(
+            node.loc,
+            RuleError::BadValue("empty mapping in detection".into()),
+        ));
     }
     entries
         .iter()
@@ -122,10 +129,16 @@ fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Locat
                 _ => std::slice::from_ref(v),
             };
             if values.is_empty() {
-                return Err(Located::at(v.loc, RuleError::BadValue(format!("`{key}` has an empty list of values"))));
+                return Err(Located::at(
+                    v.loc,
+                    RuleError::BadValue(format!("`{key}` has an empty list of values")),
+                ));
             }
             if values.len() > MAX_VALUES {
-                return Err(Located::at(v.loc, RuleError::BadValue(format!("`{key}` has more than {MAX_VALUES} values"))));
+                return Err(Located::at(
+                    v.loc,
+                    RuleError::BadValue(format!("`{key}` has more than {MAX_VALUES} values")),
+                ));
             }
             if field.is_empty() {
                 return keyword_item(&mods, values);
@@ -135,8 +148,16 @@ fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Locat
                 .map(|n| value_matcher(key, &mods, n))
                 .collect::<Result<Vec<_>, _>>()?;
             let all = mods.all || mods.neq;
-            let matchers = if all { matchers } else { matcher::merge_contains(matchers) };
-            Ok(Item { field: Some(FieldKey::new(field)), matchers, all })
+            let matchers = if all {
+                matchers
+            } else {
+                matcher::merge_contains(matchers)
+            };
+            Ok(Item {
+                field: Some(FieldKey::new(field)),
+                matchers,
+                all,
+            })
         })
         .collect()
 }
@@ -150,8 +171,16 @@ fn keyword_item(mods: &Mods, values: &[Node]) -> Result<Item, Located> {
         .iter()
         .map(|n| value_matcher("keywords", &kw, n))
         .collect::<Result<Vec<_>, _>>()?;
-    let matchers = if kw.all { matchers } else { matcher::merge_contains(matchers) };
-    Ok(Item { field: None, matchers, all: kw.all })
+    let matchers = if kw.all {
+        matchers
+    } else {
+        matcher::merge_contains(matchers)
+    };
+    Ok(Item {
+        field: None,
+        matchers,
+        all: kw.all,
+    })
 }
 
 /// The matcher for one value under the key's modifiers.
@@ -161,7 +190,11 @@ fn value_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
         Some(part) => Matcher::Time(part, Box::new(inner)),
         None => inner,
     };
-    Ok(if m.neq { Matcher::Not(Box::new(inner)) } else { inner })
+    Ok(if m.neq {
+        Matcher::Not(Box::new(inner))
+    } else {
+        inner
+    })
 }
 
 fn plain_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
@@ -197,7 +230,9 @@ fn plain_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
         _ => node.scalar_text().unwrap_or_default(),
     };
     if m.re {
-        return matcher::regex(&text, m.re_i, m.re_m, m.re_s).map(Matcher::Regex).map_err(at);
+        return matcher::regex(&text, m.re_i, m.re_m, m.re_s)
+            .map(Matcher::Regex)
+            .map_err(at);
     }
     if m.cidr {
         return matcher::cidr(&text).map_err(at);
@@ -211,7 +246,11 @@ fn plain_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
         .map(|v| matcher::from_tokens(v, m.cased))
         .collect::<Result<Vec<_>, _>>()
         .map_err(at)?;
-    Ok(if ms.len() == 1 { ms.remove(0) } else { Matcher::AnyOf(ms) })
+    Ok(if ms.len() == 1 {
+        ms.remove(0)
+    } else {
+        Matcher::AnyOf(ms)
+    })
 }
 
 fn stringy(m: &Mods) -> bool {

@@ -94,13 +94,19 @@ impl RuleError {
             RuleError::Yaml(_) => "check indentation, quoting and brackets near this position",
             RuleError::TooDeep(_) => "flatten the structure; Sigma detections need little nesting",
             RuleError::WrongType { .. } => "see RULE-FORMAT.md for the type each key takes",
-            RuleError::Missing(_) => "every rule needs title, logsource and detection (with a condition)",
-            RuleError::UnknownKey(_) => "check the spelling; custom data belongs in the dropcause block",
+            RuleError::Missing(_) => {
+                "every rule needs title, logsource and detection (with a condition)"
+            }
+            RuleError::UnknownKey(_) => {
+                "check the spelling; custom data belongs in the dropcause block"
+            }
             RuleError::UnknownModifier(_) => {
                 "modifiers: contains startswith endswith all exists cased neq re i m s cidr gt gte lt lte windash base64 base64offset wide utf16le utf16be utf16 fieldref"
             }
             RuleError::BadModifiers(_) => "see the Sigma modifiers appendix for valid combinations",
-            RuleError::BadRegex(_) => "Rust regex syntax: no look-around or back-references; keep patterns small",
+            RuleError::BadRegex(_) => {
+                "Rust regex syntax: no look-around or back-references; keep patterns small"
+            }
             RuleError::BadValue(_) => "check the value's format",
             RuleError::BadCondition(_) => {
                 "conditions use identifiers, and/or/not, parentheses, `1 of x*`, `all of x*`, `1 of them`"
@@ -115,7 +121,9 @@ impl RuleError {
                 "tests: { match: [ {Field: value, ...} ], no_match: [ ... ] }, and the rule must agree"
             }
             RuleError::DuplicateId { .. } => "give each rule its own id",
-            RuleError::Unsupported(_) => "the rule is valid Sigma but cannot run on Windows event logs here",
+            RuleError::Unsupported(_) => {
+                "the rule is valid Sigma but cannot run on Windows event logs here"
+            }
         }
     }
 }

@@ -42,12 +42,19 @@ pub(crate) fn parse(node: &Node) -> Result<Extension, Located> {
             other => {
                 return Err(bad(
                     k,
-                    format!("unknown key `{other}` (known: role, category, step, window, keys, explain, fix)"),
+                    format!(
+                        "unknown key `{other}` (known: role, category, step, window, keys, explain, fix)"
+                    ),
                 ));
             }
         }
     }
-    ext.role = role.ok_or_else(|| bad(node, "missing `role` (cause, drop, lifecycle or context)".into()))?;
+    ext.role = role.ok_or_else(|| {
+        bad(
+            node,
+            "missing `role` (cause, drop, lifecycle or context)".into(),
+        )
+    })?;
     if ext.role == Role::Cause && ext.category.is_none() {
         return Err(bad(node, "a cause needs a `category`".into()));
     }
@@ -66,7 +73,10 @@ fn parse_role(v: &Node) -> Result<Role, Located> {
         "drop" => Ok(Role::Drop),
         "lifecycle" => Ok(Role::Lifecycle),
         "context" => Ok(Role::Context),
-        other => Err(bad(v, format!("unknown role `{other}` (cause, drop, lifecycle, context)"))),
+        other => Err(bad(
+            v,
+            format!("unknown role `{other}` (cause, drop, lifecycle, context)"),
+        )),
     }
 }
 
@@ -92,7 +102,12 @@ fn parse_window(v: &Node) -> Result<Window, Located> {
         let slot = match k.expect_str("a window key")? {
             "before" => &mut w.before,
             "after" => &mut w.after,
-            other => return Err(bad(k, format!("unknown window key `{other}` (before, after)"))),
+            other => {
+                return Err(bad(
+                    k,
+                    format!("unknown window key `{other}` (before, after)"),
+                ));
+            }
         };
         *slot = parse_duration(d)?;
     }

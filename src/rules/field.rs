@@ -99,7 +99,11 @@ impl<'e> Val<'e> {
     pub fn float(&self) -> Option<f64> {
         match *self {
             Val::Float(f) => Some(f),
-            Val::Str(s) => s.trim().parse::<f64>().ok().or_else(|| self.int().map(|i| i as f64)),
+            Val::Str(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .or_else(|| self.int().map(|i| i as f64)),
             _ => self.int().map(|i| i as f64),
         }
     }

@@ -15,7 +15,9 @@ struct Buckets {
 impl Buckets {
     fn add(&mut self, ids: &Option<BTreeSet<u16>>, rule: u32) {
         match ids {
-            Some(ids) => ids.iter().for_each(|id| self.by_id.entry(*id).or_default().push(rule)),
+            Some(ids) => ids
+                .iter()
+                .for_each(|id| self.by_id.entry(*id).or_default().push(rule)),
             None => self.any_id.push(rule),
         }
     }
@@ -49,9 +51,13 @@ impl Index {
         for (i, p) in pins.iter().enumerate() {
             let rule = i as u32;
             match &p.channels {
-                Some(chs) => chs
-                    .iter()
-                    .for_each(|c| index.channels.entry(c.clone()).or_default().add(&p.event_ids, rule)),
+                Some(chs) => chs.iter().for_each(|c| {
+                    index
+                        .channels
+                        .entry(c.clone())
+                        .or_default()
+                        .add(&p.event_ids, rule)
+                }),
                 None => index.anywhere.add(&p.event_ids, rule),
             }
             index.providers.push(p.providers.clone());
@@ -84,14 +90,22 @@ impl Index {
         let mut rules = Vec::new();
         self.candidates(channel, event_id, &mut rules);
         rules.iter().any(|&r| {
-            self.providers.get(r as usize).and_then(Option::as_ref).is_none_or(|set| {
-                providers.iter().any(|p| set.contains(&p.to_ascii_lowercase()))
-            })
+            self.providers
+                .get(r as usize)
+                .and_then(Option::as_ref)
+                .is_none_or(|set| {
+                    providers
+                        .iter()
+                        .any(|p| set.contains(&p.to_ascii_lowercase()))
+                })
         })
     }
 
     fn wants_channel_id(&self, channel: &str, event_id: u16) -> bool {
-        !self.anywhere.is_empty_for(event_id) || self.channel(channel).is_some_and(|b| !b.is_empty_for(event_id))
+        !self.anywhere.is_empty_for(event_id)
+            || self
+                .channel(channel)
+                .is_some_and(|b| !b.is_empty_for(event_id))
     }
 }
 
@@ -112,13 +126,22 @@ impl Interest {
     /// whose `EventSourceName` differs from the provider name, use
     /// [`Interest::wants_either`]: rules may name either.
     pub fn wants(&self, channel: &str, provider: &str, event_id: u16) -> bool {
-        self.index.wants_channel_id(channel, event_id) && self.index.wants(channel, &[provider], event_id)
+        self.index.wants_channel_id(channel, event_id)
+            && self.index.wants(channel, &[provider], event_id)
     }
 
     /// Like [`Interest::wants`], for an event with a classic `EventSourceName` too.
-    pub fn wants_either(&self, channel: &str, provider: &str, event_source: &str, event_id: u16) -> bool {
+    pub fn wants_either(
+        &self,
+        channel: &str,
+        provider: &str,
+        event_source: &str,
+        event_id: u16,
+    ) -> bool {
         self.index.wants_channel_id(channel, event_id)
-            && self.index.wants(channel, &[provider, event_source], event_id)
+            && self
+                .index
+                .wants(channel, &[provider, event_source], event_id)
     }
 
     /// True when some rule may match an event of `channel` and `event_id`,

@@ -23,7 +23,10 @@ const SERVICES: &[(&str, &[&str])] = &[
     ("system", &["System"]),
     ("security", &["Security"]),
     ("application", &["Application"]),
-    ("terminalservices-localsessionmanager", &["Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"]),
+    (
+        "terminalservices-localsessionmanager",
+        &["Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"],
+    ),
     (
         "terminalservices-remoteconnectionmanager",
         &[
@@ -31,26 +34,50 @@ const SERVICES: &[(&str, &[&str])] = &[
             "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Admin",
         ],
     ),
-    ("remotedesktopservices-rdpcorets", &["Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational"]),
-    ("terminalservices-rdpclient", &["Microsoft-Windows-TerminalServices-RDPClient/Operational"]),
-    ("networkprofile", &["Microsoft-Windows-NetworkProfile/Operational"]),
-    ("wlan-autoconfig", &["Microsoft-Windows-WLAN-AutoConfig/Operational"]),
+    (
+        "remotedesktopservices-rdpcorets",
+        &["Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational"],
+    ),
+    (
+        "terminalservices-rdpclient",
+        &["Microsoft-Windows-TerminalServices-RDPClient/Operational"],
+    ),
+    (
+        "networkprofile",
+        &["Microsoft-Windows-NetworkProfile/Operational"],
+    ),
+    (
+        "wlan-autoconfig",
+        &["Microsoft-Windows-WLAN-AutoConfig/Operational"],
+    ),
     ("capi2", &["Microsoft-Windows-CAPI2/Operational"]),
     (
         "certificateservicesclient-lifecycle-system",
         &["Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational"],
     ),
-    ("terminalservices-gateway", &["Microsoft-Windows-TerminalServices-Gateway/Operational"]),
+    (
+        "terminalservices-gateway",
+        &["Microsoft-Windows-TerminalServices-Gateway/Operational"],
+    ),
     // SigmaHQ's Windows services.
     ("sysmon", &[SYSMON]),
     ("powershell", &[PS_OPERATIONAL]),
     ("powershell-classic", &[PS_CLASSIC]),
-    ("taskscheduler", &["Microsoft-Windows-TaskScheduler/Operational"]),
+    (
+        "taskscheduler",
+        &["Microsoft-Windows-TaskScheduler/Operational"],
+    ),
     ("wmi", &["Microsoft-Windows-WMI-Activity/Operational"]),
     ("dns-server", &["DNS Server"]),
     ("dns-server-audit", &["Microsoft-Windows-DNS-Server/Audit"]),
-    ("dns-server-analytic", &["Microsoft-Windows-DNS-Server/Analytical"]),
-    ("driver-framework", &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"]),
+    (
+        "dns-server-analytic",
+        &["Microsoft-Windows-DNS-Server/Analytical"],
+    ),
+    (
+        "driver-framework",
+        &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"],
+    ),
     ("ntlm", &["Microsoft-Windows-NTLM/Operational"]),
     ("dhcp", &["Microsoft-Windows-DHCP-Server/Operational"]),
     ("msexchange-management", &["MSExchange Management"]),
@@ -63,34 +90,91 @@ const SERVICES: &[(&str, &[&str])] = &[
             "Microsoft-Windows-AppLocker/Packaged app-Execution",
         ],
     ),
-    ("printservice-admin", &["Microsoft-Windows-PrintService/Admin"]),
-    ("printservice-operational", &["Microsoft-Windows-PrintService/Operational"]),
-    ("codeintegrity-operational", &["Microsoft-Windows-CodeIntegrity/Operational"]),
-    ("smbclient-security", &["Microsoft-Windows-SmbClient/Security"]),
-    ("smbclient-connectivity", &["Microsoft-Windows-SmbClient/Connectivity"]),
-    ("smbserver-connectivity", &["Microsoft-Windows-SMBServer/Connectivity"]),
-    ("firewall-as", &["Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"]),
-    ("bits-client", &["Microsoft-Windows-Bits-Client/Operational"]),
-    ("windefend", &["Microsoft-Windows-Windows Defender/Operational"]),
-    ("microsoft-servicebus-client", &["Microsoft-ServiceBus-Client"]),
+    (
+        "printservice-admin",
+        &["Microsoft-Windows-PrintService/Admin"],
+    ),
+    (
+        "printservice-operational",
+        &["Microsoft-Windows-PrintService/Operational"],
+    ),
+    (
+        "codeintegrity-operational",
+        &["Microsoft-Windows-CodeIntegrity/Operational"],
+    ),
+    (
+        "smbclient-security",
+        &["Microsoft-Windows-SmbClient/Security"],
+    ),
+    (
+        "smbclient-connectivity",
+        &["Microsoft-Windows-SmbClient/Connectivity"],
+    ),
+    (
+        "smbserver-connectivity",
+        &["Microsoft-Windows-SMBServer/Connectivity"],
+    ),
+    (
+        "firewall-as",
+        &["Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"],
+    ),
+    (
+        "bits-client",
+        &["Microsoft-Windows-Bits-Client/Operational"],
+    ),
+    (
+        "windefend",
+        &["Microsoft-Windows-Windows Defender/Operational"],
+    ),
+    (
+        "microsoft-servicebus-client",
+        &["Microsoft-ServiceBus-Client"],
+    ),
     ("ldap", &["Microsoft-Windows-LDAP-Client/Debug"]),
     ("ldap_debug", &["Microsoft-Windows-LDAP-Client/Debug"]),
     (
         "security-mitigations",
-        &["Microsoft-Windows-Security-Mitigations/Kernel Mode", "Microsoft-Windows-Security-Mitigations/User Mode"],
+        &[
+            "Microsoft-Windows-Security-Mitigations/Kernel Mode",
+            "Microsoft-Windows-Security-Mitigations/User Mode",
+        ],
     ),
-    ("diagnosis-scripted", &["Microsoft-Windows-Diagnosis-Scripted/Operational"]),
+    (
+        "diagnosis-scripted",
+        &["Microsoft-Windows-Diagnosis-Scripted/Operational"],
+    ),
     ("shell-core", &["Microsoft-Windows-Shell-Core/Operational"]),
     ("openssh", &["OpenSSH/Operational"]),
-    ("bitlocker", &["Microsoft-Windows-BitLocker/BitLocker Management"]),
+    (
+        "bitlocker",
+        &["Microsoft-Windows-BitLocker/BitLocker Management"],
+    ),
     ("vhdmp", &["Microsoft-Windows-VHDMP/Operational"]),
-    ("appxdeployment-server", &["Microsoft-Windows-AppXDeploymentServer/Operational"]),
-    ("appxpackaging-om", &["Microsoft-Windows-AppxPackaging/Operational"]),
-    ("appmodel-runtime", &["Microsoft-Windows-AppModel-Runtime/Admin"]),
+    (
+        "appxdeployment-server",
+        &["Microsoft-Windows-AppXDeploymentServer/Operational"],
+    ),
+    (
+        "appxpackaging-om",
+        &["Microsoft-Windows-AppxPackaging/Operational"],
+    ),
+    (
+        "appmodel-runtime",
+        &["Microsoft-Windows-AppModel-Runtime/Admin"],
+    ),
     ("lsa-server", &["Microsoft-Windows-LSA/Operational"]),
-    ("dns-client", &["Microsoft-Windows-DNS Client Events/Operational"]),
-    ("iis-configuration", &["Microsoft-IIS-Configuration/Operational"]),
-    ("kernel-shimengine", &["Microsoft-Windows-Kernel-ShimEngine/Operational"]),
+    (
+        "dns-client",
+        &["Microsoft-Windows-DNS Client Events/Operational"],
+    ),
+    (
+        "iis-configuration",
+        &["Microsoft-IIS-Configuration/Operational"],
+    ),
+    (
+        "kernel-shimengine",
+        &["Microsoft-Windows-Kernel-ShimEngine/Operational"],
+    ),
     ("sense", &["Microsoft-Windows-SENSE/Operational"]),
     ("hyper-v-worker", &["Microsoft-Windows-Hyper-V-Worker"]),
 ];
@@ -133,10 +217,20 @@ const CATEGORIES: &[(&str, &str, &[u16])] = &[
 ];
 
 /// Categories that exist in Sigma but have no Windows event log behind them.
-const NO_EVENT_LOG: &[&str] = &["file_access", "file_rename", "registry_rename_etw", "webserver", "antivirus"];
+const NO_EVENT_LOG: &[&str] = &[
+    "file_access",
+    "file_rename",
+    "registry_rename_etw",
+    "webserver",
+    "antivirus",
+];
 
 /// Resolves a logsource's product, service and category.
-pub(crate) fn resolve(product: Option<&str>, service: Option<&str>, category: Option<&str>) -> Result<Scope, RuleError> {
+pub(crate) fn resolve(
+    product: Option<&str>,
+    service: Option<&str>,
+    category: Option<&str>,
+) -> Result<Scope, RuleError> {
     let skip = |s: String| Err(RuleError::Unsupported(s));
     match product {
         None | Some("windows") => {}
@@ -144,24 +238,39 @@ pub(crate) fn resolve(product: Option<&str>, service: Option<&str>, category: Op
     }
     let mut scope = Scope::default();
     if let Some(s) = service {
-        match SERVICES.iter().find(|(name, _)| name.eq_ignore_ascii_case(s)) {
+        match SERVICES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+        {
             Some((_, channels)) => scope.channels = channels.to_vec(),
             None => return skip(format!("logsource service `{s}` maps to no known channel")),
         }
     }
     if let Some(c) = category {
         if NO_EVENT_LOG.contains(&c) {
-            return skip(format!("logsource category `{c}` comes from ETW/EDR telemetry, not an event log"));
+            return skip(format!(
+                "logsource category `{c}` comes from ETW/EDR telemetry, not an event log"
+            ));
         }
-        match CATEGORIES.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(c)) {
+        match CATEGORIES
+            .iter()
+            .find(|(name, _, _)| name.eq_ignore_ascii_case(c))
+        {
             Some((_, channel, ids)) => {
                 if !scope.channels.is_empty() && !scope.channels.contains(channel) {
-                    return skip(format!("logsource category `{c}` does not occur in service `{}`", service.unwrap_or("")));
+                    return skip(format!(
+                        "logsource category `{c}` does not occur in service `{}`",
+                        service.unwrap_or("")
+                    ));
                 }
                 scope.channels = vec![channel];
                 scope.event_ids = Some(ids.to_vec());
             }
-            None => return skip(format!("logsource category `{c}` is not a known Windows category")),
+            None => {
+                return skip(format!(
+                    "logsource category `{c}` is not a known Windows category"
+                ));
+            }
         }
     }
     Ok(scope)
@@ -179,8 +288,14 @@ mod tests {
         let c = resolve(Some("windows"), None, Some("process_creation")).expect("known");
         assert_eq!(c.channels, [SYSMON]);
         assert_eq!(c.event_ids, Some(vec![1]));
-        assert!(matches!(resolve(Some("linux"), None, None), Err(RuleError::Unsupported(_))));
-        assert!(matches!(resolve(None, None, Some("file_access")), Err(RuleError::Unsupported(_))));
+        assert!(matches!(
+            resolve(Some("linux"), None, None),
+            Err(RuleError::Unsupported(_))
+        ));
+        assert!(matches!(
+            resolve(None, None, Some("file_access")),
+            Err(RuleError::Unsupported(_))
+        ));
         assert_eq!(resolve(None, None, None), Ok(Scope::default()));
     }
 }

@@ -10,9 +10,9 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use regex::{Regex, RegexBuilder};
 use std::net::IpAddr;
 
-/// Compiled regexes may use at most this much memory (the `regex` crate matches
+/// Compiled regexes may use at most this much memory (10 MiB, enough for `\\w{1,64}`) (the `regex` crate matches
 /// in linear time, so size is the only thing to bound).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_SIZE_LIMIT: usize = 10 << 20;
 
 /// How a literal compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,20 @@ pub(crate) struct Lit {
 impl Lit {
     fn new(text: String, cased: bool) -> Lit {
         if cased {
-            Lit { text, fold: Fold::Exact }
+            Lit {
+                text,
+                fold: Fold::Exact,
+            }
         } else if text.is_ascii() {
-            Lit { text, fold: Fold::Ascii }
+            Lit {
+                text,
+                fold: Fold::Ascii,
+            }
         } else {
-            Lit { text: text.to_lowercase(), fold: Fold::Unicode }
+            Lit {
+                text: text.to_lowercase(),
+                fold: Fold::Unicode,
+            }
         }
     }
 
@@ -55,7 +64,9 @@ impl Lit {
         let n = self.text.len();
         match self.fold {
             Fold::Exact => hay.starts_with(&self.text),
-            Fold::Ascii => hay.len() >= n && hay.as_bytes()[..n].eq_ignore_ascii_case(self.text.as_bytes()),
+            Fold::Ascii => {
+                hay.len() >= n && hay.as_bytes()[..n].eq_ignore_ascii_case(self.text.as_bytes())
+            }
             Fold::Unicode => hay.to_lowercase().starts_with(&self.text),
         }
     }
@@ -65,7 +76,8 @@ impl Lit {
         match self.fold {
             Fold::Exact => hay.ends_with(&self.text),
             Fold::Ascii => {
-                hay.len() >= n && hay.as_bytes()[hay.len() - n..].eq_ignore_ascii_case(self.text.as_bytes())
+                hay.len() >= n
+                    && hay.as_bytes()[hay.len() - n..].eq_ignore_ascii_case(self.text.as_bytes())
             }
             Fold::Unicode => hay.to_lowercase().ends_with(&self.text),
         }
@@ -77,9 +89,15 @@ impl Lit {
             Fold::Ascii => {
                 let (n, h) = (self.text.as_bytes(), hay.as_bytes());
                 let Some(&first) = n.first() else { return true };
-                let Some(last_start) = h.len().checked_sub(n.len()) else { return false };
-                memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), &h[..=last_start])
-                    .any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+                let Some(last_start) = h.len().checked_sub(n.len()) else {
+                    return false;
+                };
+                memchr::memchr2_iter(
+                    first.to_ascii_lowercase(),
+                    first.to_ascii_uppercase(),
+                    &h[..=last_start],
+                )
+                .any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
             }
             Fold::Unicode => hay.to_lowercase().contains(&self.text),
         }
@@ -138,12 +156,18 @@ impl Matcher {
             Matcher::Float(f) => v.float() == Some(*f),
             Matcher::Bool(b) => match v {
                 Val::Bool(x) => x == *b,
-                other => other.text().eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                other => other
+                    .text()
+                    .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
             },
             Matcher::Null => matches!(v, Val::Null),
             Matcher::Exists(want) => *want,
             Matcher::Compare(op, n) => v.float().is_some_and(|x| compare(*op, x, *n)),
-            Matcher::Cidr(net, bits) => v.text().trim().parse::<IpAddr>().is_ok_and(|ip| in_cidr(ip, *net, *bits)),
+            Matcher::Cidr(net, bits) => v
+                .text()
+                .trim()
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| in_cidr(ip, *net, *bits)),
             Matcher::Time(part, m) => {
                 time_part(&v.text(), *part).is_some_and(|n| m.test(Some(Val::Int(n)), event))
             }
@@ -151,7 +175,11 @@ impl Matcher {
                 let mine = v.text();
                 lookup(event, other).iter().flatten().any(|o| {
                     let theirs = o.text();
-                    if *cased { mine == theirs } else { Lit::new(theirs.into_owned(), false).eq(&mine) }
+                    if *cased {
+                        mine == theirs
+                    } else {
+                        Lit::new(theirs.into_owned(), false).eq(&mine)
+                    }
                 })
             }
             Matcher::Not(m) => !m.test(Some(v), event),
@@ -196,7 +224,9 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
             let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
             u128::from(a) & mask == u128::from(b) & mask
         }
-        (IpAddr::V6(a), IpAddr::V4(_)) => a.to_ipv4_mapped().is_some_and(|v4| in_cidr(IpAddr::V4(v4), net, bits)),
+        (IpAddr::V6(a), IpAddr::V4(_)) => a
+            .to_ipv4_mapped()
+            .is_some_and(|v4| in_cidr(IpAddr::V4(v4), net, bits)),
         _ => false,
     }
 }
@@ -229,20 +259,22 @@ pub(crate) fn from_tokens(toks: &[Tok], cased: bool) -> Result<Matcher, RuleErro
     if let Some(l) = lit(toks) {
         return Ok(Matcher::Equals(l));
     }
-    if n >= 2 && toks[0] == Tok::Star && toks[n - 1] == Tok::Star {
-        if let Some(l) = lit(&toks[1..n - 1]) {
-            return Ok(Matcher::Contains(l));
-        }
+    if n >= 2
+        && toks[0] == Tok::Star
+        && toks[n - 1] == Tok::Star
+        && let Some(l) = lit(&toks[1..n - 1])
+    {
+        return Ok(Matcher::Contains(l));
     }
-    if toks[n - 1] == Tok::Star {
-        if let Some(l) = lit(&toks[..n - 1]) {
-            return Ok(Matcher::StartsWith(l));
-        }
+    if toks[n - 1] == Tok::Star
+        && let Some(l) = lit(&toks[..n - 1])
+    {
+        return Ok(Matcher::StartsWith(l));
     }
-    if toks[0] == Tok::Star {
-        if let Some(l) = lit(&toks[1..]) {
-            return Ok(Matcher::EndsWith(l));
-        }
+    if toks[0] == Tok::Star
+        && let Some(l) = lit(&toks[1..])
+    {
+        return Ok(Matcher::EndsWith(l));
     }
     let mut re = String::from("^");
     for t in toks {
@@ -263,12 +295,16 @@ pub(crate) fn regex(pattern: &str, i: bool, m: bool, s: bool) -> Result<Regex, R
         .multi_line(m)
         .dot_matches_new_line(s)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(2 << 20)
         .nest_limit(64)
         .build()
         .map_err(|e| {
             let text = e.to_string();
-            let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(&text);
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&text);
             RuleError::BadRegex(last.trim().trim_start_matches("error: ").to_string())
         })
 }
@@ -298,9 +334,9 @@ pub(crate) fn merge_contains(ms: Vec<Matcher>) -> Vec<Matcher> {
             other => flat.push(other),
         }
     }
-    let (subs, mut rest): (Vec<_>, Vec<_>) = flat
-        .into_iter()
-        .partition(|m| matches!(m, Matcher::Contains(l) if l.fold == Fold::Ascii && !l.text.is_empty()));
+    let (subs, mut rest): (Vec<_>, Vec<_>) = flat.into_iter().partition(
+        |m| matches!(m, Matcher::Contains(l) if l.fold == Fold::Ascii && !l.text.is_empty()),
+    );
     if subs.len() < 2 {
         rest.extend(subs);
         return rest;
@@ -312,7 +348,10 @@ pub(crate) fn merge_contains(ms: Vec<Matcher>) -> Vec<Matcher> {
             _ => None,
         })
         .collect();
-    match AhoCorasick::builder().ascii_case_insensitive(true).build(&needles) {
+    match AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&needles)
+    {
         Ok(ac) => rest.insert(0, Matcher::ContainsAny(ac)),
         Err(_) => rest.extend(subs),
     }
@@ -332,10 +371,22 @@ mod tests {
 
     #[test]
     fn wildcards_choose_the_cheapest_test() {
-        assert!(matches!(from_tokens(&tokens("*abc*"), false), Ok(Matcher::Contains(_))));
-        assert!(matches!(from_tokens(&tokens("abc*"), false), Ok(Matcher::StartsWith(_))));
-        assert!(matches!(from_tokens(&tokens("*abc"), false), Ok(Matcher::EndsWith(_))));
-        assert!(matches!(from_tokens(&tokens("a*c"), false), Ok(Matcher::Regex(_))));
+        assert!(matches!(
+            from_tokens(&tokens("*abc*"), false),
+            Ok(Matcher::Contains(_))
+        ));
+        assert!(matches!(
+            from_tokens(&tokens("abc*"), false),
+            Ok(Matcher::StartsWith(_))
+        ));
+        assert!(matches!(
+            from_tokens(&tokens("*abc"), false),
+            Ok(Matcher::EndsWith(_))
+        ));
+        assert!(matches!(
+            from_tokens(&tokens("a*c"), false),
+            Ok(Matcher::Regex(_))
+        ));
         assert!(check("a*c", false, "ABxC"));
         assert!(!check("a?c", false, "abbc"));
         assert!(check("ÄB*", false, "äbc"));
@@ -355,7 +406,13 @@ mod tests {
 
     #[test]
     fn oversized_regexes_are_refused() {
-        assert!(matches!(regex("(a{1000}){1000}", false, false, false), Err(RuleError::BadRegex(_))));
-        assert!(matches!(regex("(?=a)", false, false, false), Err(RuleError::BadRegex(_))));
+        assert!(matches!(
+            regex("(a{1000}){1000}", false, false, false),
+            Err(RuleError::BadRegex(_))
+        ));
+        assert!(matches!(
+            regex("(?=a)", false, false, false),
+            Err(RuleError::BadRegex(_))
+        ));
     }
 }

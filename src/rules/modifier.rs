@@ -81,7 +81,9 @@ pub(crate) fn parse_key(key: &str) -> Result<(&str, Mods), RuleError> {
         match name {
             "contains" | "startswith" | "endswith" => {
                 if m.place != Place::Exact {
-                    return bad(format!("`{name}` cannot follow another of contains/startswith/endswith"));
+                    return bad(format!(
+                        "`{name}` cannot follow another of contains/startswith/endswith"
+                    ));
                 }
                 m.place = match name {
                     "contains" => Place::Contains,
@@ -99,7 +101,11 @@ pub(crate) fn parse_key(key: &str) -> Result<(&str, Mods), RuleError> {
                 if m.base64.is_some() {
                     return bad("`base64` and `base64offset` exclude each other".into());
                 }
-                m.base64 = Some(if name == "base64" { Base64::Plain } else { Base64::Offset });
+                m.base64 = Some(if name == "base64" {
+                    Base64::Plain
+                } else {
+                    Base64::Offset
+                });
             }
             "re" => m.re = true,
             "i" => m.re_i = true,
@@ -132,7 +138,8 @@ pub(crate) fn parse_key(key: &str) -> Result<(&str, Mods), RuleError> {
             }
             "expand" => {
                 return Err(RuleError::Unsupported(
-                    "the `expand` modifier needs placeholder values from a processing pipeline".into(),
+                    "the `expand` modifier needs placeholder values from a processing pipeline"
+                        .into(),
                 ));
             }
             "" => return bad("empty modifier (`||` or a trailing `|`)".into()),
@@ -151,7 +158,9 @@ fn check(m: &Mods) -> Result<(), RuleError> {
         return bad("`i`, `m` and `s` only apply to `re`");
     }
     if m.re && (stringy || m.cidr || m.cmp.is_some() || m.fieldref) {
-        return bad("`re` cannot be combined with string, encoding, cidr, numeric or fieldref modifiers");
+        return bad(
+            "`re` cannot be combined with string, encoding, cidr, numeric or fieldref modifiers",
+        );
     }
     if m.cidr && (stringy || m.cmp.is_some() || m.fieldref || m.cased) {
         return bad("`cidr` cannot be combined with other value modifiers");
@@ -195,8 +204,14 @@ mod tests {
             parse_key("A|contians"),
             Err(RuleError::UnknownModifier("contians".into()))
         );
-        assert!(matches!(parse_key("A|contains|re"), Err(RuleError::BadModifiers(_))));
+        assert!(matches!(
+            parse_key("A|contains|re"),
+            Err(RuleError::BadModifiers(_))
+        ));
         assert!(matches!(parse_key("A|i"), Err(RuleError::BadModifiers(_))));
-        assert!(matches!(parse_key("A|expand"), Err(RuleError::Unsupported(_))));
+        assert!(matches!(
+            parse_key("A|expand"),
+            Err(RuleError::Unsupported(_))
+        ));
     }
 }

@@ -56,7 +56,11 @@ pub(crate) fn plain(toks: &[Tok]) -> Option<String> {
 /// Applies the string modifiers to one value: every pattern it stands for.
 pub(crate) fn expand(value: &str, m: &Mods) -> Result<Vec<Vec<Tok>>, RuleError> {
     let toks = tokens(value);
-    let mut variants = if m.windash { windash(&toks)? } else { vec![toks] };
+    let mut variants = if m.windash {
+        windash(&toks)?
+    } else {
+        vec![toks]
+    };
     if let Some(b64) = m.base64 {
         let mut encoded = Vec::new();
         for v in &variants {
@@ -134,7 +138,11 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -182,8 +190,14 @@ mod tests {
 
     #[test]
     fn escapes_follow_the_spec() {
-        assert_eq!(tokens(r"a\*b"), vec![Tok::Ch('a'), Tok::Ch('*'), Tok::Ch('b')]);
-        assert_eq!(tokens(r"C:\Windows\"), "C:\\Windows\\".chars().map(Tok::Ch).collect::<Vec<_>>());
+        assert_eq!(
+            tokens(r"a\*b"),
+            vec![Tok::Ch('a'), Tok::Ch('*'), Tok::Ch('b')]
+        );
+        assert_eq!(
+            tokens(r"C:\Windows\"),
+            "C:\\Windows\\".chars().map(Tok::Ch).collect::<Vec<_>>()
+        );
         assert_eq!(tokens(r"\\*"), vec![Tok::Ch('\\'), Tok::Star]);
         assert_eq!(tokens(r"\\\*"), vec![Tok::Ch('\\'), Tok::Ch('*')]);
         assert_eq!(plain(&tokens(r"\\\\")).as_deref(), Some(r"\\"));
@@ -193,7 +207,10 @@ mod tests {
     fn base64_matches_known_encodings() {
         assert_eq!(base64(b"http"), "aHR0cA==");
         assert_eq!(base64(b"https://"), "aHR0cHM6Ly8=");
-        assert_eq!(base64_variants(b"http", Base64::Offset), ["aHR0c", "h0dH", "odHRw"]);
+        assert_eq!(
+            base64_variants(b"http", Base64::Offset),
+            ["aHR0c", "h0dH", "odHRw"]
+        );
     }
 
     #[test]

@@ -32,17 +32,27 @@ pub(crate) fn of(rule: &CompiledRule) -> Pins {
     }
     let mut channels = from_cond(&FieldKey::Channel, false);
     if !rule.scope.channels.is_empty() {
-        let scope: BTreeSet<String> = rule.scope.channels.iter().map(|c| c.to_ascii_lowercase()).collect();
+        let scope: BTreeSet<String> = rule
+            .scope
+            .channels
+            .iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         channels = Some(match channels {
             Some(c) => c.intersection(&scope).cloned().collect(),
             None => scope,
         });
     }
-    Pins { event_ids, channels, providers: from_cond(&FieldKey::Provider, false) }
+    Pins {
+        event_ids,
+        channels,
+        providers: from_cond(&FieldKey::Provider, false),
+    }
 }
 
 fn and(reqs: impl Iterator<Item = Req>) -> Req {
-    reqs.flatten().reduce(|a, b| a.intersection(&b).cloned().collect())
+    reqs.flatten()
+        .reduce(|a, b| a.intersection(&b).cloned().collect())
 }
 
 fn or(mut reqs: impl Iterator<Item = Req>) -> Req {

@@ -15,9 +15,29 @@ use std::sync::Arc;
 
 /// Top-level keys a rule may have: Sigma's, SigmaHQ's, and ours.
 const KNOWN_KEYS: &[&str] = &[
-    "title", "id", "name", "related", "taxonomy", "status", "description", "license", "author",
-    "references", "date", "modified", "logsource", "detection", "fields", "falsepositives", "level",
-    "tags", "scope", "regression_tests_path", "simulation", "dropcause", "tests",
+    "title",
+    "id",
+    "name",
+    "related",
+    "taxonomy",
+    "status",
+    "description",
+    "license",
+    "author",
+    "references",
+    "date",
+    "modified",
+    "logsource",
+    "detection",
+    "fields",
+    "falsepositives",
+    "level",
+    "tags",
+    "scope",
+    "regression_tests_path",
+    "simulation",
+    "dropcause",
+    "tests",
 ];
 
 /// A rule ready to match.
@@ -41,8 +61,17 @@ impl CompiledRule {
     }
 
     fn in_scope(&self, event: &Event) -> bool {
-        (self.scope.channels.is_empty() || self.scope.channels.iter().any(|c| c.eq_ignore_ascii_case(&event.channel)))
-            && self.scope.event_ids.as_ref().is_none_or(|ids| ids.contains(&event.event_id))
+        (self.scope.channels.is_empty()
+            || self
+                .scope
+                .channels
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&event.channel)))
+            && self
+                .scope
+                .event_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&event.event_id))
     }
 }
 
@@ -53,22 +82,37 @@ pub(crate) fn compile(path: &Path, text: &str) -> Result<CompiledRule, Located> 
     for (k, _) in top {
         let key = k.expect_str("a top-level key")?;
         match key {
-            "correlation" => return Err(skip(k.loc, "correlation rules are not evaluated (single-event matching only)")),
+            "correlation" => {
+                return Err(skip(
+                    k.loc,
+                    "correlation rules are not evaluated (single-event matching only)",
+                ));
+            }
             "filter" => return Err(skip(k.loc, "Sigma meta filters are not applied")),
-            "action" => return Err(skip(k.loc, "rule collections (`action:`) are not supported")),
+            "action" => {
+                return Err(skip(
+                    k.loc,
+                    "rule collections (`action:`) are not supported",
+                ));
+            }
             _ if KNOWN_KEYS.contains(&key) => {}
             _ => return Err(Located::at(k.loc, RuleError::UnknownKey(key.to_string()))),
         }
     }
-    let need = |key: &str| doc.get(key).ok_or_else(|| Located::at(doc.loc, RuleError::Missing(key.to_string())));
+    let need = |key: &str| {
+        doc.get(key)
+            .ok_or_else(|| Located::at(doc.loc, RuleError::Missing(key.to_string())))
+    };
     let title = need("title")?.expect_str("title")?.to_string();
     let id_node = need("id")?;
-    let id = id_node.scalar_text().ok_or_else(|| id_node.wrong("id", "a string"))?;
+    let id = id_node
+        .scalar_text()
+        .ok_or_else(|| id_node.wrong("id", "a string"))?;
     for key in ["status", "description", "author", "license", "name"] {
-        if let Some(n) = doc.get(key) {
-            if !matches!(n.value, Value::Str(_) | Value::Null) {
-                return Err(n.wrong(key, "a string"));
-            }
+        if let Some(n) = doc.get(key)
+            && !matches!(n.value, Value::Str(_) | Value::Null)
+        {
+            return Err(n.wrong(key, "a string"));
         }
     }
     for key in ["tags", "falsepositives", "fields"] {
@@ -76,8 +120,15 @@ pub(crate) fn compile(path: &Path, text: &str) -> Result<CompiledRule, Located> 
             n.expect_strings(key)?;
         }
     }
-    let description = doc.get("description").and_then(|n| n.scalar_text()).unwrap_or_default();
-    let references = doc.get("references").map(|n| n.expect_strings("references")).transpose()?.unwrap_or_default();
+    let description = doc
+        .get("description")
+        .and_then(|n| n.scalar_text())
+        .unwrap_or_default();
+    let references = doc
+        .get("references")
+        .map(|n| n.expect_strings("references"))
+        .transpose()?
+        .unwrap_or_default();
     let level = match doc.get("level") {
         None => Level::default(),
         Some(n) => parse_level(n)?,
@@ -85,7 +136,10 @@ pub(crate) fn compile(path: &Path, text: &str) -> Result<CompiledRule, Located> 
     let (scope, logsource_text) = compile_logsource(need("logsource")?)?;
     let detection = need("detection")?;
     let (searches, cond) = compile_detection(detection, text)?;
-    let extension = doc.get("dropcause").map(extension_block::parse).transpose()?;
+    let extension = doc
+        .get("dropcause")
+        .map(extension_block::parse)
+        .transpose()?;
     let info = Arc::new(RuleInfo {
         id,
         title,
@@ -99,7 +153,15 @@ pub(crate) fn compile(path: &Path, text: &str) -> Result<CompiledRule, Located> 
         Some(n) => selftest::parse(n, path)?,
         None => Vec::new(),
     };
-    Ok(CompiledRule { info, scope, searches, cond, tests, id_loc: id_node.loc, logsource: logsource_text })
+    Ok(CompiledRule {
+        info,
+        scope,
+        searches,
+        cond,
+        tests,
+        id_loc: id_node.loc,
+        logsource: logsource_text,
+    })
 }
 
 fn skip(loc: Loc, why: &str) -> Located {
@@ -132,8 +194,7 @@ fn compile_logsource(node: &Node) -> Result<(Scope, String), Located> {
             "product" => Some(0),
             "service" => Some(1),
             "category" => Some(2),
-            "definition" => None,
-            _ => None,
+            _ => None, // `definition` and custom keys describe, they do not select
         };
         let text = v.expect_str(&format!("logsource.{key}"))?;
         if let Some(i) = slot {
@@ -143,7 +204,8 @@ fn compile_logsource(node: &Node) -> Result<(Scope, String), Located> {
             }
         }
     }
-    let scope = logsource::resolve(parts[0], parts[1], parts[2]).map_err(|e| Located::at(node.loc, e))?;
+    let scope =
+        logsource::resolve(parts[0], parts[1], parts[2]).map_err(|e| Located::at(node.loc, e))?;
     Ok((scope, shown.join(", ")))
 }
 
@@ -153,17 +215,25 @@ fn compile_detection(node: &Node, text: &str) -> Result<(Vec<Search>, Cond), Loc
     let mut searches = Vec::new();
     let mut condition = None;
     for (k, v) in entries {
-        let name = k.scalar_text().ok_or_else(|| k.wrong("a search identifier", "a string"))?;
+        let name = k
+            .scalar_text()
+            .ok_or_else(|| k.wrong("a search identifier", "a string"))?;
         match name.as_str() {
             "condition" => condition = Some(v),
-            "timeframe" => return Err(skip(k.loc, "`timeframe` needs correlation, which is not evaluated")),
+            "timeframe" => {
+                return Err(skip(
+                    k.loc,
+                    "`timeframe` needs correlation, which is not evaluated",
+                ));
+            }
             _ => {
                 searches.push(compile_search(&name, v)?);
                 names.push(name);
             }
         }
     }
-    let cond_node = condition.ok_or_else(|| Located::at(node.loc, RuleError::Missing("detection.condition".into())))?;
+    let cond_node = condition
+        .ok_or_else(|| Located::at(node.loc, RuleError::Missing("detection.condition".into())))?;
     let texts: Vec<&Node> = match &cond_node.value {
         Value::Seq(items) if !items.is_empty() => items.iter().collect(),
         Value::Str(_) => vec![cond_node],
@@ -172,10 +242,15 @@ fn compile_detection(node: &Node, text: &str) -> Result<(Vec<Search>, Cond), Loc
     let mut conds = Vec::new();
     for n in texts {
         let s = n.expect_str("condition")?;
-        let c = condition::parse(s, &names).map_err(|e| Located::at(offset_loc(n, s, e.offset, text), e.error))?;
+        let c = condition::parse(s, &names)
+            .map_err(|e| Located::at(offset_loc(n, s, e.offset, text), e.error))?;
         conds.push(c);
     }
-    let cond = if conds.len() == 1 { conds.remove(0) } else { Cond::Or(conds) };
+    let cond = if conds.len() == 1 {
+        conds.remove(0)
+    } else {
+        Cond::Or(conds)
+    };
     Ok((searches, cond))
 }
 

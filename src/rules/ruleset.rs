@@ -64,7 +64,11 @@ impl std::fmt::Display for SelfTestFailure {
         if let Some((l, c)) = self.line_col {
             write!(f, ":{l}:{c}")?;
         }
-        let what = if self.expected_match { "should match but does not" } else { "should not match but does" };
+        let what = if self.expected_match {
+            "should match but does not"
+        } else {
+            "should not match but does"
+        };
         write!(f, ": rule `{}`: test event {what}", self.rule_id)
     }
 }
@@ -105,15 +109,23 @@ impl RuleSet {
                 Err(p) => Err(p.clone()),
             })
             .collect();
-        let mut report = LoadReport { files: files.len(), ..LoadReport::default() };
+        let mut report = LoadReport {
+            files: files.len(),
+            ..LoadReport::default()
+        };
         let mut rules = Vec::new();
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
         for result in compiled {
             match result {
                 Ok(r) => match seen.get(&r.info.id) {
                     Some(first) => {
-                        let error = RuleError::DuplicateId { id: r.info.id.clone(), first: first.display().to_string() };
-                        report.problems.push(RuleProblem::new(&r.info.path, Located::at(r.id_loc, error)));
+                        let error = RuleError::DuplicateId {
+                            id: r.info.id.clone(),
+                            first: first.display().to_string(),
+                        };
+                        report
+                            .problems
+                            .push(RuleProblem::new(&r.info.path, Located::at(r.id_loc, error)));
                     }
                     None => {
                         seen.insert(r.info.id.clone(), r.info.path.clone());
@@ -151,15 +163,18 @@ impl RuleSet {
 
     /// Every rule with its logsource, for listings.
     pub fn summaries(&self) -> impl Iterator<Item = RuleSummary<'_>> {
-        self.rules
-            .iter()
-            .map(|r| RuleSummary { info: &r.info, logsource: &r.logsource, channels: &r.scope.channels })
+        self.rules.iter().map(|r| RuleSummary {
+            info: &r.info,
+            logsource: &r.logsource,
+            channels: &r.scope.channels,
+        })
     }
 
     /// The rules that match `event`, in rule-set order (only the indexed candidates are tried).
     pub fn matches<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a Arc<RuleInfo>> + 'a {
         let mut candidates = Vec::new();
-        self.index.candidates(&event.channel, event.event_id, &mut candidates);
+        self.index
+            .candidates(&event.channel, event.event_id, &mut candidates);
         candidates.into_iter().filter_map(move |i| {
             let rule = &self.rules[i as usize];
             rule.matches(event).then_some(&rule.info)
@@ -168,8 +183,14 @@ impl RuleSet {
 
     /// The rules that match `event`, trying every rule (no index): for measuring
     /// the index and checking it agrees.
-    pub fn matches_unindexed<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a Arc<RuleInfo>> + 'a {
-        self.rules.iter().filter(move |r| r.matches(event)).map(|r| &r.info)
+    pub fn matches_unindexed<'a>(
+        &'a self,
+        event: &'a Event,
+    ) -> impl Iterator<Item = &'a Arc<RuleInfo>> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| r.matches(event))
+            .map(|r| &r.info)
     }
 
     /// The event with the rules it matches, or `None` when no rule matches.
@@ -213,7 +234,9 @@ impl RuleSet {
         self.rules
             .iter()
             .filter(|r| r.info.extension.is_some())
-            .filter(|r| !(r.tests.iter().any(|t| t.expect_match) && r.tests.iter().any(|t| !t.expect_match)))
+            .filter(|r| {
+                !(r.tests.iter().any(|t| t.expect_match) && r.tests.iter().any(|t| !t.expect_match))
+            })
             .map(|r| &r.info)
             .collect()
     }

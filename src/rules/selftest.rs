@@ -89,13 +89,19 @@ pub(crate) fn parse(node: &Node, path: &Path) -> Result<Vec<SelfTest>, Located> 
                 .expect_map("a test event")?
                 .iter()
                 .map(|(name, value)| {
-                    let name = name.scalar_text().ok_or_else(|| name.wrong("a test field name", "a string"))?;
+                    let name = name
+                        .scalar_text()
+                        .ok_or_else(|| name.wrong("a test field name", "a string"))?;
                     Ok((name, field_value(value)?))
                 })
                 .collect::<Result<Vec<_>, Located>>()?;
             let mut event = event_from_fields(pairs).map_err(|m| bad(e, m))?;
             event.source = Arc::from(path);
-            out.push(SelfTest { expect_match, loc: e.loc, event });
+            out.push(SelfTest {
+                expect_match,
+                loc: e.loc,
+                event,
+            });
         }
     }
     Ok(out)
@@ -122,8 +128,14 @@ mod tests {
         let ev = event_from_fields([
             ("EventID".to_string(), FieldValue::UInt(36870)),
             ("Channel".to_string(), FieldValue::Str("System".into())),
-            ("Provider_Name".to_string(), FieldValue::Str("Schannel".into())),
-            ("ErrorCode".to_string(), FieldValue::Str("0x8009030d".into())),
+            (
+                "Provider_Name".to_string(),
+                FieldValue::Str("Schannel".into()),
+            ),
+            (
+                "ErrorCode".to_string(),
+                FieldValue::Str("0x8009030d".into()),
+            ),
         ])
         .expect("valid");
         assert_eq!(ev.event_id, 36870);

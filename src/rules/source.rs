@@ -51,7 +51,10 @@ pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Result<String, RulePro
 fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProblem>)>) {
     for f in dir.files().filter(|f| is_rule_file(f.path())) {
         let path = Path::new(EMBEDDED_PREFIX).join(f.path());
-        let text = f.contents_utf8().map(str::to_string).ok_or_else(|| unreadable(&path, "not UTF-8 text"));
+        let text = f
+            .contents_utf8()
+            .map(str::to_string)
+            .ok_or_else(|| unreadable(&path, "not UTF-8 text"));
         out.push((path, text));
     }
     for d in dir.dirs() {
@@ -60,12 +63,19 @@ fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProbl
 }
 
 fn unreadable(path: &Path, why: &str) -> RuleProblem {
-    RuleProblem::new(path, Located::at(None, RuleError::Unreadable(why.to_string())))
+    RuleProblem::new(
+        path,
+        Located::at(None, RuleError::Unreadable(why.to_string())),
+    )
 }
 
 fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(true).max_depth(32).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .max_depth(32)
+        .sort_by_file_name()
+    {
         match entry {
             Err(e) => {
                 let path = e.path().unwrap_or(root).to_path_buf();
@@ -83,9 +93,14 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
 }
 
 fn read(path: &Path) -> Result<String, RuleProblem> {
-    let size = std::fs::metadata(path).map_err(|e| unreadable(path, &e.to_string()))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(|e| unreadable(path, &e.to_string()))?
+        .len();
     if size > MAX_FILE_BYTES as u64 {
-        let error = RuleError::TooLarge { size: usize::try_from(size).unwrap_or(usize::MAX), limit: MAX_FILE_BYTES };
+        let error = RuleError::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: MAX_FILE_BYTES,
+        };
         return Err(RuleProblem::new(path, Located::at(None, error)));
     }
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e.to_string()))?;

@@ -124,7 +124,12 @@ pub(crate) fn parse(text: &str) -> Result<Node, Located> {
             },
         ));
     }
+    // YAML 1.2 booleans only (`y`, `no`, `on` stay text) and numbers spelled
+    // with leading zeros or underscores stay text, as rule authors mean them.
     let options = serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
             max_documents: 1,
