@@ -1,5 +1,13 @@
-//! End-to-end tests, one module per concern.
+//! End-to-end tests: one binary, one module per area.
 
+mod util;
+
+mod cli;
+mod corpus;
+mod normalize_golden;
+mod render_fixture;
+mod render_golden;
+mod render_safety;
 mod rule_errors;
 mod rules_tree;
 mod sigma_conformance;

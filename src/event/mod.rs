@@ -5,10 +5,11 @@
 
 mod filter;
 mod normalize;
+mod raw;
 mod value;
 
 pub use filter::EventFilter;
-pub use normalize::{NormalizeError, from_json};
+pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use value::FieldValue;
 
 use chrono::{DateTime, Utc};
@@ -81,6 +82,11 @@ impl Fields {
             .find(|(n, _)| n == name)
             .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
             .map(|(_, v)| v)
+    }
+
+    /// Takes the `(name, value)` pairs out, in document order.
+    pub fn into_pairs(self) -> impl Iterator<Item = (String, FieldValue)> {
+        self.0.into_iter()
     }
 
     /// Iterates over `(name, value)` pairs in document order.
