@@ -9,6 +9,7 @@ mod render_fixture;
 mod render_golden;
 mod render_safety;
 mod rule_errors;
+mod rules_cli;
 mod rules_tree;
 mod sigma_conformance;
 mod sigmahq_load;

@@ -7,6 +7,7 @@ mod input_args;
 // The output flags of `analyze` and `timeline`, flattened into them when they land.
 #[cfg_attr(not(test), allow(dead_code))]
 mod output_args;
+mod rules;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,11 +35,15 @@ pub enum Command {
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
+    /// List, check and self-test the detection rules.
+    #[command(after_help = rules::EXAMPLES)]
+    Rules(rules::RulesArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Events(args) => events::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }
