@@ -87,18 +87,19 @@ impl Index {
 
     /// True when some rule may match an event of this channel, provider and id.
     fn wants(&self, channel: &str, providers: &[&str], event_id: u16) -> bool {
-        let mut rules = Vec::new();
-        self.candidates(channel, event_id, &mut rules);
-        rules.iter().any(|&r| {
+        let ok = |r: &u32| {
             self.providers
-                .get(r as usize)
+                .get(*r as usize)
                 .and_then(Option::as_ref)
                 .is_none_or(|set| {
-                    providers
-                        .iter()
-                        .any(|p| set.contains(&p.to_ascii_lowercase()))
+                    set.iter()
+                        .any(|s| providers.iter().any(|p| p.eq_ignore_ascii_case(s)))
                 })
-        })
+        };
+        let check = |b: &Buckets| {
+            b.by_id.get(&event_id).is_some_and(|v| v.iter().any(ok)) || b.any_id.iter().any(ok)
+        };
+        self.channel(channel).is_some_and(check) || check(&self.anywhere)
     }
 
     fn wants_channel_id(&self, channel: &str, event_id: u16) -> bool {
