@@ -523,3 +523,39 @@ fn valid_sigma_the_engine_does_not_run_is_skipped_not_an_error() {
         assert_eq!(report.diagnostics().count(ProblemKind::Note), 1, "{name}");
     }
 }
+
+#[test]
+fn truncated_and_garbled_rules_never_panic() {
+    let full = format!(
+        "{GOOD}dropcause:\n  role: cause\n  category: service\n  window: {{ before: 2h }}\ntests:\n  match:\n    - {{ EventID: 7036 }}\n"
+    );
+    let mut loaded = 0;
+    let mut rejected = 0;
+    let cuts = full.char_indices().map(|(i, _)| i);
+    let variants = cuts.flat_map(|i| {
+        let (head, tail) = full.split_at(i);
+        [
+            head.to_string(),
+            format!("{head}\u{0}{tail}"),
+            format!("{head}: [{{'\"*|{tail}"),
+        ]
+    });
+    for (n, text) in variants.enumerate() {
+        let source = RuleSource::Text {
+            path: format!("v{n}.yml").into(),
+            text,
+        };
+        let (set, report) = RuleSet::load_with_report(&[source]);
+        loaded += set.len();
+        rejected += report.problems.len();
+        assert_eq!(
+            set.len() + report.problems.len(),
+            1,
+            "each text loads or is reported, once"
+        );
+    }
+    assert!(
+        loaded > 0 && rejected > 0,
+        "{loaded} loaded, {rejected} rejected"
+    );
+}
