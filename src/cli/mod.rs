@@ -9,6 +9,7 @@ mod input_args;
 #[cfg_attr(not(test), allow(dead_code))]
 mod output_args;
 mod sample;
+mod rules;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ pub enum Command {
     /// Write the .evtx logs a scenario file describes (the bundled samples).
     #[command(after_help = sample::EXAMPLES)]
     Sample(sample::SampleArgs),
+    /// List, check and self-test the detection rules.
+    #[command(after_help = rules::EXAMPLES)]
+    Rules(rules::RulesArgs),
 }
 
 /// Runs the parsed command line.
@@ -49,5 +53,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events::run(args),
         Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }
