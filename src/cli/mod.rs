@@ -2,14 +2,13 @@
 //! its arguments into library options and calls the library. Only this module
 //! knows clap; only this module prints.
 
+mod analyze;
 mod events;
 mod explain;
 mod input_args;
-// The output flags of `analyze` and `timeline`, flattened into them when they land.
-#[cfg_attr(not(test), allow(dead_code))]
 mod output_args;
-mod sample;
 mod rules;
+mod sample;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +33,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Find the dropped sessions and refused connections, and what caused them.
+    #[command(after_help = analyze::EXAMPLES)]
+    Analyze(analyze::AnalyzeArgs),
+    /// The timeline of sessions, drops and causes, per host.
+    #[command(after_help = analyze::EXAMPLES)]
+    Timeline(analyze::AnalyzeArgs),
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
@@ -50,6 +55,8 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Analyze(args) => analyze::run(args, analyze::View::Analysis),
+        Command::Timeline(args) => analyze::run(args, analyze::View::Timeline),
         Command::Events(args) => events::run(args),
         Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),

@@ -247,6 +247,15 @@ pub struct RenderOptions {
     pub width: Option<u16>,
 }
 
+/// Writes only the terminal timeline of `report` (the `timeline` view).
+pub fn render_timeline(
+    report: &Report,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    timeline::render(report, opts, out)
+}
+
 /// Writes `report` in `format` to `out`.
 pub fn render(
     report: &Report,
