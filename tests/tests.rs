@@ -2,6 +2,7 @@
 
 mod util;
 
+mod analyze_cli;
 mod cli;
 mod corpus;
 mod correlate_corpus;
