@@ -26,11 +26,13 @@ pub struct Args {
     pub json: bool,
 }
 
-/// `dropcause explain`: explains to standard output. The rule list is empty
-/// until the rules stage provides the built-in rule set.
+/// `dropcause explain`: explains to standard output, naming the built-in
+/// rules that look for the failure.
 pub fn command(args: &Args) -> anyhow::Result<ExitCode> {
+    let (rules, _) = dropcause::rules::RuleSet::built_in();
+    let infos: Vec<Arc<RuleInfo>> = rules.infos().cloned().collect();
     let stdout = std::io::stdout();
-    run(args, &[], &mut stdout.lock())?;
+    run(args, &infos, &mut stdout.lock())?;
     Ok(ExitCode::from(super::EXIT_OK))
 }
 
