@@ -11,8 +11,8 @@
 //! - the client's own log shows it failing (RDPClient 1024 naming this host
 //!   within [`JOIN`] of it, then a 1026 with an error);
 //! - its client retried: another connection from the same address was refused
-//!   within [`RETRY`], and no session from that address started after it in
-//!   that time.
+//!   within [`RETRY`], and no session from that address started within
+//!   [`GOT_IN`] after it (which would make it part of a connect that worked).
 //!
 //! A bare accept with none of these (a port scan, a health probe) stays a bare
 //! connection and is not reported.
@@ -33,6 +33,8 @@ const TIGHT_AFTER: TimeDelta = TimeDelta::seconds(5);
 const JOIN: TimeDelta = TimeDelta::seconds(5);
 /// How far apart a client's retries are taken to be one series.
 const RETRY: TimeDelta = TimeDelta::minutes(10);
+/// How soon after an accept a session logon means that connect worked.
+const GOT_IN: TimeDelta = TimeDelta::seconds(60);
 
 /// A server connection that reached no session.
 #[derive(Debug, Clone)]
@@ -219,7 +221,7 @@ fn failed_client(
 }
 
 /// Bare connections of a client whose other connections were refused within
-/// [`RETRY`], with no session from that client starting after them.
+/// [`RETRY`], with no session from that client starting within [`GOT_IN`].
 fn retries(input: &Input, b: &mut Built, bare: &[Bare]) {
     type Times = HashMap<(usize, String), Vec<DateTime<Utc>>>;
     let mut refused: Times = HashMap::new();
@@ -250,7 +252,7 @@ fn retries(input: &Input, b: &mut Built, bare: &[Bare]) {
         };
         let key = (c.host, a);
         let retried = any_in(&refused, &key, c.start - RETRY, c.start + RETRY);
-        let got_in = any_in(&sessions, &key, c.start, c.start + RETRY);
+        let got_in = any_in(&sessions, &key, c.start, c.start + GOT_IN);
         if retried && !got_in {
             attempt(input, b, c);
         }

@@ -24,6 +24,8 @@ mod summary;
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_refused;
 mod window;
 
 pub use model::Analysis;
