@@ -15,5 +15,6 @@ mod rule_errors;
 mod rules_cli;
 mod rules_tree;
 mod samples;
+mod scenarios;
 mod sigma_conformance;
 mod sigmahq_load;
