@@ -643,3 +643,85 @@ fn unreadable_files_and_folders_are_named() {
             .all(|p| p.kind == ProblemKind::Unreadable)
     );
 }
+
+#[test]
+fn the_json_report_accounts_for_every_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = synthetic_log(1200, &" padding".repeat(8), &plain_time);
+    let chunks = layout(&base);
+    let good = dir.path().join("good.evtx");
+    std::fs::write(&good, &base).unwrap();
+    // Chunk 1 unreadable, chunk 2 with a bad CRC, one record in chunk 0
+    // garbled, and the file cut in the middle of its last chunk.
+    let mut b = base.clone();
+    b[HEADER + CHUNK..HEADER + CHUNK + 8].copy_from_slice(b"NotChnk\0");
+    b[HEADER + 2 * CHUNK + 52] ^= 0xff;
+    let victim = chunks[0][3];
+    b[HEADER + victim.offset + 4..HEADER + victim.offset + 8]
+        .copy_from_slice(&0xffff_ff00u32.to_le_bytes());
+    let last = chunks.len() - 1;
+    let cut = chunks[last][chunks[last].len() / 2];
+    b.truncate(HEADER + last * CHUNK + cut.offset + cut.size);
+    let damaged = dir.path().join("damaged.evtx");
+    std::fs::write(&damaged, &b).unwrap();
+    let out = crate::util::run(&["analyze", "--format", "json", dir.path().to_str().unwrap()]);
+    let (stdout, stderr) = crate::util::texts(&out);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("JSON report ({e}): {stderr}"));
+    let inputs = report["inputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), 2);
+    let problems = report["diagnostics"]["problems"].as_array().unwrap();
+    for input in inputs {
+        for key in [
+            "records_read",
+            "records_recovered",
+            "records_unreadable",
+            "chunks_skipped",
+            "chunks_bad_checksum",
+            "chunks_truncated",
+            "records_in_truncated_chunk",
+            "problems",
+        ] {
+            assert!(input[key].is_u64(), "{key} in {input}");
+        }
+        // The reasons: one problem per count, under the file's path.
+        let path = input["path"].as_str().unwrap();
+        let own = problems.iter().filter(|p| p["path"] == path).count() as u64;
+        assert_eq!(input["problems"].as_u64(), Some(own), "{path}");
+    }
+    let by_name = |name: &str| {
+        inputs
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+    };
+    let g = by_name("good.evtx");
+    assert_eq!(g["records_read"], 1200);
+    assert_eq!(g["problems"], 0);
+    let d = by_name("damaged.evtx");
+    let in_last = chunks[last]
+        .iter()
+        .filter(|r| r.offset + r.size <= cut.offset + cut.size)
+        .count() as u64;
+    let expected_read = 1200 - chunks[1].len() as u64 - 1 - (chunks[last].len() as u64 - in_last);
+    assert_eq!(d["records_read"], expected_read);
+    assert_eq!(d["records_unreadable"], 1);
+    assert_eq!(d["chunks_skipped"], 1);
+    // Chunk 2, and chunk 0 whose edited record no longer matches its CRC.
+    assert_eq!(d["chunks_bad_checksum"], 2);
+    assert_eq!(d["chunks_truncated"], 1);
+    assert_eq!(d["records_in_truncated_chunk"], in_last);
+    let damaged_path = d["path"].as_str().unwrap();
+    let kinds: Vec<(&str, Option<u64>)> = problems
+        .iter()
+        .filter(|p| p["path"] == damaged_path)
+        .map(|p| (p["kind"].as_str().unwrap(), p["chunk"].as_u64()))
+        .collect();
+    assert!(kinds.contains(&("bad-chunk", Some(1))), "{kinds:?}");
+    assert!(kinds.contains(&("note", Some(2))), "{kinds:?}");
+    assert!(kinds.contains(&("bad-record", Some(0))), "{kinds:?}");
+    assert!(
+        kinds.contains(&("bad-chunk", Some(last as u64))),
+        "{kinds:?}"
+    );
+}

@@ -17,3 +17,4 @@ mod rules_tree;
 mod samples;
 mod sigma_conformance;
 mod sigmahq_load;
+mod untrusted;
