@@ -725,3 +725,120 @@ fn the_json_report_accounts_for_every_input_file() {
         "{kinds:?}"
     );
 }
+
+/// A log whose records carry the given data parts, each after a plain record.
+fn log_of(data: Vec<Instance>) -> Vec<u8> {
+    let system = Arc::new(system_template("RDS-BOMB01", false, false));
+    let plain = Arc::new(data_template(
+        DataShape::Named,
+        &[("Text", ValueType::String)],
+    ));
+    let mut w = EvtxWriter::new(Cursor::new(Vec::new())).unwrap();
+    let mut parts = Vec::new();
+    for d in data {
+        parts.push(Instance {
+            template: plain.clone(),
+            values: vec![Value::String("plain".into())],
+        });
+        parts.push(d);
+    }
+    parts.push(Instance {
+        template: plain,
+        values: vec![Value::String("plain".into())],
+    });
+    for (i, d) in parts.into_iter().enumerate() {
+        let id = w.next_record_id();
+        let mut values = vec![Value::Null; 18];
+        values[sys::EVENT_ID] = Value::UInt16(7036);
+        values[sys::TIME] = Value::FileTime(plain_time(i as u64));
+        values[sys::RECORD_ID] = Value::UInt64(id);
+        values[sys::PROVIDER] = Value::String("Service Control Manager".into());
+        values[sys::CHANNEL] = Value::String("System".into());
+        values[sys::DATA] = Value::BinXml(Box::new(d));
+        let event = Instance {
+            template: system.clone(),
+            values,
+        };
+        w.append(plain_time(i as u64), &event).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn nesting_and_width_bombs_are_bounded() {
+    use dropcause::writer::template::{Element, Node, Template};
+    // Elements nested 600 deep (the `evtx` crate stops at 512; our writer
+    // itself formats templates recursively, so not much deeper).
+    let mut deep = Element::new("leaf").content(0, ValueType::String, false);
+    for _ in 0..600 {
+        deep = Element::new("a").child(Node::Element(deep));
+    }
+    let deep = Instance {
+        template: Arc::new(Template::new(deep)),
+        values: vec![Value::String("bottom".into())],
+    };
+    // Embedded BinXML values nested 100 deep (the crate stops at 64).
+    let wrap = Arc::new(Template::new(Element::new("w").content(
+        0,
+        ValueType::BinXml,
+        false,
+    )));
+    let mut nested = Instance {
+        template: Arc::new(Template::new(Element::new("x").content(
+            0,
+            ValueType::String,
+            false,
+        ))),
+        values: vec![Value::String("core".into())],
+    };
+    for _ in 0..100 {
+        nested = Instance {
+            template: wrap.clone(),
+            values: vec![Value::BinXml(Box::new(nested))],
+        };
+    }
+    // 1000 substitutions in one record (as many as a chunk holds with names).
+    let names: Vec<String> = (0..1000).map(|i| format!("F{i}")).collect();
+    let fields: Vec<(&str, ValueType)> = names
+        .iter()
+        .map(|n| (n.as_str(), ValueType::UInt8))
+        .collect();
+    let wide = Instance {
+        template: Arc::new(data_template(DataShape::Named, &fields)),
+        values: (0..1000).map(|i| Value::UInt8(i as u8)).collect(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bombs.evtx");
+    std::fs::write(&path, log_of(vec![deep, nested, wide])).unwrap();
+    let run = ingest(&path);
+    let stats = &run.files[0];
+    // Every record is accounted for: read, or unreadable with a located reason.
+    assert_eq!(
+        stats.records_read + stats.records_unreadable,
+        7,
+        "{:?}",
+        run.problems
+    );
+    assert_eq!(stats.problems as usize, run.problems.len());
+    // The four plain records around the bombs are read.
+    let plain: Vec<u64> = run
+        .order
+        .iter()
+        .map(|k| k.0)
+        .filter(|id| id % 2 == 1)
+        .collect();
+    assert_eq!(plain, [1, 3, 5, 7], "{:?}", run.problems);
+    // Refused ones are named by chunk and record.
+    for p in &run.problems {
+        assert!(p.chunk.is_some(), "{p}");
+    }
+    eprintln!(
+        "bombs: {} read, {} refused: {:?}",
+        stats.records_read,
+        stats.records_unreadable,
+        run.problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+    );
+}
