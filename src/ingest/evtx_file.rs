@@ -64,11 +64,16 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
     // The whole chunks the file holds; the `evtx` crate passes over those that
     // are all zeros without a word.
     let whole = source.size.saturating_sub(HEADER_SIZE) / CHUNK_SIZE;
-    let mut seen = vec![false; usize::try_from(whole).unwrap_or(0)];
+    // Per chunk number: the first and last record id of the chunks met.
+    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
     for chunk in parser.chunks() {
         match chunk {
             Ok(data) => {
-                mark(&mut seen, data.number);
+                let ids = (
+                    data.header.first_event_record_id,
+                    data.header.last_event_record_id,
+                );
+                mark(&mut seen, data.number, ids);
                 emit(Work::Chunk {
                     data: Box::new(data),
                     cut: None,
@@ -76,7 +81,7 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
             }
             Err(err) => {
                 if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
-                    mark(&mut seen, Some(*chunk_id));
+                    mark(&mut seen, Some(*chunk_id), (0, 0));
                 }
                 let mut stats = FileStats::default();
                 let problem = located(path, None, &err, &mut stats);
@@ -105,16 +110,26 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
         ));
     }
     cut_in_chunk_header(source, emit);
-    // A zeroed chunk among those the header counts held records once.
-    let counted = u64::from(parser.header().chunk_count);
-    for number in (0..whole.min(counted)).filter(|&n| !seen[n as usize]) {
+    // A zeroed chunk held records once when the header counts it, or when the
+    // record ids of the chunks around it leave a gap (not a wrap-around).
+    let header = parser.header();
+    let (counted, oldest) = (u64::from(header.chunk_count), header.first_chunk_number);
+    // The header counts `counted` chunks from the oldest one on, wrapping.
+    let is_counted = |n: u64| (n + whole - oldest % whole.max(1)) % whole.max(1) < counted;
+    for number in (0..seen.len()).filter(|&n| seen[n].is_none()) {
+        let before = seen[..number].iter().rev().flatten().next();
+        let after = seen[number + 1..].iter().flatten().next();
+        let gap = matches!((before, after), (Some(b), Some(a)) if b.1 > 0 && b.1 + 1 < a.0);
+        if !is_counted(number as u64) && !gap {
+            continue;
+        }
         let mut problem = Problem::file(
             ProblemKind::BadChunk,
             path,
             "the chunk is all zeros (wiped, or never written although the file header counts \
-             it): any records it held are lost",
+             it or records are missing around it): any records it held are lost",
         );
-        problem.chunk = Some(number);
+        problem.chunk = Some(number as u64);
         emit(note(
             FileStats {
                 chunks_skipped: 1,
@@ -125,13 +140,14 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
     }
 }
 
-/// Notes that the chunk `number` was met.
-fn mark(seen: &mut [bool], number: Option<u64>) {
+/// Notes that the chunk `number` was met, with its first and last record id
+/// (zeros for a chunk that could not be parsed).
+fn mark(seen: &mut [Option<(u64, u64)>], number: Option<u64>, ids: (u64, u64)) {
     if let Some(slot) = number
         .and_then(|n| usize::try_from(n).ok())
         .and_then(|n| seen.get_mut(n))
     {
-        *slot = true;
+        *slot = Some(ids);
     }
 }
 
