@@ -1,1 +1,18 @@
+//! End-to-end tests: one binary, one module per area.
 
+mod util;
+
+mod cli;
+mod corpus;
+mod correlate_corpus;
+mod normalize_golden;
+mod peek_corpus;
+mod render_fixture;
+mod render_golden;
+mod render_safety;
+mod rule_errors;
+mod rules_cli;
+mod rules_tree;
+mod samples;
+mod sigma_conformance;
+mod sigmahq_load;

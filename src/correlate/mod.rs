@@ -1,5 +1,82 @@
 //! Stage 4: matched events in; sessions, drops, ranked causes and verdicts out.
+//!
+//! [`correlate`] sorts the matched events once by (host, time), rebuilds the
+//! connections and sessions of each host (`session`), decides how each ended
+//! and which endings are drops (`drop`), looks for cause events inside each
+//! cause rule's window around every drop (`window`), ranks them and draws a
+//! verdict (`rank`), names the logs that were missing (`coverage`) and sums it
+//! all up per host, user, client and cause, with a timeline (`summary`).
 
+mod assemble;
+mod catalog;
+mod coverage;
+mod drop;
+pub mod explain;
+mod input;
 pub mod model;
+mod rank;
+mod session;
+mod summary;
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+mod window;
 
 pub use model::Analysis;
+pub use rank::fill;
+
+use crate::ingest::ChannelSpan;
+use crate::rules::Matched;
+use std::time::Duration;
+
+/// How to correlate.
+#[derive(Debug, Clone)]
+pub struct CorrelateOptions {
+    /// How many causes to keep per drop (best first).
+    pub max_causes: usize,
+    /// How close to a disconnect without a reason a user action (logoff, a
+    /// session disconnecting itself, the client closing) must be to explain it.
+    pub user_action_window: Duration,
+}
+
+impl Default for CorrelateOptions {
+    fn default() -> Self {
+        CorrelateOptions {
+            max_causes: 5,
+            user_action_window: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Rebuilds sessions from the matched events, finds the drops, their causes and
+/// verdicts, and summarizes them. `coverage` tells which logs were given for
+/// which host (used to name the logs a verdict could not check).
+pub fn correlate(
+    matched: Vec<Matched>,
+    coverage: &[ChannelSpan],
+    options: &CorrelateOptions,
+) -> Analysis {
+    let input = input::Input::new(matched);
+    let built = session::build(&input);
+    let user_window =
+        chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);
+    let (outcomes, found) = drop::classify(&input, &built, user_window);
+    let coverage = coverage::hosts(coverage);
+    let (sessions, seg_index) = assemble::sessions(&input, &built, &outcomes);
+    let findings = assemble::findings(
+        &input,
+        &built,
+        &found,
+        &seg_index,
+        &coverage,
+        options.max_causes,
+    );
+    Analysis {
+        summaries: summary::summaries(&sessions, &findings),
+        timeline: summary::timeline(&input, &sessions, &findings),
+        sessions,
+        findings,
+        coverage,
+    }
+}

@@ -57,6 +57,22 @@ pub enum Ending {
     Refused,
 }
 
+/// What a [`Session`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionKind {
+    /// A Remote Desktop session on a server.
+    Remote,
+    /// A console (local) session: not RDP, shown for completeness.
+    Console,
+    /// A session whose events do not say whether it was remote or local.
+    Unknown,
+    /// A connection that ended before any session logon.
+    Attempt,
+    /// A connection seen from the client's side (RDPClient log).
+    Client,
+}
+
 /// One step in a session's life, with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionStep {
@@ -75,8 +91,13 @@ pub struct SessionStep {
 pub struct Session {
     /// Index in [`Analysis::sessions`].
     pub index: usize,
-    /// The server (`Computer`).
+    /// The server (`Computer`); for client-side connections, the client.
     pub host: String,
+    /// What kind of session it is.
+    pub kind: SessionKind,
+    /// For client-side connections: the server it connected to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
     /// LocalSessionManager's session id, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<u32>,

@@ -3,12 +3,14 @@
 //! Input: a rendered record from [`crate::ingest`]. Output: [`Event`]. Errors:
 //! [`NormalizeError`] when a record lacks the parts every event has (time, id, channel).
 
+pub mod codes;
 mod filter;
 mod normalize;
+mod raw;
 mod value;
 
 pub use filter::EventFilter;
-pub use normalize::{NormalizeError, from_json};
+pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use value::FieldValue;
 
 use chrono::{DateTime, Utc};
@@ -81,6 +83,11 @@ impl Fields {
             .find(|(n, _)| n == name)
             .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
             .map(|(_, v)| v)
+    }
+
+    /// Takes the `(name, value)` pairs out, in document order.
+    pub fn into_pairs(self) -> impl Iterator<Item = (String, FieldValue)> {
+        self.0.into_iter()
     }
 
     /// Iterates over `(name, value)` pairs in document order.

@@ -1,14 +1,18 @@
 //! Turns the JSON the `evtx` crate renders for a record into an [`Event`].
 
+use super::raw::{self, Node, RawRoot};
 use super::{Event, FieldValue, Fields};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Why a rendered record could not become an [`Event`].
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum NormalizeError {
+    /// The rendering is not the JSON shape of an event.
+    #[error("record is not a rendered event: {0}")]
+    Shape(#[from] serde_json::Error),
     /// The record has no `Event/System` element.
     #[error("record has no Event/System element")]
     NoSystem,
@@ -17,191 +21,148 @@ pub enum NormalizeError {
     Missing(&'static str),
 }
 
-/// Builds an [`Event`] from a record rendered as JSON by the `evtx` crate
-/// (attributes inline under `#attributes`). `time` is the record header's
-/// timestamp, used when `TimeCreated` is absent or unreadable.
+impl PartialEq for NormalizeError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+/// Where a record came from and what its header says; the fallbacks for
+/// parts its XML lacks.
+#[derive(Debug, Clone)]
+pub struct RecordOrigin<'a> {
+    /// The record header's id.
+    pub record_id: u64,
+    /// The record header's timestamp.
+    pub time: DateTime<Utc>,
+    /// The file.
+    pub source: &'a Arc<Path>,
+    /// Carved from slack.
+    pub recovered: bool,
+}
+
+/// Builds an [`Event`] from the JSON bytes the `evtx` crate renders for a record
+/// (attributes inline under `#attributes`). This is the fast path: no
+/// intermediate JSON tree.
+pub fn from_json_bytes(bytes: &[u8], origin: &RecordOrigin) -> Result<Event, NormalizeError> {
+    build(raw::parse(bytes)?, origin)
+}
+
+/// Builds an [`Event`] from a record already parsed as a `serde_json::Value`.
 pub fn from_json(
-    root: &Value,
+    root: &serde_json::Value,
     record_id: u64,
     time: DateTime<Utc>,
     source: &Arc<Path>,
     recovered: bool,
 ) -> Result<Event, NormalizeError> {
-    let event = root.get("Event").unwrap_or(root);
-    let system = event.get("System").ok_or(NormalizeError::NoSystem)?;
-    let provider = system.get("Provider");
-    let (event_id, qualifiers) = event_id(system.get("EventID"))?;
-    let time = attr(system.get("TimeCreated"), "SystemTime")
-        .and_then(|t| t.as_str())
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(time);
-    let record_id = system
-        .get("EventRecordID")
-        .and_then(Value::as_u64)
-        .unwrap_or(record_id);
-    let mut fields = Fields::new();
-    for part in ["EventData", "UserData"] {
-        if let Some(Value::Object(data)) = event.get(part) {
-            flatten_data(part, data, &mut fields);
-        }
+    let origin = RecordOrigin {
+        record_id,
+        time,
+        source,
+        recovered,
+    };
+    build(RawRoot::deserialize(root)?, &origin)
+}
+
+fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> {
+    let event = root.event;
+    let system = event.system.ok_or(NormalizeError::NoSystem)?;
+    let (event_id, qualifiers) = event_id(system.event_id.as_ref())?;
+    let provider = system.provider.and_then(|p| p.attrs);
+    let time = system
+        .time_created
+        .and_then(|t| t.attrs?.system_time)
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map_or(origin.time, |t| t.with_timezone(&Utc));
+    let mut fields = event.event_data.map(|d| d.0).unwrap_or_default();
+    if let Some(user) = event.user_data {
+        append(&mut fields, user.0);
     }
     Ok(Event {
         time,
-        record_id,
-        channel: text(system.get("Channel")).unwrap_or_default(),
-        provider: attr_text(provider, "Name").unwrap_or_default(),
-        event_source: attr_text(provider, "EventSourceName"),
+        record_id: system
+            .record_id
+            .as_ref()
+            .and_then(Node::value)
+            .and_then(FieldValue::as_i64)
+            .map_or(origin.record_id, |r| r as u64),
+        channel: text(system.channel).unwrap_or_default(),
+        event_source: provider
+            .as_ref()
+            .and_then(|p| p.event_source.clone())
+            .filter(|s| !s.is_empty()),
+        provider: provider.and_then(|p| p.name).unwrap_or_default(),
         event_id,
         qualifiers,
-        level: system.get("Level").and_then(Value::as_u64).map(|l| l as u8),
-        computer: text(system.get("Computer")).unwrap_or_default(),
-        activity_id: attr_text(system.get("Correlation"), "ActivityID"),
-        user_sid: attr_text(system.get("Security"), "UserID"),
-        source: Arc::clone(source),
-        recovered,
+        level: system
+            .level
+            .as_ref()
+            .and_then(Node::value)
+            .and_then(FieldValue::as_i64)
+            .map(|l| l as u8),
+        computer: text(system.computer).unwrap_or_default(),
+        activity_id: system
+            .correlation
+            .and_then(|c| c.attrs?.activity_id)
+            .filter(|s| !s.is_empty()),
+        user_sid: system
+            .security
+            .and_then(|s| s.attrs?.user_id)
+            .filter(|s| !s.is_empty()),
+        source: Arc::clone(origin.source),
+        recovered: origin.recovered,
         fields,
     })
 }
 
-/// `EventID` is either a bare number or `{"#attributes": {"Qualifiers": q}, "#text": id}`.
-fn event_id(v: Option<&Value>) -> Result<(u16, Option<u16>), NormalizeError> {
-    let v = v.ok_or(NormalizeError::Missing("EventID"))?;
-    let id = match v {
-        Value::Object(o) => o.get("#text").and_then(as_u64),
-        other => as_u64(other),
+fn append(fields: &mut Fields, more: Fields) {
+    for (name, value) in more.into_pairs() {
+        fields.push(name, value);
     }
-    .ok_or(NormalizeError::Missing("EventID"))?;
-    let qualifiers = attr(Some(v), "Qualifiers")
-        .and_then(as_u64)
-        .map(|q| q as u16);
-    // Classic message ids can arrive whole (0xC00A0038): keep the low 16 bits.
-    let qualifiers = qualifiers.or_else(|| (id > 0xFFFF).then_some((id >> 16) as u16));
+}
+
+/// `EventID` is a bare number, or an element with `Qualifiers` and `#text`.
+fn event_id(node: Option<&Node>) -> Result<(u16, Option<u16>), NormalizeError> {
+    let node = node.ok_or(NormalizeError::Missing("EventID"))?;
+    let id = node
+        .value()
+        .and_then(FieldValue::as_i64)
+        .and_then(|id| u64::try_from(id).ok())
+        .ok_or(NormalizeError::Missing("EventID"))?;
+    let qualifiers = node
+        .attribute("Qualifiers")
+        .and_then(FieldValue::as_i64)
+        .map(|q| q as u16)
+        // Classic message ids can arrive whole (0xC00A0038): keep the low 16 bits.
+        .or_else(|| (id > 0xFFFF).then_some((id >> 16) as u16));
     Ok(((id & 0xFFFF) as u16, qualifiers))
 }
 
-fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn attr<'a>(v: Option<&'a Value>, name: &str) -> Option<&'a Value> {
-    v?.get("#attributes")?.get(name)
-}
-
-fn attr_text(v: Option<&Value>, name: &str) -> Option<String> {
-    text(attr(v, name)).filter(|s| !s.is_empty())
-}
-
-fn text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        Value::Object(o) => text(o.get("#text")),
-        other => Some(other.to_string()),
-    }
-}
-
-/// Flattens `EventData` (`Data[@Name]` become their names, unnamed `Data` become
-/// `param1..n`, `Binary` stays `Binary`) and `UserData/<Element>/*`.
-fn flatten_data(part: &str, data: &Map<String, Value>, out: &mut Fields) {
-    if part == "UserData" {
-        for (_, inner) in data.iter().filter(|(k, _)| *k != "#attributes") {
-            match inner {
-                Value::Object(inner) => flatten_object("", inner, out),
-                other => out.push("param1", scalar(other)),
-            }
-        }
-        return;
-    }
-    for (name, value) in data.iter().filter(|(k, _)| *k != "#attributes") {
-        if name == "Data" {
-            push_unnamed(value, out);
-        } else {
-            push_value(name, value, out);
-        }
-    }
-}
-
-/// Unnamed `<Data>` elements: a single text, or a list under `#text`.
-fn push_unnamed(value: &Value, out: &mut Fields) {
-    let items: Vec<&Value> = match value {
-        Value::Object(o) => match o.get("#text") {
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(v) => vec![v],
-            None => Vec::new(),
-        },
-        Value::Array(a) => a.iter().collect(),
-        Value::Null => Vec::new(),
-        v => vec![v],
-    };
-    let start = out.iter().filter(|(n, _)| n.starts_with("param")).count();
-    for (i, item) in items.into_iter().enumerate() {
-        out.push(format!("param{}", start + i + 1), scalar(item));
-    }
-}
-
-fn flatten_object(prefix: &str, obj: &Map<String, Value>, out: &mut Fields) {
-    for (name, value) in obj.iter().filter(|(k, _)| *k != "#attributes") {
-        let full = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        match value {
-            Value::Object(inner) if !inner.contains_key("#text") => {
-                flatten_object(&full, inner, out)
-            }
-            _ => push_value(&full, value, out),
-        }
-    }
-}
-
-fn push_value(name: &str, value: &Value, out: &mut Fields) {
-    match value {
-        Value::Object(o) => match o.get("#text") {
-            Some(v) => out.push(name, scalar(v)),
-            None => flatten_object(name, o, out),
-        },
-        v => out.push(name, scalar(v)),
-    }
-}
-
-fn scalar(v: &Value) -> FieldValue {
-    match v {
-        Value::Null => FieldValue::Null,
-        Value::Bool(b) => FieldValue::Bool(*b),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                FieldValue::UInt(u)
-            } else if let Some(i) = n.as_i64() {
-                FieldValue::Int(i)
-            } else {
-                FieldValue::Float(n.as_f64().unwrap_or(f64::NAN))
-            }
-        }
-        Value::String(s) => FieldValue::Str(s.clone()),
-        Value::Array(a) => FieldValue::Str(
-            a.iter()
-                .map(|x| scalar(x).to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        Value::Object(_) => FieldValue::Str(v.to_string()),
+fn text(node: Option<Node>) -> Option<String> {
+    match node?.value()? {
+        FieldValue::Null => None,
+        v => Some(v.as_text().into_owned()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn norm(v: Value) -> Event {
         let src: Arc<Path> = Arc::from(Path::new("t.evtx"));
-        from_json(&v, 1, DateTime::<Utc>::UNIX_EPOCH, &src, false).unwrap()
+        let from_value = from_json(&v, 1, DateTime::<Utc>::UNIX_EPOCH, &src, false).unwrap();
+        let origin = RecordOrigin {
+            record_id: 1,
+            time: DateTime::<Utc>::UNIX_EPOCH,
+            source: &src,
+            recovered: false,
+        };
+        let from_bytes = from_json_bytes(v.to_string().as_bytes(), &origin).unwrap();
+        assert_eq!(from_value, from_bytes, "both paths agree");
+        from_value
     }
 
     #[test]
@@ -226,6 +187,7 @@ mod tests {
             Some(&FieldValue::Str("5400".into()))
         );
         assert_eq!(e.time.to_rfc3339(), "2024-01-02T03:04:05.123456+00:00");
+        assert_eq!(e.record_id, 9);
         assert!(e.is_from("service control manager"));
     }
 
@@ -241,16 +203,35 @@ mod tests {
     }
 
     #[test]
+    fn nested_elements_and_single_unnamed_data_flatten() {
+        let e = norm(
+            json!({"Event": {"System": {"EventID": 1, "Level": 2, "Security": null,
+            "Correlation": {"#attributes": {"ActivityID": "{A}"}}},
+            "EventData": {"Data": "only", "Info": {"Inner": 5, "#attributes": {"x": 1}}}}}),
+        );
+        assert_eq!(
+            e.fields.get("param1"),
+            Some(&FieldValue::Str("only".into()))
+        );
+        assert_eq!(e.fields.get("Info.Inner"), Some(&FieldValue::UInt(5)));
+        assert_eq!(e.level, Some(2));
+        assert_eq!(e.activity_id.as_deref(), Some("{A}"));
+        assert_eq!(e.user_sid, None);
+    }
+
+    #[test]
     fn missing_system_or_event_id_is_an_error() {
         let src: Arc<Path> = Arc::from(Path::new("t.evtx"));
         let t = DateTime::<Utc>::UNIX_EPOCH;
+        let err = |v: Value| from_json(&v, 1, t, &src, false).unwrap_err().to_string();
         assert_eq!(
-            from_json(&json!({"Event": {}}), 1, t, &src, false),
-            Err(NormalizeError::NoSystem)
+            err(json!({"Event": {}})),
+            "record has no Event/System element"
         );
         assert_eq!(
-            from_json(&json!({"Event": {"System": {}}}), 1, t, &src, false),
-            Err(NormalizeError::Missing("EventID"))
+            err(json!({"Event": {"System": {}}})),
+            "record has no usable System/EventID"
         );
+        assert!(err(json!([1])).starts_with("record is not a rendered event"));
     }
 }

@@ -1,178 +1,134 @@
-//! Reads one EVTX file with the `evtx` crate: one result per record, every
-//! failure turned into a located [`Problem`] and counted.
+//! Splits one EVTX file into chunks to read: the `evtx` crate's chunks in
+//! record order, plus a chunk cut short by the end of a truncated file. File-level
+//! failures become a note with the file's account.
 
+use super::chunk::{chain, located};
+use super::stats::FileStats;
 use super::{IngestOptions, Source};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
-use crate::event::{self, Event};
-use chrono::{DateTime, Utc};
-use evtx::err::EvtxError;
-use evtx::{EvtxParser, ParserSettings};
-use serde::Serialize;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 
 /// The first eight bytes of every EVTX file.
 pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
 
-/// The account of one file: what was read and what was lost.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FileStats {
-    /// The file.
-    pub path: PathBuf,
-    /// Records read and normalized (including recovered ones).
-    pub records_read: u64,
-    /// Of those, records carved from chunk slack or cleared chunks.
-    pub records_recovered: u64,
-    /// Records that could not be read, rendered or normalized.
-    pub records_unreadable: u64,
-    /// Chunks that could not be read at all (their records are lost uncounted).
-    pub chunks_skipped: u64,
-    /// Per computer and channel: how many records, first and last event time.
-    /// Tells which logs were given for which host, and what time they cover.
-    pub spans: Vec<ChannelSpan>,
-    /// Set when the file could not be opened as EVTX at all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failed: Option<String>,
+const HEADER_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = 65536;
+
+/// A unit of work found in a file.
+pub(crate) enum Work {
+    /// A chunk to read; `cut` is how many of its bytes the file holds when it
+    /// was cut short.
+    Chunk {
+        data: Box<EvtxChunkData>,
+        cut: Option<u64>,
+    },
+    /// Counts and problems found while splitting the file.
+    Note {
+        stats: FileStats,
+        diagnostics: Diagnostics,
+    },
 }
 
-/// The records of one channel of one computer in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChannelSpan {
-    /// `System/Computer`.
-    pub computer: String,
-    /// `System/Channel`.
-    pub channel: String,
-    /// How many records.
-    pub records: u64,
-    /// The earliest event time.
-    pub first: DateTime<Utc>,
-    /// The latest event time.
-    pub last: DateTime<Utc>,
-}
-
-impl ChannelSpan {
-    fn add(spans: &mut Vec<ChannelSpan>, event: &Event) {
-        // Files hold one channel of one computer, or a few (forwarded events).
-        match spans
-            .iter_mut()
-            .find(|s| s.channel == event.channel && s.computer == event.computer)
-        {
-            Some(span) => {
-                span.records += 1;
-                span.first = span.first.min(event.time);
-                span.last = span.last.max(event.time);
-            }
-            None => spans.push(ChannelSpan {
-                computer: event.computer.clone(),
-                channel: event.channel.clone(),
-                records: 1,
-                first: event.time,
-                last: event.time,
-            }),
-        }
-    }
-}
-
-/// Reads every record of `source`, normalizes it and hands it to `sink`.
-/// `chunk_threads` is the parser's own chunk-level parallelism.
-pub fn read_file(
-    source: &Source,
-    options: &IngestOptions,
-    chunk_threads: usize,
-    sink: &mut dyn FnMut(Event),
-) -> (FileStats, Diagnostics) {
-    let path: Arc<Path> = Arc::from(source.path.as_path());
-    let mut stats = FileStats {
-        path: source.path.clone(),
-        ..FileStats::default()
-    };
-    let mut diags = Diagnostics::default();
-    let settings = ParserSettings::new()
-        .num_threads(chunk_threads)
-        .recover_records(options.recover_records)
-        .separate_json_attributes(false)
-        .indent(false);
-    let mut parser = match EvtxParser::from_path(&source.path) {
-        Ok(p) => p.with_configuration(settings),
+/// Hands every chunk of `source` (and every file-level problem) to `emit`, in
+/// record order.
+pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnMut(Work)) {
+    let path = source.path.as_path();
+    let mut parser = match EvtxParser::from_path(path) {
+        Ok(parser) => parser.with_configuration(ParserSettings::new().num_threads(1)),
         Err(err) => {
             let message = format!("cannot read as EVTX: {}", chain(&err));
-            stats.failed = Some(message.clone());
-            diags.push(Problem::file(ProblemKind::Unreadable, &*path, message));
-            return (stats, diags);
+            let stats = FileStats {
+                failed: Some(message.clone()),
+                ..FileStats::default()
+            };
+            emit(note(
+                stats,
+                Problem::file(ProblemKind::Unreadable, path, message),
+            ));
+            return;
         }
     };
-    let records = parser.serialized_records(|record| {
-        record.and_then(|r| {
-            let recovered = r.recovered;
-            r.into_json_value().map(|mut s| {
-                s.recovered = recovered;
-                s
-            })
-        })
-    });
-    for record in records {
-        match record {
-            Ok(rec) => {
-                let time = DateTime::<Utc>::from_timestamp(
-                    rec.timestamp.as_second(),
-                    rec.timestamp.subsec_nanosecond().max(0) as u32,
-                )
-                .unwrap_or_default();
-                match event::from_json(&rec.data, rec.event_record_id, time, &path, rec.recovered) {
-                    Ok(ev) => {
-                        stats.records_read += 1;
-                        stats.records_recovered += u64::from(rec.recovered);
-                        ChannelSpan::add(&mut stats.spans, &ev);
-                        sink(ev);
-                    }
-                    Err(err) => {
-                        stats.records_unreadable += 1;
-                        let mut p = Problem::file(ProblemKind::BadEvent, &*path, err.to_string());
-                        p.record = Some(rec.event_record_id);
-                        diags.push(p);
-                    }
-                }
+    if !parser.header().validate_checksum() {
+        emit(note(
+            FileStats::default(),
+            Problem::file(
+                ProblemKind::Note,
+                path,
+                "the file header's CRC32 does not match: the header was damaged or edited",
+            ),
+        ));
+    }
+    for chunk in parser.chunks() {
+        match chunk {
+            Ok(data) => emit(Work::Chunk {
+                data: Box::new(data),
+                cut: None,
+            }),
+            Err(err) => {
+                let mut stats = FileStats::default();
+                let problem = located(path, None, &err, &mut stats);
+                emit(note(stats, problem));
             }
-            Err(err) => diags.push(located(&path, &err, &mut stats)),
         }
     }
-    (stats, diags)
+    if !options.skip_truncated_chunk
+        && let Some(tail) = truncated_tail(source)
+    {
+        truncated_chunk(path, tail, emit);
+    }
 }
 
-/// Turns a parser error into a problem that names the chunk or record, and
-/// counts it.
-fn located(path: &Path, err: &EvtxError, stats: &mut FileStats) -> Problem {
-    let mut p = Problem::file(ProblemKind::BadRecord, path, chain(err));
-    match err {
-        EvtxError::FailedToParseChunk { chunk_id, .. } => {
-            p.kind = ProblemKind::BadChunk;
-            p.chunk = Some(*chunk_id);
-            stats.chunks_skipped += 1;
-        }
-        EvtxError::FailedToParseRecord { record_id, .. } => {
-            p.record = Some(*record_id);
-            stats.records_unreadable += 1;
-        }
-        EvtxError::FailedToReadRecordAt { chunk, .. } => {
-            p.chunk = *chunk;
-            stats.records_unreadable += 1;
-        }
-        _ => stats.records_unreadable += 1,
-    }
-    p
+fn note(stats: FileStats, problem: Problem) -> Work {
+    let mut diagnostics = Diagnostics::default();
+    diagnostics.push(problem);
+    Work::Note { stats, diagnostics }
 }
 
-/// The error and its causes, joined with ": ".
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        let s = c.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
+/// Where a chunk cut short by the end of the file starts, and how many of its
+/// bytes are there: `(chunk number, offset, length)`.
+fn truncated_tail(source: &Source) -> Option<(u64, u64, u64)> {
+    let body = source.size.checked_sub(HEADER_SIZE)?;
+    let partial = body % CHUNK_SIZE;
+    // Less than a chunk header cannot hold a record.
+    (partial >= 512).then(|| (body / CHUNK_SIZE, source.size - partial, partial))
+}
+
+/// Emits the part of a chunk that a truncated file still holds, padded with
+/// zeros, and a note that says the file is truncated there.
+fn truncated_chunk(
+    path: &Path,
+    (number, offset, len): (u64, u64, u64),
+    emit: &mut dyn FnMut(Work),
+) {
+    let mut problem = Problem::file(
+        ProblemKind::BadChunk,
+        path,
+        format!(
+            "the file ends {len} bytes into this chunk (truncated): the records in those bytes \
+             are read, the rest of the chunk is lost"
+        ),
+    );
+    problem.chunk = Some(number);
+    let mut data = vec![0u8; CHUNK_SIZE as usize];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        f.seek(SeekFrom::Start(offset))?;
+        f.read_exact(&mut data[..len as usize])
+    });
+    let chunk = match read {
+        Err(err) => Err(format!("reading it failed: {err}")),
+        Ok(()) => EvtxChunkData::new(data, false).map_err(|e| chain(&e)),
+    };
+    match chunk {
+        Ok(mut chunk) => {
+            chunk.number = Some(number);
+            emit(Work::Chunk {
+                data: Box::new(chunk),
+                cut: Some(len),
+            });
         }
-        cause = c.source();
+        Err(err) => problem.message.push_str(&format!(" ({err})")),
     }
-    text
+    emit(note(FileStats::default(), problem));
 }

@@ -2,9 +2,37 @@
 //!
 //! Input: [`crate::event::Event`]s. Output: [`Matched`] events, each with the
 //! [`RuleInfo`] of every rule that matched it.
+//!
+//! Load with [`RuleSet::load`] from [`RuleSource`]s (the built-in rules, rule
+//! directories, or text); match with [`RuleSet::matches`] or
+//! [`RuleSet::match_event`]; ask [`RuleSet::interest`] which events can match
+//! at all. The engine is our own (see `rules/README.md` for why): rules are
+//! compiled once (lowercased literals, regexes built once, Aho-Corasick for
+//! substring lists) and indexed by (channel, event id).
 
+mod condition;
+mod detection;
+pub mod error;
 pub mod extension;
+mod extension_block;
+mod field;
+mod index;
+mod logsource;
 mod matched;
+mod matcher;
+mod modifier;
+mod pattern;
+mod pins;
+mod rule;
+mod ruleset;
+mod selftest;
+mod source;
+mod yaml;
 
+pub use error::{RuleError, RuleProblem};
 pub use extension::{Category, Extension, Level, Role, RuleInfo, Step, Window};
+pub use index::Interest;
 pub use matched::Matched;
+pub use ruleset::{LoadReport, RuleSet, RuleSummary, SelfTestFailure};
+pub use selftest::event_from_fields;
+pub use source::{EMBEDDED_PREFIX, RuleSource};

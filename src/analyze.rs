@@ -1,0 +1,59 @@
+//! The whole analysis in one call: read the logs, match the rules on the worker
+//! threads (keeping only matched events), then correlate.
+
+use crate::correlate::{self, Analysis, CorrelateOptions};
+use crate::ingest::{
+    self, ChannelSpan, IngestOptions, IngestReport, Observer, Peek, Prefilter, Source,
+};
+use crate::rules::RuleSet;
+use std::sync::Arc;
+
+/// What [`analyze`] produced.
+#[derive(Debug)]
+pub struct Analyzed {
+    /// Sessions, drops, causes, verdicts, summaries, timeline.
+    pub analysis: Analysis,
+    /// What was read from each file, and what could not be.
+    pub ingest: IngestReport,
+}
+
+/// Reads `sources`, keeps the events `rules` match and correlates them. Records
+/// that no rule can match, judged from their header, are counted but never
+/// rendered.
+pub fn analyze(
+    sources: &[Source],
+    rules: &RuleSet,
+    ingest_options: &IngestOptions,
+    correlate_options: &CorrelateOptions,
+    observer: &mut dyn Observer,
+) -> Analyzed {
+    let interest = rules.interest();
+    let mut options = ingest_options.clone();
+    options.prefilter = Some(Prefilter(Arc::new(move |p: &Peek| {
+        let channel = p.channel.to_string();
+        let provider = p.provider.to_string();
+        match &p.event_source {
+            Some(source) => {
+                interest.wants_either(&channel, &provider, &source.to_string(), p.event_id)
+            }
+            None => interest.wants(&channel, &provider, p.event_id),
+        }
+    })));
+    let mut matched = Vec::new();
+    let report = ingest::read_all_observed(
+        sources,
+        &options,
+        |event| rules.match_event(event),
+        |batch| matched.extend(batch),
+        observer,
+    );
+    let spans: Vec<ChannelSpan> = report
+        .files
+        .iter()
+        .flat_map(|f| f.spans.iter().cloned())
+        .collect();
+    Analyzed {
+        analysis: correlate::correlate(matched, &spans, correlate_options),
+        ingest: report,
+    }
+}

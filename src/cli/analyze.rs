@@ -1,0 +1,125 @@
+//! `dropcause analyze` and `dropcause timeline`: read the logs, find the drops
+//! and their causes, and render the story.
+
+use super::events::print_problems_and_summary;
+use super::input_args::InputArgs;
+use super::output_args::OutputArgs;
+use super::rules::RuleSourceArgs;
+use super::{EXIT_BAD_INPUT, EXIT_OK};
+use anyhow::Context;
+use clap::Args;
+use dropcause::analyze::analyze;
+use dropcause::correlate::CorrelateOptions;
+use dropcause::diag::Diagnostics;
+use dropcause::ingest::Observer;
+use dropcause::report::{self, Format, Progress, ProgressSink, Report};
+use dropcause::rules::RuleSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+/// Exit code: at least one drop was found.
+pub const EXIT_DROPS: u8 = 1;
+
+pub const EXAMPLES: &str = "Examples:
+  dropcause analyze samples/
+  dropcause analyze ./logs --report incident.html
+  dropcause analyze ./logs --format json > analysis.json
+  dropcause analyze ./logs --rules ./my-rules --tz Europe/Berlin
+  dropcause timeline ./logs --around '2024-03-11 09:12:00' --window 10m";
+
+/// Arguments of `dropcause analyze` and `dropcause timeline`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    rules: RuleSourceArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// How many causes to list per drop.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    max_causes: usize,
+}
+
+/// Which view the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Drops with verdicts, then the timeline.
+    Analysis,
+    /// The timeline only.
+    Timeline,
+}
+
+/// Feeds ingest progress to the progress display.
+struct Ticks<'a>(&'a Progress);
+
+impl Observer for Ticks<'_> {
+    fn records(&mut self, records: u64) {
+        self.0.inc_records(records);
+    }
+    fn file_done(&mut self) {
+        self.0.inc_file();
+    }
+}
+
+pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
+    let stdout_opts = args.output.stdout_options()?;
+    let report_file = args.output.report_file()?;
+    let (rules, rule_problems) = RuleSet::load(&args.rules.sources());
+    for problem in &rule_problems.problems {
+        eprintln!("dropcause: {problem}");
+    }
+    let found = args.input.discover();
+    let progress = Progress::new(found.sources.len() as u64, args.output.quiet);
+    let correlate = CorrelateOptions {
+        max_causes: args.max_causes,
+        ..CorrelateOptions::default()
+    };
+    let analyzed = analyze(
+        &found.sources,
+        &rules,
+        &args.input.options(),
+        &correlate,
+        &mut Ticks(&progress),
+    );
+    progress.finish();
+    print_problems_and_summary(&analyzed.ingest, found.skipped());
+    let bad_input = found.skipped() > 0 || analyzed.ingest.files.iter().all(|f| f.failed.is_some());
+    let mut diagnostics = Diagnostics::default();
+    diagnostics.extend(found.diagnostics);
+    diagnostics.extend(rule_problems);
+    diagnostics.extend(analyzed.ingest.diagnostics);
+    let drops = analyzed.analysis.findings.len();
+    let report = Report::new(
+        analyzed.analysis,
+        analyzed.ingest.files,
+        diagnostics,
+        rules.len(),
+        &stdout_opts,
+    );
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match (view, args.output.format) {
+        (View::Timeline, Format::Table) => {
+            report::render_timeline(&report, &stdout_opts, &mut out)?
+        }
+        (_, format) => report::render(&report, format, &stdout_opts, &mut out)?,
+    }
+    out.flush()?;
+    if let Some((path, format, opts)) = report_file {
+        let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut file = BufWriter::new(file);
+        report::render(&report, format, &opts, &mut file)
+            .and_then(|()| file.flush())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("dropcause: report written to {}", path.display());
+    }
+    Ok(ExitCode::from(if bad_input {
+        EXIT_BAD_INPUT
+    } else if drops > 0 {
+        EXIT_DROPS
+    } else {
+        EXIT_OK
+    }))
+}

@@ -1,0 +1,130 @@
+//! `dropcause explain CODE [EXTENDED]`: decode an RDP error code (decimal or
+//! 0x hex), say what to look for on the server and which rules look for it.
+
+use dropcause::correlate::explain::{Explanation, explain};
+use dropcause::event::codes::{self, Family};
+use dropcause::rules::RuleInfo;
+use dropcause::{Error, Result};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Arguments of `dropcause explain`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The code, decimal or 0x hex: the client's error code (0x904), an LSM 40
+    /// reason, a status code (0x8009030D), a TLS alert, a 4625 status, ...
+    pub code: String,
+    /// The client's extended error code (the "Extended error code: 0x7").
+    pub extended: Option<String>,
+    /// Read CODE as this family only: client-reason, extended-reason,
+    /// server-reason, status, logon-status, schannel-alert, schannel-state, licensing.
+    #[arg(long)]
+    pub family: Option<Family>,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `dropcause explain`: explains to standard output. The rule list is empty
+/// until the rules stage provides the built-in rule set.
+pub fn command(args: &Args) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    run(args, &[], &mut stdout.lock())?;
+    Ok(ExitCode::from(super::EXIT_OK))
+}
+
+/// Explains the code in `args`, listing the `rules` that look for the failure.
+pub fn run(args: &Args, rules: &[Arc<RuleInfo>], out: &mut dyn Write) -> Result<()> {
+    let code = codes::parse_code(&args.code).map_err(Error::Invalid)?;
+    let extended = args
+        .extended
+        .as_deref()
+        .map(codes::parse_code)
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let explanation = explain(code, extended, args.family, rules);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &explanation)
+            .map_err(|e| Error::Output(e.into()))?;
+        writeln!(out)?;
+    } else {
+        write_text(&explanation, out)?;
+    }
+    Ok(())
+}
+
+fn write_text(e: &Explanation, out: &mut dyn Write) -> std::io::Result<()> {
+    for r in &e.readings {
+        writeln!(
+            out,
+            "{} ({}) as a {}: {}",
+            codes::hex(r.decoded.code),
+            r.decoded.code,
+            r.family.describe(),
+            r.decoded.name
+        )?;
+        writeln!(out, "    {}", r.decoded.meaning)?;
+    }
+    if let Some(x) = &e.extended_reading {
+        writeln!(
+            out,
+            "extended {:#x} ({}): {}",
+            x.decoded.code, x.decoded.code, x.decoded.name
+        )?;
+        writeln!(out, "    {}", x.decoded.meaning)?;
+    }
+    writeln!(out, "\n{}", e.summary)?;
+    if !e.look_for.is_empty() {
+        writeln!(out, "\nWhat to look for on the server:")?;
+        for hint in &e.look_for {
+            writeln!(out, "  - {hint}")?;
+        }
+    }
+    if !e.rules.is_empty() {
+        writeln!(out, "\nRules that look for this failure:")?;
+        for r in &e.rules {
+            writeln!(out, "  - {} ({}): {}", r.id, r.why, r.title)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(code: &str, extended: Option<&str>) -> Args {
+        Args {
+            code: code.into(),
+            extended: extended.map(Into::into),
+            family: None,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn explains_0x904_with_extended_0x7_in_text() {
+        let mut out = Vec::new();
+        run(&args("0x904", Some("0x7")), &[], &mut out).expect("explains");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.starts_with("0x00000904 (2308) as a client disconnect reason"));
+        assert!(text.contains("exDiscReasonServerDeniedConnection"));
+        assert!(text.contains("What to look for on the server:"));
+    }
+
+    #[test]
+    fn json_output_and_bad_codes() {
+        let mut out = Vec::new();
+        let mut a = args("2147942464", None);
+        a.json = true;
+        run(&a, &[], &mut out).expect("explains");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(
+            v["readings"][0]["decoded"]["name"],
+            "HRESULT(ERROR_NETNAME_DELETED)"
+        );
+        let err = run(&args("0xZZ", None), &[], &mut Vec::new()).expect_err("bad code");
+        assert!(err.to_string().contains("not a code"));
+    }
+}

@@ -1,0 +1,65 @@
+//! The command line: clap definitions, and one module per subcommand that turns
+//! its arguments into library options and calls the library. Only this module
+//! knows clap; only this module prints.
+
+mod analyze;
+mod events;
+mod explain;
+mod input_args;
+mod output_args;
+mod rules;
+mod sample;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: success, and (for `analyze`) no drop found.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: bad input or usage: nothing could be read, a path does not exist,
+/// an option's value is invalid.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Why did my Remote Desktop session drop? Reads Windows event logs (.evtx) and
+/// finds the certificate, licensing, service, network, authentication or power
+/// failures that coincide with each dropped session or refused connection.
+#[derive(Debug, Parser)]
+#[command(name = "dropcause", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the dropped sessions and refused connections, and what caused them.
+    #[command(after_help = analyze::EXAMPLES)]
+    Analyze(analyze::AnalyzeArgs),
+    /// The timeline of sessions, drops and causes, per host.
+    #[command(after_help = analyze::EXAMPLES)]
+    Timeline(analyze::AnalyzeArgs),
+    /// Print the normalized events of .evtx files, filtered.
+    #[command(after_help = events::EXAMPLES)]
+    Events(events::EventsArgs),
+    /// Explain an RDP error code (decimal or 0x hex), e.g. `explain 0x904 0x7`.
+    Explain(explain::Args),
+    /// Write the .evtx logs a scenario file describes (the bundled samples).
+    #[command(after_help = sample::EXAMPLES)]
+    Sample(sample::SampleArgs),
+    /// List, check and self-test the detection rules.
+    #[command(after_help = rules::EXAMPLES)]
+    Rules(rules::RulesArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args, analyze::View::Analysis),
+        Command::Timeline(args) => analyze::run(args, analyze::View::Timeline),
+        Command::Events(args) => events::run(args),
+        Command::Explain(args) => explain::command(&args),
+        Command::Sample(args) => sample::run(args),
+        Command::Rules(args) => rules::run(args),
+    }
+}

@@ -1,0 +1,192 @@
+//! `dropcause rules list|lint|test`: the loaded rules, their problems, their self-tests.
+
+use super::EXIT_OK;
+use clap::{Args, Subcommand};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use dropcause::report::escape::terminal;
+use dropcause::rules::{LoadReport, RuleSet, RuleSource};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: a rule has an error, or a self-test failed.
+pub const EXIT_RULE_PROBLEMS: u8 = 1;
+
+pub const EXAMPLES: &str = "Examples:
+  dropcause rules list
+  dropcause rules lint --rules ./my-rules
+  dropcause rules test --rules ./my-rules --no-builtin-rules";
+
+/// Which rules to load: the built-in ones and/or folders.
+#[derive(Debug, Clone, Args)]
+pub struct RuleSourceArgs {
+    /// Also load the rules (*.yml, *.yaml) in this folder, recursively; repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Leave out the rules built into dropcause (use only those of --rules).
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+impl RuleSourceArgs {
+    /// The sources these arguments name, built-in rules first.
+    pub fn sources(&self) -> Vec<RuleSource> {
+        let builtin = (!self.no_builtin_rules).then_some(RuleSource::BuiltIn);
+        builtin
+            .into_iter()
+            .chain(self.rules.iter().cloned().map(RuleSource::Path))
+            .collect()
+    }
+}
+
+/// Arguments of `dropcause rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List the loaded rules: id, title, level, role, category, logsource, file.
+    List(#[command(flatten)] RuleSourceArgs),
+    /// Check rule files; print each problem as file:line:col: message, with a hint.
+    /// Exits 1 when any rule has an error.
+    Lint(#[command(flatten)] RuleSourceArgs),
+    /// Run the rules' self-tests (their `tests:` blocks). Exits 1 on any failure.
+    Test(#[command(flatten)] RuleSourceArgs),
+}
+
+pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let code = match args.command {
+        RulesCommand::List(src) => {
+            let (set, report) = RuleSet::load_with_report(&src.sources());
+            writeln!(out, "{}", table(&set))?;
+            writeln!(out, "{} rules loaded", set.len())?;
+            brief_problems(&report);
+            EXIT_OK
+        }
+        RulesCommand::Lint(src) => lint(&src, &mut out)?,
+        RulesCommand::Test(src) => self_test(&src, &mut out)?,
+    };
+    out.flush()?;
+    Ok(ExitCode::from(code))
+}
+
+fn table(set: &RuleSet) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "id",
+            "title",
+            "level",
+            "role",
+            "category",
+            "logsource / channel",
+            "file",
+        ]);
+    if table.width().is_none() {
+        table.set_width(160);
+    }
+    for r in set.summaries() {
+        let info = r.info;
+        let channels = if r.channels.is_empty() {
+            "any channel".to_string()
+        } else {
+            r.channels.join(", ")
+        };
+        let source = if r.logsource.is_empty() {
+            channels
+        } else {
+            format!("{}\n{channels}", r.logsource)
+        };
+        table.add_row([
+            terminal(&info.id).into_owned(),
+            terminal(&info.title).into_owned(),
+            format!("{:?}", info.level).to_lowercase(),
+            format!("{:?}", info.role()).to_lowercase(),
+            info.category().map(|c| c.to_string()).unwrap_or_default(),
+            terminal(&source).into_owned(),
+            terminal(&info.path.display().to_string()).into_owned(),
+        ]);
+    }
+    table
+}
+
+/// On stderr: how many rules failed to load or were skipped (details: `rules lint`).
+fn brief_problems(report: &LoadReport) {
+    let (errors, skipped) = (report.errors().count(), report.skipped().count());
+    if errors + skipped > 0 {
+        eprintln!(
+            "dropcause: {errors} rule files with errors, {skipped} skipped (see `dropcause rules lint`)"
+        );
+    }
+}
+
+fn lint(src: &RuleSourceArgs, out: &mut impl Write) -> anyhow::Result<u8> {
+    let (set, report) = RuleSet::load_with_report(&src.sources());
+    for p in &report.problems {
+        let label = if p.error.is_skip() { "note" } else { "error" };
+        let place = match p.line_col {
+            Some((l, c)) => format!("{}:{l}:{c}", p.path.display()),
+            None => p.path.display().to_string(),
+        };
+        writeln!(
+            out,
+            "{}: {label}: {}",
+            terminal(&place),
+            terminal(&p.error.to_string())
+        )?;
+        writeln!(out, "  hint: {}", p.error.hint())?;
+    }
+    let untested = set.untested();
+    for r in &untested {
+        writeln!(
+            out,
+            "{}: error: rule `{}` needs at least one `match` and one `no_match` self-test",
+            r.path.display(),
+            terminal(&r.id)
+        )?;
+        writeln!(out, "  hint: add a tests: block (see RULE-FORMAT.md)")?;
+    }
+    let errors = report.errors().count() + untested.len();
+    writeln!(
+        out,
+        "{} rule files: {} loaded, {} skipped, {errors} with errors",
+        report.files,
+        report.loaded,
+        report.skipped().count()
+    )?;
+    Ok(if errors > 0 {
+        EXIT_RULE_PROBLEMS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn self_test(src: &RuleSourceArgs, out: &mut impl Write) -> anyhow::Result<u8> {
+    let (set, report) = RuleSet::load_with_report(&src.sources());
+    let failures = set.run_self_tests();
+    for f in &failures {
+        writeln!(out, "FAIL {}", terminal(&f.to_string()))?;
+    }
+    writeln!(
+        out,
+        "{} rules, {} self-tests: {} passed, {} failed",
+        set.len(),
+        set.self_test_count(),
+        set.self_test_count() - failures.len(),
+        failures.len()
+    )?;
+    brief_problems(&report);
+    let load_errors = report.errors().count();
+    Ok(if failures.is_empty() && load_errors == 0 {
+        EXIT_OK
+    } else {
+        EXIT_RULE_PROBLEMS
+    })
+}

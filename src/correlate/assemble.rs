@@ -1,0 +1,178 @@
+//! Turns the rebuilt sessions and found drops into the output model.
+
+use super::coverage;
+use super::drop::{Found, Outcome};
+use super::input::Input;
+use super::model::{Drop, Finding, HostCoverage, Session, SessionKind, SessionStep};
+use super::rank::{self, Implied};
+use super::session::Built;
+use super::window::{CauseIndex, Hit};
+use crate::rules::Role;
+use std::collections::HashMap;
+
+/// The sessions in output order (per host, by start), and each rebuilt
+/// session's index among them.
+pub(crate) fn sessions(
+    input: &Input,
+    b: &Built,
+    outcomes: &[Outcome],
+) -> (Vec<Session>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..b.segs.len())
+        .filter(|s| !b.segs[*s].items.is_empty())
+        .collect();
+    order.sort_by_key(|s| (b.segs[*s].host, b.segs[*s].start, b.segs[*s].items[0]));
+    let mut index = vec![usize::MAX; b.segs.len()];
+    let sessions = order
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            index[*s] = k;
+            session(input, b, *s, k, &outcomes[*s])
+        })
+        .collect();
+    (sessions, index)
+}
+
+fn session(input: &Input, b: &Built, s: usize, index: usize, out: &Outcome) -> Session {
+    let seg = &b.segs[s];
+    let mut connections: Vec<String> = Vec::new();
+    for name in seg.conns.iter().filter_map(|c| b.conns[*c].name.clone()) {
+        if !connections.contains(&name) {
+            connections.push(name);
+        }
+    }
+    let steps = seg
+        .items
+        .iter()
+        .filter_map(|i| {
+            let step = input.facts[*i].step?;
+            let rule = input.rule(*i, |r| r.role() == Role::Lifecycle)?;
+            Some(SessionStep {
+                time: input.items[*i].event.time,
+                step,
+                rule_id: rule.id.clone(),
+                event: input.event_ref(*i),
+            })
+        })
+        .collect();
+    let last = seg.items.last().copied().unwrap_or_default();
+    Session {
+        index,
+        host: input.hosts[seg.host].0.clone(),
+        kind: seg.kind,
+        server: seg.server.clone(),
+        session_id: seg.sid,
+        connections,
+        user: seg.user.clone(),
+        client_address: seg.address.clone(),
+        start: seg.start,
+        end: input.items[last].event.time,
+        ending: out.ending,
+        reason: out.reason.clone(),
+        steps,
+    }
+}
+
+/// The findings: each drop with its ranked causes and verdict.
+pub(crate) fn findings(
+    input: &Input,
+    b: &Built,
+    found: &[Found],
+    seg_index: &[usize],
+    cov: &[HostCoverage],
+    max: usize,
+) -> Vec<Finding> {
+    let index = CauseIndex::new(input);
+    let hits: Vec<Vec<Hit>> = found
+        .iter()
+        .map(|f| {
+            let seg = f.seg.map(|s| &b.segs[s]);
+            let t = input.items[f.decider].event.time;
+            index.near(
+                f.host,
+                t,
+                seg.and_then(|s| s.address.as_deref()),
+                seg.and_then(|s| s.sid),
+            )
+        })
+        .collect();
+    let mut per_host: HashMap<usize, usize> = HashMap::new();
+    let mut per_rule: HashMap<(usize, usize), usize> = HashMap::new();
+    for (f, h) in found.iter().zip(&hits) {
+        *per_host.entry(f.host).or_default() += 1;
+        for hit in h {
+            *per_rule.entry((f.host, hit.rule)).or_default() += 1;
+        }
+    }
+    found
+        .iter()
+        .zip(&hits)
+        .enumerate()
+        .map(|(k, (f, h))| {
+            let drops = per_host.get(&f.host).copied().unwrap_or(1).max(1) as f64;
+            let recurrence =
+                |r: usize| per_rule.get(&(f.host, r)).copied().unwrap_or(0) as f64 / drops;
+            let causes = rank::causes(input, &index, h, recurrence, max);
+            let dropped = drop_of(input, b, f, k, seg_index);
+            let (missing, text) = missing_logs(input, b, f, cov);
+            let implied = Implied {
+                category: f.category,
+                kind: f.kind,
+                reason: f.reason.clone(),
+            };
+            let verdict = rank::verdict(&causes, &implied, &dropped.host, missing, text);
+            Finding {
+                dropped,
+                causes,
+                verdict,
+            }
+        })
+        .collect()
+}
+
+fn drop_of(input: &Input, b: &Built, f: &Found, index: usize, seg_index: &[usize]) -> Drop {
+    let seg = f.seg.map(|s| &b.segs[s]);
+    let rule = input.rule(f.decider, |r| r.role() == Role::Drop);
+    Drop {
+        index,
+        host: input.hosts[f.host].0.clone(),
+        time: input.items[f.decider].event.time,
+        kind: f.kind,
+        session: f.seg.map(|s| seg_index[s]).filter(|s| *s != usize::MAX),
+        user: seg.and_then(|s| s.user.clone()),
+        client_address: seg.and_then(|s| s.address.clone()),
+        reason: f.reason.clone(),
+        rule_id: rule.map(|r| r.id.clone()).unwrap_or_default(),
+        evidence: f.evidence.iter().map(|i| input.event_ref(*i)).collect(),
+    }
+}
+
+/// The logs a drop lacked: on the server for server drops; for client-side
+/// drops, the server's logs when none were given for it.
+fn missing_logs(
+    input: &Input,
+    b: &Built,
+    f: &Found,
+    cov: &[HostCoverage],
+) -> (Vec<String>, Option<String>) {
+    let t = input.items[f.decider].event.time;
+    let seg = f.seg.map(|s| &b.segs[s]);
+    match seg.filter(|s| s.kind == SessionKind::Client) {
+        Some(client) => {
+            let server = client.server.as_deref().unwrap_or("the server");
+            let short = |h: &str| h.split('.').next().unwrap_or(h).to_ascii_lowercase();
+            let given = cov.iter().any(|h| short(&h.host) == short(server));
+            if given || cov.is_empty() {
+                (Vec::new(), None)
+            } else {
+                (
+                    vec![format!("logs of {server}")],
+                    Some(format!(
+                        "No logs of {server} were given, so the server side of this drop could not be checked."
+                    )),
+                )
+            }
+        }
+        None => coverage::missing(cov, &input.hosts[f.host].0, t),
+    }
+}

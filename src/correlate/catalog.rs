@@ -1,0 +1,303 @@
+//! What correlation knows about the events that make up a session's life: for
+//! each (log, event id), what it is and which fields carry the session id, the
+//! connection name, the client address, the user, the logon id and the reason.
+//! All such knowledge lives in the one table [`CATALOG`].
+
+use crate::event::Event;
+use crate::rules::{Matched, Role, Step};
+
+/// The log an event comes from, as far as sessions are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Log {
+    /// TerminalServices-LocalSessionManager.
+    Lsm,
+    /// TerminalServices-RemoteConnectionManager.
+    Rcm,
+    /// RemoteDesktopServices-RdpCoreTS.
+    CoreTs,
+    /// TerminalServices-RDPClient (the client side).
+    Client,
+    /// Security.
+    Security,
+}
+
+/// What an event is in a session's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// LSM 21: session logon.
+    Logon,
+    /// LSM 22: shell start.
+    Shell,
+    /// LSM 23: session logoff.
+    Logoff,
+    /// LSM 24: session disconnected.
+    Disconnect,
+    /// LSM 25: session reconnected.
+    Reconnect,
+    /// LSM 39: session disconnected by a session (`Source`).
+    DisconnectedBy,
+    /// LSM 40: session disconnected, with a reason code.
+    DisconnectReason,
+    /// LSM 41: session arbitration begins.
+    Arbitration,
+    /// LSM 42: session arbitration ends.
+    ArbitrationEnd,
+    /// RCM 261, RdpCoreTS 131/65: a transport connection reached the server.
+    Accepted,
+    /// RCM 1149: the user authenticated.
+    Authenticated,
+    /// RdpCoreTS 66: the connection was assigned to a session.
+    Assigned,
+    /// RdpCoreTS 107: the client asked to close the connection.
+    ClientClosed,
+    /// Security 4624 (logon types 10 and 7).
+    SecLogon,
+    /// Security 4634 and 4647.
+    SecLogoff,
+    /// Security 4778.
+    SecReconnect,
+    /// Security 4779.
+    SecDisconnect,
+    /// RDPClient 1024/1025/1027: the client connects.
+    ClientConnect,
+    /// RDPClient 1026: the client was disconnected, with its reason.
+    ClientDisconnect,
+}
+
+/// Where the user name is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UserField {
+    /// One field holding `DOMAIN\user`.
+    Whole(&'static str),
+    /// A user field and a domain field.
+    Split(&'static str, &'static str),
+}
+
+/// One row of the catalog.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub log: Log,
+    pub id: u16,
+    pub kind: Kind,
+    pub step: Option<Step>,
+    pub session: Option<&'static str>,
+    pub connection: Option<&'static str>,
+    pub address: Option<&'static str>,
+    pub user: Option<UserField>,
+    pub logon_id: Option<&'static str>,
+    pub reason: Option<&'static str>,
+}
+
+const fn e(log: Log, id: u16, kind: Kind, step: Option<Step>) -> Entry {
+    Entry {
+        log,
+        id,
+        kind,
+        step,
+        session: None,
+        connection: None,
+        address: None,
+        user: None,
+        logon_id: None,
+        reason: None,
+    }
+}
+
+use Kind as K;
+use Log::{Client, CoreTs, Lsm, Rcm, Security};
+use UserField::{Split, Whole};
+
+const LSM_USER: Option<UserField> = Some(Whole("User"));
+
+/// The catalog: every event whose place in a session's life is known.
+#[rustfmt::skip]
+pub(crate) const CATALOG: &[Entry] = &[
+    Entry { session: Some("SessionID"), address: Some("Address"), user: LSM_USER, ..e(Lsm, 21, K::Logon, Some(Step::Logon)) },
+    Entry { session: Some("SessionID"), address: Some("Address"), user: LSM_USER, ..e(Lsm, 22, K::Shell, Some(Step::Logon)) },
+    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 23, K::Logoff, Some(Step::Logoff)) },
+    Entry { session: Some("SessionID"), address: Some("Address"), user: LSM_USER, ..e(Lsm, 24, K::Disconnect, Some(Step::Disconnect)) },
+    Entry { session: Some("SessionID"), address: Some("Address"), user: LSM_USER, ..e(Lsm, 25, K::Reconnect, Some(Step::Reconnect)) },
+    Entry { session: Some("TargetSession"), ..e(Lsm, 39, K::DisconnectedBy, Some(Step::Disconnect)) },
+    Entry { session: Some("Session"), reason: Some("Reason"), ..e(Lsm, 40, K::DisconnectReason, Some(Step::Disconnect)) },
+    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 41, K::Arbitration, None) },
+    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 42, K::ArbitrationEnd, None) },
+    e(Rcm, 261, K::Accepted, Some(Step::Connect)),
+    Entry { address: Some("Param3"), user: Some(Split("Param1", "Param2")), ..e(Rcm, 1149, K::Authenticated, Some(Step::Auth)) },
+    Entry { address: Some("ClientIP"), ..e(CoreTs, 131, K::Accepted, Some(Step::Connect)) },
+    Entry { connection: Some("ConnectionName"), ..e(CoreTs, 65, K::Accepted, Some(Step::Connect)) },
+    Entry { connection: Some("ConnectionName"), session: Some("SessionID"), ..e(CoreTs, 66, K::Assigned, Some(Step::Logon)) },
+    e(CoreTs, 107, K::ClientClosed, Some(Step::Disconnect)),
+    Entry { address: Some("IpAddress"), user: Some(Split("TargetUserName", "TargetDomainName")), logon_id: Some("TargetLogonId"), ..e(Security, 4624, K::SecLogon, Some(Step::Logon)) },
+    Entry { user: Some(Split("TargetUserName", "TargetDomainName")), logon_id: Some("TargetLogonId"), ..e(Security, 4634, K::SecLogoff, Some(Step::Logoff)) },
+    Entry { user: Some(Split("TargetUserName", "TargetDomainName")), logon_id: Some("TargetLogonId"), ..e(Security, 4647, K::SecLogoff, Some(Step::Logoff)) },
+    Entry { connection: Some("SessionName"), address: Some("ClientAddress"), user: Some(Split("AccountName", "AccountDomain")), logon_id: Some("LogonID"), ..e(Security, 4778, K::SecReconnect, Some(Step::Reconnect)) },
+    Entry { connection: Some("SessionName"), address: Some("ClientAddress"), user: Some(Split("AccountName", "AccountDomain")), logon_id: Some("LogonID"), ..e(Security, 4779, K::SecDisconnect, Some(Step::Disconnect)) },
+    e(Client, 1024, K::ClientConnect, Some(Step::Connect)),
+    e(Client, 1025, K::ClientConnect, Some(Step::Connect)),
+    e(Client, 1027, K::ClientConnect, Some(Step::Logon)),
+    Entry { reason: Some("Value"), ..e(Client, 1026, K::ClientDisconnect, Some(Step::Disconnect)) },
+];
+
+/// Field names that carry a client address, for rules' `keys`.
+pub(crate) const ADDRESS_FIELDS: &[&str] = &[
+    "Address",
+    "ClientIP",
+    "IPString",
+    "IpAddress",
+    "ClientAddress",
+    "Param3",
+    "SourceAddress",
+];
+/// Field names that carry an LSM session id, for rules' `keys`.
+pub(crate) const SESSION_FIELDS: &[&str] = &["SessionID", "Session", "TargetSession", "SessionId"];
+
+/// Security logon types that are Remote Desktop sessions (10) or their unlock/reconnect (7).
+const RDP_LOGON_TYPES: &[i64] = &[10, 7];
+
+/// The log of an event, from its channel.
+pub(crate) fn log_of(event: &Event) -> Option<Log> {
+    let ch = event.channel.as_str();
+    let has = |s: &str| ch.contains(s);
+    Some(if has("LocalSessionManager") {
+        Lsm
+    } else if has("RemoteConnectionManager") {
+        Rcm
+    } else if has("RdpCoreTS") {
+        CoreTs
+    } else if has("RDPClient") {
+        Client
+    } else if ch == "Security" {
+        Security
+    } else {
+        return None;
+    })
+}
+
+/// The catalog entry of an event, when it has one (4624 only for RDP logon types).
+pub(crate) fn entry(event: &Event) -> Option<&'static Entry> {
+    let log = log_of(event)?;
+    let entry = CATALOG
+        .iter()
+        .find(|e| e.log == log && e.id == event.event_id)?;
+    if entry.kind == K::SecLogon {
+        let lt = event.field("LogonType").and_then(|v| v.as_i64())?;
+        if !RDP_LOGON_TYPES.contains(&lt) {
+            return None;
+        }
+    }
+    Some(entry)
+}
+
+/// What correlation reads from one matched event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    pub kind: Option<Kind>,
+    pub step: Option<Step>,
+    pub session: Option<u32>,
+    pub connection: Option<String>,
+    pub address: Option<String>,
+    /// True when the address is `LOCAL` (a console session).
+    pub local: bool,
+    pub user: Option<String>,
+    pub logon_id: Option<String>,
+    pub reason: Option<i64>,
+    pub drop: bool,
+    pub cause: bool,
+    pub context: bool,
+}
+
+/// Reads the facts of `m`: from the catalog when the event is in it, else from
+/// its rules' `step` and `keys`.
+pub(crate) fn facts(m: &Matched) -> Facts {
+    let ev = &m.event;
+    let has = |r: Role| m.with_role(r).next().is_some();
+    let mut f = Facts {
+        drop: has(Role::Drop),
+        cause: has(Role::Cause),
+        context: has(Role::Context),
+        ..Facts::default()
+    };
+    let text = |name: Option<&str>| {
+        name.and_then(|n| ev.field(n))
+            .map(|v| v.as_text().trim().to_string())
+            .filter(|s| !s.is_empty() && s != "-")
+    };
+    let Some(entry) = entry(ev) else {
+        let keys = || {
+            m.rules
+                .iter()
+                .filter_map(|r| r.extension.as_ref())
+                .flat_map(|x| &x.keys)
+        };
+        let key = |names: &[&str]| keys().find(|k| names.contains(&k.as_str())).cloned();
+        f.step = m.rules.iter().find_map(|r| r.extension.as_ref()?.step);
+        f.session = text(key(SESSION_FIELDS).as_deref()).and_then(|s| s.parse().ok());
+        set_address(&mut f, text(key(ADDRESS_FIELDS).as_deref()));
+        return f;
+    };
+    f.kind = Some(entry.kind);
+    f.step = entry.step;
+    f.session = entry
+        .session
+        .and_then(|n| ev.field(n)?.as_i64()?.try_into().ok());
+    f.connection = text(entry.connection);
+    set_address(&mut f, text(entry.address));
+    f.user = match entry.user {
+        Some(Whole(n)) => text(Some(n)),
+        Some(Split(u, d)) => text(Some(u)).map(|u| match text(Some(d)) {
+            Some(d) => format!("{d}\\{u}"),
+            None => u,
+        }),
+        None => None,
+    };
+    f.logon_id = text(entry.logon_id).map(|s| s.to_ascii_lowercase());
+    f.reason = entry.reason.and_then(|n| ev.field(n)?.as_i64());
+    f
+}
+
+fn set_address(f: &mut Facts, raw: Option<String>) {
+    match raw {
+        Some(a) if a.eq_ignore_ascii_case("LOCAL") => f.local = true,
+        Some(a) => f.address = Some(strip_port(&a)),
+        None => {}
+    }
+}
+
+/// `1.2.3.4:5678` -> `1.2.3.4`; `[::1]:5678` -> `::1`; anything else as is.
+pub(crate) fn strip_port(addr: &str) -> String {
+    if let Some(rest) = addr.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_string();
+    }
+    match addr.split_once(':') {
+        Some((ip, port)) if !port.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
+            ip.to_string()
+        }
+        _ => addr.to_string(),
+    }
+}
+
+/// The account part of `DOMAIN\user` (or `user@domain`), lower-cased.
+pub(crate) fn account(user: &str) -> String {
+    let u = user.rsplit('\\').next().unwrap_or(user);
+    u.split('@').next().unwrap_or(u).to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_lose_their_port_and_accounts_their_domain() {
+        assert_eq!(strip_port("194.61.24.102:40174"), "194.61.24.102");
+        assert_eq!(strip_port("[fe80::1]:3389"), "fe80::1");
+        assert_eq!(strip_port("fe80::1"), "fe80::1");
+        assert_eq!(account("C137\\Administrator"), "administrator");
+        assert_eq!(account("bob@corp.example"), "bob");
+    }
+
+    #[test]
+    fn the_catalog_has_one_row_per_log_and_id() {
+        let mut seen = std::collections::HashSet::new();
+        assert!(CATALOG.iter().all(|e| seen.insert((e.log as u8, e.id))));
+    }
+}

@@ -1,0 +1,155 @@
+//! Which logs were given for which host, and which logs a drop lacked: "no
+//! System log given for RDS01, so certificate and service failures could not
+//! be checked".
+
+use super::model::HostCoverage;
+use crate::ingest::ChannelSpan;
+use crate::rules::Category;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+/// The logs that can show each family of cause: (channel, short name, families).
+const NEEDED: &[(&str, &str, &[Category])] = &[
+    (
+        "System",
+        "System",
+        &[
+            Category::Certificate,
+            Category::Service,
+            Category::Power,
+            Category::Licensing,
+            Category::Configuration,
+        ],
+    ),
+    ("Security", "Security", &[Category::Authentication]),
+    (
+        "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+        "RdpCoreTS",
+        &[Category::Network],
+    ),
+];
+
+/// A log counts for a moment when it starts by then (with this slack) ...
+const START_SLACK: TimeDelta = TimeDelta::minutes(1);
+/// ... and its last event is no older than this before it.
+const END_SLACK: TimeDelta = TimeDelta::hours(24);
+
+/// A first and last event time.
+type Range = (DateTime<Utc>, DateTime<Utc>);
+
+/// Merges the spans of every file into one coverage entry per host, channels
+/// sorted by name.
+pub(crate) fn hosts(spans: &[ChannelSpan]) -> Vec<HostCoverage> {
+    let mut map: BTreeMap<&str, BTreeMap<&str, Range>> = BTreeMap::new();
+    for s in spans {
+        let entry = map
+            .entry(s.computer.as_str())
+            .or_default()
+            .entry(s.channel.as_str())
+            .or_insert((s.first, s.last));
+        entry.0 = entry.0.min(s.first);
+        entry.1 = entry.1.max(s.last);
+    }
+    map.into_iter()
+        .map(|(host, channels)| HostCoverage {
+            host: host.to_string(),
+            channels: channels
+                .into_iter()
+                .map(|(c, (first, last))| (c.to_string(), first, last))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The logs missing on `host` at `t`, and a sentence saying what that hides.
+/// Nothing is reported when no coverage was given at all.
+pub(crate) fn missing(
+    coverage: &[HostCoverage],
+    host: &str,
+    t: DateTime<Utc>,
+) -> (Vec<String>, Option<String>) {
+    if coverage.is_empty() {
+        return (Vec::new(), None);
+    }
+    let channels = coverage
+        .iter()
+        .find(|h| h.host == host)
+        .map(|h| h.channels.as_slice())
+        .unwrap_or_default();
+    let covered = |channel: &str| {
+        channels.iter().any(|(c, first, last)| {
+            c == channel && *first <= t + START_SLACK && *last >= t - END_SLACK
+        })
+    };
+    let lacking: Vec<&(&str, &str, &[Category])> =
+        NEEDED.iter().filter(|(c, _, _)| !covered(c)).collect();
+    if lacking.is_empty() {
+        return (Vec::new(), None);
+    }
+    let names: Vec<String> = lacking
+        .iter()
+        .map(|(_, short, _)| short.to_string())
+        .collect();
+    let families: Vec<&str> = lacking
+        .iter()
+        .flat_map(|(_, _, cats)| cats.iter().map(|c| c.as_str()))
+        .collect();
+    let text = format!(
+        "No {} log was given for {host} at that time, so {} failures could not be checked.",
+        join(&names.iter().map(String::as_str).collect::<Vec<_>>(), "or"),
+        join(&families, "and"),
+    );
+    (names, Some(text))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join(items: &[&str], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(computer: &str, channel: &str, first: i64, last: i64) -> ChannelSpan {
+        let at = |s| DateTime::from_timestamp(1_600_000_000 + s, 0).expect("valid time");
+        ChannelSpan {
+            computer: computer.into(),
+            channel: channel.into(),
+            records: 1,
+            first: at(first),
+            last: at(last),
+        }
+    }
+
+    #[test]
+    fn spans_merge_per_host_and_missing_logs_are_named() {
+        let spans = [
+            span("RDS01", "Security", 0, 100),
+            span("RDS01", "Security", -50, 80),
+            span(
+                "RDS01",
+                "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+                0,
+                100,
+            ),
+        ];
+        let cov = hosts(&spans);
+        assert_eq!(cov.len(), 1);
+        assert_eq!(cov[0].channels.len(), 2);
+        let t = DateTime::from_timestamp(1_600_000_050, 0).expect("valid time");
+        let (names, text) = missing(&cov, "RDS01", t);
+        assert_eq!(names, ["System"]);
+        let text = text.expect("a sentence");
+        assert!(
+            text.starts_with("No System log was given for RDS01"),
+            "{text}"
+        );
+        assert!(text.contains("certificate, service, power, licensing and configuration"));
+        assert_eq!(missing(&[], "RDS01", t), (Vec::new(), None));
+    }
+}

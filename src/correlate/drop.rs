@@ -1,0 +1,298 @@
+//! Decides how each session ended and which endings are drops: a disconnect the
+//! user did not ask for, or a connection that ended before logon with an error.
+
+use super::catalog::Kind;
+use super::input::Input;
+use super::model::{DecodedCode, DropKind, Ending, SessionKind};
+use super::session::{Built, Seg};
+use crate::event::codes::{self, Family};
+use crate::rules::{Category, Role, Step};
+use chrono::TimeDelta;
+
+/// How an LSM 40 reason (inclusive range) ends a session; other values are drops.
+const SERVER_ENDINGS: &[(i64, i64, Ending)] = &[
+    (0, 0, Ending::Dropped),
+    (1, 1, Ending::UserDisconnect),
+    (2, 2, Ending::UserLogoff),
+    (3, 4, Ending::TimeLimit),
+    (5, 5, Ending::Replaced),
+    (6, 6, Ending::Dropped),
+    (7, 10, Ending::Refused),
+    (11, 11, Ending::UserDisconnect),
+    (12, 12, Ending::UserLogoff),
+];
+
+/// Client 1026 reasons that are not errors; every other value is a drop.
+const CLIENT_ENDINGS: &[(i64, i64, Ending)] = &[(0, 3, Ending::UserDisconnect)];
+
+/// How long after a reason-0 disconnect a connection that carries on means it
+/// moved to another session rather than dropped.
+const MOVED_WITHIN: TimeDelta = TimeDelta::seconds(60);
+
+/// How one session ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub ending: Ending,
+    pub reason: Option<DecodedCode>,
+    /// The failure family the reason points to.
+    pub category: Option<Category>,
+    /// The item that decided it.
+    pub decider: Option<usize>,
+}
+
+/// A drop found, before its causes are looked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub host: usize,
+    pub seg: Option<usize>,
+    pub kind: DropKind,
+    pub decider: usize,
+    pub reason: Option<DecodedCode>,
+    pub category: Option<Category>,
+    pub evidence: Vec<usize>,
+}
+
+/// Decides every session's ending and lists the drops, in time order.
+pub(crate) fn classify(
+    input: &Input,
+    b: &Built,
+    user_window: TimeDelta,
+) -> (Vec<Outcome>, Vec<Found>) {
+    let outcomes: Vec<Outcome> = b
+        .segs
+        .iter()
+        .map(|seg| match seg.kind {
+            SessionKind::Client => client_outcome(input, seg),
+            SessionKind::Attempt => Outcome {
+                ending: Ending::Refused,
+                reason: None,
+                category: None,
+                decider: first_error(input, seg),
+            },
+            _ => server_outcome(input, b, seg, user_window),
+        })
+        .collect();
+    let mut found: Vec<Found> = b
+        .segs
+        .iter()
+        .zip(&outcomes)
+        .enumerate()
+        .filter_map(|(s, (seg, out))| session_drop(input, s, seg, out))
+        .collect();
+    found.extend(standalone(input, b));
+    found.sort_by_key(|f| (input.items[f.decider].event.time, f.decider));
+    (outcomes, found)
+}
+
+fn ending_for(table: &[(i64, i64, Ending)], reason: i64) -> Ending {
+    table
+        .iter()
+        .find(|(lo, hi, _)| (*lo..=*hi).contains(&reason))
+        .map_or(Ending::Dropped, |(_, _, e)| *e)
+}
+
+fn kind_of(input: &Input, i: usize) -> Option<Kind> {
+    input.facts[i].kind
+}
+
+/// A server session's ending: from its last LSM 40 reason, else 39, logoff, or
+/// a bare disconnect; a reason-0 or bare disconnect is a drop unless the user
+/// acted (39 by itself, logoff, client close) or the connection moved on.
+fn server_outcome(input: &Input, b: &Built, seg: &Seg, user_window: TimeDelta) -> Outcome {
+    let last = |k: Kind| {
+        seg.items
+            .iter()
+            .rev()
+            .copied()
+            .find(|i| kind_of(input, *i) == Some(k))
+    };
+    let logoff = seg
+        .items
+        .iter()
+        .copied()
+        .find(|i| matches!(kind_of(input, *i), Some(Kind::Logoff | Kind::SecLogoff)));
+    let (mut ending, reason, decider) = if let Some(i) = last(Kind::DisconnectReason) {
+        let r = input.facts[i].reason.unwrap_or(0);
+        let mut e = ending_for(SERVER_ENDINGS, r);
+        if e == Ending::Refused && seg.has_start {
+            e = Ending::Dropped;
+        }
+        if r == 0 {
+            e = bare_disconnect(input, b, seg, i, user_window);
+        }
+        (e, Some(codes::decode(Family::ServerReason, r)), Some(i))
+    } else if let Some(i) = last(Kind::DisconnectedBy) {
+        (Ending::UserDisconnect, None, Some(i))
+    } else if let Some(i) = logoff {
+        (Ending::UserLogoff, None, Some(i))
+    } else if let Some(i) = last(Kind::Disconnect).or_else(|| last(Kind::SecDisconnect)) {
+        (
+            bare_disconnect(input, b, seg, i, user_window),
+            None,
+            Some(i),
+        )
+    } else if let Some(i) = seg.items.iter().copied().find(|i| input.facts[*i].drop) {
+        (Ending::Dropped, None, Some(i))
+    } else {
+        (Ending::Open, None, None)
+    };
+    if ending == Ending::UserDisconnect && logoff.is_some() {
+        ending = Ending::UserLogoff;
+    }
+    let category = reason
+        .as_ref()
+        .and_then(|r| codes::category(Family::ServerReason, r.code));
+    Outcome {
+        ending,
+        reason,
+        category,
+        decider,
+    }
+}
+
+/// A disconnect without a reason: a move when its connection carried on into
+/// a session, the user's doing when they acted within `user_window` of it,
+/// else a drop.
+fn bare_disconnect(
+    input: &Input,
+    b: &Built,
+    seg: &Seg,
+    i: usize,
+    user_window: TimeDelta,
+) -> Ending {
+    let t = input.items[i].event.time;
+    let moved = b.conn_of[i].is_some_and(|c| {
+        b.conns[c].items.iter().any(|j| {
+            let dt = input.items[*j].event.time - t;
+            *j > i
+                && dt <= MOVED_WITHIN
+                && matches!(
+                    kind_of(input, *j),
+                    Some(Kind::Logon | Kind::Reconnect | Kind::Arbitration | Kind::Assigned)
+                )
+        })
+    });
+    if moved {
+        return Ending::Replaced;
+    }
+    let near = |j: &usize| (input.items[*j].event.time - t).abs() <= user_window;
+    let user = seg
+        .items
+        .iter()
+        .filter(|j| near(j))
+        .find_map(|j| match kind_of(input, *j) {
+            Some(Kind::Logoff | Kind::SecLogoff) => Some(Ending::UserLogoff),
+            Some(Kind::ClientClosed) => Some(Ending::UserDisconnect),
+            Some(Kind::DisconnectedBy) => {
+                self_disconnect(input, *j).then_some(Ending::UserDisconnect)
+            }
+            _ => None,
+        });
+    user.unwrap_or(Ending::Dropped)
+}
+
+/// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).
+fn self_disconnect(input: &Input, i: usize) -> bool {
+    let ev = &input.items[i].event;
+    let get = |n: &str| ev.field(n).and_then(|v| v.as_i64());
+    get("Source").is_some() && get("Source") == get("TargetSession")
+}
+
+/// A client-side connection's ending, from its last 1026 reason.
+fn client_outcome(input: &Input, seg: &Seg) -> Outcome {
+    let connected = seg.items.iter().any(|i| {
+        let id = input.items[*i].event.event_id;
+        id == 1025 || id == 1027
+    });
+    let last = seg
+        .items
+        .iter()
+        .rev()
+        .copied()
+        .find(|i| kind_of(input, *i) == Some(Kind::ClientDisconnect));
+    let Some(i) = last else {
+        return Outcome {
+            ending: Ending::Open,
+            reason: None,
+            category: None,
+            decider: None,
+        };
+    };
+    let r = input.facts[i].reason.unwrap_or(0);
+    let ending = match ending_for(CLIENT_ENDINGS, r) {
+        Ending::Dropped if !connected => Ending::Refused,
+        e => e,
+    };
+    Outcome {
+        ending,
+        reason: Some(codes::decode(Family::ClientReason, r)),
+        category: codes::category(Family::ClientReason, r),
+        decider: Some(i),
+    }
+}
+
+/// The first event of an attempt that a drop (else cause) rule matched.
+fn first_error(input: &Input, seg: &Seg) -> Option<usize> {
+    let f = |pred: fn(&super::catalog::Facts) -> bool| {
+        seg.items.iter().copied().find(|i| pred(&input.facts[*i]))
+    };
+    f(|x| x.drop).or_else(|| f(|x| x.cause))
+}
+
+fn session_drop(input: &Input, s: usize, seg: &Seg, out: &Outcome) -> Option<Found> {
+    if !matches!(out.ending, Ending::Dropped | Ending::Refused) || seg.kind == SessionKind::Console
+    {
+        return None;
+    }
+    let decider = out.decider?;
+    let refused = out.ending == Ending::Refused && !seg.has_start;
+    let mut evidence = vec![decider];
+    evidence.extend(
+        seg.items
+            .iter()
+            .copied()
+            .filter(|i| *i != decider && input.facts[*i].drop),
+    );
+    Some(Found {
+        host: seg.host,
+        seg: Some(s),
+        kind: if refused {
+            DropKind::ConnectionRefused
+        } else {
+            DropKind::SessionDropped
+        },
+        decider,
+        reason: out.reason.clone(),
+        category: out.category.or_else(|| rule_category(input, decider)),
+        evidence,
+    })
+}
+
+/// Events a drop rule matched that belong to no session: each is a drop.
+fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found> + 'a {
+    (0..input.items.len())
+        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none())
+        .map(|i| {
+            let refused = input.items[i]
+                .with_role(Role::Drop)
+                .any(|r| r.extension.as_ref().and_then(|x| x.step) == Some(Step::Refused));
+            Found {
+                host: input.host_of(i),
+                seg: None,
+                kind: if refused {
+                    DropKind::ConnectionRefused
+                } else {
+                    DropKind::SessionDropped
+                },
+                decider: i,
+                reason: None,
+                category: rule_category(input, i),
+                evidence: vec![i],
+            }
+        })
+}
+
+/// The category the rules of item `i` give it.
+fn rule_category(input: &Input, i: usize) -> Option<Category> {
+    input.items[i].rules.iter().find_map(|r| r.category())
+}

@@ -1,0 +1,264 @@
+//! Ranks the causes found near a drop and draws the verdict.
+//!
+//! Score (0..=1) = 0.30 category weight + 0.25 rule level + 0.30 closeness in
+//! time + 0.15 recurrence (the share of the host's drops the rule coincides with).
+
+use super::input::Input;
+use super::model::{Cause, Confidence, DecodedCode, DropKind, Verdict};
+use super::window::{CauseIndex, Hit};
+use crate::event::Event;
+use crate::rules::{Category, Level};
+
+/// How strongly a category explains a drop when it coincides with one.
+const CATEGORY_WEIGHT: &[(Category, f64)] = &[
+    (Category::Certificate, 1.0),
+    (Category::Licensing, 0.95),
+    (Category::Service, 0.9),
+    (Category::Power, 0.9),
+    (Category::Configuration, 0.85),
+    (Category::Authentication, 0.8),
+    (Category::SecurityProduct, 0.7),
+    (Category::Resource, 0.7),
+    (Category::Network, 0.6),
+];
+
+/// How much a rule's level counts.
+const LEVEL_WEIGHT: &[(Level, f64)] = &[
+    (Level::Critical, 1.0),
+    (Level::High, 0.85),
+    (Level::Medium, 0.65),
+    (Level::Low, 0.45),
+    (Level::Informational, 0.3),
+];
+
+/// Seconds at which closeness has fallen to one half.
+const CLOSENESS_HALF: f64 = 60.0;
+
+fn weight<K: PartialEq>(table: &[(K, f64)], key: K) -> f64 {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(0.5, |(_, w)| *w)
+}
+
+/// Builds the ranked causes of one drop from its hits. `recurrence(rule)` is
+/// the share of the host's drops that rule coincides with.
+pub(crate) fn causes(
+    input: &Input,
+    index: &CauseIndex,
+    hits: &[Hit],
+    recurrence: impl Fn(usize) -> f64,
+    max: usize,
+) -> Vec<Cause> {
+    let mut out: Vec<Cause> = hits
+        .iter()
+        .filter_map(|hit| {
+            let rule = &index.rules[hit.rule];
+            let category = rule.category()?;
+            let ext = rule.extension.as_ref()?;
+            let secs = hit.offset.num_milliseconds() as f64 / 1000.0;
+            let closeness = 1.0 / (1.0 + secs.abs() / CLOSENESS_HALF);
+            let score = 0.30 * weight(CATEGORY_WEIGHT, category)
+                + 0.25 * weight(LEVEL_WEIGHT, rule.level)
+                + 0.30 * closeness
+                + 0.15 * recurrence(hit.rule).clamp(0.0, 1.0);
+            let event = &input.items[hit.item].event;
+            Some(Cause {
+                rule_id: rule.id.clone(),
+                title: rule.title.clone(),
+                category,
+                level: rule.level,
+                time: event.time,
+                offset_seconds: secs,
+                occurrences: hit.count,
+                score: (score * 1000.0).round() / 1000.0,
+                explanation: ext
+                    .explain
+                    .as_deref()
+                    .map_or_else(|| rule.title.clone(), |t| fill(t, event)),
+                fix: ext.fix.clone(),
+                evidence: input.event_ref(hit.item),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.offset_seconds.abs().total_cmp(&b.offset_seconds.abs()))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    out.truncate(max);
+    out
+}
+
+/// Fills `{Field}` placeholders from the event; missing fields become `?`.
+pub fn fill(template: &str, event: &Event) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                let value = event
+                    .field(&after[..close])
+                    .map(|v| v.as_text().trim().to_string());
+                out.push_str(value.as_deref().filter(|v| !v.is_empty()).unwrap_or("?"));
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// What a drop implies by itself when nothing coincides with it.
+pub(crate) struct Implied {
+    pub category: Option<Category>,
+    pub kind: DropKind,
+    pub reason: Option<DecodedCode>,
+}
+
+/// The verdict for one drop from its ranked causes.
+pub(crate) fn verdict(
+    causes: &[Cause],
+    implied: &Implied,
+    host: &str,
+    missing: Vec<String>,
+    missing_text: Option<String>,
+) -> Verdict {
+    let Some(top) = causes.first() else {
+        return nothing_coincides(implied, host, missing, missing_text);
+    };
+    let close = top.offset_seconds.abs() <= 5.0 && top.level >= Level::High;
+    let confidence = if top.score >= 0.7 || close {
+        Confidence::High
+    } else if top.score >= 0.5 {
+        Confidence::Medium
+    } else {
+        Confidence::Low
+    };
+    let when = describe_offset(top.offset_seconds);
+    let mut summary = format!(
+        "Most likely {}: {} ({when}).",
+        top.category, top.explanation
+    );
+    if let Some(next) = causes.iter().skip(1).find(|c| c.category != top.category) {
+        summary.push_str(&format!(" Also near it: {}.", next.title));
+    }
+    Verdict {
+        category: Some(top.category),
+        confidence,
+        summary,
+        fix: top.fix.clone(),
+        missing_logs: missing,
+    }
+}
+
+fn nothing_coincides(
+    implied: &Implied,
+    host: &str,
+    missing: Vec<String>,
+    missing_text: Option<String>,
+) -> Verdict {
+    let what = match implied.kind {
+        DropKind::SessionDropped => "drop",
+        DropKind::ConnectionRefused => "refused connection",
+    };
+    let mut summary = format!("Nothing in the given logs of {host} coincides with this {what}.");
+    if let Some(r) = &implied.reason {
+        summary.push_str(&format!(
+            " The logged reason {} ({}) says: {}.",
+            r.code, r.name, r.meaning
+        ));
+    }
+    let network_only = implied.category == Some(Category::Network) && missing.is_empty();
+    if network_only {
+        summary.push_str(" No service, certificate, licensing or power failure was logged around it, so the network path most likely dropped.");
+    }
+    if let Some(text) = missing_text {
+        summary.push(' ');
+        summary.push_str(&text);
+    }
+    Verdict {
+        category: implied.category,
+        confidence: if network_only {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        },
+        summary,
+        fix: None,
+        missing_logs: missing,
+    }
+}
+
+/// "12 s before the drop", "3 min after the drop", "at the same time".
+pub(crate) fn describe_offset(secs: f64) -> String {
+    let a = secs.abs();
+    if a < 1.0 {
+        return "at the same time as the drop".into();
+    }
+    let side = if secs < 0.0 { "before" } else { "after" };
+    format!("{} {side} the drop", human(a))
+}
+
+/// A duration in seconds, rounded for people: `12 s`, `3 min`, `2 h`.
+pub(crate) fn human(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{} s", secs.round())
+    } else if secs < 5400.0 {
+        format!("{} min", (secs / 60.0).round())
+    } else {
+        format!("{} h", (secs / 3600.0).round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{FieldValue, Fields};
+    use chrono::DateTime;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    #[test]
+    fn placeholders_are_filled_and_missing_fields_show_a_question_mark() {
+        let mut fields = Fields::new();
+        fields.push("ErrorCode", FieldValue::Str("0x8009030d".into()));
+        let event = Event {
+            time: DateTime::from_timestamp(0, 0).expect("epoch"),
+            record_id: 1,
+            channel: "System".into(),
+            provider: "Schannel".into(),
+            event_source: None,
+            event_id: 36870,
+            qualifiers: None,
+            level: Some(2),
+            computer: "RDS01".into(),
+            activity_id: None,
+            user_sid: None,
+            source: Arc::from(Path::new("System.evtx")),
+            recovered: false,
+            fields,
+        };
+        let text = fill(
+            "key error {ErrorCode}, state {ErrorStatus} on {Computer} {not a field}",
+            &event,
+        );
+        assert_eq!(text, "key error 0x8009030d, state ? on RDS01 {not a field}");
+        assert_eq!(describe_offset(-12.4), "12 s before the drop");
+        assert_eq!(describe_offset(600.0), "10 min after the drop");
+        assert_eq!(human(7200.0), "2 h");
+    }
+}

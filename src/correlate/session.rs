@@ -1,0 +1,385 @@
+//! Rebuilds, per host, the connections (events sharing a connection's
+//! `ActivityID`: RCM 261/1149, RdpCoreTS 131/65/66/..., and the LSM events of
+//! that connection) and the sessions: one [`Seg`] per stay of a client on an
+//! LSM session, from logon or reconnect to the disconnect or logoff that ended
+//! it. Every event that names a session id belongs to exactly one `Seg`.
+
+use super::catalog::{Facts, Kind, Log, account, log_of};
+use super::input::Input;
+use super::model::SessionKind;
+use crate::rules::Step;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// How long after a disconnect or logoff further end events still belong to it.
+const TRAILING_END: TimeDelta = TimeDelta::seconds(60);
+/// How far a Security logon may be from the session start it belongs to.
+const SECURITY_SLACK: TimeDelta = TimeDelta::seconds(15);
+/// A reason-5 disconnect this soon after a reconnect ends the replaced connection.
+const REPLACED_SLACK: TimeDelta = TimeDelta::seconds(10);
+
+/// One rebuilt session (or connection attempt, or client-side connection).
+#[derive(Debug, Clone)]
+pub(crate) struct Seg {
+    pub host: usize,
+    pub kind: SessionKind,
+    pub sid: Option<u32>,
+    /// Item indices, in time order.
+    pub items: Vec<usize>,
+    pub start: DateTime<Utc>,
+    pub has_start: bool,
+    pub ended: bool,
+    pub logged_off: bool,
+    pub last_end: Option<DateTime<Utc>>,
+    pub conns: Vec<usize>,
+    pub user: Option<String>,
+    pub address: Option<String>,
+    pub server: Option<String>,
+}
+
+/// The events of one connection (one `ActivityID`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Conn {
+    pub items: Vec<usize>,
+    pub segs: Vec<usize>,
+    pub name: Option<String>,
+    pub client: bool,
+}
+
+/// Sessions and connections of every host.
+#[derive(Debug, Default)]
+pub(crate) struct Built {
+    pub segs: Vec<Seg>,
+    pub conns: Vec<Conn>,
+    /// The session each item belongs to.
+    pub owner: Vec<Option<usize>>,
+    /// The connection each item belongs to.
+    pub conn_of: Vec<Option<usize>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Start,
+    Begin,
+    End,
+    Attach,
+}
+
+fn class(kind: Option<Kind>, step: Option<Step>) -> Option<Class> {
+    Some(match kind {
+        Some(Kind::Logon | Kind::Reconnect) => Class::Start,
+        Some(Kind::Arbitration | Kind::Assigned) => Class::Begin,
+        Some(Kind::Disconnect | Kind::DisconnectedBy | Kind::DisconnectReason | Kind::Logoff) => {
+            Class::End
+        }
+        Some(Kind::Shell | Kind::ArbitrationEnd) => Class::Attach,
+        Some(_) => return None,
+        None => match step? {
+            Step::Logon | Step::Reconnect => Class::Start,
+            Step::Disconnect | Step::Logoff | Step::Refused => Class::End,
+            Step::Connect | Step::Auth => Class::Attach,
+        },
+    })
+}
+
+/// Rebuilds the sessions of every host.
+pub(crate) fn build(input: &Input) -> Built {
+    let n = input.items.len();
+    let mut b = Built {
+        owner: vec![None; n],
+        conn_of: vec![None; n],
+        ..Built::default()
+    };
+    for (h, (_, range)) in input.hosts.iter().enumerate() {
+        let mut by_sid: HashMap<u32, Vec<usize>> = HashMap::new();
+        link_connections(input, range.clone(), &mut b);
+        lsm_sessions(input, h, range.clone(), &mut b, &mut by_sid);
+        security(input, range.clone(), &mut b, &by_sid);
+        connection_sessions(input, h, range.clone(), &mut b);
+    }
+    finish(input, &mut b);
+    b
+}
+
+/// Groups items by the `ActivityID` of connections: ids that RCM or RdpCoreTS
+/// (or the client) logged, then the LSM events that carry the same id.
+fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
+    let mut by_activity: HashMap<&str, usize> = HashMap::new();
+    for pass_lsm in [false, true] {
+        for i in range.clone() {
+            let ev = &input.items[i].event;
+            let Some(act) = ev.activity_id.as_deref() else {
+                continue;
+            };
+            let log = log_of(ev);
+            let client = log == Some(Log::Client);
+            let creates = matches!(log, Some(Log::Rcm | Log::CoreTs)) || client;
+            let c = match (pass_lsm, creates, log) {
+                (false, true, _) => *by_activity.entry(act).or_insert_with(|| {
+                    b.conns.push(Conn {
+                        client,
+                        ..Conn::default()
+                    });
+                    b.conns.len() - 1
+                }),
+                (true, false, Some(Log::Lsm)) => match by_activity.get(act) {
+                    Some(c) => *c,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            b.conn_of[i] = Some(c);
+            b.conns[c].items.push(i);
+            if let Some(name) = &input.facts[i].connection {
+                b.conns[c].name.get_or_insert_with(|| name.clone());
+            }
+        }
+    }
+    for c in by_activity.into_values() {
+        b.conns[c].items.sort_unstable();
+    }
+}
+
+/// Walks the events that name an LSM session id, in time order, and cuts them
+/// into sessions.
+fn lsm_sessions(
+    input: &Input,
+    host: usize,
+    range: Range<usize>,
+    b: &mut Built,
+    by_sid: &mut HashMap<u32, Vec<usize>>,
+) {
+    for i in range {
+        let f = &input.facts[i];
+        if matches!(f.kind, Some(k) if is_security(k)) {
+            continue;
+        }
+        let (Some(sid), Some(cls)) = (f.session, class(f.kind, f.step)) else {
+            continue;
+        };
+        let t = input.items[i].event.time;
+        let list = by_sid.entry(sid).or_default();
+        let found = via_connection(b, i, sid, cls).or_else(|| pick(b, list, cls, t, f));
+        let s = found.unwrap_or_else(|| {
+            list.push(new_seg(b, host, Some(sid), SessionKind::Unknown, t));
+            b.segs.len() - 1
+        });
+        attach(input, b, s, i);
+        let seg = &mut b.segs[s];
+        match cls {
+            Class::Start => seg.has_start = true,
+            Class::End => {
+                seg.ended = true;
+                seg.last_end = Some(t);
+                seg.logged_off |= f.kind == Some(Kind::Logoff);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_security(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::SecLogon | Kind::SecLogoff | Kind::SecReconnect | Kind::SecDisconnect
+    )
+}
+
+/// The session this item's connection already belongs to, for the same session id.
+fn via_connection(b: &Built, i: usize, sid: u32, cls: Class) -> Option<usize> {
+    let c = b.conn_of[i]?;
+    let s = *b.conns[c]
+        .segs
+        .iter()
+        .rev()
+        .find(|s| b.segs[**s].sid == Some(sid))?;
+    (!(cls == Class::Start && b.segs[s].has_start)).then_some(s)
+}
+
+/// The current session of a session id that `cls` continues, if any. End
+/// events attach to a session still open or just ended; a logoff also to a
+/// disconnected session not yet logged off (the disconnected-session limit).
+fn pick(b: &Built, list: &[usize], cls: Class, t: DateTime<Utc>, f: &Facts) -> Option<usize> {
+    let cur = *list.last()?;
+    let seg = &b.segs[cur];
+    match cls {
+        Class::Start => (!seg.ended && !seg.has_start).then_some(cur),
+        Class::Begin => (!seg.ended).then_some(cur),
+        Class::Attach => Some(cur),
+        Class::End => {
+            let replaced = f.reason == Some(5) && seg.has_start && t - seg.start <= REPLACED_SLACK;
+            if replaced && list.len() > 1 {
+                return Some(list[list.len() - 2]);
+            }
+            let recent = seg.last_end.is_some_and(|e| t - e <= TRAILING_END);
+            let logoff = f.kind == Some(Kind::Logoff) && !seg.logged_off;
+            (!seg.ended || recent || logoff).then_some(cur)
+        }
+    }
+}
+
+fn new_seg(
+    b: &mut Built,
+    host: usize,
+    sid: Option<u32>,
+    kind: SessionKind,
+    t: DateTime<Utc>,
+) -> usize {
+    b.segs.push(Seg {
+        host,
+        kind,
+        sid,
+        items: Vec::new(),
+        start: t,
+        has_start: false,
+        ended: false,
+        logged_off: false,
+        last_end: None,
+        conns: Vec::new(),
+        user: None,
+        address: None,
+        server: None,
+    });
+    b.segs.len() - 1
+}
+
+fn attach(input: &Input, b: &mut Built, s: usize, i: usize) {
+    b.owner[i] = Some(s);
+    let f = &input.facts[i];
+    let seg = &mut b.segs[s];
+    seg.items.push(i);
+    if seg.user.is_none() {
+        seg.user.clone_from(&f.user);
+    }
+    if seg.address.is_none() {
+        seg.address.clone_from(&f.address);
+    }
+    if let Some(c) = b.conn_of[i] {
+        if !seg.conns.contains(&c) {
+            seg.conns.push(c);
+        }
+        if !b.conns[c].segs.contains(&s) {
+            b.conns[c].segs.push(s);
+        }
+    }
+}
+
+/// Joins Security events: 4624 (types 10/7) to the session that started with
+/// it (same account, within seconds), then 4634/4647/4778/4779 by logon id or
+/// by connection name (`SessionName`).
+fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<u32, Vec<usize>>) {
+    let mut logon_sid: HashMap<String, u32> = HashMap::new();
+    let names: HashMap<&str, usize> = range
+        .clone()
+        .filter_map(|i| Some((input.facts[i].connection.as_deref()?, b.conn_of[i]?)))
+        .filter(|(_, c)| !b.conns[*c].client)
+        .collect();
+    let mut starts: Vec<usize> = by_sid.values().flatten().copied().collect();
+    starts.sort_by_key(|s| b.segs[*s].start);
+    for i in range {
+        let f = &input.facts[i];
+        let Some(kind) = f.kind.filter(|k| is_security(*k)) else {
+            continue;
+        };
+        let t = input.items[i].event.time;
+        let seg = if kind == Kind::SecLogon {
+            let user = f.user.as_deref().map(account);
+            let from = starts.partition_point(|s| b.segs[*s].start < t - SECURITY_SLACK);
+            let s = starts[from..]
+                .iter()
+                .take_while(|s| b.segs[**s].start <= t + SECURITY_SLACK)
+                .copied()
+                .find(|s| b.segs[*s].user.as_deref().map(account) == user);
+            if let (Some(s), Some(id)) = (s, &f.logon_id)
+                && let Some(sid) = b.segs[s].sid
+            {
+                logon_sid.insert(id.clone(), sid);
+            }
+            s
+        } else {
+            let by_name = f.connection.as_deref().and_then(|n| names.get(n));
+            let sid = by_name
+                .and_then(|c| b.conns[*c].segs.last().and_then(|s| b.segs[*s].sid))
+                .or_else(|| logon_sid.get(f.logon_id.as_deref()?).copied());
+            sid.and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK))
+        };
+        if let Some(s) = seg {
+            attach(input, b, s, i);
+        }
+    }
+}
+
+/// The last session in `list` (in start order) that started by `t`.
+fn latest_before(b: &Built, list: &[usize], t: DateTime<Utc>) -> Option<usize> {
+    let n = list.partition_point(|s| b.segs[*s].start <= t);
+    n.checked_sub(1).map(|k| list[k])
+}
+
+/// Client-side connections become `Client` sessions; server connections that
+/// reached no session but logged an error become `Attempt`s.
+fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut Built) {
+    let conns: Vec<usize> = range
+        .filter_map(|i| b.conn_of[i])
+        .filter(|c| b.conns[*c].segs.is_empty())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for c in conns {
+        let conn = &b.conns[c];
+        let first = conn.items[0];
+        let kind = if conn.client {
+            SessionKind::Client
+        } else if conn
+            .items
+            .iter()
+            .any(|i| input.facts[*i].cause || input.facts[*i].drop)
+        {
+            SessionKind::Attempt
+        } else {
+            continue;
+        };
+        let server = conn
+            .items
+            .iter()
+            .find(|i| conn.client && input.items[**i].event.event_id == 1024)
+            .and_then(|i| input.items[*i].event.field("Value"))
+            .map(|v| v.as_text().into_owned());
+        let s = new_seg(b, host, None, kind, input.items[first].event.time);
+        b.segs[s].server = server;
+        for i in b.conns[c].items.clone() {
+            attach(input, b, s, i);
+        }
+    }
+}
+
+/// Gives every connection's remaining events to the session it ended in, sorts
+/// each session's items, and decides whether sessions were remote or console.
+fn finish(input: &Input, b: &mut Built) {
+    for c in 0..b.conns.len() {
+        let Some(&s) = b.conns[c].segs.last() else {
+            continue;
+        };
+        for i in b.conns[c].items.clone() {
+            if b.owner[i].is_none() {
+                attach(input, b, s, i);
+            }
+        }
+    }
+    for seg in &mut b.segs {
+        seg.items.sort_unstable();
+        if let Some(first) = seg.items.first() {
+            seg.start = input.items[*first].event.time;
+        }
+        if seg.kind == SessionKind::Unknown {
+            let local = seg.items.iter().any(|i| input.facts[*i].local);
+            seg.kind = if seg.address.is_some() || !seg.conns.is_empty() {
+                SessionKind::Remote
+            } else if local {
+                SessionKind::Console
+            } else {
+                SessionKind::Unknown
+            };
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Summaries per host, user, client address and cause ("7 of 9 drops on RDS01
+//! came within 2 min of ..."), and the timeline.
+
+use super::coverage::join;
+use super::input::Input;
+use super::model::{
+    Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
+};
+use super::rank::{fill, human};
+use crate::rules::{Category, Role};
+use std::collections::{BTreeMap, HashSet};
+
+/// Builds the four summaries.
+pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries {
+    let counted = |s: &&Session| !matches!(s.kind, SessionKind::Console | SessionKind::Attempt);
+    let group = |key: &dyn Fn(&Session) -> Option<String>,
+                 dkey: &dyn Fn(&Finding) -> Option<String>,
+                 what: &str| {
+        let mut rows: BTreeMap<String, (usize, Vec<usize>)> = BTreeMap::new();
+        for s in sessions.iter().filter(counted) {
+            if let Some(k) = key(s) {
+                rows.entry(k).or_default().0 += 1;
+            }
+        }
+        for (i, f) in findings.iter().enumerate() {
+            if let Some(k) = dkey(f) {
+                rows.entry(k).or_default().1.push(i);
+            }
+        }
+        rows.into_iter()
+            .map(|(k, (n, drops))| row(&k, n, &drops, findings, what))
+            .collect()
+    };
+    Summaries {
+        hosts: group(
+            &|s| Some(s.host.clone()),
+            &|f| Some(f.dropped.host.clone()),
+            "on",
+        ),
+        users: group(&|s| s.user.clone(), &|f| f.dropped.user.clone(), "of"),
+        clients: group(
+            &|s| s.client_address.clone(),
+            &|f| f.dropped.client_address.clone(),
+            "from",
+        ),
+        causes: causes(findings),
+    }
+}
+
+/// One row: `n` sessions and the findings `drops` of `key`.
+fn row(
+    key: &str,
+    sessions: usize,
+    drops: &[usize],
+    findings: &[Finding],
+    what: &str,
+) -> SummaryRow {
+    let mut by_rule: BTreeMap<&str, (usize, f64, &str, Category)> = BTreeMap::new();
+    let mut by_cat: BTreeMap<Category, usize> = BTreeMap::new();
+    for f in drops.iter().map(|i| &findings[*i]) {
+        if let Some(c) = f.verdict.category {
+            *by_cat.entry(c).or_default() += 1;
+        }
+        if let Some(top) = f.causes.first() {
+            let e = by_rule.entry(top.rule_id.as_str()).or_insert((
+                0,
+                0.0,
+                top.title.as_str(),
+                top.category,
+            ));
+            e.0 += 1;
+            e.1 = e.1.max(top.offset_seconds.abs());
+        }
+    }
+    let top_cat = by_cat
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)));
+    let top_rule = by_rule.values().max_by_key(|(n, ..)| *n);
+    let n = drops.len();
+    let text = match (n, top_rule) {
+        (0, _) => format!("{key}: {sessions} sessions, no drops."),
+        (_, Some((k, within, title, cat))) => format!(
+            "{k} of {n} drops {what} {key} came within {} of {title} ({cat}).",
+            human(within.max(1.0))
+        ),
+        (_, None) => {
+            format!("{n} drops {what} {key}; nothing in the given logs coincides with them.")
+        }
+    };
+    SummaryRow {
+        key: key.to_string(),
+        sessions,
+        drops: n,
+        top_category: top_cat.map(|(c, _)| *c),
+        top_count: top_cat.map_or(0, |(_, n)| *n),
+        text,
+    }
+}
+
+/// One row per cause rule: how many drops it coincided with, and led.
+fn causes(findings: &[Finding]) -> Vec<SummaryRow> {
+    let mut rows: BTreeMap<&str, (usize, usize, &str, Category, Vec<&str>)> = BTreeMap::new();
+    for f in findings {
+        for (rank, c) in f.causes.iter().enumerate() {
+            let e = rows.entry(c.rule_id.as_str()).or_insert((
+                0,
+                0,
+                c.title.as_str(),
+                c.category,
+                Vec::new(),
+            ));
+            e.0 += 1;
+            e.1 += usize::from(rank == 0);
+            if !e.4.contains(&f.dropped.host.as_str()) {
+                e.4.push(f.dropped.host.as_str());
+            }
+        }
+    }
+    let total = findings.len();
+    rows.into_iter()
+        .map(|(id, (drops, led, title, cat, hosts))| SummaryRow {
+            key: id.to_string(),
+            sessions: 0,
+            drops,
+            top_category: Some(cat),
+            top_count: led,
+            text: format!(
+                "{title} coincided with {drops} of {total} drops (the most likely cause of {led}), on {}.",
+                join(&hosts, "and")
+            ),
+        })
+        .collect()
+}
+
+/// The timeline: life-cycle steps, drops, their causes and context alerts, in
+/// time order.
+pub(crate) fn timeline(
+    input: &Input,
+    sessions: &[Session],
+    findings: &[Finding],
+) -> Vec<TimelineEntry> {
+    let mut out = Vec::new();
+    for s in sessions {
+        for step in &s.steps {
+            out.push(TimelineEntry {
+                time: step.time,
+                host: s.host.clone(),
+                kind: TimelineKind::Lifecycle,
+                category: None,
+                rule_id: step.rule_id.clone(),
+                title: format!("{:?}", step.step).to_lowercase(),
+                message: step_message(s, step.event.event_id),
+                session: Some(s.index),
+                finding: None,
+                event: step.event.clone(),
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, f) in findings.iter().enumerate() {
+        let d = &f.dropped;
+        if let Some(ev) = d.evidence.first() {
+            out.push(TimelineEntry {
+                time: d.time,
+                host: d.host.clone(),
+                kind: TimelineKind::Drop,
+                category: f.verdict.category,
+                rule_id: d.rule_id.clone(),
+                title: format!("{:?}", d.kind),
+                message: f.verdict.summary.clone(),
+                session: d.session,
+                finding: Some(i),
+                event: ev.clone(),
+            });
+        }
+        for c in &f.causes {
+            if seen.insert((c.evidence.source.clone(), c.evidence.record_id)) {
+                out.push(TimelineEntry {
+                    time: c.time,
+                    host: c.evidence.computer.clone(),
+                    kind: TimelineKind::Cause,
+                    category: Some(c.category),
+                    rule_id: c.rule_id.clone(),
+                    title: c.title.clone(),
+                    message: c.explanation.clone(),
+                    session: d.session,
+                    finding: Some(i),
+                    event: c.evidence.clone(),
+                });
+            }
+        }
+    }
+    out.extend(context(input));
+    out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
+    out
+}
+
+fn step_message(s: &Session, id: u16) -> String {
+    let who = s.user.as_deref().unwrap_or("?");
+    let from = s.client_address.as_deref().unwrap_or("?");
+    let sid = s
+        .session_id
+        .map_or_else(|| "?".to_string(), |v| v.to_string());
+    format!("event {id}: session {sid} of {who} from {from}")
+}
+
+/// Every event a context rule matched.
+fn context(input: &Input) -> impl Iterator<Item = TimelineEntry> + '_ {
+    (0..input.items.len())
+        .filter(|i| input.facts[*i].context)
+        .flat_map(move |i| {
+            let m = &input.items[i];
+            m.with_role(Role::Context).map(move |r| TimelineEntry {
+                time: m.event.time,
+                host: m.event.computer.clone(),
+                kind: TimelineKind::Context,
+                category: r.category(),
+                rule_id: r.id.clone(),
+                title: r.title.clone(),
+                message: r
+                    .extension
+                    .as_ref()
+                    .and_then(|x| x.explain.as_deref())
+                    .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
+                session: None,
+                finding: None,
+                event: input.event_ref(i),
+            })
+        })
+}

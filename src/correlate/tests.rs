@@ -1,0 +1,282 @@
+//! Correlation on hand-built events.
+
+use super::model::{Confidence, DropKind, Ending, SessionKind};
+use super::testkit::{at, ev, m, rule};
+use super::{CorrelateOptions, correlate};
+use crate::ingest::ChannelSpan;
+use crate::rules::{Category, Matched, Role, RuleInfo, Step};
+use std::sync::Arc;
+
+struct Rules {
+    logon: Arc<RuleInfo>,
+    disconnect: Arc<RuleInfo>,
+    reason_drop: Arc<RuleInfo>,
+    reason_life: Arc<RuleInfo>,
+    logoff: Arc<RuleInfo>,
+    reconnect: Arc<RuleInfo>,
+    by_session: Arc<RuleInfo>,
+    connect: Arc<RuleInfo>,
+    cert: Arc<RuleInfo>,
+    net: Arc<RuleInfo>,
+    tls: Arc<RuleInfo>,
+}
+
+fn rules() -> Rules {
+    let life = |id, step| rule(id, Role::Lifecycle, None, Some(step), &["SessionID"]);
+    Rules {
+        logon: life("logon", Step::Logon),
+        disconnect: life("disconnect", Step::Disconnect),
+        reason_drop: rule(
+            "reason-0",
+            Role::Drop,
+            None,
+            Some(Step::Disconnect),
+            &["Session"],
+        ),
+        reason_life: rule(
+            "reason",
+            Role::Lifecycle,
+            None,
+            Some(Step::Disconnect),
+            &["Session"],
+        ),
+        logoff: life("logoff", Step::Logoff),
+        reconnect: life("reconnect", Step::Reconnect),
+        by_session: life("by-session", Step::Disconnect),
+        connect: rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[]),
+        cert: rule("cert", Role::Cause, Some(Category::Certificate), None, &[]),
+        net: rule("net", Role::Cause, Some(Category::Network), None, &[]),
+        tls: rule(
+            "tls",
+            Role::Cause,
+            Some(Category::Certificate),
+            None,
+            &["IPString"],
+        ),
+    }
+}
+
+fn lsm(host: &str, secs: i64, id: u16, sid: &str) -> crate::event::Event {
+    let user = ("User", "CORP\\bob");
+    match id {
+        39 => ev(
+            host,
+            secs,
+            "lsm",
+            id,
+            &[("TargetSession", sid), ("Source", sid)],
+        ),
+        23 => ev(host, secs, "lsm", id, &[user, ("SessionID", sid)]),
+        _ => ev(
+            host,
+            secs,
+            "lsm",
+            id,
+            &[user, ("SessionID", sid), ("Address", "10.0.0.5")],
+        ),
+    }
+}
+
+fn reason(host: &str, secs: i64, sid: &str, reason: &str) -> crate::event::Event {
+    ev(
+        host,
+        secs,
+        "lsm",
+        40,
+        &[("Session", sid), ("Reason", reason)],
+    )
+}
+
+/// A session that dropped with reason 0, a certificate and a network failure
+/// before it, and noise that must not count.
+fn network_drop(r: &Rules) -> Vec<Matched> {
+    vec![
+        m(lsm("RDS01", 0, 21, "3"), &[&r.logon]),
+        m(
+            ev("RDS01", 560, "sys", 36870, &[("ErrorCode", "0x8009030d")]),
+            &[&r.cert],
+        ),
+        m(ev("RDS01", 590, "core", 143, &[("error", "64")]), &[&r.net]),
+        m(lsm("RDS01", 600, 24, "3"), &[&r.disconnect]),
+        m(reason("RDS01", 600, "3", "0"), &[&r.reason_drop]),
+        m(ev("RDS02", 595, "sys", 36870, &[]), &[&r.cert]),
+        m(ev("RDS01", -3000, "sys", 36870, &[]), &[&r.cert]),
+    ]
+}
+
+#[test]
+fn a_reason_zero_disconnect_is_a_drop_with_ranked_causes() {
+    let r = rules();
+    let a = correlate(network_drop(&r), &[], &CorrelateOptions::default());
+    assert_eq!(a.findings.len(), 1);
+    let f = &a.findings[0];
+    assert_eq!(f.dropped.kind, DropKind::SessionDropped);
+    assert_eq!(f.dropped.time, at(600));
+    assert_eq!(
+        f.dropped.reason.as_ref().map(|c| c.name.as_str()),
+        Some("NO_INFO")
+    );
+    assert_eq!(f.dropped.user.as_deref(), Some("CORP\\bob"));
+    assert_eq!(f.dropped.client_address.as_deref(), Some("10.0.0.5"));
+    let ids: Vec<_> = f.causes.iter().map(|c| c.rule_id.as_str()).collect();
+    assert_eq!(ids, ["cert", "net"]);
+    assert_eq!(f.causes[0].offset_seconds, -40.0);
+    assert_eq!(f.causes[0].occurrences, 1);
+    assert_eq!(f.causes[0].explanation, "cert happened (0x8009030d)");
+    assert_eq!(f.causes[1].explanation, "net happened (?)");
+    assert_eq!(f.verdict.category, Some(Category::Certificate));
+    assert_eq!(f.verdict.confidence, Confidence::High);
+    assert_eq!(f.verdict.fix.as_deref(), Some("fix cert"));
+    let s = &a.sessions[f.dropped.session.expect("in a session")];
+    assert_eq!(
+        (s.kind, s.ending, s.session_id),
+        (SessionKind::Remote, Ending::Dropped, Some(3))
+    );
+    assert_eq!(
+        a.summaries.hosts[0].text,
+        "1 of 1 drops on RDS01 came within 40 s of title of cert (certificate)."
+    );
+    assert!(a.timeline.windows(2).all(|w| w[0].time <= w[1].time));
+}
+
+#[test]
+fn input_order_does_not_matter() {
+    let r = rules();
+    let sorted = correlate(network_drop(&r), &[], &CorrelateOptions::default());
+    let mut shuffled = network_drop(&r);
+    shuffled.reverse();
+    shuffled.swap(1, 4);
+    let other = correlate(shuffled, &[], &CorrelateOptions::default());
+    assert_eq!(sorted.findings.len(), other.findings.len());
+    assert_eq!(sorted.sessions.len(), other.sessions.len());
+    assert_eq!(
+        sorted.findings[0].causes[0].rule_id,
+        other.findings[0].causes[0].rule_id
+    );
+}
+
+#[test]
+fn user_actions_replacements_and_time_limits_are_not_drops() {
+    let r = rules();
+    let events = vec![
+        // Session 1: the user disconnects (39 by itself, reason 11), then reconnects.
+        m(lsm("H", 0, 21, "1"), &[&r.logon]),
+        m(lsm("H", 100, 39, "1"), &[&r.by_session]),
+        m(reason("H", 100, "1", "11"), &[&r.reason_life]),
+        m(lsm("H", 100, 24, "1"), &[&r.disconnect]),
+        m(lsm("H", 200, 25, "1"), &[&r.reconnect]),
+        // ... its connection is replaced by another reconnect (reason 5).
+        m(reason("H", 300, "1", "5"), &[&r.reason_life]),
+        m(lsm("H", 301, 25, "1"), &[&r.reconnect]),
+        // ... which then hits the idle limit and is logged off later.
+        m(reason("H", 900, "1", "3"), &[&r.reason_life]),
+        m(lsm("H", 3000, 23, "1"), &[&r.logoff]),
+        // Session 2: reason 0 right at a logoff is the user's doing.
+        m(lsm("H", 10, 21, "2"), &[&r.logon]),
+        m(lsm("H", 500, 23, "2"), &[&r.logoff]),
+        m(reason("H", 501, "2", "0"), &[&r.reason_drop]),
+    ];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+    let endings: Vec<_> = a
+        .sessions
+        .iter()
+        .map(|s| (s.session_id, s.ending))
+        .collect();
+    assert_eq!(
+        endings,
+        [
+            (Some(1), Ending::UserDisconnect),
+            (Some(2), Ending::UserLogoff),
+            (Some(1), Ending::Replaced),
+            (Some(1), Ending::TimeLimit),
+        ]
+    );
+    // Every LSM 40 is in exactly one session.
+    let forties: usize = a
+        .sessions
+        .iter()
+        .map(|s| s.steps.iter().filter(|x| x.event.event_id == 40).count())
+        .sum();
+    assert_eq!(forties, 4);
+}
+
+#[test]
+fn a_connection_with_a_tls_error_and_no_logon_is_refused() {
+    let r = rules();
+    let act = ("@act", "{f420aaaa}");
+    let other = ("@act", "{f420bbbb}");
+    let events = vec![
+        m(ev("H", 0, "rcm", 261, &[act]), &[&r.connect]),
+        m(
+            ev("H", 0, "core", 131, &[act, ("ClientIP", "10.1.1.1:50000")]),
+            &[&r.connect],
+        ),
+        m(
+            ev(
+                "H",
+                1,
+                "core",
+                139,
+                &[act, ("IPString", "10.1.1.1"), ("ResultCode", "0x80090304")],
+            ),
+            &[&r.tls],
+        ),
+        // Another client's TLS error, and a connection that simply closed.
+        m(
+            ev("H", 2, "core", 139, &[("IPString", "10.9.9.9")]),
+            &[&r.tls],
+        ),
+        m(
+            ev("H", 5, "core", 131, &[other, ("ClientIP", "10.2.2.2:1")]),
+            &[&r.connect],
+        ),
+    ];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    assert_eq!(a.findings.len(), 1);
+    let f = &a.findings[0];
+    assert_eq!(f.dropped.kind, DropKind::ConnectionRefused);
+    assert_eq!(f.dropped.client_address.as_deref(), Some("10.1.1.1"));
+    assert_eq!(f.causes.len(), 1);
+    assert_eq!(
+        f.causes[0].occurrences, 1,
+        "the other client's error does not count"
+    );
+    assert_eq!(a.sessions.len(), 1);
+    assert_eq!(a.sessions[0].kind, SessionKind::Attempt);
+    assert_eq!(a.sessions[0].ending, Ending::Refused);
+}
+
+#[test]
+fn nothing_coinciding_names_the_missing_logs() {
+    let r = rules();
+    let events = vec![
+        m(lsm("RDS01", 0, 21, "4"), &[&r.logon]),
+        m(reason("RDS01", 60, "4", "0"), &[&r.reason_drop]),
+    ];
+    let span = ChannelSpan {
+        computer: "RDS01".into(),
+        channel: "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational".into(),
+        records: 2,
+        first: at(0),
+        last: at(60),
+    };
+    let a = correlate(events, &[span], &CorrelateOptions::default());
+    let v = &a.findings[0].verdict;
+    assert_eq!(v.missing_logs, ["System", "Security", "RdpCoreTS"]);
+    assert!(
+        v.summary
+            .starts_with("Nothing in the given logs of RDS01 coincides with this drop.")
+    );
+    assert!(
+        v.summary
+            .contains("No System, Security or RdpCoreTS log was given for RDS01"),
+        "{}",
+        v.summary
+    );
+    assert_eq!(
+        (v.category, v.confidence),
+        (Some(Category::Network), Confidence::Low)
+    );
+    assert_eq!(a.coverage.len(), 1);
+}

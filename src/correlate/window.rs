@@ -1,0 +1,210 @@
+//! Finds, for a drop, the cause events on the same host inside each cause
+//! rule's window. Cause events are indexed once per (host, rule) in time order
+//! (and by client address or session id when the rule's `keys` name one), so a
+//! drop's lookup is a binary search per rule: O(n log n) overall.
+
+use super::catalog::{ADDRESS_FIELDS, SESSION_FIELDS, strip_port};
+use super::input::Input;
+use crate::rules::{Role, RuleInfo};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Which key a rule's events are matched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    /// No key: every event on the host counts.
+    None,
+    /// A client address field.
+    Address(String),
+    /// A session id field.
+    Session(String),
+}
+
+type Times = Vec<(DateTime<Utc>, usize)>;
+
+#[derive(Debug, Default)]
+struct Lists {
+    all: Times,
+    unkeyed: Times,
+    keyed: HashMap<String, Times>,
+}
+
+/// What one rule found near one drop.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    /// Index of the rule in [`CauseIndex::rules`].
+    pub rule: usize,
+    /// The matching event closest to the drop.
+    pub item: usize,
+    /// From the drop to that event (negative: before).
+    pub offset: TimeDelta,
+    /// How many matching events fell inside the window.
+    pub count: usize,
+}
+
+/// The cause events of every host, indexed per rule.
+#[derive(Debug, Default)]
+pub(crate) struct CauseIndex {
+    /// The cause rules, each once.
+    pub rules: Vec<Arc<RuleInfo>>,
+    keys: Vec<Key>,
+    lists: HashMap<(usize, usize), Lists>,
+    per_host: HashMap<usize, Vec<usize>>,
+}
+
+impl CauseIndex {
+    /// Indexes every event a cause rule matched.
+    pub fn new(input: &Input) -> Self {
+        let mut index = CauseIndex::default();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (h, (_, range)) in input.hosts.iter().enumerate() {
+            for i in range.clone().filter(|i| input.facts[*i].cause) {
+                let ev = &input.items[i].event;
+                for rule in input.items[i].with_role(Role::Cause) {
+                    if rule.category().is_none() {
+                        continue;
+                    }
+                    let r = *ids.entry(rule.id.clone()).or_insert_with(|| {
+                        index.rules.push(Arc::clone(rule));
+                        index.keys.push(key_of(rule));
+                        index.rules.len() - 1
+                    });
+                    let value = match &index.keys[r] {
+                        Key::None => None,
+                        Key::Address(f) => ev.field(f).map(|v| strip_port(v.as_text().trim())),
+                        Key::Session(f) => {
+                            ev.field(f).and_then(|v| v.as_i64()).map(|v| v.to_string())
+                        }
+                    };
+                    let lists = index.lists.entry((h, r)).or_insert_with(|| {
+                        index.per_host.entry(h).or_default().push(r);
+                        Lists::default()
+                    });
+                    lists.all.push((ev.time, i));
+                    match value.filter(|v| !v.is_empty() && v != "-") {
+                        Some(v) => lists.keyed.entry(v).or_default().push((ev.time, i)),
+                        None => lists.unkeyed.push((ev.time, i)),
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The cause rules with events on `host` inside their window around `t`;
+    /// when a rule is keyed and the drop's address or session is known, only
+    /// events with that value (or without any) count.
+    pub fn near(
+        &self,
+        host: usize,
+        t: DateTime<Utc>,
+        address: Option<&str>,
+        sid: Option<u32>,
+    ) -> Vec<Hit> {
+        let Some(rules) = self.per_host.get(&host) else {
+            return Vec::new();
+        };
+        let sid = sid.map(|s| s.to_string());
+        rules
+            .iter()
+            .filter_map(|r| {
+                let lists = self.lists.get(&(host, *r))?;
+                let window = self.rules[*r]
+                    .extension
+                    .as_ref()
+                    .map(|x| x.window)
+                    .unwrap_or_default();
+                let from = t - TimeDelta::from_std(window.before).unwrap_or(TimeDelta::MAX);
+                let to = t + TimeDelta::from_std(window.after).unwrap_or(TimeDelta::MAX);
+                let value = match &self.keys[*r] {
+                    Key::None => None,
+                    Key::Address(_) => address,
+                    Key::Session(_) => sid.as_deref(),
+                };
+                let found = match value {
+                    None => search(&lists.all, from, to, t),
+                    Some(v) => merge(
+                        search(&lists.unkeyed, from, to, t),
+                        lists.keyed.get(v).and_then(|l| search(l, from, to, t)),
+                    ),
+                };
+                found.map(|(count, item, offset)| Hit {
+                    rule: *r,
+                    item,
+                    offset,
+                    count,
+                })
+            })
+            .collect()
+    }
+}
+
+fn key_of(rule: &RuleInfo) -> Key {
+    let keys = rule
+        .extension
+        .as_ref()
+        .map(|x| x.keys.as_slice())
+        .unwrap_or_default();
+    let find = |names: &[&str]| keys.iter().find(|k| names.contains(&k.as_str())).cloned();
+    find(ADDRESS_FIELDS)
+        .map(Key::Address)
+        .or_else(|| find(SESSION_FIELDS).map(Key::Session))
+        .unwrap_or(Key::None)
+}
+
+/// Events of `list` in `[from, to]`: how many, and the one closest to `t`.
+fn search(
+    list: &Times,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> Option<(usize, usize, TimeDelta)> {
+    let lo = list.partition_point(|(x, _)| *x < from);
+    let hi = list.partition_point(|(x, _)| *x <= to);
+    if lo >= hi {
+        return None;
+    }
+    let at = list.partition_point(|(x, _)| *x < t).clamp(lo, hi - 1);
+    let best = [at.saturating_sub(1).max(lo), at]
+        .into_iter()
+        .min_by_key(|k| (list[*k].0 - t).abs())
+        .unwrap_or(at);
+    Some((hi - lo, list[best].1, list[best].0 - t))
+}
+
+fn merge(
+    a: Option<(usize, usize, TimeDelta)>,
+    b: Option<(usize, usize, TimeDelta)>,
+) -> Option<(usize, usize, TimeDelta)> {
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            let best = if x.2.abs() <= y.2.abs() { x } else { y };
+            Some((x.0 + y.0, best.1, best.2))
+        }
+        (x, y) => x.or(y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_600_000_000 + s, 0).expect("valid time")
+    }
+
+    #[test]
+    fn search_counts_the_window_and_finds_the_closest() {
+        let list: Times = [-300, -100, -5, 20, 400]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (at(*s), i))
+            .collect();
+        let (count, item, offset) = search(&list, at(-120), at(30), at(0)).expect("found");
+        assert_eq!((count, item, offset), (3, 2, TimeDelta::seconds(-5)));
+        assert!(search(&list, at(30), at(60), at(45)).is_none());
+        let (_, item, _) = search(&list, at(-400), at(500), at(390)).expect("found");
+        assert_eq!(item, 4);
+    }
+}

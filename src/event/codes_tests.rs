@@ -1,0 +1,200 @@
+use super::*;
+use std::collections::HashSet;
+
+#[test]
+fn every_table_has_unique_named_codes() {
+    for family in Family::ALL {
+        let table = family.table();
+        assert!(!table.is_empty(), "{family} table is empty");
+        let mut seen = HashSet::new();
+        for code in table {
+            assert!(seen.insert(code.code), "{family}: {} twice", code.code);
+            assert!(!code.name.is_empty() && !code.meaning.is_empty());
+        }
+    }
+    let mut seen = HashSet::new();
+    assert!(WIN32.iter().all(|c| seen.insert(c.code)));
+}
+
+#[test]
+fn server_reasons_decode_lsm_40() {
+    let d = |c| decode(Family::ServerReason, c);
+    assert_eq!(d(0).name, "NO_INFO");
+    assert_eq!(d(5).name, "DISCONNECTED_BY_OTHER_CONNECTION");
+    assert_eq!(d(7).name, "SERVER_DENIED_CONNECTION");
+    assert_eq!(d(11).name, "RPC_INITIATED_DISCONNECT_BY_USER");
+    assert_eq!(d(12).name, "LOGOFF_BY_USER");
+    assert_eq!(d(26).name, "SERVER_REBOOT");
+    assert_eq!(d(257).name, "LICENSE_NO_LICENSE_SERVER");
+    assert_eq!(category(Family::ServerReason, 3), Some(Category::Resource));
+    assert_eq!(
+        category(Family::ServerReason, 260),
+        Some(Category::Licensing)
+    );
+    assert_eq!(category(Family::ServerReason, 12), None);
+    // Values outside the table: protocol range, then HRESULT structure.
+    assert!(d(0x1196).name.starts_with("PROTOCOL_ERROR_"));
+    let hr = d(2_147_942_464);
+    assert_eq!(hr.name, "HRESULT(ERROR_NETNAME_DELETED)");
+    assert_eq!(hr.code, 0x8007_0040);
+}
+
+#[test]
+fn client_reasons_decode_the_mstsc_error_code() {
+    let socket = decode(Family::ClientReason, 0x904);
+    assert_eq!(socket.code, 2308);
+    assert_eq!(socket.name, "AtClientWinsockFDCLOSE");
+    assert!(socket.meaning.contains("Socket closed"));
+    assert_eq!(
+        decode(Family::ClientReason, 516).name,
+        "SocketConnectFailed"
+    );
+    assert_eq!(
+        decode(Family::ClientReason, 6919).name,
+        "SSL_ERR_CERT_EXPIRED"
+    );
+    assert_eq!(
+        category(Family::ClientReason, 2056),
+        Some(Category::Licensing)
+    );
+    assert_eq!(
+        category(Family::ClientReason, 0x1B07),
+        Some(Category::Certificate)
+    );
+    assert_eq!(
+        category(Family::ClientReason, 3335),
+        Some(Category::Authentication)
+    );
+    assert_eq!(category(Family::ClientReason, 1), None);
+}
+
+#[test]
+fn extended_reasons_decode_including_the_protocol_range() {
+    let denied = decode(Family::ExtendedReason, 7);
+    assert_eq!(denied.name, "exDiscReasonServerDeniedConnection");
+    assert_eq!(
+        decode(Family::ExtendedReason, 12).name,
+        "exDiscReasonLogoffByUser"
+    );
+    assert_eq!(
+        decode(Family::ExtendedReason, 265).name,
+        "exDiscReasonLicenseCantUpgradeLicense"
+    );
+    assert_eq!(
+        decode(Family::ExtendedReason, 768).name,
+        "exDiscReasonRdpEncInvalidCredentials"
+    );
+    assert_eq!(
+        decode(Family::ExtendedReason, 0x1192).name,
+        "PROTOCOL_ERROR_0x1192"
+    );
+    // Values 1-12 and 256-267 agree with the server's ERRINFO table (0 differs:
+    // on the server it also stands for a lost network connection).
+    for code in (1..=12).chain(256..=267) {
+        let server = lookup(Family::ServerReason, code).map(|c| c.category);
+        let ext = lookup(Family::ExtendedReason, code).map(|c| c.category);
+        assert_eq!(server, ext, "code {code}");
+    }
+}
+
+#[test]
+fn licensing_codes_decode() {
+    assert_eq!(decode(Family::Licensing, 6).name, "ERR_NO_LICENSE_SERVER");
+    assert_eq!(decode(Family::Licensing, 7).name, "STATUS_VALID_CLIENT");
+    assert_eq!(category(Family::Licensing, 7), None);
+    assert_eq!(
+        decode(Family::Licensing, 0xC).name,
+        "ERR_INVALID_MESSAGE_LEN"
+    );
+}
+
+#[test]
+fn schannel_alerts_carry_their_sspi_error() {
+    assert_eq!(alert_sspi(45), Some(0x8009_0328));
+    assert_eq!(alert_sspi(70), Some(0x8009_0302));
+    assert_eq!(alert_sspi(80), Some(0x8009_0304));
+    assert_eq!(alert_sspi(11), None);
+    let expired = decode(Family::SchannelAlert, 45);
+    assert_eq!(expired.name, "certificate_expired");
+    assert!(expired.meaning.contains("0x80090328 SEC_E_CERT_EXPIRED"));
+    // Every alert's SSPI error is itself a known status code.
+    for alert in SCHANNEL_ALERTS {
+        let sspi = alert.related.expect("alerts carry their SSPI error");
+        assert!(
+            lookup(Family::Status, sspi).is_some(),
+            "alert {}",
+            alert.code
+        );
+    }
+}
+
+#[test]
+fn status_codes_decode_and_unknown_ones_render_as_hex() {
+    assert_eq!(
+        decode(Family::Status, 0x8009_030D).name,
+        "SEC_E_UNKNOWN_CREDENTIALS"
+    );
+    assert_eq!(decode(Family::Status, 0x8009_0016).name, "NTE_BAD_KEYSET");
+    assert_eq!(decode(Family::Status, 0x8007_0005).name, "E_ACCESSDENIED");
+    // A negative (signed 32-bit) rendering of the same value.
+    assert_eq!(
+        decode(Family::Status, -2_146_893_043).name,
+        "SEC_E_UNKNOWN_CREDENTIALS"
+    );
+    assert_eq!(
+        decode(Family::Status, 1236).name,
+        "ERROR_CONNECTION_ABORTED"
+    );
+    let unknown = decode(Family::Status, 0x8007_2745);
+    assert_eq!(unknown.name, "0x80072745");
+    assert!(
+        unknown.meaning.contains("WSAECONNABORTED"),
+        "{}",
+        unknown.meaning
+    );
+    let sspi = decode(Family::Status, 0x8009_0399);
+    assert!(sspi.meaning.contains("SSPI"));
+    assert_eq!(
+        structural(0xC00A_0038).meaning,
+        "NTSTATUS error, facility 10, code 0x0038"
+    );
+    assert!(structural(121).meaning.contains("ERROR_SEM_TIMEOUT"));
+}
+
+#[test]
+fn schannel_states_and_logon_statuses_decode() {
+    assert_eq!(
+        decode(Family::SchannelState, 10001).name,
+        "KEY_ACCESS_FAILED"
+    );
+    assert_eq!(
+        decode(Family::SchannelState, 10013).name,
+        "TLS_DISABLED_BY_POLICY"
+    );
+    assert_eq!(
+        decode(Family::LogonStatus, 0xC000_006A).name,
+        "STATUS_WRONG_PASSWORD"
+    );
+    assert_eq!(
+        decode(Family::LogonStatus, 0xC000_015B).name,
+        "STATUS_LOGON_TYPE_NOT_GRANTED"
+    );
+    assert_eq!(
+        decode(Family::LogonStatus, 0xC000_0133).name,
+        "STATUS_TIME_DIFFERENCE_AT_DC"
+    );
+    assert_eq!(decode(Family::LogonStatus, 0xC000_0001).name, "0xC0000001");
+}
+
+#[test]
+fn codes_parse_in_decimal_and_hex() {
+    assert_eq!(parse_code("0x904"), Ok(2308));
+    assert_eq!(parse_code("2308"), Ok(2308));
+    assert_eq!(parse_code("0X8009030d"), Ok(0x8009_030D));
+    assert_eq!(parse_code("-2146893043"), Ok(0x8009_030D));
+    assert!(parse_code("0x1_0000_0000").is_err());
+    assert!(parse_code("0x100000000").is_err());
+    assert!(parse_code("seven").is_err());
+    assert_eq!("client-reason".parse::<Family>(), Ok(Family::ClientReason));
+    assert!("nope".parse::<Family>().is_err());
+}

@@ -1,0 +1,208 @@
+//! Reading one chunk: its records rendered, normalized and handed to the
+//! caller's mapping function; every failure located and counted.
+
+use super::Prefilter;
+use super::peek::{PeekCache, peek};
+use super::stats::FileStats;
+use crate::diag::{Diagnostics, Problem, ProblemKind};
+use crate::event::{self, Event, RecordOrigin};
+use chrono::{DateTime, Utc};
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What reading one chunk gave.
+pub(crate) struct ChunkOutput<T> {
+    /// What the mapping function kept.
+    pub kept: Vec<T>,
+    /// The chunk's counts.
+    pub stats: FileStats,
+    /// Its problems.
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads the records of a chunk. `cut` is the number of bytes actually present
+/// when the chunk was cut short by the end of the file: records that do not lie
+/// whole inside them are not read.
+pub(crate) fn read_chunk<T>(
+    mut data: EvtxChunkData,
+    cut: Option<u64>,
+    path: &Arc<Path>,
+    settings: &Arc<ParserSettings>,
+    prefilter: Option<&Prefilter>,
+    map: &(dyn Fn(Event) -> Option<T> + Sync),
+) -> ChunkOutput<T> {
+    let mut out = ChunkOutput {
+        kept: Vec::new(),
+        stats: FileStats::default(),
+        diagnostics: Diagnostics::default(),
+    };
+    let number = data.number;
+    if cut.is_none() {
+        check_crc(&data, path, &mut out);
+    }
+    let mut chunk = match data.parse(Arc::clone(settings)) {
+        Ok(chunk) => chunk,
+        Err(err) => {
+            let mut p = Problem::file(ProblemKind::BadChunk, &**path, chain(&err));
+            p.chunk = number;
+            out.diagnostics.push(p);
+            out.stats.chunks_skipped += 1;
+            return out;
+        }
+    };
+    let mut peeks = PeekCache::default();
+    for record in chunk.iter() {
+        if let Some(len) = cut {
+            // Past the cut the chunk holds zeros: the first record that does
+            // not lie whole inside what is there (its trailing size copy
+            // included) ends it.
+            let whole = record
+                .as_ref()
+                .is_ok_and(|r| r.binxml_offset + u64::from(r.binxml_size) + 4 <= len);
+            if !whole {
+                break;
+            }
+        }
+        if let (Some(filter), Ok(r)) = (prefilter, &record)
+            && !r.recovered
+            && let Some(header) = peek(r, &mut peeks)
+            && !(filter.0)(&header)
+        {
+            // Unwanted, and its header says all the accounting needs.
+            out.stats.count_unrendered(&header);
+            continue;
+        }
+        let before = out.stats.records_read;
+        accept(record, path, number, map, &mut out);
+        if cut.is_some() {
+            out.stats.records_in_truncated_chunk += out.stats.records_read - before;
+        }
+    }
+    out
+}
+
+/// Notes a chunk whose stored CRC32s do not match its bytes.
+fn check_crc<T>(data: &EvtxChunkData, path: &Path, out: &mut ChunkOutput<T>) {
+    let which = match (
+        data.validate_header_checksum(),
+        data.validate_data_checksum(),
+    ) {
+        (true, true) => return,
+        (false, true) => "header",
+        (true, false) => "records",
+        (false, false) => "header and records",
+    };
+    let mut p = Problem::file(
+        ProblemKind::Note,
+        path,
+        format!(
+            "CRC32 of the chunk's {which} does not match (damaged, or written to after the \
+             checksum): its records are read anyway"
+        ),
+    );
+    p.chunk = data.number;
+    out.diagnostics.push(p);
+    out.stats.chunks_bad_checksum += 1;
+}
+
+/// Renders, normalizes and maps one record, or accounts for its failure.
+fn accept<T>(
+    record: evtx::err::Result<EvtxRecord<'_>>,
+    path: &Arc<Path>,
+    chunk: Option<u64>,
+    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    out: &mut ChunkOutput<T>,
+) {
+    let record = match record {
+        Ok(record) => record,
+        Err(err) => {
+            out.diagnostics
+                .push(located(path, chunk, &err, &mut out.stats));
+            return;
+        }
+    };
+    let recovered = record.recovered;
+    let record_id = record.event_record_id;
+    let time = DateTime::<Utc>::from_timestamp(
+        record.timestamp.as_second(),
+        record.timestamp.subsec_nanosecond().max(0) as u32,
+    )
+    .unwrap_or_default();
+    let rendered = match record.into_json_bytes() {
+        Ok(rendered) => rendered,
+        // Carved hits that fail to render are noise, as the evtx crate treats them.
+        Err(_) if recovered => return,
+        Err(err) => {
+            out.diagnostics
+                .push(located(path, chunk, &err, &mut out.stats));
+            return;
+        }
+    };
+    let origin = RecordOrigin {
+        record_id,
+        time,
+        source: path,
+        recovered,
+    };
+    match event::from_json_bytes(&rendered.data, &origin) {
+        Ok(event) => {
+            out.stats.count(&event);
+            if let Some(kept) = map(event) {
+                out.kept.push(kept);
+            }
+        }
+        Err(err) => {
+            out.stats.records_unreadable += 1;
+            let mut p = Problem::file(ProblemKind::BadEvent, &**path, err.to_string());
+            p.chunk = chunk;
+            p.record = Some(record_id);
+            out.diagnostics.push(p);
+        }
+    }
+}
+
+/// Turns a parser error into a problem that names the chunk or record, and
+/// counts it.
+pub(crate) fn located(
+    path: &Path,
+    chunk: Option<u64>,
+    err: &EvtxError,
+    stats: &mut FileStats,
+) -> Problem {
+    let mut p = Problem::file(ProblemKind::BadRecord, path, chain(err));
+    p.chunk = chunk;
+    match err {
+        EvtxError::FailedToParseChunk { chunk_id, .. } => {
+            p.kind = ProblemKind::BadChunk;
+            p.chunk = Some(*chunk_id);
+            stats.chunks_skipped += 1;
+        }
+        EvtxError::FailedToParseRecord { record_id, .. } => {
+            p.record = Some(*record_id);
+            stats.records_unreadable += 1;
+        }
+        EvtxError::FailedToReadRecordAt { chunk: at, .. } => {
+            p.chunk = at.or(chunk);
+            stats.records_unreadable += 1;
+        }
+        _ => stats.records_unreadable += 1,
+    }
+    p
+}
+
+/// The error and its causes, joined with ": ".
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cause = c.source();
+    }
+    text
+}

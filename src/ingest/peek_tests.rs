@@ -1,0 +1,717 @@
+//! Unit tests of the template walk and the peek on crafted chunk bytes, malformed ones too.
+
+use super::*;
+use crate::ingest::binxml_walk::{name_is, plan_template};
+
+const KEY: ChunkKey = ChunkKey {
+    data: 1,
+    len: 65536,
+    numbers: [1, 2, 3, 4],
+    offsets: [5, 6, 7, 8],
+};
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A chunk being written: names at 0x200, templates at 0x1000, records at 0x4000.
+struct Chunk {
+    data: Vec<u8>,
+    names: usize,
+    at: usize,
+}
+
+impl Chunk {
+    fn new() -> Self {
+        Chunk {
+            data: vec![0; 65536],
+            names: 0x200,
+            at: 0x4000,
+        }
+    }
+
+    /// Writes a name entry and returns its offset.
+    fn name(&mut self, name: &str) -> u32 {
+        let at = self.names;
+        let mut entry = vec![0, 0, 0, 0, 0, 0];
+        entry.extend((name.encode_utf16().count() as u16).to_le_bytes());
+        entry.extend(utf16(name));
+        entry.extend([0, 0]);
+        self.data[at..at + entry.len()].copy_from_slice(&entry);
+        self.names += entry.len();
+        at as u32
+    }
+
+    /// Writes a template definition (header + `body`) at `at`.
+    fn template(&mut self, at: usize, body: &[u8]) {
+        let mut def = vec![0; 20];
+        def.extend((body.len() as u32).to_le_bytes());
+        def.extend(body);
+        self.data[at..at + def.len()].copy_from_slice(&def);
+    }
+
+    /// Writes a record stream (fragment header, instance of the template at `def`, values,
+    /// EOF) and returns (offset, length).
+    fn record(&mut self, def: u32, values: &[(u8, Vec<u8>)]) -> (u64, u32) {
+        let mut s = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+        s.extend(def.to_le_bytes());
+        s.extend(&instance_values(values));
+        s.push(0);
+        self.stream(&s)
+    }
+
+    fn stream(&mut self, s: &[u8]) -> (u64, u32) {
+        let at = self.at;
+        self.data[at..at + s.len()].copy_from_slice(s);
+        self.at += s.len() + 8;
+        (at as u64, s.len() as u32)
+    }
+
+    fn peek(&self, (offset, len): (u64, u32), cache: &mut PeekCache) -> Option<Peek<'_>> {
+        peek_bytes(&self.data, KEY, offset, len, cache)
+    }
+}
+
+fn instance_values(values: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut s = (values.len() as u32).to_le_bytes().to_vec();
+    for (ty, v) in values {
+        s.extend((v.len() as u16).to_le_bytes());
+        s.extend([*ty, 0]);
+    }
+    for (_, v) in values {
+        s.extend(v);
+    }
+    s
+}
+
+/// Template body tokens.
+#[derive(Default)]
+struct Body(Vec<u8>);
+
+impl Body {
+    fn open(mut self, name: u32, dep: u16, attrs: bool) -> Self {
+        self.0.push(if attrs { 0x41 } else { 0x01 });
+        self.0.extend(dep.to_le_bytes());
+        self.0.extend(0u32.to_le_bytes());
+        self.0.extend(name.to_le_bytes());
+        if attrs {
+            self.0.extend(0u32.to_le_bytes());
+        }
+        self
+    }
+    fn attr(mut self, name: u32) -> Self {
+        self.0.push(0x06);
+        self.0.extend(name.to_le_bytes());
+        self
+    }
+    fn text(mut self, text: &str) -> Self {
+        self.0.extend([0x05, 0x01]);
+        self.0
+            .extend((text.encode_utf16().count() as u16).to_le_bytes());
+        self.0.extend(utf16(text));
+        self
+    }
+    fn sub(mut self, index: u16, ty: u8) -> Self {
+        self.0.push(0x0e);
+        self.0.extend(index.to_le_bytes());
+        self.0.push(ty);
+        self
+    }
+    fn normal_sub(mut self, index: u16, ty: u8) -> Self {
+        self.0.push(0x0d);
+        self.0.extend(index.to_le_bytes());
+        self.0.push(ty);
+        self
+    }
+    fn token(mut self, t: u8) -> Self {
+        self.0.push(t);
+        self
+    }
+    fn done(self) -> Vec<u8> {
+        let mut b = vec![0x0f, 1, 1, 0];
+        b.extend(self.0);
+        b.push(0);
+        b
+    }
+}
+
+const NO_DEP: u16 = 0xFFFF;
+
+/// `Event/System{Provider[@Name=%0], EventID[@Qualifiers=%2]=%1 (dep 1), Channel=%3 (dep 3),
+/// Computer="HOST"}` then `%4` (the event data) in `Event`.
+fn standard(c: &mut Chunk) -> Vec<u8> {
+    let [
+        event,
+        system,
+        provider,
+        name,
+        event_id,
+        qualifiers,
+        channel,
+        computer,
+    ] = [
+        "Event",
+        "System",
+        "Provider",
+        "Name",
+        "EventID",
+        "Qualifiers",
+        "Channel",
+        "Computer",
+    ]
+    .map(|n| c.name(n));
+    Body::default()
+        .open(event, NO_DEP, false)
+        .token(0x02)
+        .open(system, NO_DEP, false)
+        .token(0x02)
+        .open(provider, NO_DEP, true)
+        .attr(name)
+        .sub(0, 0x01)
+        .token(0x03)
+        .open(event_id, 1, true)
+        .attr(qualifiers)
+        .sub(2, 0x06)
+        .token(0x02)
+        .sub(1, 0x06)
+        .token(0x04)
+        .open(channel, 3, false)
+        .token(0x02)
+        .sub(3, 0x01)
+        .token(0x04)
+        .open(computer, NO_DEP, false)
+        .token(0x02)
+        .text("HOST")
+        .token(0x04)
+        .token(0x04) // System
+        .sub(4, 0x21)
+        .token(0x04) // Event
+        .done()
+}
+
+fn s(text: &str) -> (u8, Vec<u8>) {
+    (0x01, utf16(text))
+}
+fn u16v(v: u16) -> (u8, Vec<u8>) {
+    (0x06, v.to_le_bytes().to_vec())
+}
+fn null() -> (u8, Vec<u8>) {
+    (0x00, vec![])
+}
+fn fragment() -> (u8, Vec<u8>) {
+    (0x21, vec![0x0f, 1, 1, 0, 0])
+}
+
+fn standard_values() -> Vec<(u8, Vec<u8>)> {
+    vec![
+        s("Service Control Manager"),
+        u16v(7036),
+        u16v(0x4000),
+        s("System"),
+        fragment(),
+    ]
+}
+
+/// A chunk with the standard template at 0x1000 and one record of `values`.
+fn one(values: &[(u8, Vec<u8>)]) -> (Chunk, (u64, u32)) {
+    let mut c = Chunk::new();
+    let body = standard(&mut c);
+    c.template(0x1000, &body);
+    let r = c.record(0x1000, values);
+    (c, r)
+}
+
+#[test]
+fn the_standard_template_reads_every_field() {
+    let (c, r) = one(&standard_values());
+    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    assert_eq!(p.provider, "Service Control Manager");
+    assert!(p.is_from("service control MANAGER"));
+    assert_eq!(p.event_source, None);
+    assert_eq!((p.event_id, p.qualifiers), (7036, Some(0x4000)));
+    assert_eq!(p.channel, "System");
+    assert_eq!(p.computer, "HOST");
+    assert_eq!(p.computer.to_string(), "HOST");
+}
+
+#[test]
+fn a_whole_message_id_keeps_its_low_bits_and_gives_qualifiers() {
+    let mut v = standard_values();
+    v[1] = (0x08, 0xC00A_0038u32.to_le_bytes().to_vec());
+    v[2] = null();
+    let (c, r) = one(&v);
+    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    assert_eq!((p.event_id, p.qualifiers), (0x0038, Some(0xC00A)));
+}
+
+#[test]
+fn absent_values_follow_normalization() {
+    // Optional Null provider name: no provider. Channel's dependency Null: no channel.
+    let mut v = standard_values();
+    v[0] = null();
+    v[3] = null();
+    let (c, r) = one(&v);
+    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    assert!(p.provider.is_empty() && p.channel.is_empty());
+    // A string that is only a NUL is empty too.
+    let mut v = standard_values();
+    v[3] = (0x01, vec![0, 0, b'x', 0]);
+    let (c, r) = one(&v);
+    assert!(
+        c.peek(r, &mut PeekCache::default())
+            .unwrap()
+            .channel
+            .is_empty()
+    );
+}
+
+#[test]
+fn values_the_peek_does_not_model_give_none() {
+    let cases: Vec<(usize, (u8, Vec<u8>))> = vec![
+        (1, null()),                              // EventID left out: does not normalize
+        (1, (0x07, 5i32.to_le_bytes().to_vec())), // EventID as Int32
+        (1, (0x06, vec![1, 0, 0, 0])),            // UInt16 sized 4: evtx reads elsewhere
+        (3, (0x81, utf16("a\0b\0"))),             // an array repeats Channel
+        (3, (0x01, vec![0x00, 0xD8, b'a', 0])),   // unpaired surrogate
+        (3, (0x01, vec![b'a', 0, b'b'])),         // odd UTF-16 size
+        (0, (0x08, 1u32.to_le_bytes().to_vec())), // provider name not a string
+        (3, (0x99, vec![])),                      // unknown type
+    ];
+    for (i, value) in cases {
+        let mut v = standard_values();
+        v[i] = value.clone();
+        let (c, r) = one(&v);
+        assert!(
+            c.peek(r, &mut PeekCache::default()).is_none(),
+            "{i} {value:?}"
+        );
+    }
+    // Index past the values.
+    let (c, r) = one(&standard_values()[..3]);
+    assert!(c.peek(r, &mut PeekCache::default()).is_none());
+}
+
+#[test]
+fn event_ids_as_text_parse_like_normalization() {
+    let mut v = standard_values();
+    v[1] = s(" 4624 ");
+    let (c, r) = one(&v);
+    assert_eq!(c.peek(r, &mut PeekCache::default()).unwrap().event_id, 4624);
+    v[1] = s("0x10");
+    let (c, r) = one(&v);
+    assert!(c.peek(r, &mut PeekCache::default()).is_none());
+}
+
+#[test]
+fn fragments_and_arrays_where_the_header_is_read_give_none() {
+    let mut c = Chunk::new();
+    let [event, system, event_id] = ["Event", "System", "EventID"].map(|n| c.name(n));
+    let mk = |before_system: bool| {
+        let b = Body::default().open(event, NO_DEP, false).token(0x02);
+        let b = if before_system { b.sub(1, 0x21) } else { b };
+        let b = b
+            .open(system, NO_DEP, false)
+            .token(0x02)
+            .sub(2, 0x01)
+            .open(event_id, NO_DEP, false)
+            .token(0x02)
+            .sub(0, 0x06)
+            .token(0x04)
+            .token(0x04);
+        let b = if before_system { b } else { b.sub(1, 0x21) };
+        b.token(0x04).done()
+    };
+    c.template(0x1000, &mk(true));
+    c.template(0x2000, &mk(false));
+    let mut cache = PeekCache::default();
+    for (def, second, third, some) in [
+        (0x1000, fragment(), s("text"), false), // a fragment before System
+        (0x1000, null(), s("text"), true),
+        (0x2000, fragment(), s("text"), true), // event data after System
+        (0x2000, fragment(), fragment(), false), // a fragment inside System
+        (0x2000, fragment(), (0x81, utf16("a\0b\0")), false), // an array repeats System
+    ] {
+        let r = c.record(def, &[u16v(1), second, third]);
+        assert_eq!(c.peek(r, &mut cache).is_some(), some, "{def:x}");
+    }
+}
+
+#[test]
+fn templates_the_peek_does_not_model_give_none() {
+    let mut c = Chunk::new();
+    let [event, system, channel, other] =
+        ["Event", "System", "Channel", "Other"].map(|n| c.name(n));
+    let wrap = |inner: Body| {
+        let mut b = Body::default()
+            .open(event, NO_DEP, false)
+            .token(0x02)
+            .open(system, NO_DEP, false)
+            .token(0x02);
+        b.0.extend(inner.0);
+        b.token(0x04).token(0x04).done()
+    };
+    let chan = |b: Body| {
+        b.open(channel, NO_DEP, false)
+            .token(0x02)
+            .sub(0, 0x01)
+            .token(0x04)
+    };
+    let unmodelled = [
+        wrap(chan(chan(Body::default()))), // Channel twice
+        wrap(Body::default().token(0x0c)), // an instance in a definition
+        wrap(Body::default().token(0x55)), // unknown token
+        Body::default()
+            .open(other, NO_DEP, false)
+            .token(0x03)
+            .done(), // root is not Event
+        Body::default()
+            .open(event, NO_DEP, false)
+            .token(0x03)
+            .done(), // no System
+        wrap(Body::default().open(other, NO_DEP, false).token(0x02)), // unbalanced
+        {
+            // Two roots.
+            let mut two = wrap(chan(Body::default()));
+            two.pop();
+            two.extend(Body::default().open(event, NO_DEP, false).token(0x03).0);
+            two.push(0);
+            two
+        },
+    ];
+    for (i, body) in unmodelled.iter().enumerate() {
+        c.template(0x1000 + i * 0x200, body);
+        assert_eq!(
+            plan_template(&c.data, 0x1000 + i as u32 * 0x200),
+            None,
+            "body {i}"
+        );
+    }
+    // Channel in two pieces, or with a child element: the plan gives up on Channel only.
+    let unsupported = [
+        wrap(
+            Body::default()
+                .open(channel, NO_DEP, false)
+                .token(0x02)
+                .text("a")
+                .sub(0, 1)
+                .token(0x04),
+        ),
+        wrap(
+            Body::default()
+                .open(channel, NO_DEP, false)
+                .token(0x02)
+                .open(other, NO_DEP, false)
+                .token(0x03)
+                .token(0x04),
+        ),
+    ];
+    for (i, body) in unsupported.iter().enumerate() {
+        c.template(0x2000 + i * 0x200, body);
+        let plan = plan_template(&c.data, 0x2000 + i as u32 * 0x200).expect("plan");
+        assert_eq!(plan.channel.content, Content::Unsupported, "body {i}");
+    }
+    // A template without EventID: no record of it normalizes.
+    c.template(0x3400, &wrap(chan(Body::default())));
+    let r = c.record(0x3400, &[s("Security")]);
+    assert!(c.peek(r, &mut PeekCache::default()).is_none());
+    let plan = plan_template(&c.data, 0x3400).expect("plan");
+    assert_eq!(plan.event_id.content, Content::Absent);
+}
+
+#[test]
+fn plain_trees_and_odd_streams_give_none() {
+    let (mut c, (at, len)) = one(&standard_values());
+    let mut cache = PeekCache::default();
+    // A plain element tree.
+    let event = c.name("Event");
+    let plain = c.stream(
+        &[0x0f, 1, 1, 0, 0x01, 0, 0, 0, 0]
+            .iter()
+            .copied()
+            .chain(event.to_le_bytes())
+            .chain([0x03, 0])
+            .collect::<Vec<_>>(),
+    );
+    assert!(c.peek(plain, &mut cache).is_none());
+    // Something other than EOF after the instance.
+    c.data[at as usize + len as usize - 1] = 0x01;
+    assert!(c.peek((at, len), &mut cache).is_none());
+    // The stream cut before its values end.
+    c.data[at as usize + len as usize - 1] = 0x00;
+    assert!(c.peek((at, len - 4), &mut cache).is_none());
+    assert!(c.peek((at, len), &mut cache).is_some());
+}
+
+#[test]
+fn a_definition_written_in_the_record_is_skipped() {
+    let mut c = Chunk::new();
+    let body = standard(&mut c);
+    let at = c.at;
+    let def = (at + 14) as u32; // right after the definition offset field
+    let mut s = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+    s.extend(def.to_le_bytes());
+    s.extend([0; 20]);
+    s.extend((body.len() as u32).to_le_bytes());
+    s.extend(&body);
+    s.extend(instance_values(&standard_values()));
+    s.push(0);
+    let r = c.stream(&s);
+    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    assert_eq!((p.event_id, p.channel.to_string()), (7036, "System".into()));
+}
+
+#[test]
+fn the_cache_never_applies_a_stale_plan() {
+    let (mut c, r) = one(&standard_values());
+    let mut cache = PeekCache::default();
+    assert_eq!(c.peek(r, &mut cache).unwrap().computer, "HOST");
+    // Same chunk key, same offset, other bytes (another chunk in the same buffer).
+    let at = c.data.windows(8).position(|w| w == utf16("HOST")).unwrap();
+    c.data[at..at + 8].copy_from_slice(&utf16("MINE"));
+    assert_eq!(c.peek(r, &mut cache).unwrap().computer, "MINE");
+    // Another chunk key empties the cache.
+    let other = ChunkKey { data: 2, ..KEY };
+    assert!(peek_bytes(&c.data, other, r.0, r.1, &mut cache).is_some());
+    assert_eq!(cache.chunk, Some(other));
+    assert_eq!(cache.templates.len(), 1);
+}
+
+#[test]
+fn names_and_offsets_out_of_bounds_or_in_loops_end_cleanly() {
+    let mut c = Chunk::new();
+    // A name entry whose next link points to itself, and one running off the chunk.
+    let looped = c.name("Event");
+    c.data[looped as usize..looped as usize + 4].copy_from_slice(&looped.to_le_bytes());
+    assert_eq!(name_is(&c.data, looped, "Event"), Some(true));
+    assert_eq!(name_is(&c.data, 65530, "Event"), None);
+    assert_eq!(name_is(&c.data, u32::MAX, "Event"), None);
+    // A template whose next link is itself still plans once.
+    let body = standard(&mut c);
+    c.template(0x1000, &body);
+    c.data[0x1000..0x1004].copy_from_slice(&0x1000u32.to_le_bytes());
+    assert!(plan_template(&c.data, 0x1000).is_some());
+    // Definition, record and name offsets out of bounds.
+    for def in [65535, 65536 - 10, u32::MAX] {
+        assert_eq!(plan_template(&c.data, def), None);
+        let r = c.record(def, &standard_values());
+        assert!(c.peek(r, &mut PeekCache::default()).is_none());
+    }
+    assert!(c.peek((65530, 100), &mut PeekCache::default()).is_none());
+    assert!(
+        c.peek((u64::MAX, u32::MAX), &mut PeekCache::default())
+            .is_none()
+    );
+    let bad = Body::default()
+        .open(u32::MAX, NO_DEP, false)
+        .token(0x03)
+        .done();
+    c.template(0x2000, &bad);
+    assert_eq!(plan_template(&c.data, 0x2000), None);
+    // A template body claiming to run past the chunk.
+    c.data[0x1014..0x1018].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(plan_template(&c.data, 0x1000), None);
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let mut c = Chunk::new();
+    let [event, system, deep] = ["Event", "System", "Deep"].map(|n| c.name(n));
+    let mut b = Body::default()
+        .open(event, NO_DEP, false)
+        .token(0x02)
+        .open(system, NO_DEP, false)
+        .token(0x02);
+    for _ in 0..200 {
+        b = b.open(deep, NO_DEP, false).token(0x02);
+    }
+    for _ in 0..202 {
+        b = b.token(0x04);
+    }
+    c.template(0x1000, &b.done());
+    assert_eq!(plan_template(&c.data, 0x1000), None);
+}
+
+#[test]
+fn truncated_and_mutated_bytes_never_panic() {
+    let (c, r) = one(&standard_values());
+    let end = r.0 as usize + r.1 as usize;
+    // Every truncation of the chunk and of the record window.
+    for cut in (0x1000..end + 1).step_by(3) {
+        let data = &c.data[..cut];
+        let mut cache = PeekCache::default();
+        let _ = peek_bytes(data, KEY, r.0, r.1, &mut cache);
+        let _ = plan_template(data, 0x1000);
+    }
+    for len in 0..r.1 {
+        let _ = c.peek((r.0, len), &mut PeekCache::default());
+    }
+    // Random byte flips in the template and the record.
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let template_len = 24 + standard(&mut Chunk::new()).len();
+    for _ in 0..20_000 {
+        let mut data = c.data.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = if next() % 2 == 0 {
+                0x1000 + next() as usize % template_len
+            } else {
+                r.0 as usize + next() as usize % r.1 as usize
+            };
+            data[at] = next() as u8;
+        }
+        let _ = peek_bytes(&data, KEY, r.0, r.1, &mut PeekCache::default());
+    }
+}
+
+#[test]
+fn peek_text_compares_without_allocating() {
+    let bytes = utf16("Microsoft-Windows-TerminalServices");
+    let t = PeekText(Text::Utf16(&bytes));
+    assert!(t.eq_ignore_ascii_case("microsoft-windows-terminalservices"));
+    assert!(!t.eq_ignore_ascii_case("microsoft-windows-terminalservice"));
+    assert!(!t.eq_ignore_ascii_case("microsoft-windows-terminalservicesX"));
+    assert_eq!(t, "Microsoft-Windows-TerminalServices");
+    assert_ne!(t, "Microsoft");
+    assert_eq!(format!("{t:?}"), "\"Microsoft-Windows-TerminalServices\"");
+    let shared = PeekText(Text::Shared("Ünïcode".into()));
+    assert!(shared.eq_ignore_ascii_case("üNïCODE") == "Ünïcode".eq_ignore_ascii_case("üNïCODE"));
+    assert!(PeekText(Text::Empty).is_empty());
+    assert_eq!(PeekText(Text::Empty).to_string(), "");
+}
+
+#[test]
+fn a_normal_substitution_with_a_null_value_gives_none() {
+    let mut c = Chunk::new();
+    let [event, system, event_id, channel] =
+        ["Event", "System", "EventID", "Channel"].map(|n| c.name(n));
+    let body = Body::default()
+        .open(event, NO_DEP, false)
+        .token(0x02)
+        .open(system, NO_DEP, false)
+        .token(0x02)
+        .open(event_id, NO_DEP, false)
+        .token(0x02)
+        .normal_sub(0, 0x06)
+        .token(0x04)
+        .open(channel, NO_DEP, false)
+        .token(0x02)
+        .normal_sub(1, 0x01)
+        .token(0x04)
+        .token(0x04)
+        .token(0x04)
+        .done();
+    c.template(0x1000, &body);
+    let mut cache = PeekCache::default();
+    let r = c.record(0x1000, &[u16v(21), s("Security")]);
+    assert_eq!(c.peek(r, &mut cache).unwrap().channel, "Security");
+    let r = c.record(0x1000, &[u16v(21), null()]);
+    assert!(c.peek(r, &mut cache).is_none());
+    // An empty string renders as "" (or nothing): normalized, the channel is empty either way.
+    let r = c.record(0x1000, &[u16v(21), s("")]);
+    assert!(c.peek(r, &mut cache).unwrap().channel.is_empty());
+}
+
+/// The crafted variants, rendered by `evtx` and normalized: wherever the peek answers, it
+/// agrees (this checks the rules the peek assumes, on the odd cases the corpus rarely has).
+#[test]
+fn crafted_records_agree_with_evtx_rendering() {
+    use evtx::{EvtxChunkData, ParserSettings};
+    let mut c = Chunk::new();
+    c.names = 0x8000;
+    let body = standard(&mut c);
+    c.template(0x9000, &body);
+    let variants: Vec<Vec<(u8, Vec<u8>)>> = {
+        let v = standard_values;
+        let with = |i: usize, x: (u8, Vec<u8>)| {
+            let mut v = v();
+            v[i] = x;
+            v
+        };
+        vec![
+            v(),
+            with(0, null()),
+            with(0, s("")),
+            with(1, (0x08, 0xC00A_0038u32.to_le_bytes().to_vec())),
+            with(1, (0x0a, 70_000u64.to_le_bytes().to_vec())),
+            with(1, s(" 12 ")),
+            with(1, null()),
+            with(2, null()),
+            with(2, s("7")),
+            with(3, null()),
+            with(3, s("")),
+            with(3, (0x01, utf16("Sys\0tem"))),
+            with(4, (0x21, vec![])),
+        ]
+    };
+    // Records from offset 512, back to back.
+    let mut at = 512;
+    for (n, values) in variants.iter().enumerate() {
+        let mut stream = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+        stream.extend(0x9000u32.to_le_bytes());
+        stream.extend(instance_values(values));
+        stream.push(0);
+        let size = (24 + stream.len() + 4).next_multiple_of(8);
+        let mut rec = vec![0x2a, 0x2a, 0, 0];
+        rec.extend((size as u32).to_le_bytes());
+        rec.extend((n as u64 + 1).to_le_bytes());
+        rec.extend(132_000_000_000_000_000u64.to_le_bytes());
+        rec.extend(&stream);
+        rec.resize(size - 4, 0);
+        rec.extend((size as u32).to_le_bytes());
+        c.data[at..at + size].copy_from_slice(&rec);
+        at += size;
+    }
+    let last = variants.len() as u64;
+    let header = &mut c.data[..128];
+    header[..8].copy_from_slice(b"ElfChnk\0");
+    for (field, value) in [(8, 1), (16, last), (24, 1), (32, last)] {
+        header[field..field + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    header[40..44].copy_from_slice(&128u32.to_le_bytes());
+    header[48..52].copy_from_slice(&(at as u32).to_le_bytes());
+    let mut chunk_data = EvtxChunkData::new(c.data.clone(), false).expect("chunk header");
+    let settings = ParserSettings::new().separate_json_attributes(false);
+    let mut chunk = chunk_data.parse(Arc::new(settings)).expect("chunk");
+    let source: Arc<std::path::Path> = Arc::from(std::path::Path::new("crafted"));
+    let mut cache = PeekCache::default();
+    let mut answered = 0;
+    let mut seen = 0;
+    for record in chunk.iter() {
+        let record = record.expect("record builds");
+        seen += 1;
+        let peeked = peek(&record, &mut cache).map(|p| {
+            (
+                p.provider.to_string(),
+                p.event_source.map(|s| s.to_string()),
+                p.event_id,
+                p.qualifiers,
+                p.channel.to_string(),
+                p.computer.to_string(),
+            )
+        });
+        let id = record.event_record_id;
+        let full = record.into_json_value().ok().and_then(|r| {
+            crate::event::from_json(&r.data, id, Default::default(), &source, false).ok()
+        });
+        let Some(p) = peeked else { continue };
+        answered += 1;
+        let e = full.unwrap_or_else(|| panic!("record {id}: peek {p:?} but no event"));
+        let full = (
+            e.provider,
+            e.event_source,
+            e.event_id,
+            e.qualifiers,
+            e.channel,
+            e.computer,
+        );
+        assert_eq!(p, full, "record {id}");
+    }
+    assert_eq!(seen, variants.len());
+    // Only the record without an EventID is left to rendering.
+    assert_eq!(answered, variants.len() - 1);
+}

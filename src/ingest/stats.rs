@@ -1,0 +1,135 @@
+//! The account of what was read from each file, and what was lost.
+
+use super::peek::Peek;
+use crate::event::Event;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The account of one file: what was read and what was lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileStats {
+    /// The file.
+    pub path: PathBuf,
+    /// Records read and normalized (including recovered ones).
+    pub records_read: u64,
+    /// Of those, records carved from chunk slack or cleared chunks.
+    pub records_recovered: u64,
+    /// Records that could not be read, rendered or normalized.
+    pub records_unreadable: u64,
+    /// Chunks that could not be read at all (their records are lost uncounted).
+    pub chunks_skipped: u64,
+    /// Chunks whose CRC32 does not match their content (damaged, or changed
+    /// after they were written); their records are read anyway.
+    pub chunks_bad_checksum: u64,
+    /// Records read from a chunk cut short at the end of a truncated file
+    /// (the `evtx` crate's own iteration ignores such a chunk).
+    pub records_in_truncated_chunk: u64,
+    /// Per computer and channel: how many records, first and last event time.
+    /// Tells which logs were given for which host, and what time they cover.
+    pub spans: Vec<ChannelSpan>,
+    /// Set when the file could not be opened as EVTX at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
+impl FileStats {
+    /// Adds the counts of one chunk of the same file.
+    pub(crate) fn absorb(&mut self, chunk: FileStats) {
+        self.records_read += chunk.records_read;
+        self.records_recovered += chunk.records_recovered;
+        self.records_unreadable += chunk.records_unreadable;
+        self.chunks_skipped += chunk.chunks_skipped;
+        self.chunks_bad_checksum += chunk.chunks_bad_checksum;
+        self.records_in_truncated_chunk += chunk.records_in_truncated_chunk;
+        for span in chunk.spans {
+            ChannelSpan::merge(&mut self.spans, span);
+        }
+        if chunk.failed.is_some() {
+            self.failed = chunk.failed;
+        }
+    }
+
+    /// Counts one record read only as far as its header (not rendered).
+    pub(crate) fn count_unrendered(&mut self, header: &Peek) {
+        self.records_read += 1;
+        ChannelSpan::add_record(
+            &mut self.spans,
+            header.header_time,
+            |s| header.channel == *s.channel && header.computer == *s.computer,
+            || (header.computer.to_string(), header.channel.to_string()),
+        );
+    }
+
+    /// Counts one record read.
+    pub(crate) fn count(&mut self, event: &Event) {
+        self.records_read += 1;
+        self.records_recovered += u64::from(event.recovered);
+        ChannelSpan::add_record(
+            &mut self.spans,
+            event.time,
+            |s| s.channel == event.channel && s.computer == event.computer,
+            || (event.computer.clone(), event.channel.clone()),
+        );
+    }
+}
+
+/// The records of one channel of one computer in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelSpan {
+    /// `System/Computer`.
+    pub computer: String,
+    /// `System/Channel`.
+    pub channel: String,
+    /// How many records.
+    pub records: u64,
+    /// The earliest event time.
+    pub first: DateTime<Utc>,
+    /// The latest event time.
+    pub last: DateTime<Utc>,
+}
+
+impl ChannelSpan {
+    /// Counts one record at `time` in the span `same` finds, or in a new span
+    /// of the `(computer, channel)` that `name` gives.
+    fn add_record(
+        spans: &mut Vec<ChannelSpan>,
+        time: DateTime<Utc>,
+        same: impl Fn(&ChannelSpan) -> bool,
+        name: impl FnOnce() -> (String, String),
+    ) {
+        let (computer, channel) = match spans.iter_mut().find(|s| same(s)) {
+            Some(known) => {
+                known.records += 1;
+                known.first = known.first.min(time);
+                known.last = known.last.max(time);
+                return;
+            }
+            None => name(),
+        };
+        spans.push(ChannelSpan {
+            computer,
+            channel,
+            records: 1,
+            first: time,
+            last: time,
+        });
+    }
+
+    /// Adds `span` to the list, joining it with the span of the same channel
+    /// and computer. Files hold one channel of one computer, or a few
+    /// (forwarded events), so a linear search is the fast one.
+    fn merge(spans: &mut Vec<ChannelSpan>, span: ChannelSpan) {
+        match spans
+            .iter_mut()
+            .find(|s| s.channel == span.channel && s.computer == span.computer)
+        {
+            Some(known) => {
+                known.records += span.records;
+                known.first = known.first.min(span.first);
+                known.last = known.last.max(span.last);
+            }
+            None => spans.push(span),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The only place where strings from the logs (attacker-controlled: user names,
+//! computer names, file names, event data) are made safe for an output. Every
+//! renderer passes such strings through one of these, never formats them raw.
+
+use std::borrow::Cow;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) && !has_control(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Neutralizes spreadsheet formulas: a cell starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'` (OWASP CSV injection advice), so
+/// Excel, LibreOffice and Timeline Explorer show it as text. Quoting is left to
+/// the `csv` writer.
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Makes text safe for a one-line terminal cell: escape sequences (CSI, OSC,
+/// and two-byte ones) are removed, line breaks and tabs become spaces, and any
+/// other control character is dropped.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !has_control(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 CSI and OSC introducers.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' => skip_osc(&mut chars),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Escapes text for Markdown (CommonMark/GFM) inline content and table cells:
+/// markup characters are backslash-escaped, `<`, `>` and `&` become entities
+/// (Markdown passes raw HTML through), line breaks become spaces.
+pub fn markdown(text: &str) -> Cow<'_, str> {
+    const SPECIAL: [char; 11] = ['\\', '`', '*', '_', '[', ']', '|', '~', '<', '>', '&'];
+    if !text.contains(SPECIAL) && !has_control(text) {
+        return Cow::Borrowed(text);
+    }
+    let flat = terminal(text);
+    let mut out = String::with_capacity(flat.len() + 16);
+    for c in flat.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if SPECIAL.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// After ESC: CSI (`ESC [`), OSC (`ESC ]`), or a two-character sequence.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.next() {
+        Some('[') => skip_csi(chars),
+        Some(']' | 'P' | 'X' | '^' | '_') => skip_osc(chars),
+        _ => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) || !(' '..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC/DCS/APC strings: up to BEL, ST (`ESC \`) or C1 ST.
+fn skip_osc(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_markup_and_quotes() {
+        assert_eq!(
+            html(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        assert!(matches!(html("plain"), Cow::Borrowed(_)));
+        assert_eq!(html("a\u{0}b"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn csv_guard_prefixes_formula_starters_only() {
+        for bad in ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        assert_eq!(csv_cell("RDS01"), "RDS01");
+        assert_eq!(csv_cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn terminal_strips_escape_sequences_and_controls() {
+        let evil =
+            "ok\u{1b}[31mred\u{1b}[0m\u{1b}]0;title\u{7}\u{1b}]8;;http://x\u{1b}\\link\nnext\u{8}";
+        assert_eq!(terminal(evil), "okredlink next");
+        assert_eq!(terminal("\u{9b}2Jcleared"), "cleared");
+        assert_eq!(terminal("tail\u{1b}"), "tail");
+        assert!(matches!(terminal("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn markdown_escapes_markup_and_html() {
+        assert_eq!(
+            markdown("a|b *c* [d](e) <img>\nf & g"),
+            r"a\|b \*c\* \[d\](e) &lt;img&gt; f &amp; g"
+        );
+        assert_eq!(markdown(r"CONTOSO\alice"), r"CONTOSO\\alice");
+    }
+}

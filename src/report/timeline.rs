@@ -1,0 +1,101 @@
+//! Terminal, second part: per host, the timeline with life-cycle steps, drops
+//! (highlighted), causes and context alerts, each drop followed by its verdict;
+//! then the inputs/diagnostics line. Colors only when [`RenderOptions::color`].
+
+use super::escape::terminal;
+use super::rows::{Row, by_host, label, rows};
+use super::table::category_ansi;
+use super::view::View;
+use super::{RenderOptions, Report};
+use crate::correlate::model::TimelineKind;
+use std::io::{self, Write};
+
+/// Wraps text in an SGR sequence when colors are on.
+struct Paint(bool);
+
+impl Paint {
+    fn sgr(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint(opts.color);
+    let view = View::new(report, opts);
+    let rows = rows(report);
+    for (host, host_rows) in by_host(&rows) {
+        let drops = host_rows
+            .iter()
+            .filter(|r| r.kind == TimelineKind::Drop)
+            .count();
+        let title = format!("── {} ", terminal(host));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {} event(s) · {} drop(s) · times in {}",
+            paint.sgr("1", &title),
+            host_rows.len(),
+            drops,
+            opts.time_zone
+        )?;
+        let mut last_date = String::new();
+        for row in host_rows {
+            let (date, clock) = opts.time_zone.date_and_clock(row.time);
+            if date != last_date {
+                writeln!(out, "  {}", paint.sgr("4", &date))?;
+                last_date = date;
+            }
+            writeln!(out, "{}", line(row, &clock, &paint))?;
+            if let Some(verdict) = verdict_line(row, &view, &paint) {
+                writeln!(out, "{verdict}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", paint.sgr("2", &view.inputs_line()))
+}
+
+fn line(row: &Row<'_>, clock: &str, paint: &Paint) -> String {
+    let tag = format!("{:<17}", label(row));
+    let mut text = format!("{}: {}", terminal(row.title), terminal(row.message));
+    if let Some(session) = row.session {
+        text.push_str(&format!("  [session #{}]", session + 1));
+    }
+    let tag = match (row.kind, row.category) {
+        (TimelineKind::Drop, _) => {
+            let n = row
+                .finding
+                .map(|f| format!(" #{}", f + 1))
+                .unwrap_or_default();
+            return paint.sgr("1;97;41", &format!("    {clock}  ▶ DROP{n:<10} {text}"));
+        }
+        (TimelineKind::Cause, Some(c)) => paint.sgr(&format!("1;38;5;{}", category_ansi(c)), &tag),
+        (TimelineKind::Context, _) => paint.sgr("2", &tag),
+        _ => tag,
+    };
+    format!("    {clock}  {tag}{text}")
+}
+
+fn verdict_line(row: &Row<'_>, view: &View, paint: &Paint) -> Option<String> {
+    if row.kind != TimelineKind::Drop {
+        return None;
+    }
+    let f = view
+        .findings
+        .iter()
+        .find(|f| Some(f.number) == row.finding.map(|i| i + 1))?;
+    let code = match f.category {
+        Some(c) => format!("1;38;5;{}", category_ansi(c)),
+        None => "2".to_string(),
+    };
+    let verdict = paint.sgr(&code, &format!("{} ({})", f.verdict, f.confidence));
+    Some(format!(
+        "{:20}↳ verdict: {verdict} — {}",
+        "",
+        terminal(&f.summary)
+    ))
+}

@@ -1,0 +1,384 @@
+//! The report's content prepared once as plain text (times in the chosen zone,
+//! labels, evidence references), so that the terminal table, Markdown and HTML
+//! differ only in layout. Strings are raw: renderers escape them.
+
+use super::rows::{ending_name, evidence, offset};
+use super::{RenderOptions, Report};
+use crate::correlate::model::{Confidence, DecodedCode, DropKind, Ending, EventRef, Finding};
+use crate::diag::{Problem, ProblemKind};
+use crate::rules::extension::{Category, Level};
+
+/// Counts for the headline and the closing summary line.
+pub(crate) struct Totals {
+    pub hosts: usize,
+    pub sessions: usize,
+    pub drops: usize,
+    pub explained: usize,
+    pub files: usize,
+    pub files_failed: usize,
+    pub records: u64,
+    pub recovered: u64,
+    pub unreadable: u64,
+    pub chunks_skipped: u64,
+    pub problems: usize,
+    pub rules: usize,
+}
+
+/// One drop with its verdict and causes.
+pub(crate) struct FindingView {
+    pub number: usize,
+    pub host: String,
+    pub time: String,
+    /// The time's date and clock apart, for narrow columns.
+    pub date: String,
+    pub clock: String,
+    pub kind: &'static str,
+    pub session: Option<String>,
+    pub user: Option<String>,
+    pub client: Option<String>,
+    pub reason: Option<String>,
+    pub rule: String,
+    /// The verdict's category, or `None` when nothing coincided.
+    pub category: Option<Category>,
+    pub verdict: String,
+    pub confidence: &'static str,
+    pub summary: String,
+    pub fix: Option<String>,
+    pub missing_logs: Vec<String>,
+    pub causes: Vec<CauseView>,
+    pub evidence: Vec<EvidenceView>,
+}
+
+/// One ranked cause of a drop.
+pub(crate) struct CauseView {
+    pub rank: usize,
+    pub score: String,
+    pub category: Category,
+    pub level: &'static str,
+    pub offset: String,
+    pub occurrences: usize,
+    pub title: String,
+    pub rule: String,
+    pub explanation: String,
+    pub fix: Option<String>,
+    pub evidence: EvidenceView,
+}
+
+/// Where to find an event again.
+pub(crate) struct EvidenceView {
+    pub time: String,
+    /// `channel event_id #record`.
+    pub event: String,
+    pub file: String,
+}
+
+/// One input file.
+pub(crate) struct InputView {
+    pub path: String,
+    pub records: u64,
+    pub recovered: u64,
+    pub unreadable: u64,
+    pub chunks_skipped: u64,
+    pub failed: Option<String>,
+    pub spans: Vec<SpanView>,
+}
+
+/// A computer and channel's records in a file or for a host.
+pub(crate) struct SpanView {
+    pub computer: String,
+    pub channel: String,
+    pub records: Option<u64>,
+    pub first: String,
+    pub last: String,
+}
+
+/// A problem met while reading.
+pub(crate) struct ProblemView {
+    pub kind: &'static str,
+    pub place: String,
+    pub message: String,
+}
+
+/// One session or connection attempt.
+pub(crate) struct SessionView {
+    pub number: usize,
+    pub host: String,
+    pub id: Option<u32>,
+    pub user: Option<String>,
+    pub client: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub ending: &'static str,
+    pub dropped: bool,
+}
+
+/// Everything the document-like formats show besides the timeline.
+pub(crate) struct View {
+    pub sessions: Vec<SessionView>,
+    pub title: String,
+    pub generated: String,
+    pub totals: Totals,
+    pub scope: Vec<SpanView>,
+    pub inputs: Vec<InputView>,
+    pub findings: Vec<FindingView>,
+    pub summaries: Vec<(&'static str, Vec<String>)>,
+    pub problems: Vec<ProblemView>,
+}
+
+impl View {
+    pub(crate) fn new(report: &Report, opts: &RenderOptions) -> View {
+        let tz = &opts.time_zone;
+        let a = &report.analysis;
+        let mut generated = format!(
+            "{} {} · report schema {} · times in {}",
+            report.tool.name, report.tool.version, report.schema_version, tz
+        );
+        if let Some(zoom) = report.options.zoom {
+            generated.push_str(&format!(
+                " · timeline within {} of {}",
+                crate::rules::extension::duration_text::format(zoom.window),
+                tz.format(zoom.around)
+            ));
+        }
+        if let Some(at) = report.options.generated_at {
+            generated.push_str(&format!(" · generated {}", tz.format(at)));
+        }
+        let scope = a
+            .coverage
+            .iter()
+            .flat_map(|h| {
+                h.channels.iter().map(|(channel, first, last)| SpanView {
+                    computer: h.host.clone(),
+                    channel: channel.clone(),
+                    records: None,
+                    first: tz.format(*first),
+                    last: tz.format(*last),
+                })
+            })
+            .collect();
+        let inputs = report
+            .inputs
+            .iter()
+            .map(|f| InputView {
+                path: f.path.display().to_string(),
+                records: f.records_read,
+                recovered: f.records_recovered,
+                unreadable: f.records_unreadable,
+                chunks_skipped: f.chunks_skipped,
+                failed: f.failed.clone(),
+                spans: f
+                    .spans
+                    .iter()
+                    .map(|s| SpanView {
+                        computer: s.computer.clone(),
+                        channel: s.channel.clone(),
+                        records: Some(s.records),
+                        first: tz.format(s.first),
+                        last: tz.format(s.last),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let findings = a.findings.iter().map(|f| finding(f, opts)).collect();
+        let s = &a.summaries;
+        let summaries = [
+            ("Hosts", &s.hosts),
+            ("Users", &s.users),
+            ("Clients", &s.clients),
+            ("Causes", &s.causes),
+        ]
+        .into_iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(name, rows)| (name, rows.iter().map(|r| r.text.clone()).collect()))
+        .collect();
+        let problems = report.diagnostics.problems.iter().map(problem).collect();
+        let sessions = a
+            .sessions
+            .iter()
+            .map(|s| SessionView {
+                number: s.index + 1,
+                host: s.host.clone(),
+                id: s.session_id,
+                user: s.user.clone(),
+                client: s.client_address.clone(),
+                start: tz.format(s.start),
+                end: tz.format(s.end),
+                ending: ending_name(s.ending),
+                dropped: matches!(s.ending, Ending::Dropped | Ending::Refused),
+            })
+            .collect();
+        View {
+            sessions,
+            title: "Remote Desktop drop report".to_string(),
+            generated,
+            totals: totals(report),
+            scope,
+            inputs,
+            findings,
+            summaries,
+            problems,
+        }
+    }
+
+    /// The one-paragraph answer: how many drops, how many explained.
+    pub(crate) fn headline(&self) -> String {
+        let t = &self.totals;
+        if t.drops == 0 {
+            return format!(
+                "No drops found in {} session(s) on {} host(s).",
+                t.sessions, t.hosts
+            );
+        }
+        format!(
+            "{} drop(s) in {} session(s) on {} host(s); {} with a likely cause in these logs.",
+            t.drops, t.sessions, t.hosts, t.explained
+        )
+    }
+
+    /// The closing line: what was read and what was not.
+    pub(crate) fn inputs_line(&self) -> String {
+        let t = &self.totals;
+        let mut line = format!("inputs: {} file(s), {} record(s)", t.files, t.records);
+        if t.recovered > 0 {
+            line.push_str(&format!(" ({} recovered)", t.recovered));
+        }
+        line.push_str(&format!(
+            "; unreadable: {} record(s), {} chunk(s), {} file(s); {} problem(s); {} rule(s) loaded",
+            t.unreadable, t.chunks_skipped, t.files_failed, t.problems, t.rules
+        ));
+        line
+    }
+}
+
+fn totals(report: &Report) -> Totals {
+    let a = &report.analysis;
+    let mut hosts: Vec<&str> = a.sessions.iter().map(|s| s.host.as_str()).collect();
+    hosts.extend(a.findings.iter().map(|f| f.dropped.host.as_str()));
+    hosts.extend(a.coverage.iter().map(|c| c.host.as_str()));
+    hosts.sort_unstable();
+    hosts.dedup();
+    let sum = |f: fn(&crate::ingest::FileStats) -> u64| report.inputs.iter().map(f).sum();
+    Totals {
+        hosts: hosts.len(),
+        sessions: a.sessions.len(),
+        drops: a.findings.len(),
+        explained: a
+            .findings
+            .iter()
+            .filter(|f| f.verdict.category.is_some())
+            .count(),
+        files: report.inputs.len(),
+        files_failed: report.inputs.iter().filter(|f| f.failed.is_some()).count(),
+        records: sum(|f| f.records_read),
+        recovered: sum(|f| f.records_recovered),
+        unreadable: sum(|f| f.records_unreadable),
+        chunks_skipped: sum(|f| f.chunks_skipped),
+        problems: report.diagnostics.problems.len(),
+        rules: report.rules_loaded,
+    }
+}
+
+fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
+    let d = &f.dropped;
+    let tz = &opts.time_zone;
+    let (date, clock) = tz.date_and_clock(d.time);
+    let causes = f
+        .causes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CauseView {
+            rank: i + 1,
+            score: format!("{:.2}", c.score),
+            category: c.category,
+            level: level_name(c.level),
+            offset: offset(c.offset_seconds),
+            occurrences: c.occurrences,
+            title: c.title.clone(),
+            rule: c.rule_id.clone(),
+            explanation: c.explanation.clone(),
+            fix: c.fix.clone(),
+            evidence: evidence_view(&c.evidence, opts),
+        })
+        .collect();
+    FindingView {
+        number: d.index + 1,
+        host: d.host.clone(),
+        time: tz.format(d.time),
+        date,
+        clock,
+        kind: match d.kind {
+            DropKind::SessionDropped => "session dropped",
+            DropKind::ConnectionRefused => "connection refused",
+        },
+        session: d.session.map(|s| format!("#{}", s + 1)),
+        user: d.user.clone(),
+        client: d.client_address.clone(),
+        reason: d.reason.as_ref().map(code),
+        rule: d.rule_id.clone(),
+        category: f.verdict.category,
+        verdict: f
+            .verdict
+            .category
+            .map_or("not in these logs", Category::as_str)
+            .to_string(),
+        confidence: match f.verdict.confidence {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        },
+        summary: f.verdict.summary.clone(),
+        fix: f.verdict.fix.clone(),
+        missing_logs: f.verdict.missing_logs.clone(),
+        causes,
+        evidence: d.evidence.iter().map(|e| evidence_view(e, opts)).collect(),
+    }
+}
+
+/// `0x904 (2308) SERVER_DENIED_CONNECTION: meaning`.
+pub(crate) fn code(c: &DecodedCode) -> String {
+    format!("{} {}: {}", c.code, c.name, c.meaning)
+}
+
+fn evidence_view(e: &EventRef, opts: &RenderOptions) -> EvidenceView {
+    EvidenceView {
+        time: opts.time_zone.format(e.time),
+        event: evidence(&e.channel, e.event_id, e.record_id),
+        file: e.source.display().to_string(),
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Informational => "informational",
+        Level::Low => "low",
+        Level::Medium => "medium",
+        Level::High => "high",
+        Level::Critical => "critical",
+    }
+}
+
+fn problem(p: &Problem) -> ProblemView {
+    let mut place = p.path.display().to_string();
+    if let Some((line, col)) = p.line_col {
+        place.push_str(&format!(":{line}:{col}"));
+    }
+    if let Some(chunk) = p.chunk {
+        place.push_str(&format!(" chunk {chunk}"));
+    }
+    if let Some(record) = p.record {
+        place.push_str(&format!(" record {record}"));
+    }
+    ProblemView {
+        kind: match p.kind {
+            ProblemKind::Unreadable => "unreadable",
+            ProblemKind::NotEvtx => "not EVTX",
+            ProblemKind::BadChunk => "bad chunk",
+            ProblemKind::BadRecord => "bad record",
+            ProblemKind::BadEvent => "bad event",
+            ProblemKind::BadRule => "bad rule",
+            ProblemKind::Note => "note",
+        },
+        place,
+        message: p.message.clone(),
+    }
+}

@@ -1,0 +1,258 @@
+//! The search identifiers of a rule's `detection`: maps (AND), lists (OR),
+//! keywords, each compiled into matchers once.
+
+use super::error::{Located, RuleError};
+use super::field::{FieldKey, lookup};
+use super::matcher::{self, Matcher};
+use super::modifier::{Mods, parse_key};
+use super::pattern;
+use super::yaml::{Node, Value};
+use crate::event::Event;
+
+/// At most this many values per field item, and items per rule.
+const MAX_VALUES: usize = 10_000;
+
+/// One `Field|mods: values` test (or a keyword list when `field` is `None`).
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub field: Option<FieldKey>,
+    pub matchers: Vec<Matcher>,
+    /// Every value must match (`|all`, `|neq`), instead of any.
+    pub all: bool,
+}
+
+/// A search identifier's body.
+#[derive(Debug, Clone)]
+pub(crate) enum Search {
+    /// A mapping: every item matches.
+    Map(Vec<Item>),
+    /// A list of mappings or keywords: any matches.
+    Any(Vec<Search>),
+    /// Keywords searched in every field value.
+    Keywords(Item),
+}
+
+impl Item {
+    /// True when the event passes this item.
+    pub fn matches(&self, event: &Event) -> bool {
+        match &self.field {
+            Some(key) => {
+                let vals = lookup(event, key);
+                let test = |v| {
+                    if self.all {
+                        self.matchers.iter().all(|m| m.test(v, event))
+                    } else {
+                        self.matchers.iter().any(|m| m.test(v, event))
+                    }
+                };
+                if vals.iter().all(Option::is_none) {
+                    test(None)
+                } else {
+                    vals.iter().flatten().any(|v| test(Some(*v)))
+                }
+            }
+            None => {
+                let found = |m: &Matcher| {
+                    event
+                        .fields
+                        .iter()
+                        .any(|(_, v)| m.test(Some(super::field::Val::Str(&v.as_text())), event))
+                };
+                if self.all {
+                    self.matchers.iter().all(found)
+                } else {
+                    self.matchers.iter().any(found)
+                }
+            }
+        }
+    }
+}
+
+impl Search {
+    /// True when the event matches this search identifier.
+    pub fn matches(&self, event: &Event) -> bool {
+        match self {
+            Search::Map(items) => items.iter().all(|i| i.matches(event)),
+            Search::Any(parts) => parts.iter().any(|s| s.matches(event)),
+            Search::Keywords(item) => item.matches(event),
+        }
+    }
+}
+
+/// Compiles one search identifier's body.
+pub(crate) fn compile_search(name: &str, node: &Node) -> Result<Search, Located> {
+    match &node.value {
+        Value::Map(entries) => compile_map(entries, node).map(Search::Map),
+        Value::Seq(items) if items.is_empty() => Err(Located::at(
+            node.loc,
+            RuleError::BadValue(format!("search identifier `{name}` is an empty list")),
+        )),
+        Value::Seq(items) => {
+            if items
+                .iter()
+                .all(|n| !matches!(n.value, Value::Map(_) | Value::Seq(_)))
+            {
+                return keyword_item(&Mods::default(), items).map(Search::Keywords);
+            }
+            items
+                .iter()
+                .map(|n| match &n.value {
+                    Value::Map(entries) => compile_map(entries, n).map(Search::Map),
+                    Value::Seq(_) => Err(n.wrong(name, "a mapping or a keyword")),
+                    _ => keyword_item(&Mods::default(), std::slice::from_ref(n))
+                        .map(Search::Keywords),
+                })
+                .collect::<Result<_, _>>()
+                .map(Search::Any)
+        }
+        Value::Str(_) | Value::Int(_) => {
+            keyword_item(&Mods::default(), std::slice::from_ref(node)).map(Search::Keywords)
+        }
+        _ => Err(node.wrong(name, "a mapping, a list or a keyword")),
+    }
+}
+
+fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Located> {
+    if entries.is_empty() {
+        return Err(Located::at(
+            node.loc,
+            RuleError::BadValue("empty mapping in detection".into()),
+        ));
+    }
+    entries
+        .iter()
+        .map(|(k, v)| {
+            let key = k.expect_str("a detection field name")?;
+            let (field, mods) = parse_key(key).map_err(|e| Located::at(k.loc, e))?;
+            let values: &[Node] = match &v.value {
+                Value::Seq(items) => items,
+                _ => std::slice::from_ref(v),
+            };
+            if values.is_empty() {
+                return Err(Located::at(
+                    v.loc,
+                    RuleError::BadValue(format!("`{key}` has an empty list of values")),
+                ));
+            }
+            if values.len() > MAX_VALUES {
+                return Err(Located::at(
+                    v.loc,
+                    RuleError::BadValue(format!("`{key}` has more than {MAX_VALUES} values")),
+                ));
+            }
+            if field.is_empty() {
+                return keyword_item(&mods, values);
+            }
+            let matchers = values
+                .iter()
+                .map(|n| value_matcher(key, &mods, n))
+                .collect::<Result<Vec<_>, _>>()?;
+            let all = mods.all || mods.neq;
+            let matchers = if all {
+                matchers
+            } else {
+                matcher::merge_contains(matchers)
+            };
+            Ok(Item {
+                field: Some(FieldKey::new(field)),
+                matchers,
+                all,
+            })
+        })
+        .collect()
+}
+
+fn keyword_item(mods: &Mods, values: &[Node]) -> Result<Item, Located> {
+    let mut kw = mods.clone();
+    if kw.place == super::modifier::Place::Exact {
+        kw.place = super::modifier::Place::Contains;
+    }
+    let matchers = values
+        .iter()
+        .map(|n| value_matcher("keywords", &kw, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let matchers = if kw.all {
+        matchers
+    } else {
+        matcher::merge_contains(matchers)
+    };
+    Ok(Item {
+        field: None,
+        matchers,
+        all: kw.all,
+    })
+}
+
+/// The matcher for one value under the key's modifiers.
+fn value_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
+    let inner = plain_matcher(key, m, node)?;
+    let inner = match m.time {
+        Some(part) => Matcher::Time(part, Box::new(inner)),
+        None => inner,
+    };
+    Ok(if m.neq {
+        Matcher::Not(Box::new(inner))
+    } else {
+        inner
+    })
+}
+
+fn plain_matcher(key: &str, m: &Mods, node: &Node) -> Result<Matcher, Located> {
+    let at = |e| Located::at(node.loc, e);
+    if m.exists {
+        return match node.value {
+            Value::Bool(b) => Ok(Matcher::Exists(b)),
+            _ => Err(node.wrong(key, "true or false")),
+        };
+    }
+    if let Some(op) = m.cmp {
+        let n = match &node.value {
+            Value::Int(i) => *i as f64,
+            Value::Float(f) => *f,
+            Value::Str(s) => s.trim().parse().map_err(|_| node.wrong(key, "a number"))?,
+            _ => return Err(node.wrong(key, "a number")),
+        };
+        return Ok(Matcher::Compare(op, n));
+    }
+    if m.time.is_some() {
+        return match node.value {
+            Value::Int(i) => Ok(Matcher::Int(i)),
+            _ => Err(node.wrong(key, "an integer")),
+        };
+    }
+    let text = match &node.value {
+        Value::Null if !m.re && !m.cidr && !m.fieldref => return Ok(Matcher::Null),
+        Value::Null => return Err(node.wrong(key, "a string")),
+        Value::Seq(_) | Value::Map(_) => return Err(node.wrong(key, "a scalar value")),
+        Value::Bool(b) if !stringy(m) => return Ok(Matcher::Bool(*b)),
+        Value::Int(i) if !stringy(m) && !m.cased && !m.fieldref => return Ok(Matcher::Int(*i)),
+        Value::Float(f) if !stringy(m) && !m.cased && !m.fieldref => return Ok(Matcher::Float(*f)),
+        _ => node.scalar_text().unwrap_or_default(),
+    };
+    if m.re {
+        return matcher::regex(&text, m.re_i, m.re_m, m.re_s)
+            .map(Matcher::Regex)
+            .map_err(at);
+    }
+    if m.cidr {
+        return matcher::cidr(&text).map_err(at);
+    }
+    if m.fieldref {
+        return Ok(Matcher::FieldRef(FieldKey::new(&text), m.cased));
+    }
+    let variants = pattern::expand(&text, m).map_err(at)?;
+    let mut ms = variants
+        .iter()
+        .map(|v| matcher::from_tokens(v, m.cased))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(at)?;
+    Ok(if ms.len() == 1 {
+        ms.remove(0)
+    } else {
+        Matcher::AnyOf(ms)
+    })
+}
+
+fn stringy(m: &Mods) -> bool {
+    m.place != super::modifier::Place::Exact || m.windash || m.base64.is_some()
+}

@@ -1,0 +1,243 @@
+//! [`RuleSet`]: every loaded rule, indexed by (channel, event id), immutable after load.
+
+use super::error::{Located, RuleError, RuleProblem};
+use super::extension::RuleInfo;
+use super::index::{Index, Interest};
+use super::matched::Matched;
+use super::pins;
+use super::rule::{self, CompiledRule};
+use super::source::{self, RuleSource};
+use crate::diag::Diagnostics;
+use crate::event::Event;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What loading found: how many rules loaded, and every problem (errors and skips).
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    /// Rule files read.
+    pub files: usize,
+    /// Rules loaded.
+    pub loaded: usize,
+    /// Problems, in file order: errors (the rule is not loaded) and skips
+    /// ([`RuleError::Unsupported`]: valid Sigma this engine does not run).
+    pub problems: Vec<RuleProblem>,
+}
+
+impl LoadReport {
+    /// The problems that are errors (not deliberate skips).
+    pub fn errors(&self) -> impl Iterator<Item = &RuleProblem> {
+        self.problems.iter().filter(|p| !p.error.is_skip())
+    }
+
+    /// The rules skipped on purpose, with why.
+    pub fn skipped(&self) -> impl Iterator<Item = &RuleProblem> {
+        self.problems.iter().filter(|p| p.error.is_skip())
+    }
+
+    /// As diagnostics: errors as `BadRule`, skips as `Note`, each with line and column.
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        self.problems.iter().for_each(|p| d.push(p.to_problem()));
+        d
+    }
+}
+
+/// A self-test whose event the rule matched when it should not, or missed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelfTestFailure {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule file.
+    pub path: PathBuf,
+    /// Line and column of the test event.
+    pub line_col: Option<(usize, usize)>,
+    /// True when the test expected a match.
+    pub expected_match: bool,
+}
+
+impl std::fmt::Display for SelfTestFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((l, c)) = self.line_col {
+            write!(f, ":{l}:{c}")?;
+        }
+        let what = if self.expected_match {
+            "should match but does not"
+        } else {
+            "should not match but does"
+        };
+        write!(f, ": rule `{}`: test event {what}", self.rule_id)
+    }
+}
+
+/// One rule as listings show it.
+#[derive(Debug, Clone)]
+pub struct RuleSummary<'a> {
+    /// The rule's metadata.
+    pub info: &'a Arc<RuleInfo>,
+    /// The logsource as written (`service: system`).
+    pub logsource: &'a str,
+    /// The channels it applies to (empty: any).
+    pub channels: &'a [&'static str],
+}
+
+/// The loaded rules. Build with [`RuleSet::load`]; immutable afterwards.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<CompiledRule>,
+    index: Arc<Index>,
+}
+
+impl RuleSet {
+    /// Loads rules from `sources` in order. Malformed rules are reported and
+    /// skipped; all others load. Returns the rules and the problems as diagnostics.
+    pub fn load(sources: &[RuleSource]) -> (RuleSet, Diagnostics) {
+        let (set, report) = RuleSet::load_with_report(sources);
+        (set, report.diagnostics())
+    }
+
+    /// Like [`RuleSet::load`], with the typed problems and counts.
+    pub fn load_with_report(sources: &[RuleSource]) -> (RuleSet, LoadReport) {
+        let files: Vec<_> = sources.iter().flat_map(source::files).collect();
+        let compiled: Vec<Result<CompiledRule, RuleProblem>> = files
+            .par_iter()
+            .map(|(path, text)| match text {
+                Ok(text) => rule::compile(path, text).map_err(|e| RuleProblem::new(path, e)),
+                Err(p) => Err(p.clone()),
+            })
+            .collect();
+        let mut report = LoadReport {
+            files: files.len(),
+            ..LoadReport::default()
+        };
+        let mut rules = Vec::new();
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        for result in compiled {
+            match result {
+                Ok(r) => match seen.get(&r.info.id) {
+                    Some(first) => {
+                        let error = RuleError::DuplicateId {
+                            id: r.info.id.clone(),
+                            first: first.display().to_string(),
+                        };
+                        report
+                            .problems
+                            .push(RuleProblem::new(&r.info.path, Located::at(r.id_loc, error)));
+                    }
+                    None => {
+                        seen.insert(r.info.id.clone(), r.info.path.clone());
+                        rules.push(r);
+                    }
+                },
+                Err(p) => report.problems.push(p),
+            }
+        }
+        report.loaded = rules.len();
+        let pins: Vec<_> = rules.iter().map(pins::of).collect();
+        let index = Arc::new(Index::build(&pins));
+        (RuleSet { rules, index }, report)
+    }
+
+    /// The built-in rules only.
+    pub fn built_in() -> (RuleSet, Diagnostics) {
+        RuleSet::load(&[RuleSource::BuiltIn])
+    }
+
+    /// How many rules are loaded.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True when no rule is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Every rule's metadata, in rule-set order.
+    pub fn infos(&self) -> impl Iterator<Item = &Arc<RuleInfo>> {
+        self.rules.iter().map(|r| &r.info)
+    }
+
+    /// Every rule with its logsource, for listings.
+    pub fn summaries(&self) -> impl Iterator<Item = RuleSummary<'_>> {
+        self.rules.iter().map(|r| RuleSummary {
+            info: &r.info,
+            logsource: &r.logsource,
+            channels: &r.scope.channels,
+        })
+    }
+
+    /// The rules that match `event`, in rule-set order (only the indexed candidates are tried).
+    pub fn matches<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a Arc<RuleInfo>> + 'a {
+        let mut candidates = Vec::new();
+        self.index
+            .candidates(&event.channel, event.event_id, &mut candidates);
+        candidates.into_iter().filter_map(move |i| {
+            let rule = &self.rules[i as usize];
+            rule.matches(event).then_some(&rule.info)
+        })
+    }
+
+    /// The rules that match `event`, trying every rule (no index): for measuring
+    /// the index and checking it agrees.
+    pub fn matches_unindexed<'a>(
+        &'a self,
+        event: &'a Event,
+    ) -> impl Iterator<Item = &'a Arc<RuleInfo>> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| r.matches(event))
+            .map(|r| &r.info)
+    }
+
+    /// The event with the rules it matches, or `None` when no rule matches.
+    pub fn match_event(&self, event: Event) -> Option<Matched> {
+        let rules: Vec<_> = self.matches(&event).cloned().collect();
+        (!rules.is_empty()).then_some(Matched { event, rules })
+    }
+
+    /// Which (channel, provider, event id) any rule can match, as a cheap predicate.
+    pub fn interest(&self) -> Interest {
+        Interest::new(self.index.clone())
+    }
+
+    /// How many self-tests the rules carry.
+    pub fn self_test_count(&self) -> usize {
+        self.rules.iter().map(|r| r.tests.len()).sum()
+    }
+
+    /// Runs every rule's self-tests (through the index, as real matching does);
+    /// returns the failures.
+    pub fn run_self_tests(&self) -> Vec<SelfTestFailure> {
+        let mut failures = Vec::new();
+        for rule in &self.rules {
+            for t in &rule.tests {
+                let matched = self.matches(&t.event).any(|i| Arc::ptr_eq(i, &rule.info));
+                if matched != t.expect_match {
+                    failures.push(SelfTestFailure {
+                        rule_id: rule.info.id.clone(),
+                        path: rule.info.path.clone(),
+                        line_col: t.loc,
+                        expected_match: t.expect_match,
+                    });
+                }
+            }
+        }
+        failures
+    }
+
+    /// Rules with a `dropcause:` block that lack a `match` or a `no_match` self-test.
+    pub fn untested(&self) -> Vec<&Arc<RuleInfo>> {
+        self.rules
+            .iter()
+            .filter(|r| r.info.extension.is_some())
+            .filter(|r| {
+                !(r.tests.iter().any(|t| t.expect_match) && r.tests.iter().any(|t| !t.expect_match))
+            })
+            .map(|r| &r.info)
+            .collect()
+    }
+}

@@ -1,0 +1,108 @@
+//! Where rule files come from: the built-in `rules/` tree embedded in the binary,
+//! directories walked for `*.yml`/`*.yaml`, or text given directly.
+
+use super::error::{Located, RuleError, RuleProblem};
+use super::yaml::MAX_FILE_BYTES;
+use include_dir::{Dir, include_dir};
+use std::path::{Path, PathBuf};
+
+/// The repository's `rules/` tree, compiled into the binary.
+static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// The prefix of built-in rules' paths.
+pub const EMBEDDED_PREFIX: &str = "<embedded>";
+
+/// A place to load rules from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleSource {
+    /// The rules built into the binary (the repository's `rules/` tree).
+    BuiltIn,
+    /// A directory, walked recursively for `*.yml` and `*.yaml` files (or one file).
+    Path(PathBuf),
+    /// One rule's text, reported under `path`.
+    Text {
+        /// The name used in reports.
+        path: PathBuf,
+        /// The YAML text.
+        text: String,
+    },
+}
+
+fn is_rule_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// The rule files of a source, each with its text or the reason it is unreadable.
+pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
+    match source {
+        RuleSource::BuiltIn => {
+            let mut out = Vec::new();
+            embedded(&BUILT_IN, &mut out);
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out
+        }
+        RuleSource::Text { path, text } => vec![(path.clone(), Ok(text.clone()))],
+        RuleSource::Path(root) => walk(root),
+    }
+}
+
+fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProblem>)>) {
+    for f in dir.files().filter(|f| is_rule_file(f.path())) {
+        let path = Path::new(EMBEDDED_PREFIX).join(f.path());
+        let text = f
+            .contents_utf8()
+            .map(str::to_string)
+            .ok_or_else(|| unreadable(&path, "not UTF-8 text"));
+        out.push((path, text));
+    }
+    for d in dir.dirs() {
+        embedded(d, out);
+    }
+}
+
+fn unreadable(path: &Path, why: &str) -> RuleProblem {
+    RuleProblem::new(
+        path,
+        Located::at(None, RuleError::Unreadable(why.to_string())),
+    )
+}
+
+fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .max_depth(32)
+        .sort_by_file_name()
+    {
+        match entry {
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let problem = unreadable(&path, &e.to_string());
+                out.push((path, Err(problem)));
+            }
+            Ok(e) if e.file_type().is_file() && (is_rule_file(e.path()) || e.depth() == 0) => {
+                let path = e.path().to_path_buf();
+                out.push((path.clone(), read(&path)));
+            }
+            Ok(_) => {}
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> Result<String, RuleProblem> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| unreadable(path, &e.to_string()))?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        let error = RuleError::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: MAX_FILE_BYTES,
+        };
+        return Err(RuleProblem::new(path, Located::at(None, error)));
+    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| unreadable(path, "not UTF-8 text"))
+}

@@ -1,0 +1,112 @@
+//! The schema of every event the samples use: provider identity, default
+//! channel, `System` values, data shape and each field's name and type.
+//!
+//! Shapes, names and types were read from real records (the corpus in
+//! `shared/corpus`: StolenSzechuan, velociraptor RDPAuth, the evtx and
+//! python-evtx samples); `tests/samples.rs` checks them against those records
+//! whenever the corpus is present. Events absent from the corpus (RCM
+//! 1057/1058/1028/1128/1011/1069, Schannel 36870, SCM 7034, LSM 18) follow the
+//! same provider's real events and the field lists in `rdp-events.md`.
+
+use super::catalog_table;
+use super::template::DataShape;
+use super::value::ValueType;
+
+/// Who writes an event, and the `System` values common to its events.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Provider {
+    /// `Provider/@Name`.
+    pub name: &'static str,
+    /// `Provider/@Guid`, when the provider has one.
+    pub guid: Option<&'static str>,
+    /// `Provider/@EventSourceName` of classic event sources.
+    pub event_source: Option<&'static str>,
+    /// `Keywords` unless the event says otherwise.
+    pub keywords: u64,
+    /// `Security/@UserID` unless the scenario says otherwise.
+    pub user: Option<&'static str>,
+    /// `Execution/@ProcessID`.
+    pub process_id: u32,
+    /// Whether the provider writes `Correlation/@ActivityID`.
+    pub correlated: bool,
+}
+
+/// The schema of one event.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EventSchema {
+    /// The provider.
+    pub provider: &'static Provider,
+    /// The event id (low 16 bits).
+    pub event_id: u16,
+    /// The channel the event is written to.
+    pub channel: &'static str,
+    /// How the data part is laid out.
+    pub shape: DataShape,
+    /// Field names and types, in document order.
+    pub fields: &'static [(&'static str, ValueType)],
+    /// `Level` unless the scenario says otherwise.
+    pub level: u8,
+    /// `Task`.
+    pub task: u16,
+    /// `Opcode` (absent in some classic events).
+    pub opcode: Option<u8>,
+    /// `Version` (absent in some classic events).
+    pub version: Option<u8>,
+    /// `EventID/@Qualifiers` of classic events.
+    pub qualifiers: Option<u16>,
+    /// `Keywords`, when it differs from the provider's.
+    pub keywords: Option<u64>,
+}
+
+/// Finds the schema of `event_id` from `provider` (name or event source,
+/// ignoring ASCII case).
+pub fn lookup(provider: &str, event_id: u16) -> Option<&'static EventSchema> {
+    catalog_table::CATALOG.iter().find(|e| {
+        e.event_id == event_id
+            && (e.provider.name.eq_ignore_ascii_case(provider)
+                || e.provider
+                    .event_source
+                    .is_some_and(|s| s.eq_ignore_ascii_case(provider)))
+    })
+}
+
+/// Every event the writer knows.
+pub fn all() -> &'static [EventSchema] {
+    catalog_table::CATALOG
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ValueType::String as STR;
+
+    #[test]
+    fn lookup_matches_name_or_event_source_ignoring_case() {
+        let e = lookup("service control manager", 7036).unwrap();
+        assert_eq!(e.qualifiers, Some(16384));
+        assert_eq!(lookup("TermService", 1058).unwrap().channel, "System");
+        assert!(lookup("Schannel", 1).is_none());
+    }
+
+    #[test]
+    fn every_entry_is_unique_and_well_formed() {
+        for (i, a) in all().iter().enumerate() {
+            assert!(
+                all()[i + 1..]
+                    .iter()
+                    .all(|b| !(a.provider.name == b.provider.name && a.event_id == b.event_id)),
+                "duplicate {} {}",
+                a.provider.name,
+                a.event_id
+            );
+            let binaries = a.fields.iter().filter(|(n, _)| *n == "Binary").count();
+            assert!(binaries <= 1);
+            if binaries == 1 {
+                assert_eq!(a.fields.last().map(|f| f.0), Some("Binary"));
+            }
+            if a.shape == DataShape::Unnamed {
+                assert!(a.fields.iter().all(|(n, t)| *n == "Binary" || *t == STR));
+            }
+        }
+    }
+}

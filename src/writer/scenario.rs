@@ -1,0 +1,374 @@
+//! Scenario files: YAML describing one machine's logs around an incident, and
+//! the verdict the analyzer is expected to reach.
+//!
+//! ```yaml
+//! computer: RDS-NET01
+//! start: 2024-03-12T07:00:00Z
+//! seed: 7
+//! expect: { drops: 1, cause: network }
+//! events:
+//!   - { at: +2h, provider: Microsoft-Windows-TerminalServices-LocalSessionManager, id: 24,
+//!       activity: conn1, fields: { User: CORP\alice, SessionID: 2, Address: 10.0.0.5 } }
+//!   - { at: +2h5m, provider: Microsoft-Windows-Security-Auditing, id: 4625,
+//!       repeat: { count: 5, every: 20s }, fields: { LogonType: 10, TargetUserName: "user{n}" } }
+//! noise:
+//!   span: 4h
+//!   events:
+//!     - { every: 20m, provider: Service Control Manager, id: 7036,
+//!         fields: { param1: [Windows Update, Print Spooler], param2: running } }
+//! ```
+//!
+//! Offsets (`at`, `every`, `span`) are durations from `start` such as `+90s`,
+//! `2m`, `1h30m` or `250ms`. In text field values `{n}` becomes the occurrence
+//! number (1-based) of a repeated or background event; a list picks one item
+//! at random (seeded, so output is reproducible).
+
+use super::WriterError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::{Location, Spanned};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A scenario as read from its YAML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the scenario (the output folder); defaults to the file stem.
+    #[serde(default)]
+    pub name: String,
+    /// One line saying what happens (for the samples table).
+    #[serde(default)]
+    pub description: String,
+    /// `System/Computer` of every event that does not name its own.
+    pub computer: String,
+    /// When offset `+0s` is.
+    pub start: DateTime<Utc>,
+    /// Seed of the pseudo-random choices (thread ids, jitter, list picks).
+    #[serde(default)]
+    pub seed: u64,
+    /// What the analyzer should conclude (ignored by the writer).
+    pub expect: Expect,
+    /// The incident and the sessions around it.
+    pub events: Vec<Spanned<EventSpec>>,
+    /// Background events repeated over time.
+    #[serde(default)]
+    pub noise: Option<Noise>,
+    /// The file the scenario was loaded from.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// The verdict tests of the analysis stages expect for a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// How many session drops the analyzer should report.
+    pub drops: u32,
+    /// The cause category; `None` for a clean scenario (`none` or `null`).
+    #[serde(default, deserialize_with = "cause")]
+    pub cause: Option<Cause>,
+    /// The rule id expected to fire, when one is specific to the scenario.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+/// The cause categories a drop can be explained by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// Expired, missing or inaccessible certificate or key, TLS failure.
+    Certificate,
+    /// RD licensing refusal.
+    Licensing,
+    /// Remote Desktop Services crashed or stopped.
+    Service,
+    /// The network path dropped.
+    Network,
+    /// Failed authentication.
+    Authentication,
+    /// Reboot, shutdown or sleep.
+    Power,
+    /// Out of memory or another exhausted resource.
+    Resource,
+    /// A security product blocked the connection.
+    SecurityProduct,
+    /// A configuration change refused the connection.
+    Configuration,
+}
+
+impl Cause {
+    /// Every category, in the order the documentation lists them.
+    pub const ALL: [Cause; 9] = [
+        Cause::Certificate,
+        Cause::Licensing,
+        Cause::Service,
+        Cause::Network,
+        Cause::Authentication,
+        Cause::Power,
+        Cause::Resource,
+        Cause::SecurityProduct,
+        Cause::Configuration,
+    ];
+
+    /// The category's name as scenario files and reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Certificate => "certificate",
+            Cause::Licensing => "licensing",
+            Cause::Service => "service",
+            Cause::Network => "network",
+            Cause::Authentication => "authentication",
+            Cause::Power => "power",
+            Cause::Resource => "resource",
+            Cause::SecurityProduct => "security-product",
+            Cause::Configuration => "configuration",
+        }
+    }
+}
+
+fn cause<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cause>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("none") => Ok(None),
+        Some(t) => Cause::ALL
+            .into_iter()
+            .find(|c| c.as_str() == t)
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown cause `{t}`; expected none or one of: {}",
+                    Cause::ALL.map(Cause::as_str).join(", ")
+                ))
+            }),
+    }
+}
+
+/// One event of the scenario (possibly repeated).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    /// Offset from `start`, e.g. `+2h5m`.
+    #[serde(default)]
+    pub at: String,
+    /// `Provider/@Name` (or a classic event source name).
+    pub provider: String,
+    /// The event id.
+    pub id: u16,
+    /// The channel; defaults to the catalog's.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `System/Level`; defaults to the catalog's.
+    #[serde(default)]
+    pub level: Option<u8>,
+    /// `EventID/@Qualifiers`; defaults to the catalog's.
+    #[serde(default)]
+    pub qualifiers: Option<u16>,
+    /// `Correlation/@ActivityID`: a GUID, or a label turned into a stable GUID.
+    #[serde(default)]
+    pub activity: Option<String>,
+    /// `Security/@UserID` as a SID, or `none`; defaults to the provider's.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// `System/Computer`, when not the scenario's (client-side logs).
+    #[serde(default)]
+    pub computer: Option<String>,
+    /// Writes the event `count` times, `every` apart.
+    #[serde(default)]
+    pub repeat: Option<Repeat>,
+    /// Background events only: mean time between occurrences (divided by
+    /// `--scale`).
+    #[serde(default)]
+    pub every: Option<String>,
+    /// Field values by name; fields left out take an empty value of their type.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldInput>,
+}
+
+/// How often a scenario event is repeated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// Number of occurrences (at least 1).
+    pub count: u32,
+    /// Time between occurrences.
+    pub every: String,
+}
+
+/// Background events, spread over `span` from `start`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    /// How long the background runs (from `start`).
+    pub span: String,
+    /// The background events, each with its rate in `every`.
+    pub events: Vec<Spanned<EventSpec>>,
+}
+
+/// A field value as written in YAML.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FieldInput {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A large unsigned integer.
+    UInt(u64),
+    /// Text.
+    Text(String),
+    /// One of several values, picked at random.
+    Choice(Vec<FieldInput>),
+}
+
+impl Scenario {
+    /// Reads and parses a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, WriterError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WriterError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Scenario::parse(&text, path)
+    }
+
+    /// Parses scenario text; `path` names it in errors and gives the default name.
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario, WriterError> {
+        let mut scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| {
+            let loc = e.location();
+            WriterError::Scenario {
+                path: path.to_path_buf(),
+                line: loc.map_or(0, |l| l.line()),
+                column: loc.map_or(0, |l| l.column()),
+                message: first_line(&e.to_string()),
+            }
+        })?;
+        if scenario.name.is_empty() {
+            scenario.name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+        }
+        scenario.path = path.to_path_buf();
+        Ok(scenario)
+    }
+
+    /// An error about the part of the file at `at`.
+    pub fn error(&self, at: &Location, message: impl Into<String>) -> WriterError {
+        WriterError::Scenario {
+            path: self.path.clone(),
+            line: at.line(),
+            column: at.column(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The rendered YAML error repeats the source and its position; keep the
+/// first line without the `error: line L column C:` prefix.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or(text).trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, message)) if position.contains("column") => message.to_string(),
+        _ => line.to_string(),
+    }
+}
+
+/// Parses an offset such as `+90s`, `2m`, `1h30m`, `1d` or `250ms` into
+/// 100 ns ticks.
+pub fn parse_offset(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() {
+        return Ok(0);
+    }
+    let mut total: u64 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("bad duration `{text}`: expected a number"));
+        }
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("bad duration `{text}`"))?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let ticks_per = match &rest[..unit_len] {
+            "ms" => 10_000,
+            "s" => 10_000_000,
+            "m" => 600_000_000,
+            "h" => 36_000_000_000,
+            "d" => 864_000_000_000,
+            unit => {
+                return Err(format!(
+                    "bad duration `{text}`: unit `{unit}` is not one of ms, s, m, h, d"
+                ));
+            }
+        };
+        rest = &rest[unit_len..];
+        total = n
+            .checked_mul(ticks_per)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("duration `{text}` is too long"))?;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "computer: RDS01\nstart: 2024-03-12T07:00:00Z\n\
+        expect: { drops: 1, cause: network }\n\
+        events:\n  - { at: +1m, provider: X, id: 24, fields: { SessionID: 2, User: [a, b] } }\n";
+
+    #[test]
+    fn offsets_combine_units() {
+        assert_eq!(parse_offset("+90s"), Ok(900_000_000));
+        assert_eq!(parse_offset("1h30m"), Ok(54_000_000_000));
+        assert_eq!(parse_offset("250ms"), Ok(2_500_000));
+        assert_eq!(parse_offset(""), Ok(0));
+        assert!(parse_offset("5x").is_err());
+        assert!(parse_offset("m").is_err());
+    }
+
+    #[test]
+    fn a_scenario_parses_with_its_name_from_the_file() {
+        let s = Scenario::parse(MINIMAL, Path::new("dir/net.yaml")).unwrap();
+        assert_eq!(s.name, "net");
+        assert_eq!(s.expect.cause, Some(Cause::Network));
+        let e = &s.events[0].value;
+        assert_eq!(e.fields["SessionID"], FieldInput::Int(2));
+        assert!(matches!(e.fields["User"], FieldInput::Choice(_)));
+        assert_eq!(s.events[0].referenced.line(), 5);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let bad = MINIMAL.replace("cause: network", "cause: gremlins");
+        let err = Scenario::parse(&bad, Path::new("s.yaml")).unwrap_err();
+        match err {
+            WriterError::Scenario { line, message, .. } => {
+                assert_eq!(line, 3);
+                assert!(message.contains("gremlins"), "{message}");
+                assert!(!message.starts_with("error"), "{message}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        let none = MINIMAL.replace("cause: network", "cause: none");
+        assert_eq!(
+            Scenario::parse(&none, Path::new("s.yaml"))
+                .unwrap()
+                .expect
+                .cause,
+            None
+        );
+    }
+}

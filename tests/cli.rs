@@ -1,0 +1,104 @@
+//! The command line: help, version, errors on bad input, exit codes.
+
+use crate::util::{run, texts};
+use std::fs;
+
+#[test]
+fn help_shows_examples_for_events() {
+    let (out, _) = texts(&run(&["events", "--help"]));
+    assert!(out.contains("Examples:"), "{out}");
+    assert!(out.contains("--event-id"), "{out}");
+}
+
+#[test]
+fn version_names_the_tool() {
+    let (out, _) = texts(&run(&["--version"]));
+    assert!(out.starts_with("dropcause "), "{out}");
+}
+
+#[test]
+fn bad_inputs_get_one_clear_line_each_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_evtx = dir.path().join("notes.evtx");
+    fs::write(&not_evtx, "this is not a log").unwrap();
+    let empty = dir.path().join("empty.evtx");
+    fs::write(&empty, "").unwrap();
+    let missing = dir.path().join("missing.evtx");
+    let out = run(&[
+        "events",
+        not_evtx.to_str().unwrap(),
+        empty.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.contains("files read")).collect();
+    assert_eq!(lines.len(), 3, "one line per bad input:\n{err}");
+    assert!(err.contains("notes.evtx: not an EVTX log"), "{err}");
+    assert!(
+        err.contains("empty.evtx: not an EVTX log: the file is empty"),
+        "{err}"
+    );
+    assert!(err.contains("missing.evtx"), "{err}");
+    assert!(
+        err.contains("0 files read, 0 records read, 0 records unreadable, 3 files skipped"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_truncated_log_keeps_what_it_can_and_says_what_it_lost() {
+    let Some(corpus) = crate::util::corpus("truncated log") else {
+        return;
+    };
+    let src = corpus.join("velociraptor/artifacts/testdata/files/RDPAuth_LocalSessionManager.evtx");
+    let bytes = fs::read(&src).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.evtx");
+    // The header and part of the first chunk: records past the cut are lost.
+    fs::write(&cut, &bytes[..4096 + 6_000]).unwrap();
+    let whole = run(&["events", "--format", "jsonl", src.to_str().unwrap()]);
+    let out = run(&["events", "--format", "jsonl", cut.to_str().unwrap()]);
+    let (stdout, err) = texts(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("1 files read"), "{err}");
+    assert!(
+        err.contains("cut.evtx: chunk 0: the file ends 6000 bytes into this chunk (truncated)"),
+        "{err}"
+    );
+    let kept = stdout.lines().count();
+    let all = texts(&whole).0.lines().count();
+    assert!(kept > 0 && kept < all, "kept {kept} of {all} records");
+    // What was kept is exactly the start of the undamaged file (but for the file name).
+    let events = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("source");
+                v
+            })
+            .collect()
+    };
+    assert_eq!(events(&stdout)[..], events(&texts(&whole).0)[..kept]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_folder_is_reported_and_the_rest_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read_dir(&locked).is_ok() {
+        eprintln!("SKIP unreadable folder: running as a user who can read anything (root)");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
+    let out = run(&["events", dir.path().to_str().unwrap()]);
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    let (_, err) = texts(&out);
+    assert!(err.contains("locked"), "{err}");
+    assert_eq!(out.status.code(), Some(2));
+}

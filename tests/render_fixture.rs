@@ -1,0 +1,650 @@
+//! A fixture [`Report`] for the renderer tests, built directly from the
+//! correlation model: two hosts, four sessions, three drops (one explained by a
+//! certificate failure, one refused for licensing, one with nothing in the
+//! logs), context alerts, partly unreadable inputs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dropcause::correlate::model::*;
+use dropcause::diag::{Diagnostics, Problem, ProblemKind};
+use dropcause::ingest::{ChannelSpan, FileStats};
+use dropcause::report::{RenderOptions, Report};
+use dropcause::rules::extension::{Category, Level, Step};
+use std::path::PathBuf;
+
+pub const RDS01: &str = "RDS01.contoso.local";
+pub const RDS02: &str = "RDS02.contoso.local";
+pub const LSM: &str = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
+pub const RCM: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational";
+pub const CORE: &str = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational";
+
+/// 2024-05-14 at `hh:mm:ss.mmm` UTC.
+pub fn at(clock: &str) -> DateTime<Utc> {
+    let time = chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").expect("fixture clock");
+    NaiveDate::from_ymd_opt(2024, 5, 14)
+        .expect("fixture date")
+        .and_time(time)
+        .and_utc()
+}
+
+fn file(host: &str, channel: &str) -> PathBuf {
+    let short = channel
+        .split(['-', '/'])
+        .find(|p| {
+            [
+                "LocalSessionManager",
+                "RemoteConnectionManager",
+                "RdpCoreTS",
+                "System",
+            ]
+            .contains(p)
+        })
+        .unwrap_or(channel);
+    PathBuf::from(format!("logs/{}/{short}.evtx", &host[..5]))
+}
+
+/// An event reference.
+pub fn ev(host: &str, channel: &str, event_id: u16, record_id: u64, clock: &str) -> EventRef {
+    let provider = match channel {
+        "System" if event_id >= 36000 => "Schannel",
+        "System" => "Service Control Manager",
+        c => c.split('/').next().unwrap_or(c),
+    };
+    EventRef {
+        time: at(clock),
+        computer: host.to_string(),
+        channel: channel.to_string(),
+        provider: provider.to_string(),
+        event_id,
+        record_id,
+        source: file(host, channel),
+    }
+}
+
+fn step(step: Step, rule: &str, event: EventRef) -> SessionStep {
+    SessionStep {
+        time: event.time,
+        step,
+        rule_id: rule.to_string(),
+        event,
+    }
+}
+
+fn session(
+    index: usize,
+    host: &str,
+    id: u32,
+    user: &str,
+    client: &str,
+    ending: Ending,
+    steps: Vec<SessionStep>,
+) -> Session {
+    Session {
+        index,
+        host: host.to_string(),
+        kind: SessionKind::Remote,
+        server: None,
+        session_id: Some(id),
+        connections: vec![format!("RDP-Tcp#{}", 10 + index)],
+        user: Some(user.to_string()),
+        client_address: Some(client.to_string()),
+        start: steps
+            .first()
+            .map(|s| s.time)
+            .unwrap_or_else(|| at("00:00:00")),
+        end: steps
+            .last()
+            .map(|s| s.time)
+            .unwrap_or_else(|| at("00:00:00")),
+        ending,
+        reason: None,
+        steps,
+    }
+}
+
+fn sessions() -> Vec<Session> {
+    use Step::*;
+    vec![
+        session(
+            0,
+            RDS01,
+            3,
+            r"CONTOSO\alice",
+            "10.0.0.5",
+            Ending::Dropped,
+            vec![
+                step(
+                    Connect,
+                    "rcm-261-connect",
+                    ev(RDS01, RCM, 261, 5120, "08:58:02.110"),
+                ),
+                step(
+                    Auth,
+                    "rcm-1149-auth",
+                    ev(RDS01, RCM, 1149, 5121, "08:58:05.870"),
+                ),
+                step(
+                    Logon,
+                    "lsm-21-logon",
+                    ev(RDS01, LSM, 21, 8801, "08:58:10.250"),
+                ),
+                step(
+                    Disconnect,
+                    "lsm-40-disconnect",
+                    ev(RDS01, LSM, 40, 8830, "09:41:07.500"),
+                ),
+            ],
+        ),
+        session(
+            1,
+            RDS01,
+            4,
+            r"CONTOSO\bob",
+            "10.0.0.9",
+            Ending::UserLogoff,
+            vec![
+                step(
+                    Connect,
+                    "rcm-261-connect",
+                    ev(RDS01, RCM, 261, 5130, "09:05:40.000"),
+                ),
+                step(
+                    Logon,
+                    "lsm-21-logon",
+                    ev(RDS01, LSM, 21, 8810, "09:05:47.300"),
+                ),
+                step(
+                    Logoff,
+                    "lsm-23-logoff",
+                    ev(RDS01, LSM, 23, 8850, "10:12:09.000"),
+                ),
+            ],
+        ),
+        session(
+            2,
+            RDS01,
+            5,
+            r"CONTOSO\carol",
+            "203.0.113.7",
+            Ending::Refused,
+            vec![
+                step(
+                    Connect,
+                    "rcm-261-connect",
+                    ev(RDS01, RCM, 261, 5140, "09:52:29.900"),
+                ),
+                step(
+                    Refused,
+                    "core-refused",
+                    ev(RDS01, CORE, 227, 7702, "09:52:31.000"),
+                ),
+            ],
+        ),
+        session(
+            3,
+            RDS02,
+            2,
+            r"CONTOSO\dave",
+            "10.0.1.20",
+            Ending::Dropped,
+            vec![
+                step(
+                    Logon,
+                    "lsm-21-logon",
+                    ev(RDS02, LSM, 21, 301, "09:10:00.000"),
+                ),
+                step(
+                    Disconnect,
+                    "lsm-40-disconnect",
+                    ev(RDS02, LSM, 40, 322, "09:47:44.125"),
+                ),
+            ],
+        ),
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cause(
+    rule: &str,
+    title: &str,
+    category: Category,
+    level: Level,
+    evidence: EventRef,
+    drop: &str,
+    score: f64,
+    explanation: &str,
+    fix: Option<&str>,
+) -> Cause {
+    Cause {
+        rule_id: rule.to_string(),
+        title: title.to_string(),
+        category,
+        level,
+        time: evidence.time,
+        offset_seconds: (evidence.time - at(drop)).num_milliseconds() as f64 / 1000.0,
+        occurrences: 1,
+        score,
+        explanation: explanation.to_string(),
+        fix: fix.map(str::to_string),
+        evidence,
+    }
+}
+
+const CERT_FIX: &str = "Give NETWORK SERVICE read access to the certificate's key in MachineKeys, then restart TermService";
+
+fn findings() -> Vec<Finding> {
+    let drop_alice = Drop {
+        index: 0,
+        host: RDS01.to_string(),
+        time: at("09:41:07.500"),
+        kind: DropKind::SessionDropped,
+        session: Some(0),
+        user: Some(r"CONTOSO\alice".to_string()),
+        client_address: Some("10.0.0.5".to_string()),
+        reason: Some(DecodedCode {
+            code: 2308,
+            name: "SOCKET_CLOSED".into(),
+            meaning: "The network connection was closed".into(),
+        }),
+        rule_id: "lsm-40-disconnect".to_string(),
+        evidence: vec![
+            ev(RDS01, LSM, 40, 8830, "09:41:07.500"),
+            ev(RDS01, CORE, 98, 7690, "09:41:07.310"),
+        ],
+    };
+    let mut cert = cause(
+        "schannel-36870-private-key",
+        "Schannel could not use the RDP certificate's private key",
+        Category::Certificate,
+        Level::High,
+        ev(RDS01, "System", 36870, 99120, "09:40:58.000"),
+        "09:41:07.500",
+        0.92,
+        "A fatal error occurred when attempting to access the TLS server credential private key (0x8009030d)",
+        Some(CERT_FIX),
+    );
+    cert.occurrences = 3;
+    let net = cause(
+        "core-98-network-closed",
+        "RDP transport closed by the network",
+        Category::Network,
+        Level::Medium,
+        ev(RDS01, CORE, 98, 7690, "09:41:07.310"),
+        "09:41:07.500",
+        0.41,
+        "The TCP connection was closed (0x904)",
+        None,
+    );
+    let drop_carol = Drop {
+        index: 1,
+        host: RDS01.to_string(),
+        time: at("09:52:31.000"),
+        kind: DropKind::ConnectionRefused,
+        session: Some(2),
+        user: Some(r"CONTOSO\carol".to_string()),
+        client_address: Some("203.0.113.7".to_string()),
+        reason: None,
+        rule_id: "core-refused".to_string(),
+        evidence: vec![ev(RDS01, CORE, 227, 7702, "09:52:31.000")],
+    };
+    let lic = cause(
+        "licensing-grace-expired",
+        "RD Licensing grace period has expired",
+        Category::Licensing,
+        Level::High,
+        ev(RDS01, "System", 1069, 99201, "09:52:30.400"),
+        "09:52:31.000",
+        0.77,
+        "The RD Licensing grace period has expired and no license server is configured",
+        Some("Configure a license server and licensing mode (Set-RDLicenseConfiguration)"),
+    );
+    let drop_dave = Drop {
+        index: 2,
+        host: RDS02.to_string(),
+        time: at("09:47:44.125"),
+        kind: DropKind::SessionDropped,
+        session: Some(3),
+        user: Some(r"CONTOSO\dave".to_string()),
+        client_address: Some("10.0.1.20".to_string()),
+        reason: Some(DecodedCode {
+            code: 0,
+            name: "NONE".into(),
+            meaning: "No additional information".into(),
+        }),
+        rule_id: "lsm-40-disconnect".to_string(),
+        evidence: vec![ev(RDS02, LSM, 40, 322, "09:47:44.125")],
+    };
+    vec![
+        Finding {
+            dropped: drop_alice,
+            causes: vec![cert, net],
+            verdict: Verdict {
+                category: Some(Category::Certificate),
+                confidence: Confidence::High,
+                summary: "The RDP certificate's private key could not be used 9 s before the drop."
+                    .into(),
+                fix: Some(CERT_FIX.into()),
+                missing_logs: vec![],
+            },
+        },
+        Finding {
+            dropped: drop_carol,
+            causes: vec![lic],
+            verdict: Verdict {
+                category: Some(Category::Licensing),
+                confidence: Confidence::Medium,
+                summary:
+                    "The connection was refused right after the licensing grace period expired."
+                        .into(),
+                fix: Some(
+                    "Configure a license server and licensing mode (Set-RDLicenseConfiguration)"
+                        .into(),
+                ),
+                missing_logs: vec![],
+            },
+        },
+        Finding {
+            dropped: drop_dave,
+            causes: vec![],
+            verdict: Verdict {
+                category: None,
+                confidence: Confidence::Low,
+                summary: "Nothing in these logs coincides with the drop.".into(),
+                fix: None,
+                missing_logs: vec!["System".into(), CORE.into()],
+            },
+        },
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entry(
+    kind: TimelineKind,
+    category: Option<Category>,
+    rule: &str,
+    title: &str,
+    message: &str,
+    session: Option<usize>,
+    finding: Option<usize>,
+    event: EventRef,
+) -> TimelineEntry {
+    TimelineEntry {
+        time: event.time,
+        host: event.computer.clone(),
+        kind,
+        category,
+        rule_id: rule.to_string(),
+        title: title.to_string(),
+        message: message.to_string(),
+        session,
+        finding,
+        event,
+    }
+}
+
+fn timeline(sessions: &[Session], findings: &[Finding]) -> Vec<TimelineEntry> {
+    let mut t = Vec::new();
+    for s in sessions {
+        for st in &s.steps {
+            if st.step == Step::Disconnect || st.step == Step::Refused {
+                continue; // shown as the drop itself
+            }
+            let msg = format!(
+                "{:?} of session {} ({}) from {}",
+                st.step,
+                s.session_id.unwrap_or(0),
+                s.user.as_deref().unwrap_or("?"),
+                s.client_address.as_deref().unwrap_or("?")
+            );
+            t.push(entry(
+                TimelineKind::Lifecycle,
+                None,
+                &st.rule_id,
+                &format!("{:?}", st.step),
+                &msg,
+                Some(s.index),
+                None,
+                st.event.clone(),
+            ));
+        }
+    }
+    for f in findings {
+        let d = &f.dropped;
+        let title = match d.kind {
+            DropKind::SessionDropped => "Session dropped",
+            DropKind::ConnectionRefused => "Connection refused",
+        };
+        let reason = d
+            .reason
+            .as_ref()
+            .map(|r| format!(" (reason {} {})", r.code, r.name))
+            .unwrap_or_default();
+        t.push(entry(
+            TimelineKind::Drop,
+            f.verdict.category,
+            &d.rule_id,
+            title,
+            &format!(
+                "{} from {}{reason}",
+                d.user.as_deref().unwrap_or("?"),
+                d.client_address.as_deref().unwrap_or("?")
+            ),
+            d.session,
+            Some(d.index),
+            d.evidence[0].clone(),
+        ));
+        for c in &f.causes {
+            t.push(entry(
+                TimelineKind::Cause,
+                Some(c.category),
+                &c.rule_id,
+                &c.title,
+                &c.explanation,
+                None,
+                Some(d.index),
+                c.evidence.clone(),
+            ));
+        }
+    }
+    t.push(entry(
+        TimelineKind::Context,
+        Some(Category::Authentication),
+        "sec-4625-burst",
+        "Failed logons",
+        "12 failed logons for CONTOSO\\administrator from 198.51.100.23",
+        None,
+        None,
+        ev(RDS01, "System", 4625, 99150, "09:30:12.000"),
+    ));
+    t.push(entry(
+        TimelineKind::Context,
+        None,
+        "defender-scan",
+        "Antivirus scan started",
+        "Quick scan started by policy",
+        None,
+        None,
+        ev(RDS02, "System", 1000, 5512, "09:20:00.000"),
+    ));
+    t.sort_by_key(|e| e.time);
+    t
+}
+
+fn span(host: &str, channel: &str, records: u64, first: &str, last: &str) -> ChannelSpan {
+    ChannelSpan {
+        computer: host.to_string(),
+        channel: channel.to_string(),
+        records,
+        first: at(first),
+        last: at(last),
+    }
+}
+
+fn stats(path: PathBuf, records: u64, spans: Vec<ChannelSpan>) -> FileStats {
+    FileStats {
+        path,
+        records_read: records,
+        spans,
+        ..FileStats::default()
+    }
+}
+
+fn inputs() -> Vec<FileStats> {
+    let mut system = stats(
+        file(RDS01, "System"),
+        40211,
+        vec![span(RDS01, "System", 40211, "00:00:01.000", "23:59:58.000")],
+    );
+    system.records_recovered = 12;
+    system.records_unreadable = 3;
+    system.chunks_skipped = 1;
+    let mut security = stats(PathBuf::from("logs/RDS02/Security.evtx"), 0, vec![]);
+    security.failed = Some("not an EVTX file (no ElfFile signature)".into());
+    vec![
+        stats(
+            file(RDS01, LSM),
+            1520,
+            vec![span(RDS01, LSM, 1520, "06:00:00.000", "18:00:00.000")],
+        ),
+        stats(
+            file(RDS01, RCM),
+            880,
+            vec![span(RDS01, RCM, 880, "06:00:00.000", "18:00:00.000")],
+        ),
+        stats(
+            file(RDS01, CORE),
+            2301,
+            vec![span(RDS01, CORE, 2301, "07:00:00.000", "18:00:00.000")],
+        ),
+        system,
+        stats(
+            file(RDS02, LSM),
+            410,
+            vec![span(RDS02, LSM, 410, "08:00:00.000", "17:00:00.000")],
+        ),
+        security,
+    ]
+}
+
+fn diagnostics() -> Diagnostics {
+    let mut d = Diagnostics::default();
+    let system = file(RDS01, "System");
+    d.push(Problem {
+        chunk: Some(17),
+        ..Problem::file(
+            ProblemKind::BadChunk,
+            &system,
+            "chunk header checksum mismatch",
+        )
+    });
+    d.push(Problem {
+        chunk: Some(22),
+        record: Some(88123),
+        ..Problem::file(ProblemKind::BadRecord, &system, "invalid BinXML token 0x7f")
+    });
+    d.push(Problem::file(
+        ProblemKind::NotEvtx,
+        "logs/RDS02/Security.evtx",
+        "not an EVTX file (no ElfFile signature)",
+    ));
+    d
+}
+
+/// The fixture analysis.
+pub fn analysis() -> Analysis {
+    let sessions = sessions();
+    let findings = findings();
+    let timeline = timeline(&sessions, &findings);
+    let row = |key: &str, sessions, drops, top_category, top_count, text: &str| SummaryRow {
+        key: key.to_string(),
+        sessions,
+        drops,
+        top_category,
+        top_count,
+        text: text.to_string(),
+    };
+    Analysis {
+        summaries: Summaries {
+            hosts: vec![
+                row(
+                    RDS01,
+                    3,
+                    2,
+                    Some(Category::Certificate),
+                    1,
+                    "RDS01.contoso.local: 2 of 3 sessions dropped; 1 within 10 s of a certificate failure",
+                ),
+                row(
+                    RDS02,
+                    1,
+                    1,
+                    None,
+                    0,
+                    "RDS02.contoso.local: 1 of 1 sessions dropped; no cause in these logs",
+                ),
+            ],
+            users: vec![],
+            clients: vec![],
+            causes: vec![row(
+                "schannel-36870-private-key",
+                1,
+                1,
+                Some(Category::Certificate),
+                1,
+                "Schannel private key failure came before 1 of 3 drops",
+            )],
+        },
+        coverage: vec![
+            HostCoverage {
+                host: RDS01.into(),
+                channels: vec![
+                    (LSM.into(), at("06:00:00.000"), at("18:00:00.000")),
+                    (RCM.into(), at("06:00:00.000"), at("18:00:00.000")),
+                    (CORE.into(), at("07:00:00.000"), at("18:00:00.000")),
+                    ("System".into(), at("00:00:01.000"), at("23:59:58.000")),
+                ],
+            },
+            HostCoverage {
+                host: RDS02.into(),
+                channels: vec![(LSM.into(), at("08:00:00.000"), at("17:00:00.000"))],
+            },
+        ],
+        sessions,
+        findings,
+        timeline,
+    }
+}
+
+/// The fixture report, rendered with `opts`.
+pub fn report(opts: &RenderOptions) -> Report {
+    Report::new(analysis(), inputs(), diagnostics(), 42, opts)
+}
+
+/// The attacker's strings.
+pub const SCRIPT: &str = "<script>alert(1)</script>";
+pub const FORMULA: &str = "=cmd|' /C calc'!A0";
+pub const ESCAPES: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{1b}[31m";
+
+/// The fixture with hostile values in every string field a log controls.
+pub fn hostile_report(opts: &RenderOptions) -> Report {
+    let mut a = analysis();
+    let evil = format!("{SCRIPT} \"quoted\"\nsecond line {ESCAPES}red");
+    for s in &mut a.sessions {
+        s.user = Some(format!("{FORMULA}{evil}"));
+    }
+    for e in &mut a.timeline {
+        e.title = FORMULA.to_string();
+        e.message = evil.clone();
+        e.host = format!("{RDS01}{ESCAPES}");
+        e.event.channel = format!("{SCRIPT}{ESCAPES}");
+    }
+    for f in &mut a.findings {
+        f.dropped.host = format!("{SCRIPT}{ESCAPES}");
+        f.dropped.user = Some(evil.clone());
+        f.verdict.summary = evil.clone();
+        for c in &mut f.causes {
+            c.title = evil.clone();
+            c.explanation = format!("{FORMULA} {evil}");
+        }
+    }
+    Report::new(a, inputs(), diagnostics(), 42, opts)
+}

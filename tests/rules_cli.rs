@@ -1,0 +1,94 @@
+//! `dropcause rules list|lint|test` end to end.
+
+use crate::util::{run, texts};
+use std::fs;
+
+const RULE: &str = "title: TermService stopped
+id: dc-test-termservice-stopped
+logsource:
+  product: windows
+  service: system
+detection:
+  selection:
+    Provider_Name: Service Control Manager
+    EventID: 7036
+    param1: Remote Desktop Services
+    param2: stopped
+  condition: selection
+level: medium
+dropcause:
+  role: cause
+  category: service
+tests:
+  match:
+    - { Channel: System, Provider_Name: Service Control Manager, EventID: 7036, param1: Remote Desktop Services, param2: stopped }
+  no_match:
+    - { Channel: System, Provider_Name: Service Control Manager, EventID: 7036, param1: Remote Desktop Services, param2: running }
+";
+
+#[test]
+fn lint_prints_file_line_col_and_a_hint_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("ok.yml"), RULE).unwrap();
+    let broken = RULE
+        .replace("dc-test-termservice-stopped", "dc-test-broken")
+        .replace("param2: stopped", "param2|contians: stopped");
+    fs::write(dir.path().join("broken.yml"), broken).unwrap();
+    let out = run(&[
+        "rules",
+        "lint",
+        "--no-builtin-rules",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let want = format!(
+        "{}:11:5: error: unknown value modifier `contians`",
+        dir.path().join("broken.yml").display()
+    );
+    assert!(stdout.contains(&want), "{stdout}");
+    assert!(stdout.contains("  hint: modifiers:"), "{stdout}");
+    assert!(
+        stdout.contains("2 rule files: 1 loaded, 0 skipped, 1 with errors"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn test_runs_self_tests_and_list_shows_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("ok.yml"), RULE).unwrap();
+    let args = [
+        "--no-builtin-rules",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ];
+    let out = run(&[&["rules", "test"][..], &args].concat());
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 rules, 2 self-tests: 2 passed, 0 failed"),
+        "{stdout}"
+    );
+
+    let failing = RULE.replace("param2: running", "param2: stopped");
+    fs::write(dir.path().join("ok.yml"), failing).unwrap();
+    let out = run(&[&["rules", "test"][..], &args].concat());
+    let (stdout, _) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "ok.yml:21:7: rule `dc-test-termservice-stopped`: test event should not match but does"
+        ),
+        "{stdout}"
+    );
+
+    let out = run(&[&["rules", "list"][..], &args].concat());
+    let (stdout, _) = texts(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.contains("dc-test-termservice-stopped") && stdout.contains("1 rules loaded"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,131 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The `dropcause` binary built for these tests.
+pub fn dropcause() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dropcause"))
+}
+
+/// Runs `dropcause` with `args`.
+pub fn run(args: &[&str]) -> Output {
+    dropcause().args(args).output().expect("dropcause runs")
+}
+
+/// The shared corpus of real logs: `$DROPCAUSE_CORPUS`, else `../shared/corpus`
+/// from the crate root. `None` (with a SKIP line on stderr) when absent.
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("DROPCAUSE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if path.join("index.json").is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIP {test}: corpus not found at {} (set DROPCAUSE_CORPUS)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Text of stdout and stderr.
+pub fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Compares `actual` with the golden file `tests/golden/<name>`; with
+/// `UPDATE_GOLDEN=1` in the environment, writes it instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {} (run with UPDATE_GOLDEN=1)",
+            path.display()
+        )
+    });
+    if expected != actual {
+        panic!(
+            "{} differs from the output (- expected, + actual; UPDATE_GOLDEN=1 rewrites it):\n{}",
+            path.display(),
+            diff(&expected, actual)
+        );
+    }
+}
+
+/// A line diff (longest common subsequence) showing changed lines with two
+/// lines of context, at most 80 lines.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    // lcs[i][j]: common lines of a[i..] and b[j..].
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut ops: Vec<(char, usize, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            ops.push((' ', i + 1, a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
+            ops.push(('+', j + 1, b[j]));
+            j += 1;
+        } else {
+            ops.push(('-', i + 1, a[i]));
+            i += 1;
+        }
+    }
+    let near_change = |k: usize| {
+        ops[k.saturating_sub(2)..(k + 3).min(ops.len())]
+            .iter()
+            .any(|(op, _, _)| *op != ' ')
+    };
+    let mut out = Vec::new();
+    let mut last = None;
+    for k in (0..ops.len()).filter(|&k| near_change(k)) {
+        if last.is_some_and(|l: usize| l + 1 != k) {
+            out.push("   ...".to_string());
+        }
+        let (op, line, text) = ops[k];
+        out.push(format!("{op}{line:>5}| {text}"));
+        last = Some(k);
+    }
+    if expected.ends_with('\n') != actual.ends_with('\n') {
+        out.push("(trailing newline differs)".to_string());
+    }
+    if out.len() > 80 {
+        let more = out.len() - 80;
+        out.truncate(80);
+        out.push(format!("... {more} more diff lines"));
+    }
+    out.join("\n")
+}
+
+#[test]
+fn diff_shows_changed_lines_with_context() {
+    let d = diff("a\nb\nc\nd\ne\nf\ng\n", "a\nb\nc\nD\ne\nf\ng\n");
+    assert_eq!(
+        d,
+        "     2| b\n     3| c\n-    4| d\n+    4| D\n     5| e\n     6| f"
+    );
+}
