@@ -2,6 +2,7 @@
 
 mod util;
 
+mod analyze_cli;
 mod cli;
 mod corpus;
 mod correlate_corpus;
@@ -15,5 +16,6 @@ mod rule_errors;
 mod rules_cli;
 mod rules_tree;
 mod samples;
+mod scenarios;
 mod sigma_conformance;
 mod sigmahq_load;

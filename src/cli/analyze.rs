@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-/// Exit code: at least one drop was found.
+/// Exit code with `--exit-code`: at least one drop was found.
 pub const EXIT_DROPS: u8 = 1;
 
 pub const EXAMPLES: &str = "Examples:
@@ -40,6 +40,9 @@ pub struct AnalyzeArgs {
     /// How many causes to list per drop.
     #[arg(long, value_name = "N", default_value_t = 5)]
     max_causes: usize,
+    /// Exit with status 1 when at least one drop was found (for scripts).
+    #[arg(long)]
+    exit_code: bool,
 }
 
 /// Which view the terminal shows.
@@ -117,7 +120,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::from(if bad_input {
         EXIT_BAD_INPUT
-    } else if drops > 0 {
+    } else if args.exit_code && drops > 0 {
         EXIT_DROPS
     } else {
         EXIT_OK

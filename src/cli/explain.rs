@@ -26,11 +26,20 @@ pub struct Args {
     pub json: bool,
 }
 
-/// `dropcause explain`: explains to standard output. The rule list is empty
-/// until the rules stage provides the built-in rule set.
+pub const EXAMPLES: &str = "Examples:
+  dropcause explain 0x904 0x7             # the client's \"error code 0x904, extended error code 0x7\"
+  dropcause explain 2308                  # a client disconnect reason (RDPClient 1026)
+  dropcause explain 0x8009030D            # a status code (Schannel 36870 ErrorCode)
+  dropcause explain 40 --family schannel-alert
+  dropcause explain 5 --family server-reason --json";
+
+/// `dropcause explain`: explains to standard output, naming the built-in
+/// rules that look for the failure.
 pub fn command(args: &Args) -> anyhow::Result<ExitCode> {
+    let (rules, _) = dropcause::rules::RuleSet::built_in();
+    let infos: Vec<Arc<RuleInfo>> = rules.infos().cloned().collect();
     let stdout = std::io::stdout();
-    run(args, &[], &mut stdout.lock())?;
+    run(args, &infos, &mut stdout.lock())?;
     Ok(ExitCode::from(super::EXIT_OK))
 }
 

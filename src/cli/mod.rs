@@ -43,6 +43,7 @@ pub enum Command {
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
     /// Explain an RDP error code (decimal or 0x hex), e.g. `explain 0x904 0x7`.
+    #[command(after_help = explain::EXAMPLES)]
     Explain(explain::Args),
     /// Write the .evtx logs a scenario file describes (the bundled samples).
     #[command(after_help = sample::EXAMPLES)]

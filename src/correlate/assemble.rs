@@ -77,12 +77,12 @@ fn session(input: &Input, b: &Built, s: usize, index: usize, out: &Outcome) -> S
 pub(crate) fn findings(
     input: &Input,
     b: &Built,
+    index: &CauseIndex,
     found: &[Found],
     seg_index: &[usize],
     cov: &[HostCoverage],
     max: usize,
 ) -> Vec<Finding> {
-    let index = CauseIndex::new(input);
     let hits: Vec<Vec<Hit>> = found
         .iter()
         .map(|f| {
@@ -112,7 +112,7 @@ pub(crate) fn findings(
             let drops = per_host.get(&f.host).copied().unwrap_or(1).max(1) as f64;
             let recurrence =
                 |r: usize| per_rule.get(&(f.host, r)).copied().unwrap_or(0) as f64 / drops;
-            let causes = rank::causes(input, &index, h, recurrence, max);
+            let causes = rank::causes(input, index, h, recurrence, max);
             let dropped = drop_of(input, b, f, k, seg_index);
             let (missing, text) = missing_logs(input, b, f, cov);
             let implied = Implied {

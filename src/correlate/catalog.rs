@@ -138,9 +138,11 @@ pub(crate) const CATALOG: &[Entry] = &[
     Entry { reason: Some("Value"), ..e(Client, 1026, K::ClientDisconnect, Some(Step::Disconnect)) },
 ];
 
-/// Field names that carry a client address, for rules' `keys`.
+/// Field names that carry a client address, for rules' `keys` (`param2` is
+/// TermDD 56's client IP; no other rule keys on it).
 pub(crate) const ADDRESS_FIELDS: &[&str] = &[
     "Address",
+    "param2",
     "ClientIP",
     "IPString",
     "IpAddress",

@@ -5,6 +5,7 @@ use super::catalog::Kind;
 use super::input::Input;
 use super::model::{DecodedCode, DropKind, Ending, SessionKind};
 use super::session::{Built, Seg};
+use super::window::CauseIndex;
 use crate::event::codes::{self, Family};
 use crate::rules::{Category, Role, Step};
 use chrono::TimeDelta;
@@ -28,6 +29,13 @@ const CLIENT_ENDINGS: &[(i64, i64, Ending)] = &[(0, 3, Ending::UserDisconnect)];
 /// How long after a reason-0 disconnect a connection that carries on means it
 /// moved to another session rather than dropped.
 const MOVED_WITHIN: TimeDelta = TimeDelta::seconds(60);
+
+/// How close to a shutdown or restart a logoff without a user's signal must be
+/// to have been forced by it.
+const SHUTDOWN_NEAR: TimeDelta = TimeDelta::minutes(5);
+
+/// Security 4647: the user asked to log off.
+const USER_LOGOFF_ID: u16 = 4647;
 
 /// How one session ended.
 #[derive(Debug, Clone)]
@@ -56,6 +64,7 @@ pub(crate) struct Found {
 pub(crate) fn classify(
     input: &Input,
     b: &Built,
+    index: &CauseIndex,
     user_window: TimeDelta,
 ) -> (Vec<Outcome>, Vec<Found>) {
     let outcomes: Vec<Outcome> = b
@@ -67,9 +76,9 @@ pub(crate) fn classify(
                 ending: Ending::Refused,
                 reason: None,
                 category: None,
-                decider: first_error(input, seg),
+                decider: first_error(input, seg).or_else(|| seg.items.last().copied()),
             },
-            _ => server_outcome(input, b, seg, user_window),
+            _ => server_outcome(input, b, index, seg, user_window),
         })
         .collect();
     let mut found: Vec<Found> = b
@@ -77,7 +86,14 @@ pub(crate) fn classify(
         .iter()
         .zip(&outcomes)
         .enumerate()
-        .filter_map(|(s, (seg, out))| session_drop(input, s, seg, out))
+        // A client-side connection joined to the server's is counted there.
+        .filter(|(_, (seg, _))| !(seg.kind == SessionKind::Client && seg.peer.is_some()))
+        .filter_map(|(s, (seg, out))| {
+            let mut f = session_drop(input, s, seg, out)?;
+            let peer = seg.peer.and_then(|p| outcomes[p].decider);
+            f.evidence.extend(peer);
+            Some(f)
+        })
         .collect();
     found.extend(standalone(input, b));
     found.sort_by_key(|f| (input.items[f.decider].event.time, f.decider));
@@ -98,7 +114,13 @@ fn kind_of(input: &Input, i: usize) -> Option<Kind> {
 /// A server session's ending: from its last LSM 40 reason, else 39, logoff, or
 /// a bare disconnect; a reason-0 or bare disconnect is a drop unless the user
 /// acted (39 by itself, logoff, client close) or the connection moved on.
-fn server_outcome(input: &Input, b: &Built, seg: &Seg, user_window: TimeDelta) -> Outcome {
+fn server_outcome(
+    input: &Input,
+    b: &Built,
+    index: &CauseIndex,
+    seg: &Seg,
+    user_window: TimeDelta,
+) -> Outcome {
     let last = |k: Kind| {
         seg.items
             .iter()
@@ -124,7 +146,7 @@ fn server_outcome(input: &Input, b: &Built, seg: &Seg, user_window: TimeDelta) -
     } else if let Some(i) = last(Kind::DisconnectedBy) {
         (Ending::UserDisconnect, None, Some(i))
     } else if let Some(i) = logoff {
-        (Ending::UserLogoff, None, Some(i))
+        (forced_logoff(input, index, seg, i), None, Some(i))
     } else if let Some(i) = last(Kind::Disconnect).or_else(|| last(Kind::SecDisconnect)) {
         (
             bare_disconnect(input, b, seg, i, user_window),
@@ -141,7 +163,11 @@ fn server_outcome(input: &Input, b: &Built, seg: &Seg, user_window: TimeDelta) -
     }
     let category = reason
         .as_ref()
-        .and_then(|r| codes::category(Family::ServerReason, r.code));
+        .and_then(|r| codes::category(Family::ServerReason, r.code))
+        .or_else(|| {
+            (reason.is_none() && ending == Ending::Dropped && logoff == decider)
+                .then_some(Category::Power)
+        });
     Outcome {
         ending,
         reason,
@@ -191,6 +217,38 @@ fn bare_disconnect(
     user.unwrap_or(Ending::Dropped)
 }
 
+/// A logoff (LSM 23, 4634) the user gave no sign of asking for (no 4647, no
+/// LSM 39 by the session itself) within [`SHUTDOWN_NEAR`] of a shutdown or
+/// restart (a power cause in its window) was forced by it: a drop. Otherwise,
+/// and for sessions not known to be remote, it is the user's logoff.
+fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Ending {
+    let asked = seg.items.iter().any(|j| {
+        let ev = &input.items[*j].event;
+        match kind_of(input, *j) {
+            Some(Kind::SecLogoff) => ev.event_id == USER_LOGOFF_ID,
+            Some(Kind::DisconnectedBy) => self_disconnect(input, *j),
+            Some(Kind::ClientClosed) => true,
+            _ => false,
+        }
+    });
+    if asked || seg.kind != SessionKind::Remote {
+        return Ending::UserLogoff;
+    }
+    let t = input.items[i].event.time;
+    let power = index
+        .near(seg.host, t, seg.address.as_deref(), seg.sid)
+        .iter()
+        .any(|h| {
+            index.rules[h.rule].category() == Some(Category::Power)
+                && h.offset.abs() <= SHUTDOWN_NEAR
+        });
+    if power {
+        Ending::Dropped
+    } else {
+        Ending::UserLogoff
+    }
+}
+
 /// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).
 fn self_disconnect(input: &Input, i: usize) -> bool {
     let ev = &input.items[i].event;
@@ -199,7 +257,7 @@ fn self_disconnect(input: &Input, i: usize) -> bool {
 }
 
 /// A client-side connection's ending, from its last 1026 reason.
-fn client_outcome(input: &Input, seg: &Seg) -> Outcome {
+pub(crate) fn client_outcome(input: &Input, seg: &Seg) -> Outcome {
     let connected = seg.items.iter().any(|i| {
         let id = input.items[*i].event.event_id;
         id == 1025 || id == 1027

@@ -1,13 +1,16 @@
 //! Stage 4: matched events in; sessions, drops, ranked causes and verdicts out.
 //!
 //! [`correlate`] sorts the matched events once by (host, time), rebuilds the
-//! connections and sessions of each host (`session`), decides how each ended
+//! connections and sessions of each host (`session`), tells refused connection
+//! attempts from bare accepts and joins client-side connections to the
+//! server's (`attempt`), decides how each ended
 //! and which endings are drops (`drop`), looks for cause events inside each
 //! cause rule's window around every drop (`window`), ranks them and draws a
 //! verdict (`rank`), names the logs that were missing (`coverage`) and sums it
 //! all up per host, user, client and cause, with a timeline (`summary`).
 
 mod assemble;
+mod attempt;
 mod catalog;
 mod coverage;
 mod drop;
@@ -21,6 +24,8 @@ mod summary;
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_refused;
 mod window;
 
 pub use model::Analysis;
@@ -58,15 +63,18 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Analysis {
     let input = input::Input::new(matched);
-    let built = session::build(&input);
+    let index = window::CauseIndex::new(&input);
+    let mut built = session::build(&input);
+    attempt::refine(&input, &mut built);
     let user_window =
         chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);
-    let (outcomes, found) = drop::classify(&input, &built, user_window);
+    let (outcomes, found) = drop::classify(&input, &built, &index, user_window);
     let coverage = coverage::hosts(coverage);
     let (sessions, seg_index) = assemble::sessions(&input, &built, &outcomes);
     let findings = assemble::findings(
         &input,
         &built,
+        &index,
         &found,
         &seg_index,
         &coverage,

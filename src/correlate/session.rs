@@ -36,6 +36,10 @@ pub(crate) struct Seg {
     pub user: Option<String>,
     pub address: Option<String>,
     pub server: Option<String>,
+    /// The same connection seen from the other side: for a client-side
+    /// connection, the server's session or attempt it was joined to; for a
+    /// server's, the client-side connection.
+    pub peer: Option<usize>,
 }
 
 /// The events of one connection (one `ActivityID`).
@@ -219,7 +223,7 @@ fn pick(b: &Built, list: &[usize], cls: Class, t: DateTime<Utc>, f: &Facts) -> O
     }
 }
 
-fn new_seg(
+pub(crate) fn new_seg(
     b: &mut Built,
     host: usize,
     sid: Option<u32>,
@@ -240,11 +244,12 @@ fn new_seg(
         user: None,
         address: None,
         server: None,
+        peer: None,
     });
     b.segs.len() - 1
 }
 
-fn attach(input: &Input, b: &mut Built, s: usize, i: usize) {
+pub(crate) fn attach(input: &Input, b: &mut Built, s: usize, i: usize) {
     b.owner[i] = Some(s);
     let f = &input.facts[i];
     let seg = &mut b.segs[s];

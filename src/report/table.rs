@@ -49,7 +49,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             table.set_width(width);
         }
         None if !io::stdout().is_terminal() => {
-            table.set_width(100);
+            table.set_width(120);
         }
         None => {}
     }
@@ -91,7 +91,8 @@ fn row(f: &FindingView, color: bool) -> Vec<Cell> {
     }
     let cause = match f.causes.first() {
         Some(c) => format!("{} ({})", terminal(&c.title), c.offset),
-        None => terminal(&f.summary).into_owned(),
+        // The verdict's full text follows in the timeline.
+        None => "none found in these logs".to_string(),
     };
     vec![
         Cell::new(f.number),

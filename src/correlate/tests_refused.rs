@@ -1,0 +1,235 @@
+//! Refused connections, client-side joins and forced logoffs, on hand-built events.
+
+use super::model::{Analysis, DropKind, Ending, SessionKind};
+use super::testkit::{at, ev, m, rule};
+use super::{CorrelateOptions, correlate};
+use crate::rules::{Category, Matched, Role, RuleInfo, Step};
+use std::sync::Arc;
+
+fn connect() -> Arc<RuleInfo> {
+    rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[])
+}
+
+/// RCM 261 and RdpCoreTS 131 of one connection from `ip`.
+fn accept(host: &str, secs: i64, act: &str, ip: &str) -> Vec<Matched> {
+    let c = connect();
+    let port = format!("{ip}:50000");
+    vec![
+        m(ev(host, secs, "rcm", 261, &[("@act", act)]), &[&c]),
+        m(
+            ev(
+                host,
+                secs,
+                "core",
+                131,
+                &[("@act", act), ("ClientIP", &port)],
+            ),
+            &[&c],
+        ),
+    ]
+}
+
+fn run(events: Vec<Matched>) -> Analysis {
+    correlate(events, &[], &CorrelateOptions::default())
+}
+
+#[test]
+fn a_failure_right_at_an_accept_refuses_it_and_a_bare_accept_is_no_drop() {
+    let cert = rule("cert", Role::Cause, Some(Category::Certificate), None, &[]);
+    let cut = rule(
+        "cut",
+        Role::Drop,
+        Some(Category::Network),
+        Some(Step::Refused),
+        &["IPString"],
+    );
+    let mut events = accept("H", 0, "{a}", "10.1.1.1");
+    events.push(m(ev("H", 0, "sys", 36870, &[]), &[&cert]));
+    // A port scan: an accept and nothing else.
+    events.extend(accept("H", 100, "{b}", "10.2.2.2"));
+    // An error naming another client does not refuse this one.
+    events.extend(accept("H", 200, "{c}", "10.3.3.3"));
+    let other = ev("H", 201, "core", 139, &[("IPString", "10.4.4.4")]);
+    events.push(m(other, &[&cut]));
+    let a = run(events);
+    let refused: Vec<_> = a
+        .findings
+        .iter()
+        .map(|f| (f.dropped.time, f.dropped.client_address.clone()))
+        .collect();
+    assert_eq!(
+        refused,
+        [(at(0), Some("10.1.1.1".into())), (at(201), None)],
+        "the attempt with the certificate failure, and the other client's error on its own"
+    );
+    assert_eq!(a.findings[0].dropped.kind, DropKind::ConnectionRefused);
+    assert_eq!(a.findings[0].dropped.rule_id, "cert");
+    assert_eq!(a.findings[0].verdict.category, Some(Category::Certificate));
+    let attempts: Vec<_> = a.sessions.iter().map(|s| (s.kind, s.ending)).collect();
+    assert_eq!(attempts, [(SessionKind::Attempt, Ending::Refused)]);
+}
+
+#[test]
+fn a_clients_retries_around_a_refusal_are_refused_until_it_gets_in() {
+    let tls = rule(
+        "tls",
+        Role::Drop,
+        Some(Category::Certificate),
+        Some(Step::Refused),
+        &["IPString"],
+    );
+    let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
+    let mut events = accept("H", 0, "{1}", "10.1.1.1");
+    events.extend(accept("H", 60, "{2}", "10.1.1.1"));
+    let error = ev(
+        "H",
+        61,
+        "core",
+        139,
+        &[("@act", "{2}"), ("IPString", "10.1.1.1")],
+    );
+    events.push(m(error, &[&tls]));
+    // Another client's bare accept in between is not a retry.
+    events.extend(accept("H", 30, "{3}", "10.9.9.9"));
+    // The client gets in after this accept: it was no failed retry.
+    events.extend(accept("H", 400, "{4}", "10.1.1.1"));
+    let fields = [
+        ("@act", "{5}"),
+        ("User", "CORP\\bob"),
+        ("SessionID", "2"),
+        ("Address", "10.1.1.1"),
+    ];
+    events.push(m(ev("H", 420, "lsm", 21, &fields), &[&logon]));
+    let a = run(events);
+    let times: Vec<_> = a.findings.iter().map(|f| f.dropped.time).collect();
+    assert_eq!(times, [at(0), at(61)]);
+    assert!(
+        a.findings
+            .iter()
+            .all(|f| f.dropped.kind == DropKind::ConnectionRefused)
+    );
+}
+
+#[test]
+fn a_failed_client_connection_is_counted_once_on_the_server() {
+    let lost = rule(
+        "lost",
+        Role::Drop,
+        Some(Category::Network),
+        Some(Step::Refused),
+        &[],
+    );
+    let c = connect();
+    let mut events = accept("RDS01.corp.example", 0, "{s}", "10.1.1.1");
+    let act = ("@act", "{c}");
+    let server = ("Value", "rds01.corp.example");
+    events.push(m(ev("WKS01", 1, "client", 1024, &[act, server]), &[&c]));
+    let reason = ev("WKS01", 2, "client", 1026, &[act, ("Value", "2308")]);
+    events.push(m(reason, &[&lost]));
+    // The client's next try reaches a server whose logs were not given.
+    let act2 = ("@act", "{c2}");
+    let elsewhere = ("Value", "rds99");
+    events.push(m(
+        ev("WKS01", 50, "client", 1024, &[act2, elsewhere]),
+        &[&c],
+    ));
+    let reason = ev("WKS01", 51, "client", 1026, &[act2, ("Value", "2308")]);
+    events.push(m(reason, &[&lost]));
+    let a = run(events);
+    let hosts: Vec<_> = a
+        .findings
+        .iter()
+        .map(|f| (f.dropped.host.as_str(), f.dropped.kind))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            ("RDS01.corp.example", DropKind::ConnectionRefused),
+            ("WKS01", DropKind::ConnectionRefused)
+        ]
+    );
+    let evidence: Vec<_> = a.findings[0]
+        .dropped
+        .evidence
+        .iter()
+        .map(|e| (e.computer.as_str(), e.event_id))
+        .collect();
+    assert!(evidence.contains(&("WKS01", 1026)), "{evidence:?}");
+    let clients = a
+        .sessions
+        .iter()
+        .filter(|s| s.kind == SessionKind::Client && s.ending == Ending::Refused)
+        .count();
+    assert_eq!(clients, 2, "the client's view is still shown");
+}
+
+#[test]
+fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop() {
+    let life = |id, step| rule(id, Role::Lifecycle, None, Some(step), &[]);
+    let (logon, logoff) = (life("logon", Step::Logon), life("logoff", Step::Logoff));
+    let power = rule("restart", Role::Cause, Some(Category::Power), None, &[]);
+    let session = |sid: &str, t: i64, user: &str, id: &str| {
+        let who = format!("CORP\\{user}");
+        let lsm = [
+            ("User", who.as_str()),
+            ("SessionID", sid),
+            ("Address", "10.0.0.5"),
+        ];
+        let sec = [
+            ("TargetUserName", user),
+            ("TargetDomainName", "CORP"),
+            ("TargetLogonId", id),
+            ("LogonType", "10"),
+        ];
+        vec![
+            m(ev("H", t, "lsm", 21, &lsm), &[&logon]),
+            m(ev("H", t + 1, "sec", 4624, &sec), &[&logon]),
+        ]
+    };
+    let ended = |sid: &str, t: i64, user: &str, id: &str, asked: bool| {
+        let who = format!("CORP\\{user}");
+        let mut v = Vec::new();
+        let sec = [
+            ("TargetUserName", user),
+            ("TargetDomainName", "CORP"),
+            ("TargetLogonId", id),
+        ];
+        if asked {
+            v.push(m(ev("H", t, "sec", 4647, &sec), &[&logoff]));
+        }
+        let lsm = [("User", who.as_str()), ("SessionID", sid)];
+        v.push(m(ev("H", t, "lsm", 23, &lsm), &[&logoff]));
+        v.push(m(ev("H", t, "sec", 4634, &sec), &[&logoff]));
+        v
+    };
+    let mut events = session("2", 0, "alice", "0x11");
+    events.extend(session("3", 300, "bob", "0x22"));
+    events.extend(session("4", 600, "carol", "0x33"));
+    // bob signs out himself just before the restart; carol signed out hours before.
+    events.extend(ended("3", 995, "bob", "0x22", true));
+    events.extend(ended("4", 700, "carol", "0x33", false));
+    events.push(m(ev("H", 1000, "sys", 1074, &[]), &[&power]));
+    events.extend(ended("2", 1005, "alice", "0x11", false));
+    let a = run(events);
+    let endings: Vec<_> = a
+        .sessions
+        .iter()
+        .map(|s| (s.session_id, s.ending))
+        .collect();
+    assert_eq!(
+        endings,
+        [
+            (Some(2), Ending::Dropped),
+            (Some(3), Ending::UserLogoff),
+            (Some(4), Ending::UserLogoff)
+        ]
+    );
+    assert_eq!(a.findings.len(), 1);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.dropped.kind, f.dropped.time),
+        (DropKind::SessionDropped, at(1005))
+    );
+    assert_eq!(f.verdict.category, Some(Category::Power));
+    assert_eq!(f.causes[0].rule_id, "restart");
+}

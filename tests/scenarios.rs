@@ -1,0 +1,144 @@
+//! The whole pipeline on the bundled samples: for every scenario in
+//! `samples/scenarios/` (the folder is walked, never listed here), the built-in
+//! rules find exactly `expect.drops` drops in `samples/<name>/`, all with the
+//! expected cause first; the clean scenario has none. Analysed all at once,
+//! every server keeps its own drops and verdicts.
+
+use dropcause::analyze::{Analyzed, analyze};
+use dropcause::correlate::CorrelateOptions;
+use dropcause::correlate::model::{Finding, SessionKind};
+use dropcause::ingest::{IngestOptions, discover};
+use dropcause::rules::{RuleSet, RuleSource};
+use dropcause::writer::Scenario;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn samples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let (rules, diagnostics) = RuleSet::load(&[RuleSource::BuiltIn]);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rules
+    })
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir().join("scenarios"))
+        .expect("samples/scenarios exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios found");
+    files
+        .iter()
+        .map(|f| Scenario::load(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+fn run(path: &Path) -> Analyzed {
+    let found = discover(&[path.to_path_buf()], false);
+    assert!(!found.sources.is_empty(), "{}: no logs", path.display());
+    analyze(
+        &found.sources,
+        rules(),
+        &IngestOptions::default(),
+        &CorrelateOptions::default(),
+        &mut (),
+    )
+}
+
+/// "host drop-kind -> verdict (top cause)" lines, for failure messages.
+fn describe(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {:?} -> {:?} ({})",
+                f.dropped.host,
+                f.dropped.time,
+                f.dropped.kind,
+                f.verdict.category,
+                f.causes.first().map_or("no cause", |c| c.rule_id.as_str()),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_scenario_gets_its_expected_drops_and_verdict() {
+    for s in scenarios() {
+        let dir = samples_dir().join(&s.name);
+        let a = run(&dir).analysis;
+        let what = format!("{}:\n{}", s.name, describe(&a.findings));
+        assert_eq!(a.findings.len(), s.expect.drops as usize, "{what}");
+        // The server's view counts: every drop is on the scenario's server.
+        assert!(
+            a.findings.iter().all(|f| f.dropped.host == s.computer),
+            "{what}"
+        );
+        match s.expect.cause {
+            None => assert!(a.findings.is_empty(), "{what}"),
+            Some(cause) => {
+                for f in &a.findings {
+                    let got = f.verdict.category.map(|c| c.as_str());
+                    assert_eq!(got, Some(cause.as_str()), "{what}");
+                    let first = f.causes.first().map(|c| c.category.as_str());
+                    assert_eq!(first, Some(cause.as_str()), "{what}");
+                }
+            }
+        }
+        if let Some(rule) = &s.expect.rule {
+            assert!(
+                a.findings
+                    .iter()
+                    .any(|f| f.causes.iter().any(|c| &c.rule_id == rule)),
+                "{what}: rule {rule} expected"
+            );
+        }
+        // Every drop's session, when it has one, is on the same host.
+        for f in &a.findings {
+            if let Some(k) = f.dropped.session {
+                assert_eq!(a.sessions[k].host, f.dropped.host, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn all_samples_at_once_keep_each_hosts_verdicts() {
+    let all = scenarios();
+    let a = run(&samples_dir()).analysis;
+    let mut per_host: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &a.findings {
+        per_host.entry(f.dropped.host.as_str()).or_default().push(f);
+    }
+    let what = describe(&a.findings);
+    let servers: Vec<&str> = all.iter().map(|s| s.computer.as_str()).collect();
+    assert!(
+        per_host.keys().all(|h| servers.contains(h)),
+        "drops only on the scenarios' servers:\n{what}"
+    );
+    for s in &all {
+        let found = per_host.get(s.computer.as_str()).map_or(&[][..], |v| v);
+        assert_eq!(found.len(), s.expect.drops as usize, "{}:\n{what}", s.name);
+        let want = s.expect.cause.map(|c| c.as_str());
+        assert!(
+            found
+                .iter()
+                .all(|f| f.verdict.category.map(|c| c.as_str()) == want),
+            "{}:\n{what}",
+            s.name
+        );
+    }
+    let total: u32 = all.iter().map(|s| s.expect.drops).sum();
+    assert_eq!(a.findings.len(), total as usize);
+    // The client-side log is read and its connections shown, but they add no drop.
+    assert!(a.sessions.iter().any(|s| s.kind == SessionKind::Client));
+}
