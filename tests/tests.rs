@@ -12,6 +12,7 @@ mod peek_corpus;
 mod render_fixture;
 mod render_golden;
 mod render_safety;
+mod rule_coverage;
 mod rule_errors;
 mod rules_cli;
 mod rules_tree;
