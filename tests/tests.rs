@@ -17,6 +17,7 @@ mod rule_errors;
 mod rules_cli;
 mod rules_tree;
 mod samples;
+mod scenario_golden;
 mod scenarios;
 mod sigma_conformance;
 mod sigmahq_load;
