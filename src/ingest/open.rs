@@ -1,0 +1,170 @@
+//! Opening inputs: a file on disk (shared for reading, so that logs the event
+//! log service holds open can be read on Windows) or an archive entry loaded
+//! into memory; and telling a log's format from its first bytes.
+
+use super::{EVTX_MAGIC, IngestOptions, Source, archive};
+use std::fs::File;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What a log file holds, judged from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A binary EVTX log (`ElfFile\0`).
+    Evtx,
+    /// Events as XML: `wevtutil qe /f:xml` output or Event Viewer's "Save as XML".
+    Xml,
+    /// Events as JSON: JSON Lines (`evtx_dump -o jsonl`), `evtx_dump -o json`,
+    /// or a JSON array (Chainsaw `--json`).
+    Json,
+}
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sniffed {
+    /// A log in this format.
+    Log(Format),
+    /// A zip archive.
+    Zip,
+    /// Something else.
+    Other,
+}
+
+/// How many bytes [`sniff`] wants to see.
+pub(crate) const SNIFF_LEN: usize = 4096;
+
+/// Judges a file from its first bytes (up to [`SNIFF_LEN`]).
+pub(crate) fn sniff(head: &[u8]) -> Sniffed {
+    if head.starts_with(EVTX_MAGIC) {
+        return Sniffed::Log(Format::Evtx);
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Sniffed::Zip;
+    }
+    let text = strip_bom(head);
+    let text = &text[text.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    match text.first() {
+        Some(b'<') if contains(text, b"<Event") || text.starts_with(b"<?xml") => {
+            Sniffed::Log(Format::Xml)
+        }
+        Some(b'{' | b'[') => Sniffed::Log(Format::Json),
+        _ if text.starts_with(b"Record ") => Sniffed::Log(Format::Json),
+        _ => Sniffed::Other,
+    }
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
+/// Opens a file for reading. On Windows the file is shared for reading,
+/// writing and deletion, so that logs the event log service holds open (the
+/// live `winevt\Logs`) can be read.
+pub fn open_shared(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        // FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
+        options.share_mode(0x1 | 0x2 | 0x4);
+    }
+    options.open(path)
+}
+
+/// The bytes of one input: a file, or an archive entry held in memory.
+#[derive(Debug)]
+pub(crate) enum Data {
+    /// A file on disk.
+    File(File),
+    /// An archive entry, decompressed.
+    Mem(Cursor<Arc<[u8]>>),
+}
+
+impl Data {
+    /// Opens `source`: its file, or its archive entry read into memory (at
+    /// most `options.max_entry_size` bytes).
+    pub fn open(source: &Source, options: &IngestOptions) -> Result<Data, String> {
+        match &source.entry {
+            None => open_shared(&source.path)
+                .map(Data::File)
+                .map_err(|e| e.to_string()),
+            Some(entry) => {
+                archive::load(entry, options.entry_cap()).map(|bytes| Data::Mem(Cursor::new(bytes)))
+            }
+        }
+    }
+
+    /// A second handle on the same bytes. For a file the handles share their
+    /// position: use one at a time.
+    pub fn try_clone(&self) -> io::Result<Data> {
+        Ok(match self {
+            Data::File(f) => Data::File(f.try_clone()?),
+            Data::Mem(c) => Data::Mem(Cursor::new(Arc::clone(c.get_ref()))),
+        })
+    }
+}
+
+impl Read for Data {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Data::File(f) => f.read(buf),
+            Data::Mem(c) => c.read(buf),
+        }
+    }
+}
+
+impl Seek for Data {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            Data::File(f) => f.seek(pos),
+            Data::Mem(c) => c.seek(pos),
+        }
+    }
+}
+
+/// Reads up to `buf.len()` bytes, fewer only at the end of the input.
+pub(crate) fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_content() {
+        assert_eq!(sniff(b"ElfFile\0rest"), Sniffed::Log(Format::Evtx));
+        assert_eq!(sniff(b"PK\x03\x04...."), Sniffed::Zip);
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF<?xml version='1.0'?><Events>"),
+            Sniffed::Log(Format::Xml)
+        );
+        assert_eq!(
+            sniff(b"  <Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"),
+            Sniffed::Log(Format::Xml)
+        );
+        assert_eq!(sniff(b"{\"Event\":{}}\n"), Sniffed::Log(Format::Json));
+        assert_eq!(sniff(b"[\n {"), Sniffed::Log(Format::Json));
+        assert_eq!(sniff(b"Record 1\n{"), Sniffed::Log(Format::Json));
+        assert_eq!(sniff(b"<html><body>"), Sniffed::Other);
+        assert_eq!(sniff(b"hello"), Sniffed::Other);
+        assert_eq!(sniff(b""), Sniffed::Other);
+    }
+}
