@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod corpus;
 mod correlate_corpus;
+mod inputs;
 mod normalize_golden;
 mod peek_corpus;
 mod render_fixture;
