@@ -331,6 +331,10 @@ fn a_folder_given_twice_counts_its_records_once() {
         sample_logs().len(),
         "every copied file is named a copy"
     );
+    for f in inputs.iter().filter(|f| f["duplicate_of"].is_string()) {
+        assert_eq!(f["records_read"], 0, "a byte copy is not read again: {f}");
+        assert!(f["duplicate_records"].as_u64().unwrap() > 0);
+    }
     assert_eq!(report["analysis"]["coverage"], evtx["analysis"]["coverage"]);
     assert!(
         stderr.contains(&format!("{records} duplicate records dropped")),
@@ -342,7 +346,25 @@ fn a_folder_given_twice_counts_its_records_once() {
     write_form(&xml, "xml", wevtutil_xml);
     let (both, stderr) = analyze_paths(&[&samples(), &xml], &[]);
     assert_eq!(findings(&both), expected, "{stderr}");
-    assert!(total(&both, "duplicate_records") > 0);
+    // Not byte copies: both read, then one of each pair (the later path)
+    // known as a copy by its records' spans and ids.
+    assert_eq!(total(&both, "duplicate_records"), records, "{stderr}");
+    let marked: Vec<&Value> = both["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["duplicate_of"].is_string())
+        .collect();
+    assert_eq!(marked.len(), sample_logs().len(), "{stderr}");
+    for f in marked {
+        assert_eq!(f["records_read"], f["duplicate_records"], "{f}");
+        let (a, b) = (
+            f["path"].as_str().unwrap(),
+            f["duplicate_of"].as_str().unwrap(),
+        );
+        assert_ne!(a.ends_with(".xml"), b.ends_with(".xml"), "{f}");
+    }
+    assert_eq!(both["analysis"]["coverage"], evtx["analysis"]["coverage"]);
 }
 
 #[test]

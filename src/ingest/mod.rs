@@ -210,11 +210,23 @@ where
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut seq = 0;
+            let mut copies = dedup::ByteCopies::default();
             for (file, source) in sources.iter().enumerate() {
-                split(source, &producer_paths[file], options, &mut |work| {
-                    let _ = job_tx.send(Job { seq, file, work });
-                    seq += 1;
-                });
+                let original = |size, print| {
+                    copies
+                        .original(size, print, file)
+                        .map(|j| sources[j].path.clone())
+                };
+                split(
+                    source,
+                    &producer_paths[file],
+                    options,
+                    original,
+                    &mut |work| {
+                        let _ = job_tx.send(Job { seq, file, work });
+                        seq += 1;
+                    },
+                );
             }
         });
         for _ in 0..threads {
@@ -276,9 +288,17 @@ where
     report
 }
 
-/// Opens one source and splits it into work for the workers.
-fn split(source: &Source, path: &Arc<Path>, options: &IngestOptions, emit: &mut dyn FnMut(Work)) {
-    let data = match Data::open(source, options) {
+/// Opens one source and splits it into work for the workers. An EVTX file
+/// that `original` (given its size and byte fingerprint) names as a copy of
+/// an earlier file is not read.
+fn split(
+    source: &Source,
+    path: &Arc<Path>,
+    options: &IngestOptions,
+    mut original: impl FnMut(u64, u64) -> Option<std::path::PathBuf>,
+    emit: &mut dyn FnMut(Work),
+) {
+    let mut data = match Data::open(source, options) {
         Ok(data) => data,
         Err(message) => {
             let stats = FileStats {
@@ -291,6 +311,19 @@ fn split(source: &Source, path: &Arc<Path>, options: &IngestOptions, emit: &mut 
             return;
         }
     };
+    if source.format == Format::Evtx
+        && let Ok(print) = dedup::evtx_fingerprint(&mut data, source.size)
+        && let Some(copied) = original(source.size, print)
+    {
+        emit(Work::Note {
+            stats: FileStats {
+                duplicate_of: Some(copied),
+                ..FileStats::default()
+            },
+            diagnostics: Diagnostics::default(),
+        });
+        return;
+    }
     match source.format {
         Format::Evtx => evtx_file::split(source, data, options, emit),
         Format::Xml => export::split_xml(data, path, emit),

@@ -65,6 +65,9 @@ impl FileStats {
         if chunk.failed.is_some() {
             self.failed = chunk.failed;
         }
+        if chunk.duplicate_of.is_some() {
+            self.duplicate_of = chunk.duplicate_of;
+        }
     }
 
     /// Counts one record read only as far as its header (not rendered).
