@@ -96,7 +96,9 @@ pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<Arc<[u8]>, String> 
     if item.size() > cap {
         return Err(too_large(cap));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(item.size()).unwrap_or(0));
+    // The claimed size may lie: reserve at most 64 MiB ahead of the bytes.
+    let claimed = usize::try_from(item.size().min(64 << 20)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(claimed);
     item.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot decompress the archive entry: {e}"))?;
