@@ -272,7 +272,25 @@ fn xml_events_normalize_like_evtx_records() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
+    // PowerShell 5's `>` writes UTF-16LE with a byte order mark.
+    let utf16 = tmp.path().join("Security-utf16.xml");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n{}",
+        wevtutil_xml(&path)
+    )
+    .encode_utf16()
+    {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(&utf16, bytes).unwrap();
     let (a, b) = (events(&path), events(&xml));
+    let c = events(&utf16);
+    assert_eq!(c.len(), b.len(), "UTF-16 export");
+    for (x, y) in b.iter().zip(&c) {
+        assert_eq!(x["fields"], y["fields"]);
+        assert_eq!(x["time"], y["time"]);
+    }
     assert!(a.len() > 10);
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {

@@ -143,8 +143,8 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
 pub(crate) fn not_a_log(head: &[u8], size: u64) -> String {
     if size == 0 {
         "not an EVTX log: the file is empty".to_string()
-    } else if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-        "not an EVTX log, and the text is UTF-16 (as PowerShell's `>` writes it); convert it to UTF-8, \
+    } else if head.starts_with(b"\xFE\xFF") {
+        "not an EVTX log, and the text is big-endian UTF-16; convert it to UTF-8 or UTF-16LE, \
          e.g. `Get-Content in.xml | Set-Content -Encoding utf8 out.xml`"
             .to_string()
     } else {

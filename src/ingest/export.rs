@@ -25,7 +25,7 @@
 
 use super::chunk::ChunkOutput;
 use super::evtx_file::Work;
-use super::open::{Data, strip_bom};
+use super::open::strip_bom;
 use super::stats::FileStats;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
@@ -92,7 +92,7 @@ fn note(stats: FileStats, problem: Option<Problem>) -> Work {
 /// Splits a JSON export into batches of records: a JSON array element by
 /// element, anything else line by line (JSON Lines; `evtx_dump -o json`
 /// records, each after a `Record N` line, are joined first).
-pub(crate) fn split_json(data: Data, path: &Path, emit: &mut dyn FnMut(Work)) {
+pub(crate) fn split_json(data: impl Read, path: &Path, emit: &mut dyn FnMut(Work)) {
     let mut reader = BufReader::with_capacity(1 << 16, data);
     let first = match first_significant_byte(&mut reader) {
         Ok(b) => b,
@@ -520,7 +520,7 @@ struct Element {
 /// Splits an XML export into batches of normalized events (parsed here, on the
 /// producer thread): every `<Event>` element, at any depth (a bare sequence as
 /// `wevtutil qe` prints it, or inside `<Events>`).
-pub(crate) fn split_xml(data: Data, path: &Arc<Path>, emit: &mut dyn FnMut(Work)) {
+pub(crate) fn split_xml(data: impl Read, path: &Arc<Path>, emit: &mut dyn FnMut(Work)) {
     let lines = Lines {
         inner: BufReader::with_capacity(1 << 16, data),
         line: 1,
@@ -838,8 +838,8 @@ mod tests {
     use crate::event::FieldValue;
     use std::io::Cursor;
 
-    fn data(text: &str) -> Data {
-        Data::Mem(Cursor::new(Arc::from(text.as_bytes())))
+    fn data(text: &str) -> Cursor<Vec<u8>> {
+        Cursor::new(text.as_bytes().to_vec())
     }
 
     /// Splits `text` and reads every piece of work as the workers would.

@@ -326,8 +326,23 @@ fn split(
     }
     match source.format {
         Format::Evtx => evtx_file::split(source, data, options, emit),
-        Format::Xml => export::split_xml(data, path, emit),
-        Format::Json => export::split_json(data, path, emit),
+        Format::Xml | Format::Json => match open::text_reader(data) {
+            Ok(text) if source.format == Format::Xml => export::split_xml(text, path, emit),
+            Ok(text) => export::split_json(text, path, emit),
+            Err(err) => {
+                let message = format!("cannot read: {err}");
+                let stats = FileStats {
+                    failed: Some(message.clone()),
+                    ..FileStats::default()
+                };
+                let problem = crate::diag::Problem::file(
+                    crate::diag::ProblemKind::Unreadable,
+                    &**path,
+                    message,
+                );
+                emit(evtx_file::note(stats, problem));
+            }
+        },
     }
 }
 
