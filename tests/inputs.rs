@@ -500,7 +500,14 @@ fn malformed_exports_are_reported_where_they_break() {
         "<?xml version='1.0'?><Events></Events>",
     )
     .unwrap();
-    std::fs::write(tmp.path().join("notes.json"), "[1, 2").unwrap();
+    std::fs::write(
+        tmp.path().join("notes.json"),
+        "[{\"Event\": {\"System\": {\"EventID\": 1}}}, {\"x\": 1}, 3",
+    )
+    .unwrap();
+    // A swept JSON or XML file that is no export is passed over quietly.
+    std::fs::write(tmp.path().join("settings.json"), "{\"files\": []}").unwrap();
+    std::fs::write(tmp.path().join("config.xml"), "<config/>").unwrap();
     let out = run(&[
         "events",
         &tmp.path().display().to_string(),
@@ -537,8 +544,29 @@ fn malformed_exports_are_reported_where_they_break() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("notes.json: array element 1: not an event record"),
+        stderr.contains("notes.json: array element 1: record has no usable System/TimeCreated")
+            && stderr.contains("notes.json: array element 2: not an event record")
+            && stderr.contains("notes.json:1:")
+            && !stderr.contains("settings.json")
+            && !stderr.contains("config.xml"),
         "{stderr}"
+    );
+    // A Hayabusa timeline named directly gets a word on why it is not read.
+    let hayabusa = tmp.path().join("hayabusa").join("timeline.jsonl");
+    std::fs::create_dir_all(hayabusa.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hayabusa,
+        "{\"Timestamp\":\"2024-03-11 09:12:00.000 +00:00\",\"RuleTitle\":\"Logon\",\"Computer\":\"RDS01\",\"Channel\":\"Sec\",\"EventID\":4624}\n",
+    )
+    .unwrap();
+    let named = run(&["events", &hayabusa.display().to_string()]);
+    assert_eq!(named.status.code(), Some(2));
+    assert!(
+        texts(&named)
+            .1
+            .contains("a Hayabusa timeline keeps a summary"),
+        "{:?}",
+        texts(&named)
     );
     // Every good record still comes through.
     let read = stdout

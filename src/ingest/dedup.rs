@@ -133,7 +133,14 @@ type SpanPrint<'a> = (&'a str, &'a str, u64, i64, i64, u64, u64);
 /// What identifies a file's records as a whole: its spans and record id ranges,
 /// in a stable order. `None` for a file without records.
 fn whole(file: &FileStats) -> Option<Vec<SpanPrint<'_>>> {
-    if file.spans.is_empty() || file.failed.is_some() {
+    // Spans counted from record headers carry the header's time; some tools
+    // write logs whose headers hold no time (1601), and then equal spans say
+    // nothing about the records.
+    let plausible = chrono::DateTime::from_timestamp(315_532_800, 0).unwrap_or_default(); // 1980
+    if file.spans.is_empty()
+        || file.failed.is_some()
+        || file.spans.iter().any(|s| s.first < plausible)
+    {
         return None;
     }
     let mut out: Vec<_> = file

@@ -91,7 +91,10 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
             }
             let named = entry.depth() == 0;
             if named || all_files || has_log_extension(entry.path()) {
-                consider(entry.path(), named || !all_files, &mut found);
+                // A swept `.xml` or `.json` may well be no log (settings,
+                // metadata); any other name that promises a log is worth a word.
+                let complain = named || (!all_files && promises_a_log(entry.path()));
+                consider(entry.path(), complain, &mut found);
             }
         }
     }
@@ -103,6 +106,14 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
 fn has_log_extension(path: &Path) -> bool {
     path.extension().is_some_and(|e| {
         LOG_EXTENSIONS
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    })
+}
+
+fn promises_a_log(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        ["evtx", "jsonl", "ndjson", "zip"]
             .iter()
             .any(|known| e.eq_ignore_ascii_case(known))
     })
@@ -143,6 +154,10 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
 pub(crate) fn not_a_log(head: &[u8], size: u64) -> String {
     if size == 0 {
         "not an EVTX log: the file is empty".to_string()
+    } else if memchr::memmem::find(head, b"\"RuleTitle\"").is_some() {
+        "not an EVTX log nor an event export: a Hayabusa timeline keeps a summary of each \
+         event, not the record (see docs/inputs.md); give the .evtx files Hayabusa read"
+            .to_string()
     } else if head.starts_with(b"\xFE\xFF") {
         "not an EVTX log, and the text is big-endian UTF-16; convert it to UTF-8 or UTF-16LE, \
          e.g. `Get-Content in.xml | Set-Content -Encoding utf8 out.xml`"

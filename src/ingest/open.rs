@@ -33,7 +33,7 @@ pub(crate) enum Sniffed {
 }
 
 /// How many bytes [`sniff`] wants to see.
-pub(crate) const SNIFF_LEN: usize = 4096;
+pub(crate) const SNIFF_LEN: usize = 16 * 1024;
 
 /// Judges a file from its first bytes (up to [`SNIFF_LEN`]).
 pub(crate) fn sniff(head: &[u8]) -> Sniffed {
@@ -57,11 +57,11 @@ pub(crate) fn sniff(head: &[u8]) -> Sniffed {
     }
     let text = strip_bom(head);
     let text = &text[text.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    // Other XML and JSON files (settings, metadata, Hayabusa timelines) are
+    // not event exports: an export names its `Event` elements early.
     match text.first() {
-        Some(b'<') if contains(text, b"<Event") || text.starts_with(b"<?xml") => {
-            Sniffed::Log(Format::Xml)
-        }
-        Some(b'{' | b'[') => Sniffed::Log(Format::Json),
+        Some(b'<') if contains(text, b"<Event") => Sniffed::Log(Format::Xml),
+        Some(b'{' | b'[') if contains(text, b"\"Event\"") => Sniffed::Log(Format::Json),
         _ if text.starts_with(b"Record ") => Sniffed::Log(Format::Json),
         _ => Sniffed::Other,
     }
@@ -168,12 +168,21 @@ mod tests {
             sniff(b"\xEF\xBB\xBF<?xml version='1.0'?><Events>"),
             Sniffed::Log(Format::Xml)
         );
+        assert_eq!(sniff(b"<?xml version='1.0'?><settings/>"), Sniffed::Other);
+        assert_eq!(sniff(b"{\"files\": []}"), Sniffed::Other);
+        assert_eq!(
+            sniff(b"{\"Timestamp\":\"x\",\"RuleTitle\":\"r\",\"EventID\":1}"),
+            Sniffed::Other
+        );
         assert_eq!(
             sniff(b"  <Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"),
             Sniffed::Log(Format::Xml)
         );
         assert_eq!(sniff(b"{\"Event\":{}}\n"), Sniffed::Log(Format::Json));
-        assert_eq!(sniff(b"[\n {"), Sniffed::Log(Format::Json));
+        assert_eq!(
+            sniff(b"[\n {\"document\": {\"data\": {\"Event\": {}}}}"),
+            Sniffed::Log(Format::Json)
+        );
         assert_eq!(sniff(b"Record 1\n{"), Sniffed::Log(Format::Json));
         assert_eq!(sniff(b"<html><body>"), Sniffed::Other);
         assert_eq!(sniff(b"hello"), Sniffed::Other);
