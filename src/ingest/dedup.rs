@@ -239,6 +239,8 @@ pub(crate) fn mark_whole_file_copies(files: &mut [FileStats]) {
             && let Some(j) = files.iter().position(|f| &f.path == original)
         {
             files[i].duplicate_records = files[j].records_read;
+            // A copy of a file that could not be read could not be read either.
+            files[i].failed = files[j].failed.clone();
         }
     }
 }
