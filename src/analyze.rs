@@ -29,7 +29,11 @@ pub fn analyze(
 ) -> Analyzed {
     let interest = rules.interest();
     let mut options = ingest_options.clone();
+    let hosts = options.hosts.clone();
     options.prefilter = Some(Prefilter(Arc::new(move |p: &Peek| {
+        if !hosts.is_empty() && !hosts.matches(&p.computer.to_string()) {
+            return false;
+        }
         let channel = p.channel.to_string();
         let provider = p.provider.to_string();
         match &p.event_source {
@@ -47,10 +51,14 @@ pub fn analyze(
         |batch| matched.extend(batch),
         observer,
     );
+    // Coverage: the selected hosts only, and a file that copies another once.
     let spans: Vec<ChannelSpan> = report
         .files
         .iter()
-        .flat_map(|f| f.spans.iter().cloned())
+        .filter(|f| f.duplicate_of.is_none())
+        .flat_map(|f| f.spans.iter())
+        .filter(|s| ingest_options.hosts.matches(&s.computer))
+        .cloned()
         .collect();
     Analyzed {
         analysis: correlate::correlate(matched, &spans, correlate_options),

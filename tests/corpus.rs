@@ -62,6 +62,7 @@ fn every_corpus_file_reads_as_many_records_as_evtx_dump_with_the_same_tallies() 
     // evtx_dump ignores a chunk cut short by the end of the file; compare like with like.
     let options = IngestOptions {
         skip_truncated_chunk: true,
+        keep_duplicates: true,
         ..IngestOptions::default()
     };
     let report = read_all(

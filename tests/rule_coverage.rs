@@ -51,7 +51,10 @@ fn coverage(set: &RuleSet, root: &Path) -> (String, usize) {
     let mut hits: BTreeMap<String, Hits> = BTreeMap::new();
     read_all(
         &discovery.sources,
-        &IngestOptions::default(),
+        &IngestOptions {
+            keep_duplicates: true,
+            ..IngestOptions::default()
+        },
         |event| {
             let rules: Vec<(String, Vec<String>)> = set
                 .matches(&event)

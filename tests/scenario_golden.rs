@@ -36,7 +36,11 @@ fn termservice_crash_renders_the_same_in_every_format() {
         rules.len(),
         &opts,
     );
-    assert_eq!(report.analysis.findings.len(), 3, "the scenario's three drops");
+    assert_eq!(
+        report.analysis.findings.len(),
+        3,
+        "the scenario's three drops"
+    );
     for format in Format::ALL {
         let mut out = Vec::new();
         render(&report, format, &opts, &mut out).unwrap();

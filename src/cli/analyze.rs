@@ -76,7 +76,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
             dropcause::report::escape::terminal(&problem.to_string())
         );
     }
-    let found = args.input.discover();
+    let found = args.input.discover()?;
     let progress = Progress::new(found.sources.len() as u64, args.output.quiet);
     let correlate = CorrelateOptions {
         max_causes: args.max_causes,

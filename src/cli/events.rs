@@ -64,7 +64,7 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
         from: args.from,
         to: args.to,
     };
-    let found = args.input.discover();
+    let found = args.input.discover()?;
     let options = args.input.options();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -172,6 +172,17 @@ pub fn print_problems_and_summary(report: &IngestReport, skipped: usize) {
     if bad_crc > 0 {
         line.push_str(&format!(
             ", {bad_crc} chunks with a bad CRC32 (read anyway)"
+        ));
+    }
+    let duplicates: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
+    if duplicates > 0 {
+        let copies = report
+            .files
+            .iter()
+            .filter(|f| f.duplicate_of.is_some())
+            .count();
+        line.push_str(&format!(
+            ", {duplicates} duplicate records dropped ({copies} files copy another)"
         ));
     }
     line.push_str(&format!(", {} files skipped", skipped + failed));

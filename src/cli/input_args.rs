@@ -1,17 +1,34 @@
 //! Arguments shared by every command that reads logs.
 
+use anyhow::Context;
 use clap::Args;
-use dropcause::ingest::{Discovery, IngestOptions, discover};
+use dropcause::ingest::{Discovery, HostFilter, IngestOptions, discover, windows};
 use std::path::PathBuf;
 
 /// Where the logs are and how to read them.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// .evtx files and folders (searched recursively).
-    #[arg(required = true, value_name = "PATH")]
+    /// Logs, archives and folders (searched recursively): .evtx files, XML
+    /// exports (wevtutil qe /f:xml, Event Viewer "Save as XML"), JSON exports
+    /// (evtx_dump -o jsonl/json, Chainsaw --json) and .zip archives of them,
+    /// all recognised by their content.
+    #[arg(value_name = "PATH", required_unless_present_any = ["windows_root", "live"])]
     pub paths: Vec<PathBuf>,
-    /// In folders, look at every file, not only *.evtx (EVTX is recognised by
-    /// its content).
+    /// Also read the relevant logs of the Windows installation whose system
+    /// drive is mounted or copied at DIR (DIR/Windows/System32/winevt/Logs,
+    /// found ignoring case).
+    #[arg(long, value_name = "DIR")]
+    pub windows_root: Vec<PathBuf>,
+    /// Also read the relevant logs of this running Windows
+    /// (%SystemRoot%\System32\winevt\Logs; Windows only).
+    #[arg(long)]
+    pub live: bool,
+    /// Only events of this computer (repeat or comma-separate for several; a
+    /// short name also matches its fully qualified name).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub host: Vec<String>,
+    /// In folders, look at every file, not only *.evtx, *.xml, *.json,
+    /// *.jsonl, *.ndjson and *.zip (logs are recognised by their content).
     #[arg(long)]
     pub all_files: bool,
     /// Worker threads (default: one per core).
@@ -20,6 +37,13 @@ pub struct InputArgs {
     /// Also carve records from chunk slack and cleared chunks.
     #[arg(long)]
     pub recover: bool,
+    /// Read byte copies of files given earlier and keep records an earlier file
+    /// already held (by default they are counted once).
+    #[arg(long)]
+    pub keep_duplicates: bool,
+    /// The largest zip entry read into memory, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub max_entry_mib: u64,
 }
 
 impl InputArgs {
@@ -30,19 +54,38 @@ impl InputArgs {
             all_files: self.all_files,
             recover_records: self.recover,
             skip_truncated_chunk: false,
+            keep_duplicates: self.keep_duplicates,
             prefilter: None,
+            hosts: HostFilter(self.host.clone()),
+            max_entry_size: self.max_entry_mib.saturating_mul(1 << 20),
         }
     }
 
     /// Finds the logs, printing one line per path that could not be used.
-    pub fn discover(&self) -> Discovery {
-        let found = discover(&self.paths, self.all_files);
+    /// Fails when a `--windows-root` has no logs folder, or `--live` is asked
+    /// for off Windows.
+    pub fn discover(&self) -> anyhow::Result<Discovery> {
+        let mut paths = self.paths.clone();
+        for root in &self.windows_root {
+            let logs = windows::logs_under_root(root)
+                .with_context(|| format!("--windows-root {}", root.display()))?;
+            eprintln!(
+                "dropcause: {} relevant logs under {}",
+                logs.len(),
+                root.display()
+            );
+            paths.extend(logs);
+        }
+        if self.live {
+            paths.extend(windows::live_logs()?);
+        }
+        let found = discover(&paths, self.all_files);
         for problem in &found.diagnostics.problems {
             eprintln!(
                 "dropcause: {}",
                 dropcause::report::escape::terminal(&problem.to_string())
             );
         }
-        found
+        Ok(found)
     }
 }

@@ -22,6 +22,25 @@ pub(crate) struct ChunkOutput<T> {
     pub diagnostics: Diagnostics,
 }
 
+impl<T> ChunkOutput<T> {
+    /// Nothing yet.
+    pub fn new() -> Self {
+        ChunkOutput {
+            kept: Vec::new(),
+            stats: FileStats::default(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    /// Counts one event and keeps what `map` makes of it.
+    pub fn accept(&mut self, event: Event, map: &(dyn Fn(Event) -> Option<T> + Sync)) {
+        self.stats.count(&event);
+        if let Some(kept) = map(event) {
+            self.kept.push(kept);
+        }
+    }
+}
+
 /// Reads the records of a chunk. `cut` is the number of bytes actually present
 /// when the chunk was cut short by the end of the file: records that do not lie
 /// whole inside them are not read.
@@ -33,11 +52,7 @@ pub(crate) fn read_chunk<T>(
     prefilter: Option<&Prefilter>,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> ChunkOutput<T> {
-    let mut out = ChunkOutput {
-        kept: Vec::new(),
-        stats: FileStats::default(),
-        diagnostics: Diagnostics::default(),
-    };
+    let mut out = ChunkOutput::new();
     let number = data.number;
     if cut.is_none() {
         check_crc(&data, path, &mut out);
@@ -71,7 +86,7 @@ pub(crate) fn read_chunk<T>(
             && !(filter.0)(&header)
         {
             // Unwanted, and its header says all the accounting needs.
-            out.stats.count_unrendered(&header);
+            out.stats.count_unrendered(&header, r.event_record_id);
             continue;
         }
         let before = out.stats.records_read;
@@ -147,12 +162,7 @@ fn accept<T>(
         recovered,
     };
     match event::from_json_bytes(&rendered.data, &origin) {
-        Ok(event) => {
-            out.stats.count(&event);
-            if let Some(kept) = map(event) {
-                out.kept.push(kept);
-            }
-        }
+        Ok(event) => out.accept(event, map),
         Err(err) => {
             out.stats.records_unreadable += 1;
             let mut p = Problem::file(ProblemKind::BadEvent, &**path, err.to_string());

@@ -1,40 +1,71 @@
-//! Finds the logs to read among the paths the user gave.
+//! Finds the logs to read among the paths the user gave: EVTX files, XML and
+//! JSON exports, and the logs inside zip archives, all told by their content.
 
-use super::EVTX_MAGIC;
+use super::archive;
+use super::open::{Format, SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// One input file to read.
+/// One input to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// Where the file is.
+    /// Where the log is; for an archive entry, the archive's path joined with
+    /// the entry's name (`logs.zip/host1/System.evtx`).
     pub path: PathBuf,
-    /// Its size in bytes when it was found.
+    /// Its size in bytes when it was found (uncompressed, for an archive entry).
     pub size: u64,
+    /// What it holds.
+    pub format: Format,
+    /// Set when the log is an entry of a zip archive.
+    pub entry: Option<ArchiveEntry>,
+}
+
+impl Source {
+    /// A log file on disk.
+    pub fn file(path: impl Into<PathBuf>, size: u64, format: Format) -> Self {
+        Source {
+            path: path.into(),
+            size,
+            format,
+            entry: None,
+        }
+    }
+}
+
+/// Where an archive entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveEntry {
+    /// The zip file.
+    pub archive: PathBuf,
+    /// The entry's index in the archive.
+    pub index: usize,
 }
 
 /// What [`discover`] found: the logs to read, and why others were passed over.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    /// The EVTX logs, sorted by path, each once.
+    /// The logs, sorted by path, each once.
     pub sources: Vec<Source>,
     /// Files and folders that could not be used, with the reason.
     pub diagnostics: Diagnostics,
 }
 
 impl Discovery {
-    /// How many files were passed over (unreadable or not EVTX).
+    /// How many files were passed over (unreadable or not a log).
     pub fn skipped(&self) -> usize {
         self.diagnostics.problems.len()
     }
 }
 
+/// The file name endings looked at in folders (without `--all-files`).
+pub const LOG_EXTENSIONS: &[&str] = &["evtx", "xml", "json", "jsonl", "ndjson", "zip"];
+
 /// Walks `paths` (files and folders, recursively, following links but not
-/// looping) and keeps the files that start with the EVTX magic. In folders only
-/// `*.evtx` files are looked at unless `all_files` is set; a file named
-/// directly is always looked at. A file that is not EVTX gets one problem.
+/// looping) and keeps the logs, told by their content: EVTX, XML and JSON
+/// exports, and the logs inside zip archives. In folders only files named
+/// with one of [`LOG_EXTENSIONS`] are looked at unless `all_files` is set; a
+/// file named directly is always looked at. A file that is not a log gets one
+/// problem, and so does every archive entry that is not a log.
 pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
     let mut found = Discovery::default();
     for root in paths {
@@ -59,8 +90,11 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
                 continue;
             }
             let named = entry.depth() == 0;
-            if named || all_files || has_evtx_extension(entry.path()) {
-                consider(entry.path(), named || !all_files, &mut found);
+            if named || all_files || has_log_extension(entry.path()) {
+                // A swept `.xml` or `.json` may well be no log (settings,
+                // metadata); any other name that promises a log is worth a word.
+                let complain = named || (!all_files && promises_a_log(entry.path()));
+                consider(entry.path(), complain, &mut found);
             }
         }
     }
@@ -69,19 +103,30 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
     found
 }
 
-fn has_evtx_extension(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
+fn has_log_extension(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        LOG_EXTENSIONS
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    })
 }
 
-/// Checks the magic; `complain` says whether a non-EVTX file is worth a problem
-/// (it is when the user named it or it is called `.evtx`, not when `--all-files`
-/// merely swept it up).
+fn promises_a_log(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        ["evtx", "jsonl", "ndjson", "zip"]
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    })
+}
+
+/// Looks at the first bytes; `complain` says whether a file that is not a log
+/// is worth a problem (it is when the user named it or its name says it is a
+/// log, not when `--all-files` merely swept it up).
 fn consider(path: &Path, complain: bool, found: &mut Discovery) {
-    let mut magic = [0u8; 8];
-    let read = File::open(path).and_then(|mut f| {
+    let mut head = vec![0u8; SNIFF_LEN];
+    let read = open_shared(path).and_then(|mut f| {
         let size = f.metadata()?.len();
-        let n = read_up_to(&mut f, &mut magic)?;
+        let n = read_up_to(&mut f, &mut head)?;
         Ok((size, n))
     });
     match read {
@@ -90,35 +135,35 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
             path,
             err.to_string(),
         )),
-        Ok((size, n)) if n == magic.len() && &magic == EVTX_MAGIC => {
-            found.sources.push(Source {
-                path: path.to_path_buf(),
-                size,
-            });
-        }
-        Ok((size, _)) if complain => {
-            let why = if size == 0 {
-                "not an EVTX log: the file is empty".to_string()
-            } else if size < 8 {
-                format!("not an EVTX log: only {size} bytes")
-            } else {
-                "not an EVTX log: it does not start with \"ElfFile\\0\"".to_string()
-            };
-            found
-                .diagnostics
-                .push(Problem::file(ProblemKind::NotEvtx, path, why));
-        }
-        Ok(_) => {}
+        Ok((size, n)) => match sniff(&head[..n]) {
+            Sniffed::Log(format) => found.sources.push(Source::file(path, size, format)),
+            Sniffed::Zip => archive::list(path, &mut found.sources, &mut found.diagnostics),
+            Sniffed::Other if complain => {
+                found.diagnostics.push(Problem::file(
+                    ProblemKind::NotEvtx,
+                    path,
+                    not_a_log(&head[..n], size),
+                ));
+            }
+            Sniffed::Other => {}
+        },
     }
 }
 
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
+/// Why a file whose first bytes are `head` is not a log.
+pub(crate) fn not_a_log(head: &[u8], size: u64) -> String {
+    if size == 0 {
+        "not an EVTX log: the file is empty".to_string()
+    } else if memchr::memmem::find(head, b"\"RuleTitle\"").is_some() {
+        "not an EVTX log nor an event export: a Hayabusa timeline keeps a summary of each \
+         event, not the record (see docs/inputs.md); give the .evtx files Hayabusa read"
+            .to_string()
+    } else if head.starts_with(b"\xFE\xFF") {
+        "not an EVTX log, and the text is big-endian UTF-16; convert it to UTF-8 or UTF-16LE, \
+         e.g. `Get-Content in.xml | Set-Content -Encoding utf8 out.xml`"
+            .to_string()
+    } else {
+        "not an EVTX log (no \"ElfFile\\0\"), nor an XML or JSON event export or a zip archive"
+            .to_string()
     }
-    Ok(n)
 }

@@ -3,9 +3,12 @@
 //! failures become a note with the file's account.
 
 use super::chunk::{chain, located};
+use super::export::JsonItem;
+use super::open::Data;
 use super::stats::FileStats;
 use super::{IngestOptions, Source};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
+use crate::event::Event;
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Read, Seek, SeekFrom};
@@ -25,6 +28,10 @@ pub(crate) enum Work {
         data: Box<EvtxChunkData>,
         cut: Option<u64>,
     },
+    /// Events of an XML export, parsed and normalized (not yet counted).
+    Events(Vec<Event>),
+    /// Records of a JSON export, to normalize.
+    Json(Vec<JsonItem>),
     /// Counts and problems found while splitting the file.
     Note {
         stats: FileStats,
@@ -32,11 +39,17 @@ pub(crate) enum Work {
     },
 }
 
-/// Hands every chunk of `source` (and every file-level problem) to `emit`, in
-/// record order.
-pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnMut(Work)) {
+/// Hands every chunk of `source` (whose bytes are `data`) and every
+/// file-level problem to `emit`, in record order.
+pub(crate) fn split(
+    source: &Source,
+    data: Data,
+    options: &IngestOptions,
+    emit: &mut dyn FnMut(Work),
+) {
     let path = source.path.as_path();
-    let mut parser = match EvtxParser::from_path(path) {
+    let again = data.try_clone();
+    let mut parser = match EvtxParser::from_read_seek(data) {
         Ok(parser) => parser.with_configuration(ParserSettings::new().num_threads(1)),
         Err(err) => {
             let message = format!("cannot read as EVTX: {}", chain(&err));
@@ -93,7 +106,7 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
     if let Some(tail) = tail
         && !options.skip_truncated_chunk
     {
-        truncated_chunk(path, tail, emit);
+        truncated_chunk(path, again, tail, emit);
     }
     if whole == 0 && tail.is_none() {
         emit(note(
@@ -179,7 +192,7 @@ fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
     ));
 }
 
-fn note(stats: FileStats, problem: Problem) -> Work {
+pub(crate) fn note(stats: FileStats, problem: Problem) -> Work {
     let mut diagnostics = Diagnostics::default();
     diagnostics.push(problem);
     Work::Note { stats, diagnostics }
@@ -198,6 +211,7 @@ fn truncated_tail(source: &Source) -> Option<(u64, u64, u64)> {
 /// zeros, and a note that says the file is truncated there.
 fn truncated_chunk(
     path: &Path,
+    input: std::io::Result<Data>,
     (number, offset, len): (u64, u64, u64),
     emit: &mut dyn FnMut(Work),
 ) {
@@ -211,7 +225,7 @@ fn truncated_chunk(
     );
     problem.chunk = Some(number);
     let mut data = vec![0u8; CHUNK_SIZE as usize];
-    let read = std::fs::File::open(path).and_then(|mut f| {
+    let read = input.and_then(|mut f| {
         f.seek(SeekFrom::Start(offset))?;
         f.read_exact(&mut data[..len as usize])
     });

@@ -1,29 +1,42 @@
 //! Stage 1: files and folders in, normalized events out.
 //!
-//! [`discover`] walks the paths given and keeps the EVTX logs (by magic, not by
-//! name); [`read_all`] parses them, chunks in parallel across all files, and
-//! hands each [`Event`] to a mapping function on the worker threads, so that
-//! only what the caller keeps (for example, events a rule matched) travels on.
-//! Problems never stop a run: they become
-//! [`Problem`](crate::diag::Problem)s, and every file gets a [`FileStats`] account.
+//! [`discover`] walks the paths given and keeps the logs, told by their
+//! content, not their name: EVTX files, XML and JSON exports, and the logs in
+//! zip archives ([`windows`] finds the logs of a Windows installation).
+//! [`read_all`] parses them, chunks (or batches of exported records) in
+//! parallel across all files, and hands each [`Event`] to a mapping function
+//! on the worker threads, so that only what the caller keeps (for example,
+//! events a rule matched) travels on. Records loaded twice are dropped
+//! ([`dedup`] explains how without holding every record). Problems never stop
+//! a run: they become [`Problem`](crate::diag::Problem)s, and every file gets a
+//! [`FileStats`] account.
 
+mod archive;
 mod binxml_walk;
 mod chunk;
+pub mod dedup;
 mod discover;
 mod evtx_file;
+mod export;
+mod open;
 mod peek;
 mod stats;
+pub mod windows;
 
-pub use discover::{Discovery, Source, discover};
+pub use archive::DEFAULT_ENTRY_CAP;
+pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
+pub use open::{Format, open_shared};
 pub use peek::{Peek, PeekCache, PeekText, peek};
 pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;
 use crate::event::Event;
-use chunk::read_chunk;
+use chunk::{ChunkOutput, read_chunk};
+use dedup::{Key, Seen};
 use evtx::ParserSettings;
-use evtx_file::{Work, split};
+use evtx_file::Work;
+use open::Data;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
@@ -43,6 +56,49 @@ pub struct IngestOptions {
     /// Records this says no to (judged from their header fields, without
     /// rendering them) are counted but not rendered, normalized or mapped.
     pub prefilter: Option<Prefilter>,
+    /// Only events of these computers travel on (empty: all).
+    pub hosts: HostFilter,
+    /// Read every file and keep every record even when an earlier file held
+    /// the same (byte copies, the same record twice): for counting exactly
+    /// what each file holds.
+    pub keep_duplicates: bool,
+    /// The largest archive entry read into memory, in bytes (0: [`DEFAULT_ENTRY_CAP`]).
+    pub max_entry_size: u64,
+}
+
+impl IngestOptions {
+    /// The largest archive entry read into memory.
+    pub fn entry_cap(&self) -> u64 {
+        match self.max_entry_size {
+            0 => DEFAULT_ENTRY_CAP,
+            n => n,
+        }
+    }
+}
+
+/// Selects computers by name (`System/Computer`), ignoring ASCII case; a name
+/// without a dot also matches the fully qualified name that starts with it
+/// (`RDS01` matches `RDS01.corp.example`). Empty: every computer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostFilter(pub Vec<String>);
+
+impl HostFilter {
+    /// True when `computer` is selected.
+    pub fn matches(&self, computer: &str) -> bool {
+        self.0.is_empty()
+            || self.0.iter().any(|name| {
+                computer.eq_ignore_ascii_case(name)
+                    || (!name.contains('.')
+                        && computer
+                            .split_once('.')
+                            .is_some_and(|(host, _)| host.eq_ignore_ascii_case(name)))
+            })
+    }
+
+    /// True when no host is named.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Decides from a record's header fields whether it is worth rendering.
@@ -68,7 +124,7 @@ pub struct IngestReport {
 struct Done<T> {
     seq: u64,
     file: usize,
-    kept: Vec<T>,
+    kept: Vec<(Key, T)>,
     stats: FileStats,
     diagnostics: Diagnostics,
 }
@@ -141,6 +197,7 @@ where
         .iter()
         .map(|s| Arc::from(s.path.as_path()))
         .collect();
+    let producer_paths = paths.clone();
     let mut report = IngestReport {
         files: sources
             .iter()
@@ -157,20 +214,43 @@ where
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut seq = 0;
+            let mut copies = dedup::ByteCopies::default();
             for (file, source) in sources.iter().enumerate() {
-                split(source, options, &mut |work| {
-                    let _ = job_tx.send(Job { seq, file, work });
-                    seq += 1;
-                });
+                let original = |size, print| {
+                    if options.keep_duplicates {
+                        return None;
+                    }
+                    copies
+                        .original(size, print, file)
+                        .map(|j| sources[j].path.clone())
+                };
+                split(
+                    source,
+                    &producer_paths[file],
+                    options,
+                    original,
+                    &mut |work| {
+                        let _ = job_tx.send(Job { seq, file, work });
+                        seq += 1;
+                    },
+                );
             }
         });
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, map, paths, settings) = (&job_rx, &map, &paths, &settings);
             let prefilter = options.prefilter.as_ref();
+            let hosts = &options.hosts;
             scope.spawn(move || {
+                let keyed = |event: Event| {
+                    if !hosts.matches(&event.computer) {
+                        return None;
+                    }
+                    let key = Key::of(&event);
+                    map(event).map(|kept| (key, kept))
+                };
                 while let Ok(job) = next_job(job_rx) {
-                    let done = run_job(job, paths, settings, prefilter, map);
+                    let done = run_job(job, paths, settings, prefilter, &keyed);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -180,6 +260,7 @@ where
         drop(done_tx);
         // Results arrive out of order; hand them on in order.
         let mut waiting: BTreeMap<u64, Done<T>> = BTreeMap::new();
+        let mut seen = Seen::default();
         let mut next = 0;
         let mut file = 0;
         for done in done_rx {
@@ -190,13 +271,23 @@ where
                 }
                 file = done.file;
                 observer.records(done.stats.records_read);
-                report.files[done.file].absorb(FileStats {
+                let stats = &mut report.files[done.file];
+                stats.absorb(FileStats {
                     problems: done.diagnostics.problems.len() as u64,
                     ..done.stats
                 });
                 report.diagnostics.extend(done.diagnostics);
-                if !done.kept.is_empty() {
-                    consume(done.kept);
+                let before = done.kept.len();
+                let kept: Vec<T> = done
+                    .kept
+                    .into_iter()
+                    .filter_map(|(key, kept)| {
+                        (options.keep_duplicates || seen.first(key)).then_some(kept)
+                    })
+                    .collect();
+                stats.duplicate_records += (before - kept.len()) as u64;
+                if !kept.is_empty() {
+                    consume(kept);
                 }
                 next += 1;
             }
@@ -205,7 +296,66 @@ where
             observer.file_done();
         }
     });
+    dedup::mark_whole_file_copies(&mut report.files);
     report
+}
+
+/// Opens one source and splits it into work for the workers. An EVTX file
+/// that `original` (given its size and byte fingerprint) names as a copy of
+/// an earlier file is not read.
+fn split(
+    source: &Source,
+    path: &Arc<Path>,
+    options: &IngestOptions,
+    mut original: impl FnMut(u64, u64) -> Option<std::path::PathBuf>,
+    emit: &mut dyn FnMut(Work),
+) {
+    let mut data = match Data::open(source, options) {
+        Ok(data) => data,
+        Err(message) => {
+            let stats = FileStats {
+                failed: Some(message.clone()),
+                ..FileStats::default()
+            };
+            let problem =
+                crate::diag::Problem::file(crate::diag::ProblemKind::Unreadable, &**path, message);
+            emit(evtx_file::note(stats, problem));
+            return;
+        }
+    };
+    if source.format == Format::Evtx
+        && let Ok(Some(print)) = dedup::evtx_fingerprint(&mut data, source.size)
+        && let Some(copied) = original(source.size, print)
+    {
+        emit(Work::Note {
+            stats: FileStats {
+                duplicate_of: Some(copied),
+                ..FileStats::default()
+            },
+            diagnostics: Diagnostics::default(),
+        });
+        return;
+    }
+    match source.format {
+        Format::Evtx => evtx_file::split(source, data, options, emit),
+        Format::Xml | Format::Json => match open::text_reader(data) {
+            Ok(text) if source.format == Format::Xml => export::split_xml(text, path, emit),
+            Ok(text) => export::split_json(text, path, emit),
+            Err(err) => {
+                let message = format!("cannot read: {err}");
+                let stats = FileStats {
+                    failed: Some(message.clone()),
+                    ..FileStats::default()
+                };
+                let problem = crate::diag::Problem::file(
+                    crate::diag::ProblemKind::Unreadable,
+                    &**path,
+                    message,
+                );
+                emit(evtx_file::note(stats, problem));
+            }
+        },
+    }
 }
 
 fn next_job(jobs: &Mutex<mpsc::Receiver<Job>>) -> Result<Job, mpsc::RecvError> {
@@ -219,15 +369,26 @@ fn run_job<T>(
     paths: &[Arc<Path>],
     settings: &Arc<ParserSettings>,
     prefilter: Option<&Prefilter>,
-    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    map: &(dyn Fn(Event) -> Option<(Key, T)> + Sync),
 ) -> Done<T> {
-    let (kept, stats, diagnostics) = match job.work {
-        Work::Chunk { data, cut } => {
-            let out = read_chunk(*data, cut, &paths[job.file], settings, prefilter, map);
-            (out.kept, out.stats, out.diagnostics)
+    let path = &paths[job.file];
+    let out = match job.work {
+        Work::Chunk { data, cut } => read_chunk(*data, cut, path, settings, prefilter, map),
+        Work::Events(events) => {
+            let mut out = ChunkOutput::new();
+            for event in events {
+                out.accept(event, map);
+            }
+            out
         }
-        Work::Note { stats, diagnostics } => (Vec::new(), stats, diagnostics),
+        Work::Json(items) => export::read_json(items, path, map),
+        Work::Note { stats, diagnostics } => ChunkOutput {
+            kept: Vec::new(),
+            stats,
+            diagnostics,
+        },
     };
+    let (kept, stats, diagnostics) = (out.kept, out.stats, out.diagnostics);
     Done {
         seq: job.seq,
         file: job.file,

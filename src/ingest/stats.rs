@@ -1,5 +1,6 @@
 //! The account of what was read from each file, and what was lost.
 
+use super::dedup::Fingerprint;
 use super::peek::Peek;
 use crate::event::Event;
 use chrono::{DateTime, Utc};
@@ -31,12 +32,26 @@ pub struct FileStats {
     /// How many problems (in the report's diagnostics, under this path) were
     /// found in the file: the reasons behind the counts above.
     pub problems: u64,
+    /// Records of this file already read from another file (a copy, a backup
+    /// of a live log, the same folder given twice), not counted twice: all of
+    /// its records when the whole file duplicates an earlier one
+    /// ([`FileStats::duplicate_of`]), else the matched events dropped because
+    /// an earlier file held the same record (same computer, channel, record
+    /// id and time).
+    pub duplicate_records: u64,
+    /// Set when every record of this file is one of the file named here (given earlier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<PathBuf>,
     /// Per computer and channel: how many records, first and last event time.
     /// Tells which logs were given for which host, and what time they cover.
     pub spans: Vec<ChannelSpan>,
-    /// Set when the file could not be opened as EVTX at all.
+    /// Set when the file could not be opened or read as a log at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// The lowest and highest record id per computer and channel: with the
+    /// spans, what tells a file that holds the same records as another.
+    #[serde(skip)]
+    pub fingerprint: Fingerprint,
 }
 
 impl FileStats {
@@ -50,17 +65,27 @@ impl FileStats {
         self.records_in_truncated_chunk += chunk.records_in_truncated_chunk;
         self.chunks_truncated += chunk.chunks_truncated;
         self.problems += chunk.problems;
+        self.duplicate_records += chunk.duplicate_records;
+        self.fingerprint.merge(chunk.fingerprint);
         for span in chunk.spans {
             ChannelSpan::merge(&mut self.spans, span);
         }
         if chunk.failed.is_some() {
             self.failed = chunk.failed;
         }
+        if chunk.duplicate_of.is_some() {
+            self.duplicate_of = chunk.duplicate_of;
+        }
     }
 
     /// Counts one record read only as far as its header (not rendered).
-    pub(crate) fn count_unrendered(&mut self, header: &Peek) {
+    pub(crate) fn count_unrendered(&mut self, header: &Peek, record_id: u64) {
         self.records_read += 1;
+        self.fingerprint.add_with(
+            |computer, channel| header.computer == *computer && header.channel == *channel,
+            || (header.computer.to_string(), header.channel.to_string()),
+            record_id,
+        );
         ChannelSpan::add_record(
             &mut self.spans,
             header.header_time,
@@ -73,6 +98,8 @@ impl FileStats {
     pub(crate) fn count(&mut self, event: &Event) {
         self.records_read += 1;
         self.records_recovered += u64::from(event.recovered);
+        self.fingerprint
+            .add(&event.computer, &event.channel, event.record_id);
         ChannelSpan::add_record(
             &mut self.spans,
             event.time,
