@@ -71,7 +71,10 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     let report_file = args.output.report_file()?;
     let (rules, rule_problems) = RuleSet::load(&args.rules.sources());
     for problem in &rule_problems.problems {
-        eprintln!("dropcause: {problem}");
+        eprintln!(
+            "dropcause: {}",
+            dropcause::report::escape::terminal(&problem.to_string())
+        );
     }
     let found = args.input.discover();
     let progress = Progress::new(found.sources.len() as u64, args.output.quiet);

@@ -152,7 +152,10 @@ fn clip(text: &str, max: usize) -> String {
 /// Prints every problem, then one summary line, on stderr.
 pub fn print_problems_and_summary(report: &IngestReport, skipped: usize) {
     for problem in &report.diagnostics.problems {
-        eprintln!("dropcause: {problem}");
+        eprintln!(
+            "dropcause: {}",
+            dropcause::report::escape::terminal(&problem.to_string())
+        );
     }
     let files_read = report.files.iter().filter(|f| f.failed.is_none()).count();
     let failed = report.files.len() - files_read;

@@ -38,7 +38,10 @@ impl InputArgs {
     pub fn discover(&self) -> Discovery {
         let found = discover(&self.paths, self.all_files);
         for problem in &found.diagnostics.problems {
-            eprintln!("dropcause: {problem}");
+            eprintln!(
+                "dropcause: {}",
+                dropcause::report::escape::terminal(&problem.to_string())
+            );
         }
         found
     }

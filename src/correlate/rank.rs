@@ -1,7 +1,9 @@
 //! Ranks the causes found near a drop and draws the verdict.
 //!
-//! Score (0..=1) = 0.30 category weight + 0.25 rule level + 0.30 closeness in
-//! time + 0.15 recurrence (the share of the host's drops the rule coincides with).
+//! Score (0..=1) = 0.85 × (0.30 category weight + 0.25 rule level + 0.30
+//! closeness in time + 0.15 recurrence, the share of the host's drops the rule
+//! coincides with) + 0.15 when the cause names the drop's own client address or
+//! session rather than only the same host.
 
 use super::input::Input;
 use super::model::{Cause, Confidence, DecodedCode, DropKind, Verdict};
@@ -58,10 +60,11 @@ pub(crate) fn causes(
             let ext = rule.extension.as_ref()?;
             let secs = hit.offset.num_milliseconds() as f64 / 1000.0;
             let closeness = 1.0 / (1.0 + secs.abs() / CLOSENESS_HALF);
-            let score = 0.30 * weight(CATEGORY_WEIGHT, category)
+            let general = 0.30 * weight(CATEGORY_WEIGHT, category)
                 + 0.25 * weight(LEVEL_WEIGHT, rule.level)
                 + 0.30 * closeness
                 + 0.15 * recurrence(hit.rule).clamp(0.0, 1.0);
+            let score = 0.85 * general + if hit.same_client { 0.15 } else { 0.0 };
             let event = &input.items[hit.item].event;
             Some(Cause {
                 rule_id: rule.id.clone(),

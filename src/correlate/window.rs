@@ -41,6 +41,9 @@ pub(crate) struct Hit {
     pub offset: TimeDelta,
     /// How many matching events fell inside the window.
     pub count: usize,
+    /// The closest event names the drop's own client address or session
+    /// (the rule is keyed and the value matched), not just the same host.
+    pub same_client: bool,
 }
 
 /// The cause events of every host, indexed per rule.
@@ -122,18 +125,21 @@ impl CauseIndex {
                     Key::Address(_) => address,
                     Key::Session(_) => sid.as_deref(),
                 };
-                let found = match value {
-                    None => search(&lists.all, from, to, t),
-                    Some(v) => merge(
-                        search(&lists.unkeyed, from, to, t),
-                        lists.keyed.get(v).and_then(|l| search(l, from, to, t)),
-                    ),
+                let (found, same_client) = match value {
+                    None => (search(&lists.all, from, to, t), false),
+                    Some(v) => {
+                        let own = lists.keyed.get(v).and_then(|l| search(l, from, to, t));
+                        let merged = merge(search(&lists.unkeyed, from, to, t), own);
+                        let same = own.zip(merged).is_some_and(|(o, m)| o.1 == m.1);
+                        (merged, same)
+                    }
                 };
                 found.map(|(count, item, offset)| Hit {
                     rule: *r,
                     item,
                     offset,
                     count,
+                    same_client,
                 })
             })
             .collect()

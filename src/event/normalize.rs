@@ -2,7 +2,7 @@
 
 use super::raw::{self, Node, RawRoot};
 use super::{Event, FieldValue, Fields};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -65,6 +65,12 @@ pub fn from_json(
     build(RawRoot::deserialize(root)?, &origin)
 }
 
+/// A FILETIME counts from 1601: an earlier `TimeCreated` is a value past year
+/// 9999 that the renderer wrapped to its last four digits, as Windows does
+/// (FILETIME `0x7fff_ffff_ffff_ffff` shows as year 0828). Such a time is
+/// garbage; the record header's time stands in for it.
+const FILETIME_EPOCH_YEAR: i32 = 1601;
+
 fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> {
     let event = root.event;
     let system = event.system.ok_or(NormalizeError::NoSystem)?;
@@ -74,7 +80,9 @@ fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> 
         .time_created
         .and_then(|t| t.attrs?.system_time)
         .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map_or(origin.time, |t| t.with_timezone(&Utc));
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| t.year() >= FILETIME_EPOCH_YEAR)
+        .unwrap_or(origin.time);
     let mut fields = event.event_data.map(|d| d.0).unwrap_or_default();
     if let Some(user) = event.user_data {
         append(&mut fields, user.0);
@@ -189,6 +197,19 @@ mod tests {
         assert_eq!(e.time.to_rfc3339(), "2024-01-02T03:04:05.123456+00:00");
         assert_eq!(e.record_id, 9);
         assert!(e.is_from("service control manager"));
+    }
+
+    #[test]
+    fn a_time_created_before_1601_is_garbage_and_the_header_time_stands_in() {
+        // FILETIME 0x7fff_ffff_ffff_ffff renders as year 0828 (30828 wrapped).
+        let e = norm(json!({"Event": {"System": {"EventID": 1, "Channel": "c",
+            "Provider": {"#attributes": {"Name": "p"}},
+            "TimeCreated": {"#attributes": {"SystemTime": "0828-09-14T02:48:05.4775807Z"}}}}}));
+        assert_eq!(e.time, DateTime::<Utc>::UNIX_EPOCH);
+        let e = norm(json!({"Event": {"System": {"EventID": 1, "Channel": "c",
+            "Provider": {"#attributes": {"Name": "p"}},
+            "TimeCreated": {"#attributes": {"SystemTime": "1601-01-01T00:00:00Z"}}}}}));
+        assert_eq!(e.time.to_rfc3339(), "1601-01-01T00:00:00+00:00");
     }
 
     #[test]

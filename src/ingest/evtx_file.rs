@@ -6,6 +6,7 @@ use super::chunk::{chain, located};
 use super::stats::FileStats;
 use super::{IngestOptions, Source};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
+use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -60,24 +61,122 @@ pub(crate) fn split(source: &Source, options: &IngestOptions, emit: &mut dyn FnM
             ),
         ));
     }
+    // The whole chunks the file holds; the `evtx` crate passes over those that
+    // are all zeros without a word.
+    let whole = source.size.saturating_sub(HEADER_SIZE) / CHUNK_SIZE;
+    // Per chunk number: the first and last record id of the chunks met.
+    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
     for chunk in parser.chunks() {
         match chunk {
-            Ok(data) => emit(Work::Chunk {
-                data: Box::new(data),
-                cut: None,
-            }),
+            Ok(data) => {
+                let ids = (
+                    data.header.first_event_record_id,
+                    data.header.last_event_record_id,
+                );
+                mark(&mut seen, data.number, ids);
+                emit(Work::Chunk {
+                    data: Box::new(data),
+                    cut: None,
+                })
+            }
             Err(err) => {
+                if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
+                    mark(&mut seen, Some(*chunk_id), (0, 0));
+                }
                 let mut stats = FileStats::default();
                 let problem = located(path, None, &err, &mut stats);
                 emit(note(stats, problem));
             }
         }
     }
-    if !options.skip_truncated_chunk
-        && let Some(tail) = truncated_tail(source)
+    let tail = truncated_tail(source);
+    if let Some(tail) = tail
+        && !options.skip_truncated_chunk
     {
         truncated_chunk(path, tail, emit);
     }
+    if whole == 0 && tail.is_none() {
+        emit(note(
+            FileStats::default(),
+            Problem::file(
+                ProblemKind::BadChunk,
+                path,
+                format!(
+                    "the file holds no chunk: it ends at byte {} (its header takes {HEADER_SIZE}), \
+                     so it has no records",
+                    source.size
+                ),
+            ),
+        ));
+    }
+    cut_in_chunk_header(source, emit);
+    // A zeroed chunk held records once when the header counts it, or when the
+    // record ids of the chunks around it leave a gap (not a wrap-around).
+    let header = parser.header();
+    let (counted, oldest) = (u64::from(header.chunk_count), header.first_chunk_number);
+    // The header counts `counted` chunks from the oldest one on, wrapping.
+    let is_counted = |n: u64| (n + whole - oldest % whole.max(1)) % whole.max(1) < counted;
+    for number in (0..seen.len()).filter(|&n| seen[n].is_none()) {
+        let before = seen[..number].iter().rev().flatten().next();
+        let after = seen[number + 1..].iter().flatten().next();
+        let gap = matches!((before, after), (Some(b), Some(a)) if b.1 > 0 && b.1 + 1 < a.0);
+        if !is_counted(number as u64) && !gap {
+            continue;
+        }
+        let mut problem = Problem::file(
+            ProblemKind::BadChunk,
+            path,
+            "the chunk is all zeros (wiped, or never written although the file header counts \
+             it or records are missing around it): any records it held are lost",
+        );
+        problem.chunk = Some(number as u64);
+        emit(note(
+            FileStats {
+                chunks_skipped: 1,
+                ..FileStats::default()
+            },
+            problem,
+        ));
+    }
+}
+
+/// Notes that the chunk `number` was met, with its first and last record id
+/// (zeros for a chunk that could not be parsed).
+fn mark(seen: &mut [Option<(u64, u64)>], number: Option<u64>, ids: (u64, u64)) {
+    if let Some(slot) = number
+        .and_then(|n| usize::try_from(n).ok())
+        .and_then(|n| seen.get_mut(n))
+    {
+        *slot = Some(ids);
+    }
+}
+
+/// Notes a file that ends inside a chunk's header (too little of the chunk
+/// to hold a record): the chunk is lost.
+fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
+    let Some(body) = source.size.checked_sub(HEADER_SIZE) else {
+        return;
+    };
+    let partial = body % CHUNK_SIZE;
+    if partial == 0 || partial >= 512 {
+        return;
+    }
+    let mut problem = Problem::file(
+        ProblemKind::BadChunk,
+        &source.path,
+        format!(
+            "the file ends {partial} bytes into this chunk, inside its 512-byte header \
+             (truncated): the chunk's records are lost"
+        ),
+    );
+    problem.chunk = Some(body / CHUNK_SIZE);
+    emit(note(
+        FileStats {
+            chunks_truncated: 1,
+            ..FileStats::default()
+        },
+        problem,
+    ));
 }
 
 fn note(stats: FileStats, problem: Problem) -> Work {
@@ -130,5 +229,11 @@ fn truncated_chunk(
         }
         Err(err) => problem.message.push_str(&format!(" ({err})")),
     }
-    emit(note(FileStats::default(), problem));
+    emit(note(
+        FileStats {
+            chunks_truncated: 1,
+            ..FileStats::default()
+        },
+        problem,
+    ));
 }

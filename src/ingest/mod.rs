@@ -190,7 +190,10 @@ where
                 }
                 file = done.file;
                 observer.records(done.stats.records_read);
-                report.files[done.file].absorb(done.stats);
+                report.files[done.file].absorb(FileStats {
+                    problems: done.diagnostics.problems.len() as u64,
+                    ..done.stats
+                });
                 report.diagnostics.extend(done.diagnostics);
                 if !done.kept.is_empty() {
                     consume(done.kept);

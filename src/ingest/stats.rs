@@ -25,6 +25,12 @@ pub struct FileStats {
     /// Records read from a chunk cut short at the end of a truncated file
     /// (the `evtx` crate's own iteration ignores such a chunk).
     pub records_in_truncated_chunk: u64,
+    /// Chunks cut short by the end of the file (0 or 1): the records in the
+    /// part that is there are read, the rest are lost.
+    pub chunks_truncated: u64,
+    /// How many problems (in the report's diagnostics, under this path) were
+    /// found in the file: the reasons behind the counts above.
+    pub problems: u64,
     /// Per computer and channel: how many records, first and last event time.
     /// Tells which logs were given for which host, and what time they cover.
     pub spans: Vec<ChannelSpan>,
@@ -42,6 +48,8 @@ impl FileStats {
         self.chunks_skipped += chunk.chunks_skipped;
         self.chunks_bad_checksum += chunk.chunks_bad_checksum;
         self.records_in_truncated_chunk += chunk.records_in_truncated_chunk;
+        self.chunks_truncated += chunk.chunks_truncated;
+        self.problems += chunk.problems;
         for span in chunk.spans {
             ChannelSpan::merge(&mut self.spans, span);
         }

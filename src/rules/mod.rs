@@ -36,3 +36,14 @@ pub use matched::Matched;
 pub use ruleset::{LoadReport, RuleSet, RuleSummary, SelfTestFailure};
 pub use selftest::event_from_fields;
 pub use source::{EMBEDDED_PREFIX, RuleSource};
+
+/// Parses a Sigma `condition` against a rule's search identifiers `names` and
+/// evaluates it once with every search false: the parser alone, for fuzzing
+/// and tools. Returns the error and the character offset it concerns when the
+/// condition is refused.
+#[doc(hidden)]
+pub fn check_condition(text: &str, names: &[String]) -> Result<bool, (usize, RuleError)> {
+    condition::parse(text, names)
+        .map(|c| c.eval(&|_| false))
+        .map_err(|e| (e.offset, e.error))
+}

@@ -26,6 +26,6 @@ pub use error::WriterError;
 pub use file::EvtxWriter;
 pub use generate::{generate, write_channel};
 pub use plan::{ChannelPlan, PlannedEvent, plan};
-pub use scenario::{Cause, Expect, Scenario};
+pub use scenario::{Expect, Scenario};
 pub use template::Instance;
 pub use value::{Value, ValueType};

@@ -24,6 +24,7 @@
 //! at random (seeded, so output is reproducible).
 
 use super::WriterError;
+use crate::rules::Category;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::{Location, Spanned};
@@ -67,79 +68,23 @@ pub struct Expect {
     pub drops: u32,
     /// The cause category; `None` for a clean scenario (`none` or `null`).
     #[serde(default, deserialize_with = "cause")]
-    pub cause: Option<Cause>,
+    pub cause: Option<Category>,
     /// The rule id expected to fire, when one is specific to the scenario.
     #[serde(default)]
     pub rule: Option<String>,
 }
 
-/// The cause categories a drop can be explained by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Cause {
-    /// Expired, missing or inaccessible certificate or key, TLS failure.
-    Certificate,
-    /// RD licensing refusal.
-    Licensing,
-    /// Remote Desktop Services crashed or stopped.
-    Service,
-    /// The network path dropped.
-    Network,
-    /// Failed authentication.
-    Authentication,
-    /// Reboot, shutdown or sleep.
-    Power,
-    /// Out of memory or another exhausted resource.
-    Resource,
-    /// A security product blocked the connection.
-    SecurityProduct,
-    /// A configuration change refused the connection.
-    Configuration,
-}
-
-impl Cause {
-    /// Every category, in the order the documentation lists them.
-    pub const ALL: [Cause; 9] = [
-        Cause::Certificate,
-        Cause::Licensing,
-        Cause::Service,
-        Cause::Network,
-        Cause::Authentication,
-        Cause::Power,
-        Cause::Resource,
-        Cause::SecurityProduct,
-        Cause::Configuration,
-    ];
-
-    /// The category's name as scenario files and reports spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Certificate => "certificate",
-            Cause::Licensing => "licensing",
-            Cause::Service => "service",
-            Cause::Network => "network",
-            Cause::Authentication => "authentication",
-            Cause::Power => "power",
-            Cause::Resource => "resource",
-            Cause::SecurityProduct => "security-product",
-            Cause::Configuration => "configuration",
-        }
-    }
-}
-
-fn cause<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cause>, D::Error> {
+/// `none` or a [`Category`] name.
+fn cause<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Category>, D::Error> {
     let text: Option<String> = Option::deserialize(d)?;
     match text.as_deref().map(str::trim) {
         None | Some("none") => Ok(None),
-        Some(t) => Cause::ALL
-            .into_iter()
-            .find(|c| c.as_str() == t)
-            .map(Some)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "unknown cause `{t}`; expected none or one of: {}",
-                    Cause::ALL.map(Cause::as_str).join(", ")
-                ))
-            }),
+        Some(t) => t.parse::<Category>().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "unknown cause `{t}`; expected none or one of: {}",
+                Category::ALL.map(Category::as_str).join(", ")
+            ))
+        }),
     }
 }
 
@@ -343,7 +288,7 @@ mod tests {
     fn a_scenario_parses_with_its_name_from_the_file() {
         let s = Scenario::parse(MINIMAL, Path::new("dir/net.yaml")).unwrap();
         assert_eq!(s.name, "net");
-        assert_eq!(s.expect.cause, Some(Cause::Network));
+        assert_eq!(s.expect.cause, Some(Category::Network));
         let e = &s.events[0].value;
         assert_eq!(e.fields["SessionID"], FieldInput::Int(2));
         assert!(matches!(e.fields["User"], FieldInput::Choice(_)));

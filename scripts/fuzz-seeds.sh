@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the fuzz seed corpora under fuzz/corpus/<target>/ (not committed) from
+# the repository's samples/ and rules/. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=fuzz/corpus
+mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition}
+
+# ingest_file: each sample log cut after the last record of its first chunk
+# (file header + chunk header + records, the rest is zeros), so seeds stay
+# small; plus the file header alone and a short non-EVTX file.
+n=0
+while IFS= read -r -d '' f; do
+  n=$((n + 1))
+  # Free space offset of chunk 0: 4 bytes at file offset 4096 + 48.
+  free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
+  if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
+    head -c $((4096 + free)) "$f" >"$out/ingest_file/sample-$n.evtx"
+  fi
+done < <(find samples -name '*.evtx' -print0 | sort -z)
+first=$(find samples -name '*.evtx' | sort | head -n 1)
+head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
+printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"
+
+# normalize: records rendered as the evtx crate renders them (one JSON
+# document per record, attributes inline), from a few sample logs.
+if command -v evtx_dump >/dev/null; then
+  k=0
+  for f in samples/network-drop/*.evtx samples/termservice-crash/*.evtx; do
+    evtx_dump -o jsonl -t 1 "$f" 2>/dev/null | head -n 20 | while IFS= read -r line; do
+      k=$((k + 1))
+      printf '%s' "$line" >"$out/normalize/$(basename "$f" .evtx | tr -c 'A-Za-z0-9' _)-$k.json"
+    done
+  done
+fi
+printf '{"Event":{"System":{"EventID":1,"Channel":"System","Computer":"h","Provider":{"#attributes":{"Name":"p"}}}}}' \
+  >"$out/normalize/minimal.json"
+
+# rule_yaml: every rule file; condition: every condition line.
+while IFS= read -r -d '' f; do
+  cp "$f" "$out/rule_yaml/$(echo "$f" | tr '/' '_')"
+done < <(find rules -name '*.yml' -print0)
+grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/' \
+  | sort -u | awk -v d="$out/condition" '{ f = d "/c" NR; printf "%s", $0 > f; close(f) }'
+for t in ingest_file normalize rule_yaml condition; do
+  echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
+done

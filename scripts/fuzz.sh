@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 60), one after another.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes nightly-only
+# flags to rustc; on a stable toolchain RUSTC_BOOTSTRAP=1 allows them.
+# Crashes land in fuzz/artifacts/<target>/; the corpora grow in fuzz/corpus/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(ingest_file normalize rule_yaml condition)
+export RUSTC_BOOTSTRAP=1
+scripts/fuzz-seeds.sh
+# No sanitizer: the crate forbids unsafe code; what fuzzing hunts here is
+# panics, aborts, stack overflow, runaway memory (-rss_limit_mb) and time.
+fuzz_flags=(--sanitizer none --release --debug-assertions)
+cargo fuzz build "${fuzz_flags[@]}"
+for t in "${targets[@]}"; do
+  case $t in
+    ingest_file) max_len=131072 ;;
+    rule_yaml | normalize) max_len=16384 ;;
+    *) max_len=4096 ;;
+  esac
+  echo "== $t: ${secs}s"
+  cargo fuzz run "${fuzz_flags[@]}" "$t" -- \
+    -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 \
+    -timeout=10 -print_final_stats=1 2>&1 | tee "fuzz/$t.log" | grep -E '^(stat::|==|INFO: Running|Done|#[0-9]+ +DONE)' || true
+  if ls "fuzz/artifacts/$t"/crash-* "fuzz/artifacts/$t"/oom-* "fuzz/artifacts/$t"/timeout-* >/dev/null 2>&1; then
+    echo "!! $t: findings in fuzz/artifacts/$t"
+  fi
+done
