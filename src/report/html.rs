@@ -264,23 +264,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
         "<table><thead><tr><th>File</th><th>Records</th><th>Recovered</th><th>Unreadable</th><th>Chunks skipped</th><th>Logs</th></tr></thead><tbody>"
     )?;
     for f in &view.inputs {
-        let mut logs: Vec<String> = f
-            .spans
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} · {}: {}, {} – {}",
-                    h(&s.computer),
-                    h(&s.channel),
-                    s.records.unwrap_or(0),
-                    h(&s.first),
-                    h(&s.last)
-                )
-            })
-            .collect();
-        if let Some(failed) = &f.failed {
-            logs.push(format!("<b>not read:</b> {}", h(failed)));
-        }
+        let logs = f.logs_cell(h, |t: &str| format!("<b>{t}</b>"), "<br>");
         writeln!(
             out,
             "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -289,7 +273,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
             f.recovered,
             f.unreadable,
             f.chunks_skipped,
-            logs.join("<br>")
+            logs
         )?;
     }
     writeln!(out, "</tbody></table></section>")

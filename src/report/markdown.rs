@@ -83,23 +83,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "|---|---:|---:|---:|---:|---|")?;
     for f in &view.inputs {
-        let mut logs: Vec<String> = f
-            .spans
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} · {}: {}, {} – {}",
-                    md(&s.computer),
-                    md(&s.channel),
-                    s.records.unwrap_or(0),
-                    s.first,
-                    s.last
-                )
-            })
-            .collect();
-        if let Some(failed) = &f.failed {
-            logs.push(format!("**not read:** {}", md(failed)));
-        }
+        let logs = f.logs_cell(md, |t: &str| format!("**{t}**"), "<br>");
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
@@ -108,7 +92,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
             f.recovered,
             f.unreadable,
             f.chunks_skipped,
-            logs.join("<br>")
+            logs
         )?;
     }
     writeln!(out)

@@ -83,6 +83,37 @@ pub(crate) struct InputView {
     pub spans: Vec<SpanView>,
 }
 
+impl InputView {
+    /// The "logs" cell of the inputs table: each span as `computer · channel:
+    /// records, first – last`, then why the file was not read, joined by
+    /// `sep`; `esc` escapes log text for the format, `strong` marks a label.
+    pub fn logs_cell(
+        &self,
+        esc: impl Fn(&str) -> std::borrow::Cow<'_, str>,
+        strong: impl Fn(&str) -> String,
+        sep: &str,
+    ) -> String {
+        let mut logs: Vec<String> = self
+            .spans
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} · {}: {}, {} – {}",
+                    esc(&s.computer),
+                    esc(&s.channel),
+                    s.records.unwrap_or(0),
+                    esc(&s.first),
+                    esc(&s.last)
+                )
+            })
+            .collect();
+        if let Some(failed) = &self.failed {
+            logs.push(format!("{} {}", strong("not read:"), esc(failed)));
+        }
+        logs.join(sep)
+    }
+}
+
 /// A computer and channel's records in a file or for a host.
 pub(crate) struct SpanView {
     pub computer: String,
