@@ -7,14 +7,14 @@
 //! parallel across all files, and hands each [`Event`] to a mapping function
 //! on the worker threads, so that only what the caller keeps (for example,
 //! events a rule matched) travels on. Records loaded twice are dropped
-//! ([`dedup`] explains how without holding every record). Problems never stop
+//! (`dedup.rs` explains how without holding every record). Problems never stop
 //! a run: they become [`Problem`](crate::diag::Problem)s, and every file gets a
 //! [`FileStats`] account.
 
 mod archive;
 mod binxml_walk;
 mod chunk;
-pub mod dedup;
+mod dedup;
 mod discover;
 mod evtx_file;
 mod export;
