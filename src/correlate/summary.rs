@@ -140,8 +140,15 @@ pub(crate) fn timeline(
     findings: &[Finding],
 ) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
+    let titles: std::collections::HashMap<&str, &str> = input
+        .items
+        .iter()
+        .flat_map(|m| m.rules.iter())
+        .map(|r| (r.id.as_str(), r.title.as_str()))
+        .collect();
     for s in sessions {
         for step in &s.steps {
+            let title = titles.get(step.rule_id.as_str()).copied();
             out.push(TimelineEntry {
                 time: step.time,
                 host: s.host.clone(),
@@ -149,7 +156,7 @@ pub(crate) fn timeline(
                 category: None,
                 rule_id: step.rule_id.clone(),
                 title: format!("{:?}", step.step).to_lowercase(),
-                message: step_message(s, step.event.event_id),
+                message: step_message(s, title, step.event.event_id),
                 session: Some(s.index),
                 finding: None,
                 event: step.event.clone(),
@@ -195,13 +202,19 @@ pub(crate) fn timeline(
     out
 }
 
-fn step_message(s: &Session, id: u16) -> String {
+/// "What happened (its rule's title): whose session from where".
+fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
     let who = s.user.as_deref().unwrap_or("?");
     let from = s.client_address.as_deref().unwrap_or("?");
     let sid = s
         .session_id
         .map_or_else(|| "?".to_string(), |v| v.to_string());
-    format!("event {id}: session {sid} of {who} from {from}")
+    let what = match title {
+        Some(t) if t.contains(&id.to_string()) => t.to_string(),
+        Some(t) => format!("{t} (event {id})"),
+        None => format!("event {id}"),
+    };
+    format!("{what}: session {sid} of {who} from {from}")
 }
 
 /// Every event a context rule matched.
