@@ -7,32 +7,9 @@ use dropcause::analyze::analyze;
 use dropcause::correlate::CorrelateOptions;
 use dropcause::correlate::model::{Analysis, DropKind, Ending, SessionKind};
 use dropcause::ingest::{IngestOptions, discover, read_all};
-use dropcause::rules::{Category, RuleSet, RuleSource};
+use dropcause::rules::Category;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
-
-fn corpus() -> Option<PathBuf> {
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = std::env::var_os("DROPCAUSE_CORPUS")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(["../shared/corpus", "../../shared/corpus"].map(|p| crate_dir.join(p)));
-    let found = candidates.into_iter().find(|d| d.is_dir());
-    if found.is_none() {
-        println!("SKIP: corpus not found");
-    }
-    found
-}
-
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let (rules, diagnostics) = RuleSet::load(&[RuleSource::BuiltIn]);
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        rules
-    })
-}
 
 /// The LSM 40 and 24 events the built-in rules match (console sessions are
 /// left out by the rules), as (file, record id).
@@ -41,12 +18,12 @@ type Keys = Vec<(PathBuf, u64)>;
 /// Runs the whole pipeline on `dirs` of the corpus, and lists the LSM 40 and
 /// 24 events the rules matched.
 fn analyse(dirs: &[&str]) -> Option<(Analysis, Keys, Keys)> {
-    let root = corpus()?;
+    let root = crate::util::corpus("correlation on the corpus")?;
     let paths: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
     let found = discover(&paths, false);
     let analyzed = analyze(
         &found.sources,
-        rules(),
+        crate::util::builtin_rules(),
         &IngestOptions::default(),
         &CorrelateOptions::default(),
         &mut (),
@@ -58,7 +35,9 @@ fn analyse(dirs: &[&str]) -> Option<(Analysis, Keys, Keys)> {
         |event| {
             let wanted =
                 event.channel.contains("LocalSessionManager") && matches!(event.event_id, 40 | 24);
-            let m = rules().match_event(event).filter(|_| wanted)?;
+            let m = crate::util::builtin_rules()
+                .match_event(event)
+                .filter(|_| wanted)?;
             Some((
                 m.event.event_id,
                 m.event.source.to_path_buf(),

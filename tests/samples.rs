@@ -11,25 +11,13 @@ use dropcause::writer::value::{Value, ValueType};
 use dropcause::writer::{self, EvtxWriter, PlannedEvent, Scenario};
 use evtx::{EvtxParser, ParserSettings};
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-fn samples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
-}
-
 fn scenarios() -> Vec<Scenario> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir().join("scenarios"))
-        .expect("samples/scenarios exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 8, "expected at least 8 scenarios");
-    files
-        .iter()
-        .map(|f| Scenario::load(f).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
+    let all = crate::util::scenarios();
+    assert!(all.len() >= 8, "expected at least 8 scenarios");
+    all
 }
 
 /// Parses EVTX bytes with every CRC checked; any error fails the test.
@@ -91,7 +79,7 @@ fn every_sample_round_trips_through_the_evtx_crate() {
 fn committed_samples_are_reproduced_byte_for_byte() {
     let tmp = tempfile::tempdir().expect("temp dir");
     for scenario in scenarios() {
-        let committed = samples_dir().join(&scenario.name);
+        let committed = crate::util::samples_dir().join(&scenario.name);
         let fresh =
             writer::generate(&scenario, &tmp.path().join(&scenario.name), 1).expect("generates");
         let mut names: Vec<_> = std::fs::read_dir(&committed)

@@ -6,7 +6,6 @@ use dropcause::analyze::analyze;
 use dropcause::correlate::CorrelateOptions;
 use dropcause::ingest::{IngestOptions, discover};
 use dropcause::report::{Format, RenderOptions, Report, TimeZone, render};
-use dropcause::rules::{RuleSet, RuleSource};
 use std::path::PathBuf;
 
 #[test]
@@ -14,11 +13,10 @@ fn termservice_crash_renders_the_same_in_every_format() {
     // Tests run in the crate root: relative paths keep the evidence file
     // names the same on every machine.
     let found = discover(&[PathBuf::from("samples/termservice-crash")], false);
-    let (rules, problems) = RuleSet::load(&[RuleSource::BuiltIn]);
-    assert!(problems.is_empty(), "{problems:?}");
+    let rules = crate::util::builtin_rules();
     let analyzed = analyze(
         &found.sources,
-        &rules,
+        rules,
         &IngestOptions::default(),
         &CorrelateOptions::default(),
         &mut (),

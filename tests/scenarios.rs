@@ -8,37 +8,14 @@ use dropcause::analyze::{Analyzed, analyze};
 use dropcause::correlate::CorrelateOptions;
 use dropcause::correlate::model::{Finding, SessionKind};
 use dropcause::ingest::{IngestOptions, discover};
-use dropcause::rules::{RuleSet, RuleSource};
 use dropcause::writer::Scenario;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-fn samples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
-}
-
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let (rules, diagnostics) = RuleSet::load(&[RuleSource::BuiltIn]);
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        rules
-    })
-}
+use std::path::Path;
 
 fn scenarios() -> Vec<Scenario> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir().join("scenarios"))
-        .expect("samples/scenarios exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no scenarios found");
-    files
-        .iter()
-        .map(|f| Scenario::load(f).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
+    let all = crate::util::scenarios();
+    assert!(!all.is_empty(), "no scenarios found");
+    all
 }
 
 fn run(path: &Path) -> Analyzed {
@@ -46,7 +23,7 @@ fn run(path: &Path) -> Analyzed {
     assert!(!found.sources.is_empty(), "{}: no logs", path.display());
     analyze(
         &found.sources,
-        rules(),
+        crate::util::builtin_rules(),
         &IngestOptions::default(),
         &CorrelateOptions::default(),
         &mut (),
@@ -74,7 +51,7 @@ fn describe(findings: &[Finding]) -> String {
 #[test]
 fn every_scenario_gets_its_expected_drops_and_verdict() {
     for s in scenarios() {
-        let dir = samples_dir().join(&s.name);
+        let dir = crate::util::samples_dir().join(&s.name);
         let a = run(&dir).analysis;
         let what = format!("{}:\n{}", s.name, describe(&a.findings));
         assert_eq!(a.findings.len(), s.expect.drops as usize, "{what}");
@@ -114,7 +91,7 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
 #[test]
 fn all_samples_at_once_keep_each_hosts_verdicts() {
     let all = scenarios();
-    let a = run(&samples_dir()).analysis;
+    let a = run(&crate::util::samples_dir()).analysis;
     let mut per_host: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &a.findings {
         per_host.entry(f.dropped.host.as_str()).or_default().push(f);

@@ -129,3 +129,33 @@ fn diff_shows_changed_lines_with_context() {
         "     2| b\n     3| c\n-    4| d\n+    4| D\n     5| e\n     6| f"
     );
 }
+
+/// The built-in rule set, loaded once for all tests; it must load cleanly.
+pub fn builtin_rules() -> &'static dropcause::rules::RuleSet {
+    use dropcause::rules::{RuleSet, RuleSource};
+    static RULES: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let (rules, diagnostics) = RuleSet::load(&[RuleSource::BuiltIn]);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        rules
+    })
+}
+
+/// The bundled `samples/` folder.
+pub fn samples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+/// Every scenario of `samples/scenarios/`, in file name order.
+pub fn scenarios() -> Vec<dropcause::writer::Scenario> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(samples_dir().join("scenarios"))
+        .expect("samples/scenarios exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| dropcause::writer::Scenario::load(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
