@@ -1,8 +1,7 @@
 //! `dropcause analyze` and `dropcause timeline`: read the logs, find the drops
 //! and their causes, and render the story.
 
-use super::events::print_problems_and_summary;
-use super::input_args::InputArgs;
+use super::input_args::{InputArgs, report_reading};
 use super::output_args::OutputArgs;
 use super::rules::RuleSourceArgs;
 use super::{EXIT_BAD_INPUT, EXIT_OK};
@@ -90,8 +89,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
         &mut Ticks(&progress),
     );
     progress.finish();
-    print_problems_and_summary(&analyzed.ingest, found.skipped());
-    let bad_input = found.skipped() > 0 || analyzed.ingest.files.iter().all(|f| f.failed.is_some());
+    let bad_input = report_reading(&analyzed.ingest, &found);
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found.diagnostics);
     diagnostics.extend(rule_problems);

@@ -1,13 +1,13 @@
 //! `dropcause events`: the normalized events of .evtx files, filtered.
 
-use super::input_args::InputArgs;
+use super::input_args::{InputArgs, report_reading};
 use super::{EXIT_BAD_INPUT, EXIT_OK};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::event::{Event, EventFilter};
-use dropcause::ingest::{self, IngestReport};
+use dropcause::ingest;
 use dropcause::report::escape::terminal;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -96,9 +96,7 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", table(&rows))?;
     }
     out.flush()?;
-    let nothing_read = report.files.iter().all(|f| f.failed.is_some());
-    print_problems_and_summary(&report, found.skipped());
-    Ok(ExitCode::from(if nothing_read || found.skipped() > 0 {
+    Ok(ExitCode::from(if report_reading(&report, &found) {
         EXIT_BAD_INPUT
     } else {
         EXIT_OK
@@ -147,49 +145,6 @@ fn clip(text: &str, max: usize) -> String {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
     }
-}
-
-/// Prints every problem, then one summary line, on stderr.
-pub fn print_problems_and_summary(report: &IngestReport, skipped: usize) {
-    for problem in &report.diagnostics.problems {
-        eprintln!(
-            "dropcause: {}",
-            dropcause::report::escape::terminal(&problem.to_string())
-        );
-    }
-    let files_read = report.files.iter().filter(|f| f.failed.is_none()).count();
-    let failed = report.files.len() - files_read;
-    let records: u64 = report.files.iter().map(|f| f.records_read).sum();
-    let unreadable: u64 = report.files.iter().map(|f| f.records_unreadable).sum();
-    let chunks: u64 = report.files.iter().map(|f| f.chunks_skipped).sum();
-    let mut line = format!(
-        "dropcause: {files_read} files read, {records} records read, {unreadable} records unreadable"
-    );
-    if chunks > 0 {
-        line.push_str(&format!(", {chunks} chunks unreadable"));
-    }
-    let bad_crc: u64 = report.files.iter().map(|f| f.chunks_bad_checksum).sum();
-    if bad_crc > 0 {
-        line.push_str(&format!(
-            ", {bad_crc} chunks with a bad CRC32 (read anyway)"
-        ));
-    }
-    let duplicates: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
-    if duplicates > 0 {
-        let copies = report
-            .files
-            .iter()
-            .filter(|f| f.duplicate_of.is_some())
-            .count();
-        line.push_str(&format!(
-            ", {duplicates} duplicate records dropped ({copies} files copy another)"
-        ));
-    }
-    line.push_str(&format!(", {} files skipped", skipped + failed));
-    if skipped + failed > 0 {
-        line.push_str(" (see the messages above)");
-    }
-    eprintln!("{line}");
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use dropcause::ingest::{Discovery, HostFilter, IngestOptions, discover, windows};
+use dropcause::ingest::{Discovery, HostFilter, IngestOptions, IngestReport, discover, windows};
 use std::path::PathBuf;
 
 /// Where the logs are and how to read them.
@@ -88,4 +88,51 @@ impl InputArgs {
         }
         Ok(found)
     }
+}
+
+/// Prints every problem of reading, then one summary line, on stderr, and
+/// says whether the input was bad: a path given was unusable or no file could
+/// be read at all (exit code 2).
+pub fn report_reading(report: &IngestReport, found: &Discovery) -> bool {
+    let skipped = found.skipped();
+    for problem in &report.diagnostics.problems {
+        eprintln!(
+            "dropcause: {}",
+            dropcause::report::escape::terminal(&problem.to_string())
+        );
+    }
+    let files_read = report.files.iter().filter(|f| f.failed.is_none()).count();
+    let failed = report.files.len() - files_read;
+    let records: u64 = report.files.iter().map(|f| f.records_read).sum();
+    let unreadable: u64 = report.files.iter().map(|f| f.records_unreadable).sum();
+    let chunks: u64 = report.files.iter().map(|f| f.chunks_skipped).sum();
+    let mut line = format!(
+        "dropcause: {files_read} files read, {records} records read, {unreadable} records unreadable"
+    );
+    if chunks > 0 {
+        line.push_str(&format!(", {chunks} chunks unreadable"));
+    }
+    let bad_crc: u64 = report.files.iter().map(|f| f.chunks_bad_checksum).sum();
+    if bad_crc > 0 {
+        line.push_str(&format!(
+            ", {bad_crc} chunks with a bad CRC32 (read anyway)"
+        ));
+    }
+    let duplicates: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
+    if duplicates > 0 {
+        let copies = report
+            .files
+            .iter()
+            .filter(|f| f.duplicate_of.is_some())
+            .count();
+        line.push_str(&format!(
+            ", {duplicates} duplicate records dropped ({copies} files copy another)"
+        ));
+    }
+    line.push_str(&format!(", {} files skipped", skipped + failed));
+    if skipped + failed > 0 {
+        line.push_str(" (see the messages above)");
+    }
+    eprintln!("{line}");
+    skipped > 0 || report.files.iter().all(|f| f.failed.is_some())
 }
