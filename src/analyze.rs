@@ -18,8 +18,8 @@ pub struct Analyzed {
 }
 
 /// Reads `sources`, keeps the events `rules` match and correlates them. Records
-/// that no rule can match, judged from their header, are counted but never
-/// rendered.
+/// that no rule can match, judged from the fields that can be read without rendering
+/// them ([`crate::rules::Interest::may_match`]), are counted but never rendered.
 pub fn analyze(
     sources: &[Source],
     rules: &RuleSet,
@@ -31,17 +31,7 @@ pub fn analyze(
     let mut options = ingest_options.clone();
     let hosts = options.hosts.clone();
     options.prefilter = Some(Prefilter(Arc::new(move |p: &Peek| {
-        if !hosts.is_empty() && !hosts.matches(&p.computer.to_string()) {
-            return false;
-        }
-        let channel = p.channel.to_string();
-        let provider = p.provider.to_string();
-        match &p.event_source {
-            Some(source) => {
-                interest.wants_either(&channel, &provider, &source.to_string(), p.event_id)
-            }
-            None => interest.wants(&channel, &provider, p.event_id),
-        }
+        (hosts.is_empty() || hosts.matches(p.computer.as_str())) && interest.may_match(p)
     })));
     let mut matched = Vec::new();
     let report = ingest::read_all_observed(

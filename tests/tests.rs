@@ -10,6 +10,7 @@ mod fault_matrix;
 mod inputs;
 mod normalize_golden;
 mod peek_corpus;
+mod prejudge_corpus;
 mod render_fixture;
 mod render_golden;
 mod render_safety;

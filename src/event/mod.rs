@@ -7,10 +7,12 @@ pub mod codes;
 mod filter;
 mod normalize;
 mod raw;
+mod sketch;
 mod value;
 
 pub use filter::EventFilter;
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
+pub use sketch::{EventSketch, HeaderField};
 pub use value::FieldValue;
 
 use chrono::{DateTime, Utc};

@@ -8,6 +8,7 @@
 //! and element depth is capped. Anything the peek does not model makes the walk give up
 //! (`None`): a caller then renders the record in full.
 
+use super::data_plan::{DataKind, DataPlan, DataWalk};
 use std::sync::Arc;
 
 /// Size of a template definition header: next offset (u32), GUID (16 bytes), body size (u32).
@@ -76,6 +77,13 @@ pub(crate) fn decode_utf16(bytes: &[u8]) -> Option<String> {
         .ok()
 }
 
+/// The text of the name entry at chunk offset `offset`; `None` when it does not lie inside the
+/// chunk or is not valid UTF-16.
+pub(crate) fn name_text(data: &[u8], offset: u32) -> Option<String> {
+    let mut cur = Cursor::new(data, usize::try_from(offset).ok()?.checked_add(6)?);
+    decode_utf16(until_nul(cur.len_prefixed_utf16()?))
+}
+
 /// Whether the name entry at chunk offset `offset` reads as `expected` (ASCII). `None` when the
 /// entry does not lie inside the chunk.
 pub(crate) fn name_is(data: &[u8], offset: u32, expected: &str) -> Option<bool> {
@@ -134,7 +142,8 @@ pub(crate) enum Content {
 }
 
 impl Content {
-    fn push(&mut self, piece: Content) {
+    /// Adds a piece of content: a second one makes the whole unsupported.
+    pub(crate) fn push(&mut self, piece: Content) {
         *self = match self {
             Content::Absent => piece,
             _ => Content::Unsupported,
@@ -184,8 +193,12 @@ pub(crate) struct Plan {
     pub(crate) channel: Field,
     /// `Computer` text.
     pub(crate) computer: Field,
+    /// `TimeCreated/@SystemTime`.
+    pub(crate) time_created: Field,
     /// Substitutions to check in every instance.
     pub(crate) guards: Vec<Guard>,
+    /// Where the event's data fields come from.
+    pub(crate) data: DataPlan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,9 +207,14 @@ enum Kind {
     System,
     Provider,
     EventId,
+    TimeCreated,
     Channel,
     Computer,
     Other,
+    /// `EventData`, `UserData`, the element inside `UserData`.
+    Container(DataKind),
+    /// A data field's element.
+    DataField,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,8 +224,11 @@ enum Slot {
     Provider,
     EventSource,
     Qualifiers,
+    SystemTime,
     /// An attribute of `Event` or `System`: arrays there repeat the element.
     Guarded,
+    /// `Data/@Name`.
+    DataName,
 }
 
 struct Walk {
@@ -219,8 +240,12 @@ struct Walk {
     /// The element whose start tag is being read, and where its attribute content goes.
     pending: Option<(Kind, Slot)>,
     root_done: bool,
-    /// Which kinds of element were opened (indexed by `Kind as usize`).
-    seen: [bool; 7],
+    /// Which header field elements were opened (indexed by `Kind::seen_index`).
+    seen: [bool; 5],
+    /// The data part.
+    data: DataWalk,
+    /// The template is an embedded `EventData`/`UserData` instance, not a whole event.
+    data_root: bool,
 }
 
 impl Walk {
@@ -229,7 +254,8 @@ impl Walk {
             Slot::Provider => Some(&mut self.plan.provider),
             Slot::EventSource => Some(&mut self.plan.event_source),
             Slot::Qualifiers => Some(&mut self.plan.qualifiers),
-            Slot::Ignored | Slot::Guarded => None,
+            Slot::SystemTime => Some(&mut self.plan.time_created),
+            Slot::Ignored | Slot::Guarded | Slot::DataName => None,
         }
     }
 
@@ -245,7 +271,9 @@ impl Walk {
     /// Content (`piece`; `subst` when a substitution) at the current place.
     fn content(&mut self, piece: Content) -> Option<()> {
         if let Some((_, slot)) = self.pending {
-            if let Some(field) = self.field(slot) {
+            if slot == Slot::DataName {
+                self.data.name(piece);
+            } else if let Some(field) = self.field(slot) {
                 field.content.push(piece);
             } else if let (Slot::Guarded, Content::Subst { index, .. }) = (slot, &piece) {
                 let index = *index;
@@ -258,9 +286,24 @@ impl Walk {
         }
         // Outside any element evtx fails the template.
         let top = *self.stack.last()?;
+        match top {
+            Kind::DataField => {
+                self.data.field_content(piece);
+                return Some(());
+            }
+            Kind::Container(_) => {
+                self.data.container_content();
+                return Some(());
+            }
+            _ => {}
+        }
         if let Some(field) = self.text_field(top) {
             field.content.push(piece);
         } else if let Content::Subst { index, .. } = piece {
+            if top == Kind::Event {
+                // A fragment here may bring `EventData` or `UserData`.
+                self.data.event_content(Some(index));
+            }
             let allow_fragment = match top {
                 Kind::Event => self.system_seen,
                 Kind::System => false,
@@ -280,6 +323,17 @@ impl Walk {
         }
         let kind = match self.stack.last() {
             None if self.root_done => return None, // several roots: evtx fails
+            None if self.data_root => match () {
+                _ if name_is(data, name, "EventData")? => {
+                    self.data.open_container(DataKind::EventData, dep);
+                    Kind::Container(DataKind::EventData)
+                }
+                _ if name_is(data, name, "UserData")? => {
+                    self.data.open_container(DataKind::UserData, dep);
+                    Kind::Container(DataKind::UserData)
+                }
+                _ => return None,
+            },
             None if name_is(data, name, "Event")? => Kind::Event,
             None => return None, // `from_json` wants `Event`
             Some(Kind::Event) if name_is(data, name, "System")? => {
@@ -290,10 +344,34 @@ impl Walk {
                 self.plan.system_dep = dep;
                 Kind::System
             }
+            Some(Kind::Event) if name_is(data, name, "EventData")? => {
+                self.data.open_container(DataKind::EventData, dep);
+                Kind::Container(DataKind::EventData)
+            }
+            Some(Kind::Event) if name_is(data, name, "UserData")? => {
+                self.data.open_container(DataKind::UserData, dep);
+                Kind::Container(DataKind::UserData)
+            }
+            Some(Kind::Container(DataKind::UserData)) => {
+                self.data.open_container(DataKind::UserRoot, dep);
+                Kind::Container(DataKind::UserRoot)
+            }
+            Some(Kind::Container(container)) => {
+                let element = match container {
+                    DataKind::EventData if name_is(data, name, "Data")? => None,
+                    _ => Some(name_text(data, name)?),
+                };
+                self.data.open_field(element, dep);
+                Kind::DataField
+            }
+            Some(Kind::DataField) => {
+                self.data.nested();
+                Kind::Other
+            }
             Some(Kind::System) => {
                 let kind = field_kind(data, name)?;
-                if kind != Kind::Other {
-                    let seen = &mut self.seen[kind as usize];
+                if let Some(i) = kind.seen_index() {
+                    let seen = &mut self.seen[i];
                     if *seen {
                         return None; // a second one: JSON numbers the keys
                     }
@@ -308,6 +386,7 @@ impl Walk {
                         self.plan.event_id.dep = dep;
                         self.plan.qualifiers.dep = dep;
                     }
+                    Kind::TimeCreated => self.plan.time_created.dep = dep,
                     Kind::Channel => self.plan.channel.dep = dep,
                     Kind::Computer => self.plan.computer.dep = dep,
                     _ => {}
@@ -328,6 +407,7 @@ impl Walk {
         let fields: &mut [&mut Field] = match kind {
             Kind::Provider => &mut [&mut self.plan.provider, &mut self.plan.event_source],
             Kind::EventId => &mut [&mut self.plan.event_id, &mut self.plan.qualifiers],
+            Kind::TimeCreated => &mut [&mut self.plan.time_created],
             Kind::Channel => &mut [&mut self.plan.channel],
             Kind::Computer => &mut [&mut self.plan.computer],
             _ => &mut [],
@@ -343,7 +423,17 @@ impl Walk {
             Kind::Provider if name_is(data, name, "Name")? => Slot::Provider,
             Kind::Provider if name_is(data, name, "EventSourceName")? => Slot::EventSource,
             Kind::EventId if name_is(data, name, "Qualifiers")? => Slot::Qualifiers,
+            Kind::TimeCreated if name_is(data, name, "SystemTime")? => Slot::SystemTime,
             Kind::Event | Kind::System => Slot::Guarded,
+            Kind::DataField => {
+                let is_name = name_is(data, name, "Name")?;
+                self.data.field_attribute(is_name);
+                if is_name {
+                    Slot::DataName
+                } else {
+                    Slot::Ignored
+                }
+            }
             _ => Slot::Ignored,
         };
         if let Some(field) = self.field(slot)
@@ -377,9 +467,28 @@ impl Walk {
 
     fn closed(&mut self, kind: Kind) {
         match kind {
+            Kind::DataField => self.data.close_field(),
+            Kind::Container(_) => self.data.close_container(),
+            _ => {}
+        }
+        match kind {
             Kind::System => self.system_done = true,
             _ if self.stack.is_empty() => self.root_done = true,
             _ => {}
+        }
+    }
+}
+
+impl Kind {
+    /// The slot of a header field element in `Walk::seen`.
+    fn seen_index(self) -> Option<usize> {
+        match self {
+            Kind::Provider => Some(0),
+            Kind::EventId => Some(1),
+            Kind::Channel => Some(2),
+            Kind::Computer => Some(3),
+            Kind::TimeCreated => Some(4),
+            _ => None,
         }
     }
 }
@@ -389,6 +498,7 @@ fn field_kind(data: &[u8], name: u32) -> Option<Kind> {
     for (text, kind) in [
         ("Provider", Kind::Provider),
         ("EventID", Kind::EventId),
+        ("TimeCreated", Kind::TimeCreated),
         ("Channel", Kind::Channel),
         ("Computer", Kind::Computer),
     ] {
@@ -402,6 +512,28 @@ fn field_kind(data: &[u8], name: u32) -> Option<Kind> {
 /// Walks the template definition at chunk offset `offset` of `data` and returns its plan, or
 /// `None` when the template is not one the peek can read (or is malformed).
 pub(crate) fn plan_template(data: &[u8], offset: u32) -> Option<Plan> {
+    let Walk {
+        mut plan,
+        system_done,
+        data: data_walk,
+        ..
+    } = walk(data, offset, false)?;
+    if !system_done {
+        return None;
+    }
+    plan.data = data_walk.finish();
+    Some(plan)
+}
+
+/// Walks the definition at chunk offset `offset` of a template whose root is `EventData` or
+/// `UserData` (an embedded data part) and returns where its fields come from.
+pub(crate) fn plan_data_template(data: &[u8], offset: u32) -> Option<DataPlan> {
+    Some(walk(data, offset, true)?.data.finish())
+}
+
+/// Walks a template definition to its end; `None` when it is malformed or holds what the walk
+/// does not model.
+fn walk(data: &[u8], offset: u32, data_root: bool) -> Option<Walk> {
     let mut cur = Cursor::new(data, usize::try_from(offset).ok()?);
     let header = cur.take(TEMPLATE_HEADER_SIZE)?;
     let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
@@ -418,14 +550,18 @@ pub(crate) fn plan_template(data: &[u8], offset: u32) -> Option<Plan> {
             qualifiers: Field::ABSENT,
             channel: Field::ABSENT,
             computer: Field::ABSENT,
+            time_created: Field::ABSENT,
             guards: Vec::new(),
+            data: DataPlan::default(),
         },
         system_seen: false,
         system_done: false,
         stack: Vec::new(),
         pending: None,
         root_done: false,
-        seen: [false; 7],
+        seen: [false; 5],
+        data: DataWalk::default(),
+        data_root,
     };
     while cur.pos < end {
         match cur.u8()? {
@@ -487,16 +623,8 @@ pub(crate) fn plan_template(data: &[u8], offset: u32) -> Option<Plan> {
             _ => return None, // 0x0C (an instance inside a definition) or an unknown token
         }
     }
-    let Walk {
-        plan,
-        system_done,
-        stack,
-        pending,
-        root_done,
-        ..
-    } = walk;
-    if !stack.is_empty() || pending.is_some() || !root_done || !system_done {
+    if !walk.stack.is_empty() || walk.pending.is_some() || !walk.root_done {
         return None;
     }
-    Some(plan)
+    Some(walk)
 }

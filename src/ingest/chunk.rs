@@ -3,6 +3,7 @@
 
 use super::Prefilter;
 use super::peek::{PeekCache, peek};
+use super::skim::skim;
 use super::stats::FileStats;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
@@ -43,13 +44,15 @@ impl<T> ChunkOutput<T> {
 
 /// Reads the records of a chunk. `cut` is the number of bytes actually present
 /// when the chunk was cut short by the end of the file: records that do not lie
-/// whole inside them are not read.
+/// whole inside them are not read. `recover`: the parser carves records from slack
+/// too. A chunk the prefilter wants nothing of is only skimmed ([`skim`]).
 pub(crate) fn read_chunk<T>(
     mut data: EvtxChunkData,
     cut: Option<u64>,
     path: &Arc<Path>,
     settings: &Arc<ParserSettings>,
     prefilter: Option<&Prefilter>,
+    recover: bool,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> ChunkOutput<T> {
     let mut out = ChunkOutput::new();
@@ -67,7 +70,15 @@ pub(crate) fn read_chunk<T>(
             return out;
         }
     };
-    let mut peeks = PeekCache::default();
+    let mut peeks = PeekCache::for_one_chunk();
+    if let Some(filter) = prefilter
+        && cut.is_none()
+        && !recover
+        && let Some(stats) = skim(&chunk, filter, &mut peeks)
+    {
+        out.stats.absorb(stats);
+        return out;
+    }
     for record in chunk.iter() {
         if let Some(len) = cut {
             // Past the cut the chunk holds zeros: the first record that does
@@ -86,7 +97,12 @@ pub(crate) fn read_chunk<T>(
             && !(filter.0)(&header)
         {
             // Unwanted, and its header says all the accounting needs.
-            out.stats.count_unrendered(&header, r.event_record_id);
+            out.stats.count_unrendered(
+                &header.computer,
+                &header.channel,
+                header.time(),
+                r.event_record_id,
+            );
             continue;
         }
         let before = out.stats.records_read;

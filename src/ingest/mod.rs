@@ -14,12 +14,14 @@
 mod archive;
 mod binxml_walk;
 mod chunk;
+mod data_plan;
 mod dedup;
 mod discover;
 mod evtx_file;
 mod export;
 mod open;
 mod peek;
+mod skim;
 mod stats;
 pub mod windows;
 
@@ -240,6 +242,7 @@ where
             let done_tx = done_tx.clone();
             let (job_rx, map, paths, settings) = (&job_rx, &map, &paths, &settings);
             let prefilter = options.prefilter.as_ref();
+            let recover = options.recover_records;
             let hosts = &options.hosts;
             scope.spawn(move || {
                 let keyed = |event: Event| {
@@ -250,7 +253,7 @@ where
                     map(event).map(|kept| (key, kept))
                 };
                 while let Ok(job) = next_job(job_rx) {
-                    let done = run_job(job, paths, settings, prefilter, &keyed);
+                    let done = run_job(job, paths, settings, prefilter, recover, &keyed);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -369,11 +372,14 @@ fn run_job<T>(
     paths: &[Arc<Path>],
     settings: &Arc<ParserSettings>,
     prefilter: Option<&Prefilter>,
+    recover: bool,
     map: &(dyn Fn(Event) -> Option<(Key, T)> + Sync),
 ) -> Done<T> {
     let path = &paths[job.file];
     let out = match job.work {
-        Work::Chunk { data, cut } => read_chunk(*data, cut, path, settings, prefilter, map),
+        Work::Chunk { data, cut } => {
+            read_chunk(*data, cut, path, settings, prefilter, recover, map)
+        }
         Work::Events(events) => {
             let mut out = ChunkOutput::new();
             for event in events {

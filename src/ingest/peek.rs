@@ -30,34 +30,137 @@
 
 use super::binxml_walk::{
     Content, Cursor, Field, Plan, TEMPLATE_HEADER_SIZE, decode_utf16, known_value_type,
-    plan_template, until_nul,
+    plan_data_template, plan_template, until_nul,
 };
+use super::data_plan::{DataPlan, Value};
+use crate::event::{EventSketch, FieldValue, HeaderField};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 
-/// A record's header fields, as [`crate::event::from_json`] would normalize them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record's header fields, as [`crate::event::from_json`] would normalize them, and its data
+/// fields on demand (through [`EventSketch`]).
+#[derive(Debug, Clone)]
 pub struct Peek<'a> {
     /// `System/Provider/@Name` (empty when absent).
-    pub provider: PeekText<'a>,
+    pub provider: PeekText,
     /// `System/Provider/@EventSourceName`, when present and not empty.
-    pub event_source: Option<PeekText<'a>>,
+    pub event_source: Option<PeekText>,
     /// The low 16 bits of `System/EventID`.
     pub event_id: u16,
     /// `System/EventID/@Qualifiers`, else the high 16 bits of a whole classic message id.
     pub qualifiers: Option<u16>,
     /// `System/Channel` (empty when absent).
-    pub channel: PeekText<'a>,
+    pub channel: PeekText,
     /// `System/Computer` (empty when absent).
-    pub computer: PeekText<'a>,
+    pub computer: PeekText,
     /// The record header's timestamp (not `TimeCreated`, which the event's time prefers).
     pub header_time: DateTime<Utc>,
+    /// `System/TimeCreated/@SystemTime`, when the record has one.
+    pub time_created: Option<DateTime<Utc>>,
+    /// Where the data fields are.
+    data: DataView<'a>,
+}
+
+/// A template's data plan with one instance's values.
+#[derive(Debug, Clone)]
+struct DataView<'a> {
+    plan: &'a DataPlan,
+    values: &'a [Val],
+    chunk: &'a [u8],
+    nested: &'a Mutex<Nested>,
+}
+
+impl EventSketch for Peek<'_> {
+    fn event_id(&self) -> u16 {
+        self.event_id
+    }
+
+    fn qualifiers(&self) -> Option<u16> {
+        self.qualifiers
+    }
+
+    fn header(&self, field: HeaderField) -> Option<Cow<'_, str>> {
+        let text = match field {
+            HeaderField::Channel => &self.channel,
+            HeaderField::Provider => &self.provider,
+            HeaderField::Computer => &self.computer,
+            HeaderField::EventSource => match &self.event_source {
+                Some(source) => source,
+                None => return Some(Cow::Borrowed("")),
+            },
+        };
+        Some(Cow::Borrowed(text.as_str()))
+    }
+
+    fn data(&self, name: &str) -> Option<Option<FieldValue>> {
+        self.data.with_plan(|plan, value| plan.get(name, value))?
+    }
+}
+
+impl<'a> DataView<'a> {
+    /// Calls `f` with the plan of the data part and the values it refers to; `None` when the
+    /// data part is an embedded instance that cannot be read.
+    fn with_plan<R>(
+        &self,
+        f: impl FnOnce(&DataPlan, &dyn Fn(u16) -> Option<Value<'a>>) -> R,
+    ) -> Option<R> {
+        let chunk = self.chunk;
+        let value = |values: &[Val], i: u16| {
+            values.get(usize::from(i)).map(|v| Value {
+                ty: v.ty,
+                bytes: v.bytes(chunk),
+            })
+        };
+        let Some(index) = self.plan.fragment else {
+            return Some(f(self.plan, &|i| value(self.values, i)));
+        };
+        // `EventData`/`UserData` come as an embedded instance: read it now.
+        let fragment = self.values.get(usize::from(index))?;
+        if fragment.ty != 0x21 || fragment.size == 0 {
+            return None;
+        }
+        let mut nested = self.nested.lock().unwrap_or_else(PoisonError::into_inner);
+        let Nested {
+            templates,
+            values,
+            read,
+        } = &mut *nested;
+        let inner = match *read {
+            Some((at, def)) if at == fragment.at => templates.get(&def)?.plan.as_ref()?,
+            _ => {
+                *read = None;
+                let def = read_instance(chunk, fragment.at, usize::from(fragment.size), values)?;
+                // Checked on every use: the lock is not the place to learn which cache this is.
+                let plan = plan_for(chunk, def, templates, plan_data_template, false)?;
+                *read = Some((fragment.at, def));
+                plan
+            }
+        };
+        Some(f(inner, &|i| value(values, i)))
+    }
 }
 
 impl Peek<'_> {
+    /// The names of the data fields the record's template is known to hold (for tests).
+    #[doc(hidden)]
+    pub fn data_names(&self) -> Vec<String> {
+        self.data
+            .with_plan(|plan, _| plan.fields.iter().map(|f| f.name.to_string()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Peek<'_> {
+    /// The event's time as normalization gives it: `TimeCreated`, else the header's.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.time_created.unwrap_or(self.header_time)
+    }
+
     /// True when the provider's name or its classic `EventSourceName` is `name`, ignoring ASCII
     /// case (as [`crate::event::Event::is_from`]).
     pub fn is_from(&self, name: &str) -> bool {
@@ -69,87 +172,77 @@ impl Peek<'_> {
     }
 }
 
-/// Text of a peeked field: borrowed UTF-16 from the chunk, or literal text of the template.
-/// Compare it without allocating; [`fmt::Display`] (and so `to_string`) gives the text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PeekText<'a>(Text<'a>);
+/// Text of a peeked field: literal text of the template, or a substitution value decoded once
+/// per chunk (records of a chunk mostly repeat their channel, provider and computer).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PeekText(Option<Arc<str>>);
 
-#[derive(Clone, PartialEq, Eq)]
-enum Text<'a> {
-    /// Valid UTF-16LE without NUL units.
-    Utf16(&'a [u8]),
-    Shared(Arc<str>),
-    Empty,
-}
+impl PeekText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or_default()
+    }
 
-impl PeekText<'_> {
     /// The characters of the text.
     pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
-        let (units, text) = match &self.0 {
-            Text::Utf16(bytes) => (*bytes, ""),
-            Text::Shared(text) => (&[][..], &**text),
-            Text::Empty => (&[][..], ""),
-        };
-        let units = units
-            .chunks_exact(2)
-            .map(|u| u16::from_le_bytes([u[0], u[1]]));
-        // Validated when built: decoding cannot fail.
-        char::decode_utf16(units)
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .chain(text.chars())
+        self.as_str().chars()
     }
 
     /// True when the text is empty.
     pub fn is_empty(&self) -> bool {
-        matches!(self.0, Text::Empty)
+        self.as_str().is_empty()
     }
 
     /// True when the text equals `other`, ignoring ASCII case.
     pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
-        match &self.0 {
-            Text::Shared(text) => text.eq_ignore_ascii_case(other),
-            _ => {
-                let mut mine = self.chars();
-                let mut theirs = other.chars();
-                loop {
-                    match (mine.next(), theirs.next()) {
-                        (None, None) => return true,
-                        (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
-                        _ => return false,
-                    }
-                }
-            }
-        }
+        self.as_str().eq_ignore_ascii_case(other)
     }
 }
 
-impl PartialEq<str> for PeekText<'_> {
+impl PartialEq<str> for PeekText {
     fn eq(&self, other: &str) -> bool {
-        match &self.0 {
-            Text::Shared(text) => **text == *other,
-            _ => self.chars().eq(other.chars()),
-        }
+        self.as_str() == other
     }
 }
 
-impl PartialEq<&str> for PeekText<'_> {
+impl PartialEq<&str> for PeekText {
     fn eq(&self, other: &&str) -> bool {
-        *self == **other
+        self.as_str() == *other
     }
 }
 
-impl fmt::Display for PeekText<'_> {
+impl fmt::Display for PeekText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Text::Shared(text) => f.write_str(text),
-            _ => self.chars().try_for_each(|c| fmt::Write::write_char(f, c)),
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for PeekText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Texts decoded from UTF-16 substitution values in this chunk, by their bytes.
+#[derive(Debug, Default)]
+struct Texts(Vec<(Box<[u8]>, Arc<str>)>);
+
+/// At most this many decoded texts are remembered per chunk.
+const MAX_TEXTS: usize = 16;
+
+impl Texts {
+    /// The text of UTF-16LE `units` (no NUL); `None` when they are not valid UTF-16 (the
+    /// renderer's business).
+    fn get(&mut self, units: &[u8]) -> Option<Arc<str>> {
+        if let Some((_, text)) = self.0.iter().find(|(b, _)| **b == *units) {
+            return Some(Arc::clone(text));
         }
-    }
-}
-
-impl fmt::Debug for PeekText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.to_string(), f)
+        let text: Arc<str> = decode_utf16(units)?.into();
+        if self.0.len() >= MAX_TEXTS {
+            self.0.remove(0);
+        }
+        self.0.push((units.into(), Arc::clone(&text)));
+        Some(text)
     }
 }
 
@@ -157,13 +250,51 @@ impl fmt::Debug for PeekText<'_> {
 /// clones the `serialized_records` closure, and with it the cache, for every chunk). It forgets
 /// everything when a record of another chunk comes along, and checks a cached template's bytes
 /// on every use, so a stale plan is never applied.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct PeekCache {
     chunk: Option<ChunkKey>,
     /// Plans by template definition offset; `None` for templates the peek cannot read.
-    templates: HashMap<u32, Entry>,
+    templates: HashMap<u32, Entry<Plan>>,
     /// Scratch: the current record's substitution values.
     values: Vec<Val>,
+    /// The data part when it comes as an embedded instance, read only when asked for (behind
+    /// a lock, as the cache lives in closures that must be `Sync`; it is never contended).
+    nested: Mutex<Nested>,
+    texts: Texts,
+    /// Serves one chunk only (see [`PeekCache::for_one_chunk`]).
+    one_chunk: bool,
+}
+
+/// A clone starts empty: the cache is only memory, and each chunk fills its own.
+impl Clone for PeekCache {
+    fn clone(&self) -> Self {
+        PeekCache {
+            one_chunk: self.one_chunk,
+            ..PeekCache::default()
+        }
+    }
+}
+
+impl PeekCache {
+    /// A cache for the records of one chunk only: a cached template is then not checked
+    /// against the chunk's bytes on every use (they cannot have changed).
+    pub(crate) fn for_one_chunk() -> Self {
+        PeekCache {
+            one_chunk: true,
+            ..PeekCache::default()
+        }
+    }
+}
+
+/// Plans of the templates of embedded `EventData`/`UserData` instances, and the values of the
+/// one read last.
+#[derive(Debug, Clone, Default)]
+struct Nested {
+    templates: HashMap<u32, Entry<DataPlan>>,
+    values: Vec<Val>,
+    /// Where the instance read last is, and its definition (a record's fields are asked for
+    /// one after another).
+    read: Option<(usize, u32)>,
 }
 
 /// What tells one chunk from another.
@@ -198,10 +329,10 @@ impl ChunkKey {
 }
 
 #[derive(Debug, Clone)]
-struct Entry {
+struct Entry<P> {
     /// The definition's header and body as they were when planned.
     bytes: Box<[u8]>,
-    plan: Option<Plan>,
+    plan: Option<P>,
 }
 
 /// More templates than this in one chunk (crafted input) starts the cache afresh.
@@ -232,11 +363,9 @@ impl Val {
 
 /// Peeks at `record`'s header fields without rendering it; `None` when unsure (the caller
 /// then renders the record). Never panics, whatever the bytes.
-pub fn peek<'a>(record: &EvtxRecord<'a>, cache: &mut PeekCache) -> Option<Peek<'a>> {
-    let chunk: &'a EvtxChunk<'a> = record.chunk;
-    let mut peek = peek_bytes(
-        chunk.data,
-        ChunkKey::of(chunk),
+pub fn peek<'a: 'c, 'c>(record: &EvtxRecord<'a>, cache: &'c mut PeekCache) -> Option<Peek<'c>> {
+    let mut peek = peek_chunk(
+        record.chunk,
         record.binxml_offset,
         record.binxml_size,
         cache,
@@ -248,21 +377,55 @@ pub fn peek<'a>(record: &EvtxRecord<'a>, cache: &mut PeekCache) -> Option<Peek<'
     Some(peek)
 }
 
+/// [`peek`] at the record whose BinXML stream is `len` bytes at `offset` of `chunk`; its
+/// header time is left at the epoch.
+pub(crate) fn peek_chunk<'a: 'c, 'c>(
+    chunk: &EvtxChunk<'a>,
+    offset: u64,
+    len: u32,
+    cache: &'c mut PeekCache,
+) -> Option<Peek<'c>> {
+    peek_bytes(chunk.data, ChunkKey::of(chunk), offset, len, cache)
+}
+
 /// [`peek`] over a chunk's bytes: the record's BinXML stream is `len` bytes at `offset`.
 pub(crate) fn peek_bytes<'a>(
     data: &'a [u8],
     key: ChunkKey,
     offset: u64,
     len: u32,
-    cache: &mut PeekCache,
+    cache: &'a mut PeekCache,
 ) -> Option<Peek<'a>> {
-    if cache.chunk != Some(key) || cache.templates.len() > MAX_TEMPLATES {
-        cache.chunk = Some(key);
-        cache.templates.clear();
+    let PeekCache {
+        chunk,
+        templates,
+        values,
+        nested,
+        texts,
+        one_chunk,
+    } = cache;
+    let inner = nested.get_mut().unwrap_or_else(PoisonError::into_inner);
+    if *chunk != Some(key)
+        || templates.len() > MAX_TEMPLATES
+        || inner.templates.len() > MAX_TEMPLATES
+    {
+        *chunk = Some(key);
+        templates.clear();
+        texts.0.clear();
+        inner.templates.clear();
+        inner.read = None;
     }
     let start = usize::try_from(offset).ok()?;
-    let stream = data.get(start..start.checked_add(usize::try_from(len).ok()?)?)?;
-    // One template instance, optionally after a fragment header (evtx's single-instance shape).
+    let def = read_instance(data, start, usize::try_from(len).ok()?, values)?;
+    let plan = plan_for(data, def, templates, plan_template, *one_chunk)?;
+    evaluate(plan, data, values, nested, texts)
+}
+
+/// Reads the one template instance that a BinXML stream of `len` bytes at `start` holds
+/// (optionally after a fragment header, evtx's single-instance shape), its values into `out`;
+/// returns the offset of the template definition. Only EOF (or nothing) may follow.
+fn read_instance(data: &[u8], start: usize, len: usize, out: &mut Vec<Val>) -> Option<u32> {
+    let stream = data.get(start..start.checked_add(len)?)?;
     let skip = match stream {
         [0x0f, _, _, _, 0x0c, _, ..] => 5,
         [0x0c, ..] => 1,
@@ -278,18 +441,25 @@ pub(crate) fn peek_bytes<'a>(
         let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
         cur.take(usize::try_from(size).ok()?)?;
     }
-    read_values(&mut cur, &mut cache.values)?;
-    // Only EOF (or nothing) may follow the instance inside the record.
+    read_values(&mut cur, out)?;
     match stream.get(cur.pos - start..)? {
-        [] | [0x00, ..] => {}
-        _ => return None,
+        [] | [0x00, ..] => Some(def),
+        _ => None,
     }
-    let plan = plan_for(data, def, &mut cache.templates)?;
-    evaluate(plan, data, &cache.values)
 }
 
-/// The cached plan for the definition at `def`, checked against the chunk's bytes.
-fn plan_for<'c>(data: &[u8], def: u32, templates: &'c mut HashMap<u32, Entry>) -> Option<&'c Plan> {
+/// The cached plan (made by `make`) for the definition at `def`, checked against the chunk's
+/// bytes unless `trusted` (a cache of one chunk).
+fn plan_for<'c, P>(
+    data: &[u8],
+    def: u32,
+    templates: &'c mut HashMap<u32, Entry<P>>,
+    make: fn(&[u8], u32) -> Option<P>,
+    trusted: bool,
+) -> Option<&'c P> {
+    if trusted && templates.contains_key(&def) {
+        return templates.get(&def)?.plan.as_ref();
+    }
     let at = usize::try_from(def).ok()?;
     let header = data.get(at..at.checked_add(TEMPLATE_HEADER_SIZE)?)?;
     let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
@@ -301,7 +471,7 @@ fn plan_for<'c>(data: &[u8], def: u32, templates: &'c mut HashMap<u32, Entry>) -
     if fresh {
         let entry = Entry {
             bytes: bytes.into(),
-            plan: plan_template(data, def),
+            plan: make(data, def),
         };
         templates.insert(def, entry);
     }
@@ -387,28 +557,41 @@ fn left_out(dep: Option<u16>, values: &[Val]) -> bool {
 }
 
 /// A string field's text; `None` when the value is not a string.
-fn text<'a>(source: Source<'_>, data: &'a [u8]) -> Option<PeekText<'a>> {
+fn text(source: Source<'_>, data: &[u8], texts: &mut Texts) -> Option<PeekText> {
     Some(PeekText(match source {
-        Source::Absent => Text::Empty,
-        Source::Static(text) => Text::Shared(Arc::clone(text)),
+        Source::Absent => None,
+        Source::Static(text) => Some(Arc::clone(text)),
         Source::Value(val) if val.ty == 0x01 => {
             let units = until_nul(val.bytes(data));
             // An empty string renders as "" or not at all: both normalize to empty.
             if units.is_empty() {
-                Text::Empty
+                None
             } else {
                 // Unpaired surrogates: leave those to the renderer.
-                char::decode_utf16(
-                    units
-                        .chunks_exact(2)
-                        .map(|u| u16::from_le_bytes([u[0], u[1]])),
-                )
-                .all(|c| c.is_ok())
-                .then_some(Text::Utf16(units))?
+                Some(texts.get(units)?)
             }
         }
         Source::Value(_) => return None,
     }))
+}
+
+/// `TimeCreated/@SystemTime` as normalization reads it: a FILETIME value renders with 100 ns
+/// digits and parses back exactly. The outer `None` is "cannot tell" (other types, literal text,
+/// years past 9999 that the renderer wraps); the inner one is "absent".
+fn time(source: Source<'_>, data: &[u8]) -> Option<Option<DateTime<Utc>>> {
+    match source {
+        Source::Absent => Some(None),
+        Source::Static(_) => None,
+        Source::Value(val) if val.ty == 0x11 => {
+            let ticks = u64::from_le_bytes(val.bytes(data).try_into().ok()?);
+            let since_1601 = chrono::TimeDelta::microseconds(i64::try_from(ticks / 10).ok()?)
+                + chrono::TimeDelta::nanoseconds(i64::try_from(ticks % 10).ok()? * 100);
+            let epoch = DateTime::<Utc>::from_timestamp(-11_644_473_600, 0)?;
+            let time = epoch.checked_add_signed(since_1601)?;
+            (chrono::Datelike::year(&time) <= 9999).then_some(Some(time))
+        }
+        Source::Value(_) => None,
+    }
 }
 
 /// A number field as `from_json` reads it (a JSON number, or a string that parses). The outer
@@ -433,7 +616,13 @@ fn number(source: Source<'_>, data: &[u8]) -> Option<Option<u64>> {
 }
 
 /// Applies `plan` to the instance `values`.
-fn evaluate<'a>(plan: &Plan, data: &'a [u8], values: &[Val]) -> Option<Peek<'a>> {
+fn evaluate<'a>(
+    plan: &'a Plan,
+    data: &'a [u8],
+    values: &'a [Val],
+    nested: &'a Mutex<Nested>,
+    texts: &mut Texts,
+) -> Option<Peek<'a>> {
     if left_out(plan.system_dep, values) {
         return None; // no System: the record does not normalize
     }
@@ -451,15 +640,22 @@ fn evaluate<'a>(plan: &Plan, data: &'a [u8], values: &[Val]) -> Option<Peek<'a>>
     }
     let id = number(source(&plan.event_id, values)?, data)??;
     let qualifiers = number(source(&plan.qualifiers, values)?, data)?.map(|q| q as u16);
-    let event_source = text(source(&plan.event_source, values)?, data)?;
+    let event_source = text(source(&plan.event_source, values)?, data, texts)?;
     Some(Peek {
-        provider: text(source(&plan.provider, values)?, data)?,
+        provider: text(source(&plan.provider, values)?, data, texts)?,
         event_source: (!event_source.is_empty()).then_some(event_source),
         event_id: (id & 0xFFFF) as u16,
         qualifiers: qualifiers.or_else(|| (id > 0xFFFF).then_some((id >> 16) as u16)),
-        channel: text(source(&plan.channel, values)?, data)?,
-        computer: text(source(&plan.computer, values)?, data)?,
+        channel: text(source(&plan.channel, values)?, data, texts)?,
+        computer: text(source(&plan.computer, values)?, data, texts)?,
         header_time: DateTime::<Utc>::default(),
+        time_created: time(source(&plan.time_created, values)?, data)?,
+        data: DataView {
+            plan: &plan.data,
+            values,
+            chunk: data,
+            nested,
+        },
     })
 }
 

@@ -67,7 +67,7 @@ impl Chunk {
         (at as u64, s.len() as u32)
     }
 
-    fn peek(&self, (offset, len): (u64, u32), cache: &mut PeekCache) -> Option<Peek<'_>> {
+    fn peek<'a>(&'a self, (offset, len): (u64, u32), cache: &'a mut PeekCache) -> Option<Peek<'a>> {
         peek_bytes(&self.data, KEY, offset, len, cache)
     }
 }
@@ -224,7 +224,8 @@ fn one(values: &[(u8, Vec<u8>)]) -> (Chunk, (u64, u32)) {
 #[test]
 fn the_standard_template_reads_every_field() {
     let (c, r) = one(&standard_values());
-    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!(p.provider, "Service Control Manager");
     assert!(p.is_from("service control MANAGER"));
     assert_eq!(p.event_source, None);
@@ -240,7 +241,8 @@ fn a_whole_message_id_keeps_its_low_bits_and_gives_qualifiers() {
     v[1] = (0x08, 0xC00A_0038u32.to_le_bytes().to_vec());
     v[2] = null();
     let (c, r) = one(&v);
-    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!((p.event_id, p.qualifiers), (0x0038, Some(0xC00A)));
 }
 
@@ -251,7 +253,8 @@ fn absent_values_follow_normalization() {
     v[0] = null();
     v[3] = null();
     let (c, r) = one(&v);
-    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
     assert!(p.provider.is_empty() && p.channel.is_empty());
     // A string that is only a NUL is empty too.
     let mut v = standard_values();
@@ -456,7 +459,8 @@ fn a_definition_written_in_the_record_is_skipped() {
     s.extend(instance_values(&standard_values()));
     s.push(0);
     let r = c.stream(&s);
-    let p = c.peek(r, &mut PeekCache::default()).expect("peeked");
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!((p.event_id, p.channel.to_string()), (7036, "System".into()));
 }
 
@@ -569,19 +573,26 @@ fn truncated_and_mutated_bytes_never_panic() {
 }
 
 #[test]
-fn peek_text_compares_without_allocating() {
+fn substitution_texts_are_decoded_once_per_chunk() {
+    let mut texts = Texts::default();
     let bytes = utf16("Microsoft-Windows-TerminalServices");
-    let t = PeekText(Text::Utf16(&bytes));
+    let first = texts.get(&bytes).expect("valid UTF-16");
+    let again = texts.get(&bytes).expect("valid UTF-16");
+    assert!(Arc::ptr_eq(&first, &again), "the second is the same text");
+    let t = PeekText(Some(first));
     assert!(t.eq_ignore_ascii_case("microsoft-windows-terminalservices"));
     assert!(!t.eq_ignore_ascii_case("microsoft-windows-terminalservice"));
-    assert!(!t.eq_ignore_ascii_case("microsoft-windows-terminalservicesX"));
     assert_eq!(t, "Microsoft-Windows-TerminalServices");
     assert_ne!(t, "Microsoft");
     assert_eq!(format!("{t:?}"), "\"Microsoft-Windows-TerminalServices\"");
-    let shared = PeekText(Text::Shared("Ünïcode".into()));
-    assert!(shared.eq_ignore_ascii_case("üNïCODE") == "Ünïcode".eq_ignore_ascii_case("üNïCODE"));
-    assert!(PeekText(Text::Empty).is_empty());
-    assert_eq!(PeekText(Text::Empty).to_string(), "");
+    // An unpaired surrogate is left to the renderer.
+    assert_eq!(texts.get(&[0x00, 0xd8]), None);
+    for i in 0..2 * MAX_TEXTS {
+        texts.get(&utf16(&format!("host{i}"))).expect("valid");
+    }
+    assert_eq!(texts.0.len(), MAX_TEXTS, "bounded");
+    assert!(PeekText::default().is_empty());
+    assert_eq!(PeekText::default().to_string(), "");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The account of what was read from each file, and what was lost.
 
 use super::dedup::Fingerprint;
-use super::peek::Peek;
+use super::peek::PeekText;
 use crate::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -78,19 +78,26 @@ impl FileStats {
         }
     }
 
-    /// Counts one record read only as far as its header (not rendered).
-    pub(crate) fn count_unrendered(&mut self, header: &Peek, record_id: u64) {
+    /// Counts one record read only as far as its header (not rendered): its computer,
+    /// channel, header time and id.
+    pub(crate) fn count_unrendered(
+        &mut self,
+        computer: &PeekText,
+        channel: &PeekText,
+        time: DateTime<Utc>,
+        record_id: u64,
+    ) {
         self.records_read += 1;
         self.fingerprint.add_with(
-            |computer, channel| header.computer == *computer && header.channel == *channel,
-            || (header.computer.to_string(), header.channel.to_string()),
+            |c, ch| computer == c && channel == ch,
+            || (computer.to_string(), channel.to_string()),
             record_id,
         );
         ChannelSpan::add_record(
             &mut self.spans,
-            header.header_time,
-            |s| header.channel == *s.channel && header.computer == *s.computer,
-            || (header.computer.to_string(), header.channel.to_string()),
+            time,
+            |s| *channel == *s.channel && *computer == *s.computer,
+            || (computer.to_string(), channel.to_string()),
         );
     }
 

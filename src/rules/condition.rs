@@ -22,20 +22,60 @@ pub(crate) enum Cond {
 impl Cond {
     /// Evaluates the condition given a test for each search.
     pub fn eval(&self, search: &dyn Fn(usize) -> bool) -> bool {
+        self.truth(&|i| Some(search(i))) == Some(true)
+    }
+
+    /// Evaluates the condition in three-valued logic: a search may be unknown (`None`), and
+    /// so may the result (`not` unknown is unknown, `false and` unknown is false, `true or`
+    /// unknown is true).
+    pub fn truth(&self, search: &dyn Fn(usize) -> Option<bool>) -> Option<bool> {
         match self {
             Cond::Search(i) => search(*i),
-            Cond::Not(c) => !c.eval(search),
-            Cond::And(cs) => cs.iter().all(|c| c.eval(search)),
-            Cond::Or(cs) => cs.iter().any(|c| c.eval(search)),
+            Cond::Not(c) => c.truth(search).map(|b| !b),
+            Cond::And(cs) => all(cs.iter().map(|c| c.truth(search))),
+            Cond::Or(cs) => any(cs.iter().map(|c| c.truth(search))),
             Cond::AtLeast(n, ids) => {
-                let mut hits = 0;
-                ids.iter().any(|i| {
-                    hits += usize::from(search(*i));
-                    hits >= *n
-                })
+                let (mut hits, mut unknown) = (0, 0);
+                for i in ids {
+                    match search(*i) {
+                        Some(true) => hits += 1,
+                        Some(false) => {}
+                        None => unknown += 1,
+                    }
+                    if hits >= *n {
+                        return Some(true);
+                    }
+                }
+                (hits + unknown < *n).then_some(false)
             }
         }
     }
+}
+
+/// Three-valued AND: false as soon as one is false, else unknown if one is unknown.
+pub(crate) fn all(items: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut known = true;
+    for item in items {
+        match item {
+            Some(false) => return Some(false),
+            Some(true) => {}
+            None => known = false,
+        }
+    }
+    known.then_some(true)
+}
+
+/// Three-valued OR: true as soon as one is true, else unknown if one is unknown.
+pub(crate) fn any(items: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut known = true;
+    for item in items {
+        match item {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => known = false,
+        }
+    }
+    known.then_some(false)
 }
 
 /// A condition error and the character offset in the condition it concerns.

@@ -1,13 +1,13 @@
 //! The search identifiers of a rule's `detection`: maps (AND), lists (OR),
 //! keywords, each compiled into matchers once.
 
+use super::condition;
 use super::error::{Located, RuleError};
-use super::field::{FieldKey, lookup};
+use super::field::{FieldKey, Lookup, Val};
 use super::matcher::{self, Matcher};
 use super::modifier::{Mods, parse_key};
 use super::pattern;
 use super::yaml::{Node, Value};
-use crate::event::Event;
 
 /// At most this many values per field item, and items per rule.
 const MAX_VALUES: usize = 10_000;
@@ -33,35 +33,33 @@ pub(crate) enum Search {
 }
 
 impl Item {
-    /// True when the event passes this item.
-    pub fn matches(&self, event: &Event) -> bool {
+    /// Whether the event passes this item; `None` when `src` cannot tell.
+    pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
+        if !src.is_whole() && self.matchers.iter().any(Matcher::refers_to_fields) {
+            return None;
+        }
+        let test = |m: &Matcher, v: Option<Val<'_>>| m.test(v, src);
         match &self.field {
-            Some(key) => {
-                let vals = lookup(event, key);
-                let test = |v| {
+            Some(key) => src.with_values(key, |vals| {
+                let passes = |v| {
                     if self.all {
-                        self.matchers.iter().all(|m| m.test(v, event))
+                        self.matchers.iter().all(|m| test(m, v))
                     } else {
-                        self.matchers.iter().any(|m| m.test(v, event))
+                        self.matchers.iter().any(|m| test(m, v))
                     }
                 };
                 if vals.iter().all(Option::is_none) {
-                    test(None)
+                    passes(None)
                 } else {
-                    vals.iter().flatten().any(|v| test(Some(*v)))
+                    vals.iter().flatten().any(|v| passes(Some(*v)))
                 }
-            }
+            }),
             None => {
-                let found = |m: &Matcher| {
-                    event
-                        .fields
-                        .iter()
-                        .any(|(_, v)| m.test(Some(super::field::Val::Str(&v.as_text())), event))
-                };
+                let found = |m: &Matcher| src.any_data_text(&mut |t| test(m, Some(Val::Str(t))));
                 if self.all {
-                    self.matchers.iter().all(found)
+                    condition::all(self.matchers.iter().map(found))
                 } else {
-                    self.matchers.iter().any(found)
+                    condition::any(self.matchers.iter().map(found))
                 }
             }
         }
@@ -69,12 +67,12 @@ impl Item {
 }
 
 impl Search {
-    /// True when the event matches this search identifier.
-    pub fn matches(&self, event: &Event) -> bool {
+    /// Whether the event matches this search identifier; `None` when `src` cannot tell.
+    pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
         match self {
-            Search::Map(items) => items.iter().all(|i| i.matches(event)),
-            Search::Any(parts) => parts.iter().any(|s| s.matches(event)),
-            Search::Keywords(item) => item.matches(event),
+            Search::Map(items) => condition::all(items.iter().map(|i| i.truth(src))),
+            Search::Any(parts) => condition::any(parts.iter().map(|s| s.truth(src))),
+            Search::Keywords(item) => item.truth(src),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Borrowed, allocation-free access to an event's fields by the names rules use
 //! (the same names and meaning as [`Event::field`]).
 
-use crate::event::{Event, FieldValue};
+use crate::event::{Event, EventSketch, FieldValue, HeaderField};
 use std::borrow::Cow;
 
 /// A field name resolved once, when the rule is compiled.
@@ -128,6 +128,99 @@ pub(crate) fn lookup<'e>(event: &'e Event, key: &FieldKey) -> [Option<Val<'e>>; 
         FieldKey::ActivityId => one(event.activity_id.as_deref().map(Val::Str)),
         FieldKey::UserId => one(event.user_sid.as_deref().map(Val::Str)),
         FieldKey::Data(name) => one(event.fields.get(name).map(Val::of)),
+    }
+}
+
+/// Where the rules read field values: a whole [`Event`], or a [`Sketched`] record that is not
+/// rendered yet and may not know every field.
+pub(crate) trait Lookup {
+    /// Calls `f` with the values of `key` (as [`lookup`] gives them); `None` when this source
+    /// cannot tell them.
+    fn with_values<R>(
+        &self,
+        key: &FieldKey,
+        f: impl FnOnce([Option<Val<'_>>; 2]) -> R,
+    ) -> Option<R>;
+
+    /// True when some data field's text passes `test`; `None` when this source cannot tell
+    /// (keyword searches look at every field).
+    fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool>;
+
+    /// True when every field can be told.
+    fn is_whole(&self) -> bool;
+}
+
+impl Lookup for Event {
+    fn with_values<R>(
+        &self,
+        key: &FieldKey,
+        f: impl FnOnce([Option<Val<'_>>; 2]) -> R,
+    ) -> Option<R> {
+        Some(f(lookup(self, key)))
+    }
+
+    fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        Some(self.fields.iter().any(|(_, v)| test(&v.as_text())))
+    }
+
+    fn is_whole(&self) -> bool {
+        true
+    }
+}
+
+/// A record known only in part, through an [`EventSketch`].
+pub(crate) struct Sketched<'a>(pub &'a dyn EventSketch);
+
+impl Lookup for Sketched<'_> {
+    fn with_values<R>(
+        &self,
+        key: &FieldKey,
+        f: impl FnOnce([Option<Val<'_>>; 2]) -> R,
+    ) -> Option<R> {
+        let sketch = self.0;
+        let text = |field| sketch.header(field);
+        // Empty means absent for the classic source name, as the event model keeps it.
+        let source = || text(HeaderField::EventSource).map(|s| (!s.is_empty()).then_some(s));
+        match key {
+            FieldKey::EventId => Some(f([Some(Val::UInt(sketch.event_id().into())), None])),
+            FieldKey::Qualifiers => {
+                Some(f([sketch.qualifiers().map(|q| Val::UInt(q.into())), None]))
+            }
+            FieldKey::Channel | FieldKey::Computer => {
+                let field = if *key == FieldKey::Channel {
+                    HeaderField::Channel
+                } else {
+                    HeaderField::Computer
+                };
+                let value = text(field)?;
+                Some(f([Some(Val::Str(&value)), None]))
+            }
+            FieldKey::Provider => {
+                let provider = text(HeaderField::Provider)?;
+                let source = source()?;
+                Some(f([
+                    Some(Val::Str(&provider)),
+                    source.as_deref().map(Val::Str),
+                ]))
+            }
+            FieldKey::EventSourceName => {
+                let source = source()?;
+                Some(f([source.as_deref().map(Val::Str), None]))
+            }
+            FieldKey::Data(name) => {
+                let value = sketch.data(name)?;
+                Some(f([value.as_ref().map(Val::of), None]))
+            }
+            FieldKey::Level | FieldKey::RecordId | FieldKey::ActivityId | FieldKey::UserId => None,
+        }
+    }
+
+    fn any_data_text(&self, _: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        None
+    }
+
+    fn is_whole(&self) -> bool {
+        false
     }
 }
 

@@ -1,7 +1,11 @@
 //! The rule index: for an event's (channel, event id), the only rules that can
-//! match it; and [`Interest`], the same knowledge as a cheap predicate for ingest.
+//! match it; and [`Interest`], the same knowledge with the rules' conditions, as a
+//! predicate for ingest.
 
+use super::field::Sketched;
 use super::pins::Pins;
+use super::rule::CompiledRule;
+use crate::event::{EventSketch, HeaderField};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -22,15 +26,10 @@ impl Buckets {
         }
     }
 
-    fn extend_into(&self, id: u16, out: &mut Vec<u32>) {
-        if let Some(v) = self.by_id.get(&id) {
-            out.extend_from_slice(v);
-        }
-        out.extend_from_slice(&self.any_id);
-    }
-
-    fn is_empty_for(&self, id: u16) -> bool {
-        self.any_id.is_empty() && !self.by_id.contains_key(&id)
+    /// The rules for event id `id`: those that pin it, then those that take any.
+    fn rules_for(&self, id: u16) -> impl Iterator<Item = u32> + '_ {
+        let by_id = self.by_id.get(&id).map(Vec::as_slice).unwrap_or_default();
+        by_id.iter().chain(&self.any_id).copied()
     }
 }
 
@@ -40,8 +39,6 @@ pub(crate) struct Index {
     /// Keyed by lowercased channel.
     channels: HashMap<String, Buckets>,
     anywhere: Buckets,
-    /// Per rule: the providers it requires (lowercased), if any.
-    providers: Vec<Option<BTreeSet<String>>>,
 }
 
 impl Index {
@@ -60,95 +57,71 @@ impl Index {
                 }),
                 None => index.anywhere.add(&p.event_ids, rule),
             }
-            index.providers.push(p.providers.clone());
         }
         index
     }
 
     fn channel(&self, channel: &str) -> Option<&Buckets> {
-        self.channels.get(channel).or_else(|| {
-            if channel.bytes().any(|b| b.is_ascii_uppercase()) {
-                self.channels.get(&channel.to_ascii_lowercase())
-            } else {
-                None
+        if !channel.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.channels.get(channel);
+        }
+        // Lowercased on the stack: this runs for every record.
+        let mut buf = [0u8; 128];
+        match buf.get_mut(..channel.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(channel.as_bytes());
+                lower.make_ascii_lowercase();
+                // ASCII lowercasing keeps UTF-8 valid.
+                std::str::from_utf8(lower)
+                    .ok()
+                    .and_then(|c| self.channels.get(c))
             }
-        })
+            None => self.channels.get(&channel.to_ascii_lowercase()),
+        }
+    }
+
+    /// The rules that may match an event of `channel` and `event_id`, in no order (a rule
+    /// may come twice).
+    fn each_candidate(&self, channel: &str, event_id: u16) -> impl Iterator<Item = u32> + '_ {
+        self.channel(channel)
+            .into_iter()
+            .flat_map(move |b| b.rules_for(event_id))
+            .chain(self.anywhere.rules_for(event_id))
     }
 
     /// The rules that may match an event of `channel` and `event_id`, ascending.
     pub fn candidates(&self, channel: &str, event_id: u16, out: &mut Vec<u32>) {
         out.clear();
-        if let Some(b) = self.channel(channel) {
-            b.extend_into(event_id, out);
-        }
-        self.anywhere.extend_into(event_id, out);
+        out.extend(self.each_candidate(channel, event_id));
         out.sort_unstable();
-    }
-
-    /// True when some rule may match an event of this channel, provider and id.
-    fn wants(&self, channel: &str, providers: &[&str], event_id: u16) -> bool {
-        let ok = |r: &u32| {
-            self.providers
-                .get(*r as usize)
-                .and_then(Option::as_ref)
-                .is_none_or(|set| {
-                    set.iter()
-                        .any(|s| providers.iter().any(|p| p.eq_ignore_ascii_case(s)))
-                })
-        };
-        let check = |b: &Buckets| {
-            b.by_id.get(&event_id).is_some_and(|v| v.iter().any(ok)) || b.any_id.iter().any(ok)
-        };
-        self.channel(channel).is_some_and(check) || check(&self.anywhere)
-    }
-
-    fn wants_channel_id(&self, channel: &str, event_id: u16) -> bool {
-        !self.anywhere.is_empty_for(event_id)
-            || self
-                .channel(channel)
-                .is_some_and(|b| !b.is_empty_for(event_id))
     }
 }
 
-/// Which events any rule can match at all, so ingest can skip rendering the rest.
+/// Which events any rule can match at all, so that ingest can skip rendering the rest.
 /// Cheap to clone and to share between threads.
 #[derive(Debug, Clone)]
 pub struct Interest {
     index: Arc<Index>,
+    rules: Arc<[CompiledRule]>,
 }
 
 impl Interest {
-    pub(crate) fn new(index: Arc<Index>) -> Self {
-        Interest { index }
+    pub(crate) fn new(index: Arc<Index>, rules: Arc<[CompiledRule]>) -> Self {
+        Interest { index, rules }
     }
 
-    /// True when some rule may match an event of `channel` (any case), from
-    /// `provider` (its `Provider/@Name`), with `event_id`. For classic events
-    /// whose `EventSourceName` differs from the provider name, use
-    /// [`Interest::wants_either`]: rules may name either.
-    pub fn wants(&self, channel: &str, provider: &str, event_id: u16) -> bool {
-        self.index.wants_channel_id(channel, event_id)
-            && self.index.wants(channel, &[provider], event_id)
-    }
-
-    /// Like [`Interest::wants`], for an event with a classic `EventSourceName` too.
-    pub fn wants_either(
-        &self,
-        channel: &str,
-        provider: &str,
-        event_source: &str,
-        event_id: u16,
-    ) -> bool {
-        self.index.wants_channel_id(channel, event_id)
-            && self
-                .index
-                .wants(channel, &[provider, event_source], event_id)
-    }
-
-    /// True when some rule may match an event of `channel` and `event_id`,
-    /// whatever its provider (the cheapest test: two hash lookups).
-    pub fn wants_channel_event(&self, channel: &str, event_id: u16) -> bool {
-        self.index.wants_channel_id(channel, event_id)
+    /// False only when no rule can match the event, judged from what `sketch` can tell: its
+    /// channel and event id choose the candidate rules (as matching does), and each
+    /// candidate's logsource and condition are evaluated on the fields the sketch knows, in
+    /// three-valued logic. A rule that needs a field the sketch cannot tell may match.
+    pub fn may_match(&self, sketch: &dyn EventSketch) -> bool {
+        let Some(channel) = sketch.header(HeaderField::Channel) else {
+            return true;
+        };
+        let src = Sketched(sketch);
+        self.index
+            .each_candidate(&channel, sketch.event_id())
+            .any(|r| self.rules[r as usize].truth(&src) != Some(false))
     }
 }
 
@@ -178,17 +151,7 @@ mod tests {
         assert_eq!(out, [0, 1, 3, 4]);
         index.candidates("security", 1, &mut out);
         assert_eq!(out, [2, 3]);
-        let only_pinned = Index::build(&[
-            pins(Some(&["System"]), Some(&[7036]), None),
-            pins(Some(&["System"]), Some(&[36870]), Some(&["Schannel"])),
-        ]);
-        let interest = Interest::new(Arc::new(only_pinned));
-        assert!(interest.wants("SYSTEM", "Service Control Manager", 7036));
-        assert!(!interest.wants("System", "Service Control Manager", 7040));
-        assert!(!interest.wants("Application", "x", 7036));
-        assert!(interest.wants("System", "schannel", 36870));
-        assert!(!interest.wants("System", "Other", 36870));
-        assert!(interest.wants_either("System", "Other", "Schannel", 36870));
-        assert!(interest.wants_channel_event("System", 36870));
+        index.candidates("Application", 36870, &mut out);
+        assert_eq!(out, [3]);
     }
 }

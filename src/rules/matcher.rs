@@ -1,10 +1,9 @@
 //! Compiled value tests: one Sigma value (after its modifiers) against one field value.
 
 use super::error::RuleError;
-use super::field::{FieldKey, Val, lookup};
+use super::field::{FieldKey, Lookup, Val};
 use super::modifier::{Cmp, TimePart};
 use super::pattern::Tok;
-use crate::event::Event;
 use aho_corasick::AhoCorasick;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use regex::{Regex, RegexBuilder};
@@ -134,8 +133,9 @@ pub(crate) enum Matcher {
 }
 
 impl Matcher {
-    /// True when `value` (None: the field is absent) passes the test.
-    pub fn test(&self, value: Option<Val<'_>>, event: &Event) -> bool {
+    /// True when `value` (None: the field is absent) passes the test. Fields that the test
+    /// refers to ([`Matcher::refers_to_fields`]) are read from `event`.
+    pub fn test<L: Lookup>(&self, value: Option<Val<'_>>, event: &L) -> bool {
         let Some(v) = value else {
             return match self {
                 Matcher::Exists(want) => !want,
@@ -173,17 +173,31 @@ impl Matcher {
             }
             Matcher::FieldRef(other, cased) => {
                 let mine = v.text();
-                lookup(event, other).iter().flatten().any(|o| {
-                    let theirs = o.text();
-                    if *cased {
-                        mine == theirs
-                    } else {
-                        Lit::new(theirs.into_owned(), false).eq(&mine)
-                    }
-                })
+                event
+                    .with_values(other, |values| {
+                        values.iter().flatten().any(|o| {
+                            let theirs = o.text();
+                            if *cased {
+                                mine == theirs
+                            } else {
+                                Lit::new(theirs.into_owned(), false).eq(&mine)
+                            }
+                        })
+                    })
+                    .unwrap_or(false)
             }
             Matcher::Not(m) => !m.test(Some(v), event),
             Matcher::AnyOf(ms) => ms.iter().any(|m| m.test(Some(v), event)),
+        }
+    }
+
+    /// True when the test reads another field of the event (`fieldref`).
+    pub fn refers_to_fields(&self) -> bool {
+        match self {
+            Matcher::FieldRef(..) => true,
+            Matcher::Not(m) | Matcher::Time(_, m) => m.refers_to_fields(),
+            Matcher::AnyOf(ms) => ms.iter().any(Matcher::refers_to_fields),
+            _ => false,
         }
     }
 

@@ -6,6 +6,7 @@ use super::detection::{Search, compile_search};
 use super::error::{Located, RuleError};
 use super::extension::{Level, RuleInfo};
 use super::extension_block;
+use super::field::{FieldKey, Lookup};
 use super::logsource::{self, Scope};
 use super::selftest::{self, SelfTest};
 use super::yaml::{self, Loc, Node, Value};
@@ -57,21 +58,45 @@ pub(crate) struct CompiledRule {
 impl CompiledRule {
     /// True when the event is in the rule's logsource and satisfies its condition.
     pub fn matches(&self, event: &Event) -> bool {
-        self.in_scope(event) && self.cond.eval(&|i| self.searches[i].matches(event))
+        self.truth(event) == Some(true)
     }
 
-    fn in_scope(&self, event: &Event) -> bool {
-        (self.scope.channels.is_empty()
-            || self
-                .scope
-                .channels
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(&event.channel)))
-            && self
-                .scope
-                .event_ids
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&event.event_id))
+    /// Whether the event is in the rule's logsource and satisfies its condition; `None`
+    /// when `src` cannot tell.
+    pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
+        match self.in_scope(src) {
+            Some(false) => Some(false),
+            scope => {
+                let cond = self.cond.truth(&|i| self.searches[i].truth(src));
+                condition::all([scope, cond].into_iter())
+            }
+        }
+    }
+
+    fn in_scope<L: Lookup>(&self, src: &L) -> Option<bool> {
+        let channel = || {
+            src.with_values(&FieldKey::Channel, |[channel, _]| {
+                let channel = channel.map(|c| c.text()).unwrap_or_default();
+                self.scope
+                    .channels
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&channel))
+            })
+        };
+        let event_id = |ids: &Vec<u16>| {
+            src.with_values(&FieldKey::EventId, |[id, _]| {
+                id.and_then(|v| v.int())
+                    .is_some_and(|id| ids.iter().any(|i| i64::from(*i) == id))
+            })
+        };
+        condition::all(
+            [
+                (!self.scope.channels.is_empty()).then(channel),
+                self.scope.event_ids.as_ref().map(event_id),
+            ]
+            .into_iter()
+            .flatten(),
+        )
     }
 }
 

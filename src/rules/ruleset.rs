@@ -87,7 +87,7 @@ pub struct RuleSummary<'a> {
 /// The loaded rules. Build with [`RuleSet::load`]; immutable afterwards.
 #[derive(Debug)]
 pub struct RuleSet {
-    rules: Vec<CompiledRule>,
+    rules: Arc<[CompiledRule]>,
     index: Arc<Index>,
 }
 
@@ -138,6 +138,7 @@ impl RuleSet {
         report.loaded = rules.len();
         let pins: Vec<_> = rules.iter().map(pins::of).collect();
         let index = Arc::new(Index::build(&pins));
+        let rules = rules.into();
         (RuleSet { rules, index }, report)
     }
 
@@ -199,9 +200,10 @@ impl RuleSet {
         (!rules.is_empty()).then_some(Matched { event, rules })
     }
 
-    /// Which (channel, provider, event id) any rule can match, as a cheap predicate.
+    /// Which events any rule can match, as a predicate on what is known of a record before
+    /// it is rendered.
     pub fn interest(&self) -> Interest {
-        Interest::new(self.index.clone())
+        Interest::new(self.index.clone(), self.rules.clone())
     }
 
     /// How many self-tests the rules carry.
@@ -213,7 +215,7 @@ impl RuleSet {
     /// returns the failures.
     pub fn run_self_tests(&self) -> Vec<SelfTestFailure> {
         let mut failures = Vec::new();
-        for rule in &self.rules {
+        for rule in self.rules.iter() {
             for t in &rule.tests {
                 let matched = self.matches(&t.event).any(|i| Arc::ptr_eq(i, &rule.info));
                 if matched != t.expect_match {

@@ -1,0 +1,64 @@
+//! What can be told of an event before its record is rendered: [`EventSketch`].
+//!
+//! Rendering and normalizing a record is the dearest step of an analysis. Ingest can read
+//! some fields straight out of a record's bytes (see [`crate::ingest::peek`]); the rules judge
+//! from those whether the event could match at all, and only the records that could are
+//! rendered.
+
+use super::{Event, FieldValue};
+use std::borrow::Cow;
+
+/// A text field of the `System` header that a sketch may know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderField {
+    /// `System/Channel` ([`Event::channel`]).
+    Channel,
+    /// `System/Provider/@Name` ([`Event::provider`]).
+    Provider,
+    /// `System/Provider/@EventSourceName` ([`Event::event_source`]).
+    EventSource,
+    /// `System/Computer` ([`Event::computer`]).
+    Computer,
+}
+
+/// Part of an event, known before its record is rendered. Every answer is exactly what the
+/// normalized [`Event`] would hold; `None` means "cannot tell", never "absent".
+pub trait EventSketch {
+    /// [`Event::event_id`].
+    fn event_id(&self) -> u16;
+
+    /// [`Event::qualifiers`].
+    fn qualifiers(&self) -> Option<u16>;
+
+    /// A header text as the event holds it (empty when the record lacks it); `None` when the
+    /// sketch cannot tell.
+    fn header(&self, field: HeaderField) -> Option<Cow<'_, str>>;
+
+    /// The data field `name` as [`crate::event::Fields::get`] finds it: `Some(None)` when the
+    /// event has no such field, `None` when the sketch cannot tell.
+    fn data(&self, name: &str) -> Option<Option<FieldValue>>;
+}
+
+/// A whole event is a sketch that can tell everything (for tests and tools).
+impl EventSketch for Event {
+    fn event_id(&self) -> u16 {
+        self.event_id
+    }
+
+    fn qualifiers(&self) -> Option<u16> {
+        self.qualifiers
+    }
+
+    fn header(&self, field: HeaderField) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(match field {
+            HeaderField::Channel => &self.channel,
+            HeaderField::Provider => &self.provider,
+            HeaderField::EventSource => self.event_source.as_deref().unwrap_or_default(),
+            HeaderField::Computer => &self.computer,
+        }))
+    }
+
+    fn data(&self, name: &str) -> Option<Option<FieldValue>> {
+        Some(self.fields.get(name).cloned())
+    }
+}

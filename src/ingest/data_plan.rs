@@ -1,0 +1,366 @@
+//! Where a template's event data fields come from (`EventData/Data[@Name]`, unnamed `Data`,
+//! other `EventData` children and `UserData/*/*`), and their values in one instance, exactly
+//! as rendering and [`crate::event::from_json`] would give them.
+//!
+//! The template walk ([`super::binxml_walk`]) feeds a [`DataWalk`] with the elements, attributes
+//! and content it meets inside `EventData` and `UserData`; the result is a [`DataPlan`]. A field
+//! whose shape or value the plan does not model answers "cannot tell", and so does an absent
+//! name unless the plan knows every field of the template.
+
+use super::binxml_walk::{Content, decode_utf16, until_nul};
+use crate::event::FieldValue;
+use std::sync::Arc;
+
+/// One data field of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DataField {
+    /// The name the event model gives it (`param<n>` for unnamed `Data`).
+    pub name: Arc<str>,
+    /// An unnamed `Data` element (its number depends on the unnamed ones before it).
+    pub unnamed: bool,
+    /// DependencyIds of the element and the elements that hold it: when one of those values
+    /// is Null, the element is left out.
+    pub deps: Vec<u16>,
+    /// Where the value comes from.
+    pub content: Content,
+}
+
+/// The data fields of a template.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DataPlan {
+    /// In document order.
+    pub fields: Vec<DataField>,
+    /// True when the event may have fields the plan does not list (nested elements, names
+    /// taken from substitutions, content directly inside a container, repeated names).
+    pub incomplete: bool,
+    /// The substitution that brings `EventData` or `UserData` as an embedded instance (the
+    /// usual shape of Windows logs): then `fields` are empty and that instance tells.
+    pub fragment: Option<u16>,
+}
+
+/// A container or field element being walked inside the data part of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DataKind {
+    /// `EventData`.
+    EventData,
+    /// `UserData`.
+    UserData,
+    /// The element inside `UserData`.
+    UserRoot,
+}
+
+/// Builds a [`DataPlan`] while the template walk goes through the data part.
+#[derive(Debug, Default)]
+pub(crate) struct DataWalk {
+    plan: DataPlan,
+    /// DependencyIds of the open containers.
+    containers: Vec<Option<u16>>,
+    /// The open field: its element's name (`None` for `Data`, named by its attribute), the
+    /// `Name` attribute's text, and the field so far.
+    open: Option<OpenField>,
+    unnamed: usize,
+    seen_event_data: bool,
+    seen_user_data: bool,
+    /// Substitutions directly inside `Event` after `System`.
+    event_substitutions: Vec<u16>,
+}
+
+#[derive(Debug)]
+struct OpenField {
+    /// `Some` for a field named by its element; `None` for `Data`.
+    element: Option<Arc<str>>,
+    /// `Data/@Name`.
+    name_attr: Option<Arc<str>>,
+    deps: Vec<u16>,
+    content: Content,
+}
+
+impl DataWalk {
+    /// A container opens: `EventData` or `UserData` under `Event`, or the root under `UserData`.
+    pub fn open_container(&mut self, kind: DataKind, dep: Option<u16>) {
+        let seen = match kind {
+            DataKind::EventData => &mut self.seen_event_data,
+            DataKind::UserData => &mut self.seen_user_data,
+            _ => &mut false,
+        };
+        if std::mem::replace(seen, true) {
+            self.plan.incomplete = true; // a second one: the rendering numbers the keys
+        }
+        self.containers.push(dep);
+    }
+
+    /// The innermost open container closes.
+    pub fn close_container(&mut self) {
+        self.containers.pop();
+    }
+
+    /// A field element opens inside a container: `Data` (`element` is `None`) or another.
+    pub fn open_field(&mut self, element: Option<String>, dep: Option<u16>) {
+        let deps = self
+            .containers
+            .iter()
+            .chain([&dep])
+            .flatten()
+            .copied()
+            .collect();
+        self.open = Some(OpenField {
+            element: element.map(Arc::from),
+            name_attr: None,
+            deps,
+            content: Content::Absent,
+        });
+    }
+
+    /// An element opens inside a field: the field becomes an object of its own.
+    pub fn nested(&mut self) {
+        self.spoil_open();
+        self.plan.incomplete = true;
+    }
+
+    /// An attribute of the open field; `is_name` for `Data/@Name`.
+    pub fn field_attribute(&mut self, is_name: bool) {
+        let is_data = self.open.as_ref().is_some_and(|f| f.element.is_none());
+        if !(is_name && is_data) {
+            self.spoil_open(); // attributes make the field's JSON an object
+        }
+    }
+
+    /// The text of `Data/@Name`.
+    pub fn name(&mut self, piece: Content) {
+        match (piece, self.open.as_mut()) {
+            (Content::Static(text), Some(field)) if field.name_attr.is_none() => {
+                field.name_attr = Some(text);
+            }
+            _ => {
+                self.spoil_open();
+                self.plan.incomplete = true;
+            }
+        }
+    }
+
+    /// Content of the open field.
+    pub fn field_content(&mut self, piece: Content) {
+        if let Some(field) = self.open.as_mut() {
+            field.content.push(piece);
+        }
+    }
+
+    /// Content directly inside a container: text or a fragment may add fields.
+    pub fn container_content(&mut self) {
+        self.plan.incomplete = true;
+    }
+
+    /// Content directly inside `Event` after `System`: substitution `index`, or text.
+    pub fn event_content(&mut self, index: Option<u16>) {
+        self.plan.incomplete = true;
+        match index {
+            Some(i) => self.event_substitutions.push(i),
+            None => self.event_substitutions.push(u16::MAX),
+        }
+    }
+
+    /// The open field's element ends.
+    pub fn close_field(&mut self) {
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        let (name, unnamed) = match (open.element, open.name_attr) {
+            (Some(element), _) => (element, false),
+            (None, Some(name)) => (name, false),
+            (None, None) => {
+                self.unnamed += 1;
+                (Arc::from(format!("param{}", self.unnamed)), true)
+            }
+        };
+        let mut content = open.content;
+        if name.starts_with('#') || name.contains('.') || (!unnamed && &*name == "Data") {
+            // Keys the normalizer reads otherwise (`Data` is taken for unnamed data).
+            content = Content::Unsupported;
+            self.plan.incomplete = true;
+        }
+        self.plan.fields.push(DataField {
+            name,
+            unnamed,
+            deps: open.deps,
+            content,
+        });
+    }
+
+    fn spoil_open(&mut self) {
+        if let Some(field) = self.open.as_mut() {
+            field.content = Content::Unsupported;
+        }
+    }
+
+    /// The plan; names that come twice (ignoring ASCII case) are left unread.
+    pub fn finish(mut self) -> DataPlan {
+        if let [only] = self.event_substitutions[..]
+            && only != u16::MAX
+            && !self.seen_event_data
+            && !self.seen_user_data
+        {
+            self.plan.fragment = Some(only);
+        }
+        if self.unnamed > 0 && self.plan.fields.iter().any(|f| f.name.starts_with("param")) {
+            // Named `paramN` fields beside unnamed ones: leave the numbering alone.
+            self.plan.incomplete = true;
+        }
+        let fields = &mut self.plan.fields;
+        for i in 0..fields.len() {
+            let twice = fields
+                .iter()
+                .enumerate()
+                .any(|(j, f)| j != i && f.name.eq_ignore_ascii_case(&fields[i].name));
+            if twice {
+                fields[i].content = Content::Unsupported;
+                self.plan.incomplete = true;
+            }
+        }
+        self.plan
+    }
+}
+
+/// One substitution value of an instance: its type and bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Value<'a> {
+    pub ty: u8,
+    pub bytes: &'a [u8],
+}
+
+impl Value<'_> {
+    /// Null, or an empty string or fragment: rendered as nothing, `null` or `""`.
+    fn is_blank(&self) -> bool {
+        match self.ty {
+            0x00 => true,
+            0x01 => until_nul(self.bytes).is_empty(),
+            0x0e | 0x21 => self.bytes.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// A value that renders as markup (an embedded fragment) and may add elements.
+    fn adds_elements(&self) -> bool {
+        self.ty == 0x21 && !self.bytes.is_empty()
+    }
+
+    /// The field value the event model gets from this value; `None` for types whose
+    /// rendering the plan does not model.
+    fn field_value(&self) -> Option<FieldValue> {
+        let b = self.bytes;
+        // JSON numbers: non-negative ones read back as unsigned.
+        let signed = |v: i64| match u64::try_from(v) {
+            Ok(u) => FieldValue::UInt(u),
+            Err(_) => FieldValue::Int(v),
+        };
+        Some(match (self.ty, b.len()) {
+            (0x01, _) => FieldValue::Str(decode_utf16(until_nul(b))?),
+            (0x03, 1) => signed(i64::from(b[0] as i8)),
+            (0x04, 1) => FieldValue::UInt(u64::from(b[0])),
+            (0x05, 2) => signed(i64::from(i16::from_le_bytes([b[0], b[1]]))),
+            (0x06, 2) => FieldValue::UInt(u64::from(u16::from_le_bytes([b[0], b[1]]))),
+            (0x07, 4) => signed(i64::from(i32::from_le_bytes(b.try_into().ok()?))),
+            (0x08, 4) => FieldValue::UInt(u64::from(u32::from_le_bytes(b.try_into().ok()?))),
+            (0x09, 8) => signed(i64::from_le_bytes(b.try_into().ok()?)),
+            (0x0a, 8) => FieldValue::UInt(u64::from_le_bytes(b.try_into().ok()?)),
+            (0x14, 4) => FieldValue::Str(format!("0x{:x}", u32::from_le_bytes(b.try_into().ok()?))),
+            (0x15, 8) => FieldValue::Str(format!("0x{:x}", u64::from_le_bytes(b.try_into().ok()?))),
+            (0x0e, _) => FieldValue::Str(hex(b, b"0123456789ABCDEF")),
+            (0x0f, 16) => FieldValue::Str(guid(b)),
+            (0x13, _) => FieldValue::Str(sid(b)?),
+            _ => return None,
+        })
+    }
+}
+
+/// `bytes` in hexadecimal, two `digits` a byte.
+fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        text.push(char::from(digits[usize::from(b >> 4)]));
+        text.push(char::from(digits[usize::from(b & 0x0f)]));
+    }
+    text
+}
+
+/// A GUID as `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` in lowercase (the first three groups are
+/// little-endian).
+fn guid(b: &[u8]) -> String {
+    let hex = |bytes: &[u8]| hex(bytes, b"0123456789abcdef");
+    let rev = |bytes: &[u8]| hex(&bytes.iter().rev().copied().collect::<Vec<u8>>());
+    format!(
+        "{{{}-{}-{}-{}-{}}}",
+        rev(&b[0..4]),
+        rev(&b[4..6]),
+        rev(&b[6..8]),
+        hex(&b[8..10]),
+        hex(&b[10..16])
+    )
+}
+
+/// A SID as `S-R-A-S1-..-Sn`: revision, 48-bit big-endian authority, little-endian
+/// sub-authorities.
+fn sid(b: &[u8]) -> Option<String> {
+    let (&[revision, count], rest) = b.split_first_chunk::<2>()?;
+    let (authority, subs) = rest.split_first_chunk::<6>()?;
+    let mut auth = [0u8; 8];
+    auth[2..].copy_from_slice(authority);
+    let mut text = format!("S-{revision}-{}", u64::from_be_bytes(auth));
+    for sub in subs.chunks_exact(4).take(usize::from(count)) {
+        text.push_str(&format!("-{}", u32::from_le_bytes(sub.try_into().ok()?)));
+    }
+    Some(text)
+}
+
+impl DataPlan {
+    /// The value of field `name` in an instance whose substitution values `value(i)` gives:
+    /// `Some(None)` when the event has no such field, `None` when the plan cannot tell.
+    pub fn get<'a>(
+        &self,
+        name: &str,
+        value: impl Fn(u16) -> Option<Value<'a>>,
+    ) -> Option<Option<FieldValue>> {
+        let left_out = |f: &DataField| {
+            f.deps
+                .iter()
+                .any(|d| value(*d).is_some_and(|v| v.ty == 0x00 || v.is_blank()))
+        };
+        let Some(field) = self
+            .fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+        else {
+            // Absent, if every field is known and no value adds elements.
+            let adds = self.fields.iter().any(|f| match f.content {
+                Content::Subst { index, .. } => value(index).is_none_or(|v| v.adds_elements()),
+                _ => false,
+            });
+            return (!self.incomplete && !adds).then_some(None);
+        };
+        if left_out(field) {
+            return None;
+        }
+        if field.unnamed {
+            // Numbering is certain only when no unnamed `Data` before it can vanish.
+            let blank = self.fields.iter().filter(|f| f.unnamed).any(|f| {
+                left_out(f)
+                    || match f.content {
+                        Content::Subst { index, .. } => value(index).is_none_or(|v| v.is_blank()),
+                        _ => true,
+                    }
+            });
+            if blank {
+                return None;
+            }
+        }
+        match field.content {
+            Content::Subst { index, .. } => {
+                let v = value(index)?;
+                if v.is_blank() {
+                    return None;
+                }
+                v.field_value().map(Some)
+            }
+            _ => None,
+        }
+    }
+}
