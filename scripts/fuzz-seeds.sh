@@ -18,6 +18,18 @@ while IFS= read -r -d '' f; do
     head -c $((4096 + free)) "$f" >"$out/ingest_file/sample-$n.evtx"
   fi
 done < <(find samples -name '*.evtx' -print0 | sort -z)
+# Real logs too, when the corpus is beside the project (templates as Windows writes them:
+# EventData and UserData as embedded instances). Never committed.
+corpus=${DROPCAUSE_CORPUS:-../shared/corpus}
+if [ -d "$corpus" ]; then
+  while IFS= read -r -d '' f; do
+    n=$((n + 1))
+    free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
+    if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
+      head -c $((4096 + free)) "$f" >"$out/ingest_file/corpus-$n.evtx"
+    fi
+  done < <(find "$corpus" -name '*.evtx' -size -2M -print0 | sort -z | head -z -n 40)
+fi
 first=$(find samples -name '*.evtx' | sort | head -n 1)
 head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
 printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"

@@ -7,6 +7,7 @@ mod cli;
 mod corpus;
 mod correlate_corpus;
 mod fault_matrix;
+mod fuzz_regressions;
 mod inputs;
 mod normalize_golden;
 mod peek_corpus;

@@ -364,3 +364,108 @@ impl DataPlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(ty: u8, bytes: &[u8]) -> Option<FieldValue> {
+        Value { ty, bytes }.field_value()
+    }
+
+    #[test]
+    fn values_read_as_the_renderer_writes_them() {
+        let s = |t: &str| Some(FieldValue::Str(t.into()));
+        assert_eq!(value(0x03, &[0xff]), Some(FieldValue::Int(-1)));
+        assert_eq!(value(0x07, &5i32.to_le_bytes()), Some(FieldValue::UInt(5)));
+        assert_eq!(
+            value(0x0a, &u64::MAX.to_le_bytes()),
+            Some(FieldValue::UInt(u64::MAX))
+        );
+        assert_eq!(value(0x14, &0x3e7u32.to_le_bytes()), s("0x3e7"));
+        assert_eq!(value(0x15, &0u64.to_le_bytes()), s("0x0"));
+        assert_eq!(value(0x0e, &[0x54, 0x00, 0xff]), s("5400FF"));
+        let guid = [
+            0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28,
+            0xc3, 0x0d,
+        ];
+        assert_eq!(
+            value(0x0f, &guid),
+            s("{54849625-5478-4994-a5ba-3e3b0328c30d}")
+        );
+        let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0];
+        assert_eq!(value(0x13, &sid), s("S-1-5-32-544"));
+        // Types whose rendering is not modelled: cannot tell.
+        assert_eq!(value(0x0b, &1.5f32.to_le_bytes()), None);
+        assert_eq!(value(0x01, &[0x00, 0xd8]), None, "an unpaired surrogate");
+    }
+
+    fn field(name: &str, unnamed: bool, index: u16) -> DataField {
+        DataField {
+            name: name.into(),
+            unnamed,
+            deps: Vec::new(),
+            content: Content::Subst {
+                index,
+                optional: false,
+            },
+        }
+    }
+
+    #[test]
+    fn unnamed_data_are_numbered_only_when_none_can_vanish() {
+        let plan = DataPlan {
+            fields: vec![field("param1", true, 0), field("param2", true, 1)],
+            ..DataPlan::default()
+        };
+        let text = |t: &str| {
+            t.encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<u8>>()
+        };
+        let (a, b, empty) = (text("a"), text("b"), Vec::new());
+        let both = [Value { ty: 1, bytes: &a }, Value { ty: 1, bytes: &b }];
+        let get =
+            |values: &[Value<'_>], name| plan.get(name, |i| values.get(usize::from(i)).copied());
+        assert_eq!(
+            get(&both, "param2"),
+            Some(Some(FieldValue::Str("b".into())))
+        );
+        assert_eq!(get(&both, "param3"), Some(None));
+        let blank = [
+            Value {
+                ty: 1,
+                bytes: &empty,
+            },
+            Value { ty: 1, bytes: &b },
+        ];
+        assert_eq!(
+            get(&blank, "param2"),
+            None,
+            "param1 may vanish, and param2 with it"
+        );
+    }
+
+    #[test]
+    fn repeated_names_and_reserved_keys_are_left_unread() {
+        let mut walk = DataWalk::default();
+        walk.open_container(DataKind::EventData, None);
+        for name in ["User", "user", "Data", "Ok"] {
+            walk.open_field(Some(name.into()), None);
+            walk.field_content(Content::Subst {
+                index: 0,
+                optional: false,
+            });
+            walk.close_field();
+        }
+        walk.close_container();
+        let plan = walk.finish();
+        assert!(plan.incomplete);
+        let v = [0x31u8, 0];
+        let get = |name| plan.get(name, |_| Some(Value { ty: 1, bytes: &v }));
+        assert_eq!(get("User"), None);
+        assert_eq!(get("Data"), None);
+        assert_eq!(get("Ok"), Some(Some(FieldValue::Str("1".into()))));
+        assert_eq!(get("Missing"), None, "the plan is incomplete");
+    }
+}

@@ -726,3 +726,124 @@ fn crafted_records_agree_with_evtx_rendering() {
     // Only the record without an EventID is left to rendering.
     assert_eq!(answered, variants.len() - 1);
 }
+
+/// The standard record whose `%4` is an embedded instance of the data template at 0x2000,
+/// `<EventData><Data Name="LogonType">%0</Data><Data Name="TargetUserName">%1</Data>
+/// <Binary>%2</Binary></EventData>`, with `inner` values.
+fn with_event_data(inner: &[(u8, Vec<u8>)]) -> (Chunk, (u64, u32)) {
+    let mut c = Chunk::new();
+    let body = standard(&mut c);
+    c.template(0x1000, &body);
+    let [event_data, data, name, binary] =
+        ["EventData", "Data", "Name", "Binary"].map(|n| c.name(n));
+    let field = |b: Body, label: &str, index: u16, ty: u8| {
+        b.open(data, NO_DEP, true)
+            .attr(name)
+            .text(label)
+            .token(0x02)
+            .normal_sub(index, ty)
+            .token(0x04)
+    };
+    let b = Body::default().open(event_data, NO_DEP, false).token(0x02);
+    let b = field(b, "LogonType", 0, 0x08);
+    let b = field(b, "TargetUserName", 1, 0x01);
+    let inner_body = b
+        .open(binary, NO_DEP, false)
+        .token(0x02)
+        .normal_sub(2, 0x0e)
+        .token(0x04)
+        .token(0x04)
+        .done();
+    c.template(0x2000, &inner_body);
+    let mut nested = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+    nested.extend(0x2000u32.to_le_bytes());
+    nested.extend(instance_values(inner));
+    nested.push(0);
+    let mut values = standard_values();
+    values[4] = (0x21, nested);
+    let r = c.record(0x1000, &values);
+    (c, r)
+}
+
+#[test]
+fn data_fields_come_from_the_embedded_event_data_instance() {
+    use crate::event::{EventSketch, FieldValue};
+    let logon = (0x08, 10u32.to_le_bytes().to_vec());
+    let (c, r) = with_event_data(&[logon.clone(), s("alice"), (0x0e, vec![0xab, 0x01])]);
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
+    assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
+    assert_eq!(
+        p.data("logontype"),
+        Some(Some(FieldValue::UInt(10))),
+        "any case"
+    );
+    let alice = FieldValue::Str("alice".into());
+    assert_eq!(p.data("TargetUserName"), Some(Some(alice)));
+    assert_eq!(p.data("Binary"), Some(Some(FieldValue::Str("AB01".into()))));
+    assert_eq!(
+        p.data("IpAddress"),
+        Some(None),
+        "every field is known: absent"
+    );
+    assert_eq!(p.data_names(), ["LogonType", "TargetUserName", "Binary"]);
+
+    // An empty string renders as "" or null: the peek cannot tell which.
+    let (c, r) = with_event_data(&[logon.clone(), s(""), (0x0e, vec![1])]);
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
+    assert_eq!(p.data("TargetUserName"), None);
+    assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
+
+    // A fragment as a field's value may add elements: absent names cannot be told.
+    let (c, r) = with_event_data(&[logon, (0x21, vec![0x0f, 1, 1, 0, 1]), (0x0e, vec![1])]);
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
+    assert_eq!(p.data("TargetUserName"), None);
+    assert_eq!(p.data("IpAddress"), None);
+
+    // An embedded instance that does not read: nothing can be told, and nothing panics.
+    let (c, r) = with_event_data(&[(0x08, vec![1, 2])]);
+    let mut cache = PeekCache::default();
+    if let Some(p) = c.peek(r, &mut cache) {
+        assert_eq!(p.data("LogonType"), None);
+    }
+}
+
+#[test]
+fn time_created_is_read_from_a_filetime_value() {
+    let mut c = Chunk::new();
+    let [event, system, event_id, time_created, system_time] =
+        ["Event", "System", "EventID", "TimeCreated", "SystemTime"].map(|n| c.name(n));
+    let body = Body::default()
+        .open(event, NO_DEP, false)
+        .token(0x02)
+        .open(system, NO_DEP, false)
+        .token(0x02)
+        .open(event_id, NO_DEP, false)
+        .token(0x02)
+        .normal_sub(0, 0x06)
+        .token(0x04)
+        .open(time_created, NO_DEP, true)
+        .attr(system_time)
+        .normal_sub(1, 0x11)
+        .token(0x03)
+        .token(0x04)
+        .token(0x04)
+        .done();
+    c.template(0x1000, &body);
+    // 2024-03-11T06:00:00.2469100Z
+    let ft = 133_546_104_002_469_100u64;
+    let r = c.record(0x1000, &[u16v(4624), (0x11, ft.to_le_bytes().to_vec())]);
+    let mut cache = PeekCache::default();
+    let p = c.peek(r, &mut cache).expect("peeked");
+    let t = p.time_created.expect("a time");
+    assert_eq!(t.to_rfc3339(), "2024-03-11T06:00:00.246910+00:00");
+    assert_eq!(p.time(), t);
+    // A time past year 9999 renders wrapped: left to rendering.
+    let r = c.record(
+        0x1000,
+        &[u16v(4624), (0x11, u64::MAX.to_le_bytes().to_vec())],
+    );
+    assert!(c.peek(r, &mut PeekCache::default()).is_none());
+}

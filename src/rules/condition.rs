@@ -363,6 +363,23 @@ mod tests {
     }
 
     #[test]
+    fn unknown_searches_follow_three_valued_logic() {
+        // sel known true, sel_a unknown, sel_b known false, filter unknown.
+        let search = |i: usize| [Some(true), None, Some(false), None, None][i];
+        let truth = |c: &str| parse(c, &names()).expect("parses").truth(&search);
+        assert_eq!(truth("sel and sel_a"), None);
+        assert_eq!(truth("sel_b and sel_a"), Some(false));
+        assert_eq!(truth("sel or sel_a"), Some(true));
+        assert_eq!(truth("sel_b or sel_a"), None);
+        assert_eq!(truth("not sel_a"), None);
+        assert_eq!(truth("not sel_b"), Some(true));
+        assert_eq!(truth("1 of sel*"), Some(true));
+        assert_eq!(truth("all of sel*"), Some(false));
+        assert_eq!(truth("all of them"), Some(false));
+        assert_eq!(truth("sel and not filter"), None);
+    }
+
+    #[test]
     fn precedence_is_not_then_and_then_or() {
         let c = parse("sel or sel_a and not filter", &names()).expect("parses");
         assert_eq!(

@@ -1,0 +1,63 @@
+//! Inputs that `cargo fuzz` found (`fuzz/`), kept with the properties the `ingest_file`
+//! target checks: what is kept is what is counted as read, less the records read twice, and
+//! judging records before rendering them keeps the same matched events.
+
+use crate::util::builtin_rules;
+use dropcause::ingest::{IngestOptions, Peek, Prefilter, discover, read_all};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn inputs() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fuzz")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn fuzz_findings_keep_their_accounting_and_matches() {
+    let rules = builtin_rules();
+    let files = inputs();
+    assert!(!files.is_empty());
+    for path in files {
+        let found = discover(std::slice::from_ref(&path), false);
+        for recover in [false, true] {
+            let options = IngestOptions {
+                recover_records: recover,
+                ..IngestOptions::default()
+            };
+            let mut kept = 0u64;
+            let report = read_all(&found.sources, &options, Some, |batch| {
+                kept += batch.len() as u64
+            });
+            let read: u64 = report.files.iter().map(|f| f.records_read).sum();
+            let twice: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
+            assert_eq!(read, kept + twice, "{} (recover {recover})", path.display());
+        }
+        let matched = |prefilter: Option<Prefilter>| {
+            let options = IngestOptions {
+                prefilter,
+                ..IngestOptions::default()
+            };
+            let mut out = Vec::new();
+            read_all(
+                &found.sources,
+                &options,
+                |e| {
+                    let id = e.record_id;
+                    rules.match_event(e).map(|m| (id, m.rules.len()))
+                },
+                |batch| out.extend(batch),
+            );
+            out
+        };
+        let interest = rules.interest();
+        let judged = matched(Some(Prefilter(Arc::new(move |p: &Peek| {
+            interest.may_match(p)
+        }))));
+        assert_eq!(matched(None), judged, "{}", path.display());
+    }
+}
