@@ -123,6 +123,21 @@ impl Body {
         self.0.push(ty);
         self
     }
+    /// `<Event><System>`, open.
+    fn inside_system(event: u32, system: u32) -> Self {
+        Body::default()
+            .open(event, NO_DEP, false)
+            .token(0x02)
+            .open(system, NO_DEP, false)
+            .token(0x02)
+    }
+    /// `<name>%index</name>`, a normal substitution of type `ty`.
+    fn leaf(self, name: u32, index: u16, ty: u8) -> Self {
+        self.open(name, NO_DEP, false)
+            .token(0x02)
+            .normal_sub(index, ty)
+            .token(0x04)
+    }
     fn token(mut self, t: u8) -> Self {
         self.0.push(t);
         self
@@ -600,19 +615,9 @@ fn a_normal_substitution_with_a_null_value_gives_none() {
     let mut c = Chunk::new();
     let [event, system, event_id, channel] =
         ["Event", "System", "EventID", "Channel"].map(|n| c.name(n));
-    let body = Body::default()
-        .open(event, NO_DEP, false)
-        .token(0x02)
-        .open(system, NO_DEP, false)
-        .token(0x02)
-        .open(event_id, NO_DEP, false)
-        .token(0x02)
-        .normal_sub(0, 0x06)
-        .token(0x04)
-        .open(channel, NO_DEP, false)
-        .token(0x02)
-        .normal_sub(1, 0x01)
-        .token(0x04)
+    let body = Body::inside_system(event, system)
+        .leaf(event_id, 0, 0x06)
+        .leaf(channel, 1, 0x01)
         .token(0x04)
         .token(0x04)
         .done();
@@ -747,13 +752,7 @@ fn with_event_data(inner: &[(u8, Vec<u8>)]) -> (Chunk, (u64, u32)) {
     let b = Body::default().open(event_data, NO_DEP, false).token(0x02);
     let b = field(b, "LogonType", 0, 0x08);
     let b = field(b, "TargetUserName", 1, 0x01);
-    let inner_body = b
-        .open(binary, NO_DEP, false)
-        .token(0x02)
-        .normal_sub(2, 0x0e)
-        .token(0x04)
-        .token(0x04)
-        .done();
+    let inner_body = b.leaf(binary, 2, 0x0e).token(0x04).done();
     c.template(0x2000, &inner_body);
     let mut nested = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
     nested.extend(0x2000u32.to_le_bytes());
@@ -815,15 +814,8 @@ fn time_created_is_read_from_a_filetime_value() {
     let mut c = Chunk::new();
     let [event, system, event_id, time_created, system_time] =
         ["Event", "System", "EventID", "TimeCreated", "SystemTime"].map(|n| c.name(n));
-    let body = Body::default()
-        .open(event, NO_DEP, false)
-        .token(0x02)
-        .open(system, NO_DEP, false)
-        .token(0x02)
-        .open(event_id, NO_DEP, false)
-        .token(0x02)
-        .normal_sub(0, 0x06)
-        .token(0x04)
+    let body = Body::inside_system(event, system)
+        .leaf(event_id, 0, 0x06)
         .open(time_created, NO_DEP, true)
         .attr(system_time)
         .normal_sub(1, 0x11)

@@ -54,15 +54,7 @@ impl Cond {
 
 /// Three-valued AND: false as soon as one is false, else unknown if one is unknown.
 pub(crate) fn all(items: impl Iterator<Item = Option<bool>>) -> Option<bool> {
-    let mut known = true;
-    for item in items {
-        match item {
-            Some(false) => return Some(false),
-            Some(true) => {}
-            None => known = false,
-        }
-    }
-    known.then_some(true)
+    any(items.map(|i| i.map(|b| !b))).map(|b| !b)
 }
 
 /// Three-valued OR: true as soon as one is true, else unknown if one is unknown.
