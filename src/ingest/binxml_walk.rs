@@ -69,6 +69,11 @@ pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
 
 /// Strictly decodes UTF-16LE (an unpaired surrogate is `None`, as `evtx` fails on it).
 pub(crate) fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let bytes = &bytes[..bytes.len() & !1]; // whole units only
+    if bytes.chunks_exact(2).all(|u| u[1] == 0 && u[0] < 0x80) {
+        // ASCII, the common case: one byte a unit.
+        return String::from_utf8(bytes.iter().step_by(2).copied().collect()).ok();
+    }
     let units = bytes
         .chunks_exact(2)
         .map(|u| u16::from_le_bytes([u[0], u[1]]));

@@ -55,8 +55,9 @@ pub struct IngestOptions {
     /// Skip the records of a chunk cut short at the end of a truncated file
     /// (read by default; the `evtx` crate's own iteration ignores such a chunk).
     pub skip_truncated_chunk: bool,
-    /// Records this says no to (judged from their header fields, without
-    /// rendering them) are counted but not rendered, normalized or mapped.
+    /// Records this says no to (judged from what [`peek`] reads of them: header
+    /// fields, time and data fields, without rendering them) are counted but not
+    /// rendered, normalized or mapped; a chunk it wants nothing of is only skimmed.
     pub prefilter: Option<Prefilter>,
     /// Only events of these computers travel on (empty: all).
     pub hosts: HostFilter,
@@ -103,7 +104,7 @@ impl HostFilter {
     }
 }
 
-/// Decides from a record's header fields whether it is worth rendering.
+/// Decides from what [`peek`] reads of a record whether it is worth rendering.
 #[derive(Clone)]
 pub struct Prefilter(pub Arc<dyn Fn(&Peek) -> bool + Send + Sync>);
 

@@ -38,6 +38,7 @@ use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
@@ -73,6 +74,8 @@ struct DataView<'a> {
     values: &'a [Val],
     chunk: &'a [u8],
     nested: &'a Mutex<Nested>,
+    /// The cache serves one chunk: its plans need no check against the bytes.
+    trusted: bool,
 }
 
 impl EventSketch for Peek<'_> {
@@ -135,8 +138,7 @@ impl<'a> DataView<'a> {
             _ => {
                 *read = None;
                 let def = read_instance(chunk, fragment.at, usize::from(fragment.size), values)?;
-                // Checked on every use: the lock is not the place to learn which cache this is.
-                let plan = plan_for(chunk, def, templates, plan_data_template, false)?;
+                let plan = plan_for(chunk, def, templates, plan_data_template, self.trusted)?;
                 *read = Some((fragment.at, def));
                 plan
             }
@@ -418,7 +420,7 @@ pub(crate) fn peek_bytes<'a>(
     let start = usize::try_from(offset).ok()?;
     let def = read_instance(data, start, usize::try_from(len).ok()?, values)?;
     let plan = plan_for(data, def, templates, plan_template, *one_chunk)?;
-    evaluate(plan, data, values, nested, texts)
+    evaluate(plan, data, values, nested, texts, *one_chunk)
 }
 
 /// Reads the one template instance that a BinXML stream of `len` bytes at `start` holds
@@ -457,9 +459,10 @@ fn plan_for<'c, P>(
     make: fn(&[u8], u32) -> Option<P>,
     trusted: bool,
 ) -> Option<&'c P> {
-    if trusted && templates.contains_key(&def) {
-        return templates.get(&def)?.plan.as_ref();
-    }
+    let entry = match templates.entry(def) {
+        MapEntry::Occupied(known) if trusted => return known.into_mut().plan.as_ref(),
+        entry => entry,
+    };
     let at = usize::try_from(def).ok()?;
     let header = data.get(at..at.checked_add(TEMPLATE_HEADER_SIZE)?)?;
     let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
@@ -467,15 +470,19 @@ fn plan_for<'c, P>(
         .checked_add(TEMPLATE_HEADER_SIZE)?
         .checked_add(usize::try_from(size).ok()?)?;
     let bytes = data.get(at..end)?;
-    let fresh = templates.get(&def).is_none_or(|e| *e.bytes != *bytes);
-    if fresh {
-        let entry = Entry {
-            bytes: bytes.into(),
-            plan: make(data, def),
-        };
-        templates.insert(def, entry);
-    }
-    templates.get(&def)?.plan.as_ref()
+    let fresh = || Entry {
+        bytes: bytes.into(),
+        plan: make(data, def),
+    };
+    let entry = match entry {
+        MapEntry::Occupied(known) if *known.get().bytes == *bytes => known.into_mut(),
+        MapEntry::Occupied(mut stale) => {
+            stale.insert(fresh());
+            stale.into_mut()
+        }
+        MapEntry::Vacant(place) => place.insert(fresh()),
+    };
+    entry.plan.as_ref()
 }
 
 /// Reads the instance's value descriptors and locates each value, into `out`. `None` when a
@@ -622,6 +629,7 @@ fn evaluate<'a>(
     values: &'a [Val],
     nested: &'a Mutex<Nested>,
     texts: &mut Texts,
+    trusted: bool,
 ) -> Option<Peek<'a>> {
     if left_out(plan.system_dep, values) {
         return None; // no System: the record does not normalize
@@ -655,6 +663,7 @@ fn evaluate<'a>(
             values,
             chunk: data,
             nested,
+            trusted,
         },
     })
 }
