@@ -4,6 +4,7 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes nightly-only
 # flags to rustc; on a stable toolchain RUSTC_BOOTSTRAP=1 allows them.
 # Crashes land in fuzz/artifacts/<target>/; the corpora grow in fuzz/corpus/.
+# Keep a finding's input in tests/fuzz/ (tests/fuzz_regressions.rs runs them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -16,6 +17,9 @@ scripts/fuzz-seeds.sh
 # panics, aborts, stack overflow, runaway memory (-rss_limit_mb) and time.
 fuzz_flags=(--sanitizer none --release --debug-assertions)
 cargo fuzz build "${fuzz_flags[@]}"
+# Run the binaries just built (not `cargo fuzz run`, which rebuilds from the working tree
+# and so fails or changes what is fuzzed when the sources are edited meanwhile).
+bin=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release
 for t in "${targets[@]}"; do
   case $t in
     ingest_file) max_len=131072 ;;
@@ -23,9 +27,10 @@ for t in "${targets[@]}"; do
     *) max_len=4096 ;;
   esac
   echo "== $t: ${secs}s"
-  cargo fuzz run "${fuzz_flags[@]}" "$t" -- \
+  mkdir -p "fuzz/artifacts/$t"
+  "$bin/$t" -artifact_prefix="fuzz/artifacts/$t/" \
     -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 2>&1 | tee "fuzz/$t.log" | grep -E '^(stat::|==|INFO: Running|Done|#[0-9]+ +DONE)' || true
+    -timeout=10 -print_final_stats=1 "fuzz/corpus/$t" 2>&1 | tee "fuzz/$t.log" | grep -E '^(stat::|==|INFO: Running|Done|#[0-9]+ +DONE)' || true
   if ls "fuzz/artifacts/$t"/crash-* "fuzz/artifacts/$t"/oom-* "fuzz/artifacts/$t"/timeout-* >/dev/null 2>&1; then
     echo "!! $t: findings in fuzz/artifacts/$t"
   fi

@@ -34,9 +34,18 @@ pub trait EventSketch {
     /// sketch cannot tell.
     fn header(&self, field: HeaderField) -> Option<Cow<'_, str>>;
 
-    /// The data field `name` as [`crate::event::Fields::get`] finds it: `Some(None)` when the
-    /// event has no such field, `None` when the sketch cannot tell.
-    fn data(&self, name: &str) -> Option<Option<FieldValue>>;
+    /// Calls `f` with the data field `name` as [`crate::event::Fields::get`] finds it (`None`
+    /// when the event has no such field); `None`, without calling `f`, when the sketch cannot
+    /// tell.
+    fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()>;
+
+    /// The data field `name`, owned: `Some(None)` when the event has no such field, `None`
+    /// when the sketch cannot tell.
+    fn data(&self, name: &str) -> Option<Option<FieldValue>> {
+        let mut out = None;
+        self.with_data(name, &mut |v| out = Some(v.cloned()))?;
+        out
+    }
 }
 
 /// A whole event is a sketch that can tell everything (for tests and tools).
@@ -58,7 +67,8 @@ impl EventSketch for Event {
         }))
     }
 
-    fn data(&self, name: &str) -> Option<Option<FieldValue>> {
-        Some(self.fields.get(name).cloned())
+    fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()> {
+        f(self.fields.get(name));
+        Some(())
     }
 }

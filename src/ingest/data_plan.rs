@@ -9,6 +9,7 @@
 
 use super::binxml_walk::{Content, decode_utf16, until_nul};
 use crate::event::FieldValue;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One data field of a template.
@@ -36,6 +37,8 @@ pub(crate) struct DataPlan {
     /// The substitution that brings `EventData` or `UserData` as an embedded instance (the
     /// usual shape of Windows logs): then `fields` are empty and that instance tells.
     pub fragment: Option<u16>,
+    /// Field indexes by ASCII-lowercased name (the first of each name).
+    by_name: HashMap<Box<str>, usize>,
 }
 
 /// A container or field element being walked inside the data part of a template.
@@ -205,6 +208,12 @@ impl DataWalk {
             // Named `paramN` fields beside unnamed ones: leave the numbering alone.
             self.plan.incomplete = true;
         }
+        for (i, f) in self.plan.fields.iter().enumerate() {
+            self.plan
+                .by_name
+                .entry(f.name.to_ascii_lowercase().into())
+                .or_insert(i);
+        }
         let fields = &mut self.plan.fields;
         for i in 0..fields.len() {
             let twice = fields
@@ -245,7 +254,7 @@ impl Value<'_> {
 
     /// The field value the event model gets from this value; `None` for types whose
     /// rendering the plan does not model.
-    fn field_value(&self) -> Option<FieldValue> {
+    pub fn field_value(&self) -> Option<FieldValue> {
         let b = self.bytes;
         // JSON numbers: non-negative ones read back as unsigned.
         let signed = |v: i64| match u64::try_from(v) {
@@ -314,21 +323,50 @@ fn sid(b: &[u8]) -> Option<String> {
 impl DataPlan {
     /// The value of field `name` in an instance whose substitution values `value(i)` gives:
     /// `Some(None)` when the event has no such field, `None` when the plan cannot tell.
+    #[cfg(test)]
     pub fn get<'a>(
         &self,
         name: &str,
         value: impl Fn(u16) -> Option<Value<'a>>,
     ) -> Option<Option<FieldValue>> {
+        match self.locate(name, value)? {
+            None => Some(None),
+            Some((_, v)) => v.field_value().map(Some),
+        }
+    }
+
+    /// The index of the field called `name`, ignoring ASCII case.
+    fn position(&self, name: &str) -> Option<usize> {
+        if let Some(at) = self.fields.iter().position(|f| *f.name == *name) {
+            return Some(at);
+        }
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..name.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(name.as_bytes());
+                lower.make_ascii_lowercase();
+                // ASCII lowercasing keeps UTF-8 valid.
+                let lower = std::str::from_utf8(lower).ok()?;
+                self.by_name.get(lower).copied()
+            }
+            None => self.by_name.get(&*name.to_ascii_lowercase()).copied(),
+        }
+    }
+
+    /// Where field `name` is in an instance: `Some(Some((index of the field, its value)))`,
+    /// `Some(None)` when the event has no such field, `None` when the plan cannot tell. The
+    /// value is not blank; [`Value::field_value`] may still not model its type.
+    pub fn locate<'a>(
+        &self,
+        name: &str,
+        value: impl Fn(u16) -> Option<Value<'a>>,
+    ) -> Option<Option<(usize, Value<'a>)>> {
         let left_out = |f: &DataField| {
             f.deps
                 .iter()
                 .any(|d| value(*d).is_some_and(|v| v.ty == 0x00 || v.is_blank()))
         };
-        let Some(field) = self
-            .fields
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
-        else {
+        let Some(at) = self.position(name) else {
             // Absent, if every field is known and no value adds elements.
             let adds = self.fields.iter().any(|f| match f.content {
                 Content::Subst { index, .. } => value(index).is_none_or(|v| v.adds_elements()),
@@ -336,6 +374,7 @@ impl DataPlan {
             });
             return (!self.incomplete && !adds).then_some(None);
         };
+        let field = &self.fields[at];
         if left_out(field) {
             return None;
         }
@@ -355,10 +394,7 @@ impl DataPlan {
         match field.content {
             Content::Subst { index, .. } => {
                 let v = value(index)?;
-                if v.is_blank() {
-                    return None;
-                }
-                v.field_value().map(Some)
+                (!v.is_blank()).then_some(Some((at, v)))
             }
             _ => None,
         }

@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, TryLockError};
 
 /// A record's header fields, as [`crate::event::from_json`] would normalize them, and its data
 /// fields on demand (through [`EventSketch`]).
@@ -76,6 +76,8 @@ struct DataView<'a> {
     nested: &'a Mutex<Nested>,
     /// The cache serves one chunk: its plans need no check against the bytes.
     trusted: bool,
+    /// Where the record's BinXML starts in the chunk: what tells records apart.
+    record: usize,
 }
 
 impl EventSketch for Peek<'_> {
@@ -100,17 +102,38 @@ impl EventSketch for Peek<'_> {
         Some(Cow::Borrowed(text.as_str()))
     }
 
-    fn data(&self, name: &str) -> Option<Option<FieldValue>> {
-        self.data.with_plan(|plan, value| plan.get(name, value))?
+    fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()> {
+        let record = self.data.record;
+        self.data.with_plan(|plan, value, memo| {
+            let Some((field, v)) = plan.locate(name, value)? else {
+                f(None);
+                return Some(());
+            };
+            // Rules of a record ask for the same fields: decode each once.
+            if memo.record != Some(record) {
+                memo.record = Some(record);
+                memo.values.clear();
+            }
+            let at = match memo.values.iter().position(|(i, _)| *i == field) {
+                Some(at) => at,
+                None => {
+                    memo.values.push((field, v.field_value()));
+                    memo.values.len() - 1
+                }
+            };
+            f(Some(memo.values[at].1.as_ref()?));
+            Some(())
+        })?
     }
 }
 
 impl<'a> DataView<'a> {
-    /// Calls `f` with the plan of the data part and the values it refers to; `None` when the
-    /// data part is an embedded instance that cannot be read.
+    /// Calls `f` with the plan of the data part, the values it refers to and the record's
+    /// memory of decoded values; `None` when the data part is an embedded instance that cannot
+    /// be read, or when called from inside `f`.
     fn with_plan<R>(
         &self,
-        f: impl FnOnce(&DataPlan, &dyn Fn(u16) -> Option<Value<'a>>) -> R,
+        f: impl FnOnce(&DataPlan, &dyn Fn(u16) -> Option<Value<'a>>, &mut Memo) -> R,
     ) -> Option<R> {
         let chunk = self.chunk;
         let value = |values: &[Val], i: u16| {
@@ -119,20 +142,25 @@ impl<'a> DataView<'a> {
                 bytes: v.bytes(chunk),
             })
         };
+        let mut nested = match self.nested.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        let Nested {
+            templates,
+            values,
+            read,
+            memo,
+        } = &mut *nested;
         let Some(index) = self.plan.fragment else {
-            return Some(f(self.plan, &|i| value(self.values, i)));
+            return Some(f(self.plan, &|i| value(self.values, i), memo));
         };
         // `EventData`/`UserData` come as an embedded instance: read it now.
         let fragment = self.values.get(usize::from(index))?;
         if fragment.ty != 0x21 || fragment.size == 0 {
             return None;
         }
-        let mut nested = self.nested.lock().unwrap_or_else(PoisonError::into_inner);
-        let Nested {
-            templates,
-            values,
-            read,
-        } = &mut *nested;
         let inner = match *read {
             Some((at, def)) if at == fragment.at => templates.get(&def)?.plan.as_ref()?,
             _ => {
@@ -143,7 +171,7 @@ impl<'a> DataView<'a> {
                 plan
             }
         };
-        Some(f(inner, &|i| value(values, i)))
+        Some(f(inner, &|i| value(values, i), memo))
     }
 }
 
@@ -152,7 +180,7 @@ impl Peek<'_> {
     #[doc(hidden)]
     pub fn data_names(&self) -> Vec<String> {
         self.data
-            .with_plan(|plan, _| plan.fields.iter().map(|f| f.name.to_string()).collect())
+            .with_plan(|plan, _, _| plan.fields.iter().map(|f| f.name.to_string()).collect())
             .unwrap_or_default()
     }
 }
@@ -297,6 +325,15 @@ struct Nested {
     /// Where the instance read last is, and its definition (a record's fields are asked for
     /// one after another).
     read: Option<(usize, u32)>,
+    memo: Memo,
+}
+
+/// The data values of one record decoded so far, by field index.
+#[derive(Debug, Clone, Default)]
+struct Memo {
+    /// The record (the offset of its BinXML in the chunk).
+    record: Option<usize>,
+    values: Vec<(usize, Option<FieldValue>)>,
 }
 
 /// What tells one chunk from another.
@@ -416,11 +453,12 @@ pub(crate) fn peek_bytes<'a>(
         texts.0.clear();
         inner.templates.clear();
         inner.read = None;
+        inner.memo = Memo::default();
     }
     let start = usize::try_from(offset).ok()?;
     let def = read_instance(data, start, usize::try_from(len).ok()?, values)?;
     let plan = plan_for(data, def, templates, plan_template, *one_chunk)?;
-    evaluate(plan, data, values, nested, texts, *one_chunk)
+    evaluate(plan, data, values, nested, texts, *one_chunk, start)
 }
 
 /// Reads the one template instance that a BinXML stream of `len` bytes at `start` holds
@@ -630,6 +668,7 @@ fn evaluate<'a>(
     nested: &'a Mutex<Nested>,
     texts: &mut Texts,
     trusted: bool,
+    record: usize,
 ) -> Option<Peek<'a>> {
     if left_out(plan.system_dep, values) {
         return None; // no System: the record does not normalize
@@ -664,6 +703,7 @@ fn evaluate<'a>(
             chunk: data,
             nested,
             trusted,
+            record,
         },
     })
 }

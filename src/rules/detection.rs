@@ -19,6 +19,20 @@ pub(crate) struct Item {
     pub matchers: Vec<Matcher>,
     /// Every value must match (`|all`, `|neq`), instead of any.
     pub all: bool,
+    /// Some matcher reads another field (`fieldref`).
+    pub refers: bool,
+}
+
+impl Item {
+    fn new(field: Option<FieldKey>, matchers: Vec<Matcher>, all: bool) -> Item {
+        let refers = matchers.iter().any(Matcher::refers_to_fields);
+        Item {
+            field,
+            matchers,
+            all,
+            refers,
+        }
+    }
 }
 
 /// A search identifier's body.
@@ -35,7 +49,7 @@ pub(crate) enum Search {
 impl Item {
     /// Whether the event passes this item; `None` when `src` cannot tell.
     pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
-        if !src.is_whole() && self.matchers.iter().any(Matcher::refers_to_fields) {
+        if self.refers && !src.is_whole() {
             return None;
         }
         let test = |m: &Matcher, v: Option<Val<'_>>| m.test(v, src);
@@ -67,6 +81,27 @@ impl Item {
 }
 
 impl Search {
+    /// True when no record sketch can tell this search: it has a keyword list, a field
+    /// reference, or a header field that sketches do not read.
+    pub fn blind_to_sketches(&self) -> bool {
+        match self {
+            Search::Map(items) => items.iter().any(|i| {
+                i.refers
+                    || matches!(
+                        i.field,
+                        Some(
+                            FieldKey::Level
+                                | FieldKey::RecordId
+                                | FieldKey::ActivityId
+                                | FieldKey::UserId
+                        )
+                    )
+            }),
+            Search::Any(parts) => parts.iter().any(Search::blind_to_sketches),
+            Search::Keywords(_) => true,
+        }
+    }
+
     /// Whether the event matches this search identifier; `None` when `src` cannot tell.
     pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
         match self {
@@ -151,11 +186,7 @@ fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Locat
             } else {
                 matcher::merge_contains(matchers)
             };
-            Ok(Item {
-                field: Some(FieldKey::new(field)),
-                matchers,
-                all,
-            })
+            Ok(Item::new(Some(FieldKey::new(field)), matchers, all))
         })
         .collect()
 }
@@ -174,11 +205,7 @@ fn keyword_item(mods: &Mods, values: &[Node]) -> Result<Item, Located> {
     } else {
         matcher::merge_contains(matchers)
     };
-    Ok(Item {
-        field: None,
-        matchers,
-        all: kw.all,
-    })
+    Ok(Item::new(None, matchers, kw.all))
 }
 
 /// The matcher for one value under the key's modifiers.

@@ -208,8 +208,11 @@ impl Lookup for Sketched<'_> {
                 Some(f([source.as_deref().map(Val::Str), None]))
             }
             FieldKey::Data(name) => {
-                let value = sketch.data(name)?;
-                Some(f([value.as_ref().map(Val::of), None]))
+                let (mut f, mut out) = (Some(f), None);
+                sketch.with_data(name, &mut |v| {
+                    out = f.take().map(|f| f([v.map(Val::of), None]));
+                })?;
+                out
             }
             FieldKey::Level | FieldKey::RecordId | FieldKey::ActivityId | FieldKey::UserId => None,
         }

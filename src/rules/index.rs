@@ -8,6 +8,7 @@ use super::rule::CompiledRule;
 use crate::event::{EventSketch, HeaderField};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Rules by event id, plus the rules that take any event id.
 #[derive(Debug, Default)]
@@ -39,6 +40,8 @@ pub(crate) struct Index {
     /// Keyed by lowercased channel.
     channels: HashMap<String, Buckets>,
     anywhere: Buckets,
+    /// Per rule: the providers its condition requires (lowercased), if any.
+    providers: Vec<Option<BTreeSet<String>>>,
 }
 
 impl Index {
@@ -57,8 +60,23 @@ impl Index {
                 }),
                 None => index.anywhere.add(&p.event_ids, rule),
             }
+            index.providers.push(p.providers.clone());
         }
         index
+    }
+
+    /// True when rule `rule` takes events of `provider` or `source` (its `EventSourceName`):
+    /// a cheap test before the rule's condition is evaluated.
+    fn takes_provider(&self, rule: u32, provider: &str, source: &str) -> bool {
+        self.providers
+            .get(rule as usize)
+            .and_then(Option::as_ref)
+            .is_none_or(|set| {
+                set.iter().any(|p| {
+                    p.eq_ignore_ascii_case(provider)
+                        || (!source.is_empty() && p.eq_ignore_ascii_case(source))
+                })
+            })
     }
 
     fn channel(&self, channel: &str) -> Option<&Buckets> {
@@ -103,25 +121,107 @@ impl Index {
 pub struct Interest {
     index: Arc<Index>,
     rules: Arc<[CompiledRule]>,
+    /// Per rule: no sketch can decide it ([`CompiledRule::blind_to_sketches`]).
+    blind: Arc<[bool]>,
+    /// How judging has gone, per event id.
+    record: Arc<Record>,
+}
+
+/// Per event id: how many records were judged, and how many of them may match.
+struct Record {
+    judged: Box<[AtomicU32]>,
+    taken: Box<[AtomicU32]>,
+}
+
+/// Judging an event id stops paying once this many of its records were judged...
+const JUDGED_ENOUGH: u32 = 256;
+/// ...and at least this many tenths of them may match: they are rendered anyway, and the
+/// rules would be evaluated twice.
+const MOSTLY_TAKEN_TENTHS: u32 = 9;
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Record { .. }")
+    }
+}
+
+impl Record {
+    fn new() -> Self {
+        let counters = || (0..=u16::MAX).map(|_| AtomicU32::new(0)).collect();
+        Record {
+            judged: counters(),
+            taken: counters(),
+        }
+    }
+
+    /// True when records of `id` are mostly taken: judging them is not worth it.
+    fn not_worth_it(&self, id: u16) -> bool {
+        let judged = self.judged[usize::from(id)].load(Ordering::Relaxed);
+        let taken = self.taken[usize::from(id)].load(Ordering::Relaxed);
+        judged >= JUDGED_ENOUGH && taken * 10 >= judged * MOSTLY_TAKEN_TENTHS
+    }
+
+    fn note(&self, id: u16, taken: bool) {
+        let judged = &self.judged[usize::from(id)];
+        if judged.load(Ordering::Relaxed) < u32::MAX / 10 {
+            judged.fetch_add(1, Ordering::Relaxed);
+            self.taken[usize::from(id)].fetch_add(u32::from(taken), Ordering::Relaxed);
+        }
+    }
 }
 
 impl Interest {
     pub(crate) fn new(index: Arc<Index>, rules: Arc<[CompiledRule]>) -> Self {
-        Interest { index, rules }
+        let blind = rules.iter().map(CompiledRule::blind_to_sketches).collect();
+        Interest {
+            index,
+            rules,
+            blind,
+            record: Arc::new(Record::new()),
+        }
     }
 
     /// False only when no rule can match the event, judged from what `sketch` can tell: its
-    /// channel and event id choose the candidate rules (as matching does), and each
-    /// candidate's logsource and condition are evaluated on the fields the sketch knows, in
-    /// three-valued logic. A rule that needs a field the sketch cannot tell may match.
+    /// channel and event id choose the candidate rules (as matching does), those whose
+    /// condition requires another provider drop out, and each remaining candidate's
+    /// logsource and condition are evaluated on the fields the sketch knows, in three-valued
+    /// logic. A rule that needs a field the sketch cannot tell may match; a record with a
+    /// candidate no sketch can decide (keywords, say) is taken at once. Once most records of
+    /// an event id turn out to be taken (9 in 10, after 256), the rest of that id are taken
+    /// without judging: they would be rendered anyway, and judging them first only evaluates
+    /// the rules twice. Whatever is taken is matched on the rendered event, so the matches
+    /// are the same either way; only the work differs.
     pub fn may_match(&self, sketch: &dyn EventSketch) -> bool {
         let Some(channel) = sketch.header(HeaderField::Channel) else {
             return true;
         };
+        let (Some(provider), Some(source)) = (
+            sketch.header(HeaderField::Provider),
+            sketch.header(HeaderField::EventSource),
+        ) else {
+            return true;
+        };
+        let event_id = sketch.event_id();
+        let candidates = || {
+            self.index
+                .each_candidate(&channel, event_id)
+                .filter(|r| self.index.takes_provider(*r, &provider, &source))
+        };
+        // A candidate no sketch can decide: render at once, without judging the others.
+        if candidates().any(|r| self.blind[r as usize]) {
+            return true;
+        }
+        let mut any = candidates().peekable();
+        if any.peek().is_none() {
+            return false;
+        }
+        if self.record.not_worth_it(event_id) {
+            return true;
+        }
         let src = Sketched(sketch);
-        self.index
-            .each_candidate(&channel, sketch.event_id())
-            .any(|r| self.rules[r as usize].truth(&src) != Some(false))
+        let taken = any.any(|r| self.rules[r as usize].truth(&src) != Some(false));
+        self.record.note(event_id, taken);
+        taken
     }
 }
 
@@ -184,11 +284,13 @@ mod tests {
                 _ => "",
             }))
         }
-        fn data(&self, name: &str) -> Option<Option<FieldValue>> {
+        fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()> {
             match self.data.get(name) {
-                Some(known) => known.clone().map(Some),
-                None => self.complete.then_some(None),
+                Some(known) => f(Some(known.as_ref()?)),
+                None if self.complete => f(None),
+                None => return None,
             }
+            Some(())
         }
     }
 
@@ -281,5 +383,22 @@ mod tests {
         assert!(interest.may_match(&logon(&[lt(10)], false)));
         // None true, one unknown: 2 cannot hold.
         assert!(!interest.may_match(&logon(&[lt(5)], false)));
+    }
+
+    #[test]
+    fn an_event_id_whose_records_are_mostly_taken_is_no_longer_judged() {
+        let set =
+            rules(&["  sel:\n    EventID: [4624, 4634]\n    LogonType: 10\n  condition: sel"]);
+        let interest = set.interest();
+        let lt = |v: u64| ("LogonType", Some(FieldValue::UInt(v)));
+        for _ in 0..JUDGED_ENOUGH {
+            assert!(interest.may_match(&logon(&[lt(10)], false)));
+        }
+        // 4624 records are always taken now, even one the rules would refuse...
+        assert!(interest.may_match(&logon(&[lt(5)], false)));
+        // ...while 4634 records are still judged.
+        let mut logoff = logon(&[lt(5)], false);
+        logoff.event_id = 4634;
+        assert!(!interest.may_match(&logoff));
     }
 }

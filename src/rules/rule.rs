@@ -73,6 +73,17 @@ impl CompiledRule {
         }
     }
 
+    /// True when a record sketch cannot decide this rule: its condition stays unknown with
+    /// the searches no sketch can tell unknown, whether the others are all true or all false.
+    pub fn blind_to_sketches(&self) -> bool {
+        let undecided = |others: bool| {
+            self.cond
+                .truth(&|i| (!self.searches[i].blind_to_sketches()).then_some(others))
+                .is_none()
+        };
+        undecided(true) && undecided(false)
+    }
+
     fn in_scope<L: Lookup>(&self, src: &L) -> Option<bool> {
         let channel = || {
             src.with_values(&FieldKey::Channel, |[channel, _]| {
