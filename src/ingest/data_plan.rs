@@ -197,12 +197,18 @@ impl DataWalk {
 
     /// The plan; names that come twice (ignoring ASCII case) are left unread.
     pub fn finish(mut self) -> DataPlan {
+        let inline = self.seen_event_data || self.seen_user_data;
         if let [only] = self.event_substitutions[..]
             && only != u16::MAX
-            && !self.seen_event_data
-            && !self.seen_user_data
+            && !inline
         {
             self.plan.fragment = Some(only);
+        }
+        if inline && !self.event_substitutions.is_empty() {
+            // A fragment beside the inline data part may bring another one: tell nothing.
+            for f in &mut self.plan.fields {
+                f.content = Content::Unsupported;
+            }
         }
         if self.unnamed > 0 && self.plan.fields.iter().any(|f| f.name.starts_with("param")) {
             // Named `paramN` fields beside unnamed ones: leave the numbering alone.
@@ -503,5 +509,26 @@ mod tests {
         assert_eq!(get("Data"), None);
         assert_eq!(get("Ok"), Some(Some(FieldValue::Str("1".into()))));
         assert_eq!(get("Missing"), None, "the plan is incomplete");
+    }
+
+    #[test]
+    fn a_fragment_beside_inline_event_data_leaves_every_field_unread() {
+        let mut walk = DataWalk::default();
+        walk.open_container(DataKind::EventData, None);
+        walk.open_field(None, None);
+        walk.field_content(Content::Subst {
+            index: 0,
+            optional: false,
+        });
+        walk.close_field();
+        walk.close_container();
+        walk.event_content(Some(1));
+        let plan = walk.finish();
+        assert_eq!(plan.fragment, None);
+        let v = [0x31u8, 0];
+        assert_eq!(
+            plan.get("param1", |_| Some(Value { ty: 1, bytes: &v })),
+            None
+        );
     }
 }
