@@ -9,7 +9,7 @@
 
 use super::binxml_walk::{Content, decode_utf16, until_nul};
 use crate::event::FieldValue;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// One data field of a template.

@@ -6,7 +6,8 @@ use super::field::Sketched;
 use super::pins::Pins;
 use super::rule::CompiledRule;
 use crate::event::{EventSketch, HeaderField};
-use std::collections::{BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -37,8 +38,8 @@ impl Buckets {
 /// Rules bucketed by (channel, event id); rules that pin neither go to `anywhere`.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    /// Keyed by lowercased channel.
-    channels: HashMap<String, Buckets>,
+    /// Keyed by lowercased channel (bytes: the lookup lowercases on the stack).
+    channels: HashMap<Box<[u8]>, Buckets>,
     anywhere: Buckets,
     /// Per rule: the providers its condition requires (lowercased), if any.
     providers: Vec<Option<BTreeSet<String>>>,
@@ -54,7 +55,7 @@ impl Index {
                 Some(chs) => chs.iter().for_each(|c| {
                     index
                         .channels
-                        .entry(c.clone())
+                        .entry(c.as_bytes().into())
                         .or_default()
                         .add(&p.event_ids, rule)
                 }),
@@ -80,28 +81,30 @@ impl Index {
     }
 
     fn channel(&self, channel: &str) -> Option<&Buckets> {
-        if !channel.bytes().any(|b| b.is_ascii_uppercase()) {
+        let channel = channel.as_bytes();
+        if !channel.iter().any(u8::is_ascii_uppercase) {
             return self.channels.get(channel);
         }
         // Lowercased on the stack: this runs for every record.
         let mut buf = [0u8; 128];
         match buf.get_mut(..channel.len()) {
             Some(lower) => {
-                lower.copy_from_slice(channel.as_bytes());
+                lower.copy_from_slice(channel);
                 lower.make_ascii_lowercase();
-                // ASCII lowercasing keeps UTF-8 valid.
-                std::str::from_utf8(lower)
-                    .ok()
-                    .and_then(|c| self.channels.get(c))
+                self.channels.get(&*lower)
             }
-            None => self.channels.get(&channel.to_ascii_lowercase()),
+            None => self.channels.get(&*channel.to_ascii_lowercase()),
         }
     }
 
-    /// The rules that may match an event of `channel` and `event_id`, in no order (a rule
-    /// may come twice).
-    fn each_candidate(&self, channel: &str, event_id: u16) -> impl Iterator<Item = u32> + '_ {
-        self.channel(channel)
+    /// The rules that may match an event of event id `event_id` whose channel has the
+    /// buckets `channel` (from [`Index::channel`]), in no order (a rule may come twice).
+    fn each_candidate<'a>(
+        &'a self,
+        channel: Option<&'a Buckets>,
+        event_id: u16,
+    ) -> impl Iterator<Item = u32> + 'a {
+        channel
             .into_iter()
             .flat_map(move |b| b.rules_for(event_id))
             .chain(self.anywhere.rules_for(event_id))
@@ -110,7 +113,7 @@ impl Index {
     /// The rules that may match an event of `channel` and `event_id`, ascending.
     pub fn candidates(&self, channel: &str, event_id: u16, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(self.each_candidate(channel, event_id));
+        out.extend(self.each_candidate(self.channel(channel), event_id));
         out.sort_unstable();
     }
 }
@@ -123,6 +126,8 @@ pub struct Interest {
     rules: Arc<[CompiledRule]>,
     /// Per rule: no sketch can decide it ([`CompiledRule::blind_to_sketches`]).
     blind: Arc<[bool]>,
+    /// Some rule is blind: only then are the candidates looked over for one first.
+    any_blind: bool,
     /// How judging has gone, per event id.
     record: Arc<Record>,
 }
@@ -172,10 +177,11 @@ impl Record {
 
 impl Interest {
     pub(crate) fn new(index: Arc<Index>, rules: Arc<[CompiledRule]>) -> Self {
-        let blind = rules.iter().map(CompiledRule::blind_to_sketches).collect();
+        let blind: Arc<[bool]> = rules.iter().map(CompiledRule::blind_to_sketches).collect();
         Interest {
             index,
             rules,
+            any_blind: blind.contains(&true),
             blind,
             record: Arc::new(Record::new()),
         }
@@ -202,13 +208,14 @@ impl Interest {
             return true;
         };
         let event_id = sketch.event_id();
+        let buckets = self.index.channel(&channel);
         let candidates = || {
             self.index
-                .each_candidate(&channel, event_id)
+                .each_candidate(buckets, event_id)
                 .filter(|r| self.index.takes_provider(*r, &provider, &source))
         };
         // A candidate no sketch can decide: render at once, without judging the others.
-        if candidates().any(|r| self.blind[r as usize]) {
+        if self.any_blind && candidates().any(|r| self.blind[r as usize]) {
             return true;
         }
         let mut any = candidates().peekable();
