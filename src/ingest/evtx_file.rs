@@ -47,8 +47,24 @@ pub(crate) fn split(
     options: &IngestOptions,
     emit: &mut dyn FnMut(Work),
 ) {
-    let path = source.path.as_path();
     let again = data.try_clone();
+    // The parser gets the concrete reader: std's `File` and `Cursor` read a chunk straight
+    // into the parser's fresh buffer, where a reader of our own would have std zero each
+    // 64 KiB buffer first (5% of the work of a run that renders little).
+    match data {
+        Data::File(file) => split_from(source, file, again, options, emit),
+        Data::Mem(bytes) => split_from(source, bytes, again, options, emit),
+    }
+}
+
+fn split_from<R: Read + Seek>(
+    source: &Source,
+    data: R,
+    again: std::io::Result<Data>,
+    options: &IngestOptions,
+    emit: &mut dyn FnMut(Work),
+) {
+    let path = source.path.as_path();
     let mut parser = match EvtxParser::from_read_seek(data) {
         Ok(parser) => parser.with_configuration(ParserSettings::new().num_threads(1)),
         Err(err) => {
