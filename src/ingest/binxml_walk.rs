@@ -326,19 +326,21 @@ impl Walk {
         if self.pending.is_some() || self.stack.len() >= MAX_DEPTH {
             return None;
         }
-        let kind = match self.stack.last() {
+        // `EventData`/`UserData`: under `Event`, or the root of an embedded data part.
+        let container = |walk: &mut Self| {
+            let kind = if name_is(data, name, "EventData")? {
+                DataKind::EventData
+            } else if name_is(data, name, "UserData")? {
+                DataKind::UserData
+            } else {
+                return Some(None);
+            };
+            walk.data.open_container(kind, dep);
+            Some(Some(Kind::Container(kind)))
+        };
+        let kind = match self.stack.last().copied() {
             None if self.root_done => return None, // several roots: evtx fails
-            None if self.data_root => match () {
-                _ if name_is(data, name, "EventData")? => {
-                    self.data.open_container(DataKind::EventData, dep);
-                    Kind::Container(DataKind::EventData)
-                }
-                _ if name_is(data, name, "UserData")? => {
-                    self.data.open_container(DataKind::UserData, dep);
-                    Kind::Container(DataKind::UserData)
-                }
-                _ => return None,
-            },
+            None if self.data_root => container(self)??,
             None if name_is(data, name, "Event")? => Kind::Event,
             None => return None, // `from_json` wants `Event`
             Some(Kind::Event) if name_is(data, name, "System")? => {
@@ -349,14 +351,7 @@ impl Walk {
                 self.plan.system_dep = dep;
                 Kind::System
             }
-            Some(Kind::Event) if name_is(data, name, "EventData")? => {
-                self.data.open_container(DataKind::EventData, dep);
-                Kind::Container(DataKind::EventData)
-            }
-            Some(Kind::Event) if name_is(data, name, "UserData")? => {
-                self.data.open_container(DataKind::UserData, dep);
-                Kind::Container(DataKind::UserData)
-            }
+            Some(Kind::Event) if let Some(kind) = container(self)? => kind,
             Some(Kind::Container(DataKind::UserData)) => {
                 self.data.open_container(DataKind::UserRoot, dep);
                 Kind::Container(DataKind::UserRoot)
@@ -398,7 +393,7 @@ impl Walk {
                 }
                 kind
             }
-            Some(&parent) => {
+            Some(parent) => {
                 // A child element of a field makes its JSON an object we do not model.
                 self.taint(parent);
                 Kind::Other

@@ -183,9 +183,7 @@ impl Peek<'_> {
             .with_plan(|plan, _, _| plan.fields.iter().map(|f| f.name.to_string()).collect())
             .unwrap_or_default()
     }
-}
 
-impl Peek<'_> {
     /// The event's time as normalization gives it: `TimeCreated`, else the header's.
     pub fn time(&self) -> DateTime<Utc> {
         self.time_created.unwrap_or(self.header_time)
@@ -279,7 +277,8 @@ impl Texts {
 /// Per-chunk memory of template plans for [`peek`]. Create one per reader (the `evtx` parser
 /// clones the `serialized_records` closure, and with it the cache, for every chunk). It forgets
 /// everything when a record of another chunk comes along, and checks a cached template's bytes
-/// on every use, so a stale plan is never applied.
+/// on every use, so a stale plan is never applied; a cache made for one chunk only
+/// (`for_one_chunk`) skips that check, as the chunk's bytes cannot change under it.
 #[derive(Debug, Default)]
 pub struct PeekCache {
     chunk: Option<ChunkKey>,

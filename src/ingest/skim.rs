@@ -10,7 +10,7 @@
 //! peek cannot read, or one the prefilter wants.
 
 use super::Prefilter;
-use super::peek::{PeekCache, PeekText, peek_chunk};
+use super::peek::{PeekCache, peek_chunk};
 use super::stats::FileStats;
 use chrono::{DateTime, Utc};
 use evtx::EvtxChunk;
@@ -22,14 +22,6 @@ const RECORD_HEADER_SIZE: usize = 24;
 const RECORD_MAGIC: [u8; 4] = [0x2a, 0x2a, 0x00, 0x00];
 /// FILETIME of 1970-01-01, in 100 ns units since 1601.
 const FILETIME_UNIX_EPOCH: i128 = 116_444_736_000_000_000;
-
-/// What one skimmed record leaves in the account.
-struct Skimmed {
-    record_id: u64,
-    time: DateTime<Utc>,
-    computer: PeekText,
-    channel: PeekText,
-}
 
 /// The account of `chunk` when `prefilter` wants none of its live records and every one of
 /// them reads plainly; `None` otherwise (nothing is counted then).
@@ -43,7 +35,8 @@ pub(crate) fn skim(
     let live_end = usize::try_from(header.free_space_offset)
         .ok()?
         .min(data.len());
-    let mut records = Vec::new();
+    // Counted as the walk goes; dropped, uncounted, if the chunk cannot be skimmed.
+    let mut stats = FileStats::default();
     let mut at = CHUNK_HEADER_SIZE;
     while at < live_end {
         let head = data.get(at..at.checked_add(RECORD_HEADER_SIZE)?)?;
@@ -63,20 +56,16 @@ pub(crate) fn skim(
         if (prefilter.0)(&p) {
             return None;
         }
-        records.push(Skimmed {
+        stats.count_unrendered(
+            &p.computer,
+            &p.channel,
+            p.time_created.unwrap_or(time),
             record_id,
-            time: p.time_created.unwrap_or(time),
-            computer: p.computer,
-            channel: p.channel,
-        });
+        );
         if record_id == header.last_event_record_id {
             break;
         }
         at = at.checked_add(usize::try_from(size).ok()?)?;
-    }
-    let mut stats = FileStats::default();
-    for r in &records {
-        stats.count_unrendered(&r.computer, &r.channel, r.time, r.record_id);
     }
     Some(stats)
 }
