@@ -50,10 +50,18 @@ struct Bare {
 /// `Attempt` sessions, and joins client-side connections to the server's.
 pub(crate) fn refine(input: &Input, b: &mut Built) {
     let mut bare = bare_connections(input, b);
-    let mut claimed: HashSet<usize> = HashSet::new();
-    bare.retain(|c| match failure_at(input, b, c, &claimed) {
+    // Per item: a drop, or a cause of a known category (what a refusal can be blamed on);
+    // then, whether a connection has claimed it already.
+    let failures: Vec<bool> = (0..input.items.len())
+        .map(|j| {
+            let f = &input.facts[j];
+            f.drop || (f.cause && input.items[j].rules.iter().any(|r| r.category().is_some()))
+        })
+        .collect();
+    let mut claimed = vec![false; input.items.len()];
+    bare.retain(|c| match failure_at(input, b, c, &failures, &claimed) {
         Some(i) => {
-            claimed.insert(i);
+            claimed[i] = true;
             let s = attempt(input, b, c);
             if b.owner[i].is_none() {
                 attach(input, b, s, i);
@@ -96,20 +104,21 @@ fn bare_connections(input: &Input, b: &Built) -> Vec<Bare> {
 }
 
 /// The failure logged right at connection `c`: the closest unclaimed cause or
-/// drop event of no connection inside the tight window, those naming the
-/// client's address first.
-fn failure_at(input: &Input, b: &Built, c: &Bare, claimed: &HashSet<usize>) -> Option<usize> {
+/// drop event (`failures`) of no connection inside the tight window, those naming
+/// the client's address first.
+fn failure_at(
+    input: &Input,
+    b: &Built,
+    c: &Bare,
+    failures: &[bool],
+    claimed: &[bool],
+) -> Option<usize> {
     let range = input.hosts[c.host].1.clone();
     let times = &input.items[range.clone()];
     let lo = range.start + times.partition_point(|m| m.event.time < c.start - TIGHT_BEFORE);
     let hi = range.start + times.partition_point(|m| m.event.time <= c.end + TIGHT_AFTER);
     (lo..hi)
-        .filter(|j| {
-            let f = &input.facts[*j];
-            (f.drop || (f.cause && input.items[*j].rules.iter().any(|r| r.category().is_some())))
-                && b.conn_of[*j].is_none()
-                && !claimed.contains(j)
-        })
+        .filter(|&j| failures[j] && !claimed[j] && b.conn_of[j].is_none())
         .filter_map(|j| {
             let named = input.facts[j].address.as_deref();
             let same = match (named, c.address.as_deref()) {
