@@ -88,12 +88,18 @@ pub(crate) fn findings(
         .map(|f| {
             let seg = f.seg.map(|s| &b.segs[s]);
             let t = input.items[f.decider].event.time;
-            index.near(
+            if let Some(r) = seg.and_then(|s| s.refusal.as_ref()) {
+                return index.own(input, &r.evidence, t);
+            }
+            // Never borrow the records of another session or attempt.
+            let mut near = index.near(
                 f.host,
                 t,
                 seg.and_then(|s| s.address.as_deref()),
                 seg.and_then(|s| s.sid),
-            )
+            );
+            near.retain(|h| b.owner[h.item].is_none_or(|o| Some(o) == f.seg));
+            near
         })
         .collect();
     let mut per_host: HashMap<usize, usize> = HashMap::new();
@@ -120,7 +126,17 @@ pub(crate) fn findings(
                 kind: f.kind,
                 reason: f.reason.clone(),
             };
-            let verdict = rank::verdict(&causes, &implied, &dropped.host, missing, text);
+            let mut verdict = rank::verdict(&causes, &implied, &dropped.host, missing, text);
+            if let Some(r) = f.seg.and_then(|s| b.segs[s].refusal.as_ref()) {
+                verdict.confidence = verdict.confidence.min(r.confidence);
+                if verdict.category.is_none() {
+                    verdict.category = r.category;
+                }
+                if let Some(note) = r.note {
+                    verdict.summary.push(' ');
+                    verdict.summary.push_str(note);
+                }
+            }
             Finding {
                 dropped,
                 causes,

@@ -1,153 +1,517 @@
-//! Server connections that never reached a session (RCM 261, RdpCoreTS 131/65,
-//! RCM 1149, but no logon), and client-side connections joined to the server's.
+//! Connection attempts that never became a session, each judged on its own
+//! records.
 //!
-//! A connection without a session is a refused connection when
-//! - an error in it ends it (a drop or cause event of the same `ActivityID`,
-//!   already made an attempt by `session`);
-//! - a failure is logged on the same host right at it: a cause or drop event
-//!   that belongs to no connection, between [`TIGHT_BEFORE`] before its first
-//!   and [`TIGHT_AFTER`] after its last event, naming the same client address
-//!   when both name one (Schannel 36870 in the same second, RCM 1028, TermDD 56);
-//! - the client's own log shows it failing (RDPClient 1024 naming this host
-//!   within [`JOIN`] of it, then a 1026 with an error);
-//! - its client retried: another connection from the same address was refused
-//!   within [`RETRY`], and no session from that address started within
-//!   [`GOT_IN`] after it (which would make it part of a connect that worked).
+//! An attempt is one server connection (RCM 261, RdpCoreTS 131/65) that got no
+//! further than the pre-authentication handshake. It was **refused** when a
+//! failure belongs to it:
+//! - a failure record of the connection itself (same `ActivityID`): RdpCoreTS
+//!   140 (wrong user name or password), 139 (security-layer/TLS error), RCM 1012;
+//! - a TLS failure that Schannel logged in System for it: Schannel writes no
+//!   client and no `ActivityID`, but it writes one 36874 + 36888 pair (or one
+//!   fatal alert) per failed handshake in the same clock tick as the listener's
+//!   accept, so pairs and accepts are matched first come, first served;
+//! - a failed logon that Security logged for it: 4625 (logon type 3 for NLA, 10
+//!   without NLA) or 4825 (not allowed to use Remote Desktop), taken by the
+//!   connection accepted last before it that was still open.
 //!
-//! A bare accept with none of these (a port scan, a health probe) stays a bare
-//! connection and is not reported.
+//! A connection with none of these ended before authentication on its own
+//! (mstsc's pre-authentication probe, a scanner, a client that gave up) or its
+//! end is not in the logs: neither is a refusal. Evidence of another
+//! connection or another client is never borrowed.
+//!
+//! Degraded evidence is still evidence. Where the RDP connection logs do not
+//! cover a moment (they wrapped, or were not collected), a Schannel failure in
+//! System and a failed Remote Desktop logon in Security are refused attempts of
+//! their own, with the reduced certainty said in words.
 
-use super::catalog::Kind;
+use super::catalog::{Kind, Log, account, log_of};
+use super::connection::Refusal;
 use super::drop::client_outcome;
 use super::input::Input;
-use super::model::{Ending, SessionKind};
+use super::model::{Confidence, Ending, SessionKind};
 use super::session::{Built, attach, new_seg};
+use crate::event::codes::{self, Family};
+use crate::ingest::ChannelSpan;
+use crate::rules::{Category, Role};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, HashSet};
 
-/// How long before a connection's first event a failure still belongs to it.
-const TIGHT_BEFORE: TimeDelta = TimeDelta::seconds(2);
-/// How long after a connection's last event a failure still belongs to it.
-const TIGHT_AFTER: TimeDelta = TimeDelta::seconds(5);
 /// How far apart a client's connect (1024) and the server's accept may be.
 const JOIN: TimeDelta = TimeDelta::seconds(5);
-/// How far apart a client's retries are taken to be one series.
-const RETRY: TimeDelta = TimeDelta::minutes(10);
-/// How soon after an accept a session logon means that connect worked.
-const GOT_IN: TimeDelta = TimeDelta::seconds(60);
+/// How long after an accept its TLS handshake can fail (Schannel record).
+const HANDSHAKE_WITHIN: TimeDelta = TimeDelta::seconds(1);
+/// One clock tick of the coarse timer older Windows stamps records with.
+const TICK: TimeDelta = TimeDelta::milliseconds(20);
+/// How long a connection may stay at the logon prompt, failing logons.
+const LOGON_PROMPT: TimeDelta = TimeDelta::minutes(10);
+/// How long after a connection's last record a failed logon may still be its.
+const LOGON_AFTER_END: TimeDelta = TimeDelta::seconds(2);
+/// How close a Remote Desktop logon of the same account must be for a network
+/// logon failure, seen only in Security, to count as an RDP (NLA) attempt.
+const SAME_ACCOUNT_RDP: TimeDelta = TimeDelta::hours(1);
 
-/// A server connection that reached no session.
+const SECURITY_LOGON_FAILED: u16 = 4625;
+const SECURITY_RDP_DENIED: u16 = 4825;
+const SCHANNEL_NO_CIPHER: u16 = 36874;
+const SCHANNEL_ALERT_SENT: u16 = 36888;
+const SCHANNEL_ALERT_RECEIVED: u16 = 36887;
+const SCHANNEL_KEY_ERRORS: &[u16] = &[36870, 36871, 36886];
+/// TLS alerts about the certificate (bad, unsupported, revoked, expired,
+/// unknown, untrusted CA); the others are negotiation failures.
+const CERTIFICATE_ALERTS: &[i64] = &[42, 43, 44, 45, 46, 48];
+
+const ONLY_SYSTEM: &str = "Seen only in System: the RDP connection logs do not cover this moment, and Schannel records carry no client address, so the client and that the handshake was RDP's are inferred.";
+const ONLY_SECURITY: &str = "Seen only in Security: no RDP connection record covers this moment.";
+const ONLY_SECURITY_NLA: &str = "Seen only in Security: a network logon failure, taken as a Remote Desktop (NLA) attempt because the same account logged on through Remote Desktop within the hour and no RDP connection log covers this moment.";
+const TIED_BY_TIME: &str = "The failure record names no connection; it was matched to this attempt by time.";
+
+/// A server connection that got no session.
 #[derive(Debug, Clone)]
 struct Bare {
     conn: usize,
-    host: usize,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     address: Option<String>,
+    /// A failure record of the connection itself, and its family.
+    own: Option<(usize, Category)>,
+    /// Failure records matched to it from System and Security.
+    tied: Vec<usize>,
 }
 
-/// Turns the refused ones among the server connections without a session into
-/// `Attempt` sessions, and joins client-side connections to the server's.
-pub(crate) fn refine(input: &Input, b: &mut Built) {
-    let mut bare = bare_connections(input, b);
-    // Per item: a drop, or a cause of a known category (what a refusal can be blamed on);
-    // then, whether a connection has claimed it already.
-    let failures: Vec<bool> = (0..input.items.len())
-        .map(|j| {
-            let f = &input.facts[j];
-            f.drop || (f.cause && input.items[j].rules.iter().any(|r| r.category().is_some()))
+/// A TLS failure as Schannel logs it: one record, or a 36874 + 36888 pair.
+#[derive(Debug, Clone)]
+struct TlsFailure {
+    items: Vec<usize>,
+    category: Category,
+    time: DateTime<Utc>,
+}
+
+/// Judges every server connection without a session, makes the refused ones
+/// (and the refusals seen only in System or Security) `Attempt` sessions, and
+/// joins client-side connections to the server's.
+pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
+    let mut bare_all = Vec::new();
+    for h in 0..input.hosts.len() {
+        let mut bare = bare_connections(input, b, h);
+        let mut claimed: HashSet<usize> = HashSet::new();
+        let tls = tls_failures(input, b, h);
+        let tls_of = tie_tls(&bare, &tls, &mut claimed);
+        tie_logons(input, b, h, &mut bare, &tls_of, &mut claimed);
+        let coverage = Coverage::new(&input.hosts[h].0, spans);
+        let mut left = Vec::new();
+        for (k, c) in bare.into_iter().enumerate() {
+            match refusal(input, &c, tls_of[k].map(|t| &tls[t])) {
+                Some(r) => {
+                    let s = attempt(input, b, h, &c);
+                    for i in c.tied.iter().chain(tls_of[k].iter().flat_map(|t| &tls[*t].items)) {
+                        attach(input, b, s, *i);
+                    }
+                    settle(input, b, s, r);
+                }
+                None => left.push(c),
+            }
+        }
+        if rdp_in_use(input, h, spans) {
+            system_only(input, b, h, &tls, &claimed, &coverage);
+        }
+        security_only(input, b, h, &claimed, &coverage);
+        bare_all.extend(left);
+    }
+    join_clients(input, b, &mut bare_all);
+}
+
+/// Server connections of host `h` with an accept (or a failure) and no
+/// session, by start.
+fn bare_connections(input: &Input, b: &Built, h: usize) -> Vec<Bare> {
+    let range = input.hosts[h].1.clone();
+    let mut ids: Vec<usize> = range
+        .filter_map(|i| b.conn_of[i])
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter(|c| {
+            let conn = &b.conns[*c];
+            // A connection whose accept fell into a gap of the log still
+            // counts when a failure record of its own is there.
+            !conn.client
+                && conn.segs.is_empty()
+                && conn.items.iter().any(|i| {
+                    input.facts[*i].kind == Some(Kind::Accepted)
+                        || own_failure(input, *i).is_some()
+                })
         })
         .collect();
-    let mut claimed = vec![false; input.items.len()];
-    bare.retain(|c| match failure_at(input, b, c, &failures, &claimed) {
-        Some(i) => {
-            claimed[i] = true;
-            let s = attempt(input, b, c);
-            if b.owner[i].is_none() {
-                attach(input, b, s, i);
-                settle(input, b, s);
-            }
-            false
-        }
-        None => true,
-    });
-    join_clients(input, b, &mut bare);
-    retries(input, b, &bare);
-}
-
-/// Server connections with a connect or auth event and no session, in order.
-fn bare_connections(input: &Input, b: &Built) -> Vec<Bare> {
-    b.conns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !c.client && c.segs.is_empty() && !c.items.is_empty())
-        .filter(|(_, c)| {
-            c.items.iter().any(|i| {
-                matches!(
-                    input.facts[*i].kind,
-                    Some(Kind::Accepted | Kind::Authenticated)
-                )
-            })
-        })
-        .map(|(k, c)| {
-            let first = c.items[0];
-            let last = c.items[c.items.len() - 1];
+    ids.sort_unstable_by_key(|c| b.conns[*c].items[0]);
+    ids.into_iter()
+        .map(|c| {
+            let items = &b.conns[c].items;
             Bare {
-                conn: k,
-                host: input.host_of(first),
-                start: input.items[first].event.time,
-                end: input.items[last].event.time,
-                address: c.items.iter().find_map(|i| input.facts[*i].address.clone()),
+                conn: c,
+                start: input.items[items[0]].event.time,
+                end: input.items[items[items.len() - 1]].event.time,
+                address: items.iter().find_map(|i| input.facts[*i].address.clone()),
+                own: items.iter().find_map(|i| own_failure(input, *i)),
+                tied: Vec::new(),
             }
         })
         .collect()
 }
 
-/// The failure logged right at connection `c`: the closest unclaimed cause or
-/// drop event (`failures`) of no connection inside the tight window, those naming
-/// the client's address first.
-fn failure_at(
-    input: &Input,
-    b: &Built,
-    c: &Bare,
-    failures: &[bool],
-    claimed: &[bool],
-) -> Option<usize> {
-    let range = input.hosts[c.host].1.clone();
-    let times = &input.items[range.clone()];
-    let lo = range.start + times.partition_point(|m| m.event.time < c.start - TIGHT_BEFORE);
-    let hi = range.start + times.partition_point(|m| m.event.time <= c.end + TIGHT_AFTER);
-    (lo..hi)
-        .filter(|&j| failures[j] && !claimed[j] && b.conn_of[j].is_none())
-        .filter_map(|j| {
-            let named = input.facts[j].address.as_deref();
-            let same = match (named, c.address.as_deref()) {
-                (Some(x), Some(y)) if x != y => return None,
-                (Some(_), Some(_)) => 0,
-                _ => 1,
-            };
-            let dt = (input.items[j].event.time - c.end).abs();
-            Some(((same, dt, j), j))
-        })
-        .min()
-        .map(|(_, j)| j)
+/// A failure record of a connection: a drop or cause of a family other than
+/// the network (socket errors of a connection the client abandoned are its
+/// teardown, not a refusal).
+fn own_failure(input: &Input, i: usize) -> Option<(usize, Category)> {
+    let f = &input.facts[i];
+    if !(f.drop || f.cause) {
+        return None;
+    }
+    input.items[i]
+        .rules
+        .iter()
+        .filter(|r| matches!(r.role(), Role::Drop | Role::Cause))
+        .find_map(|r| r.category().filter(|c| *c != Category::Network))
+        .map(|c| (i, c))
 }
 
-/// Makes connection `c` an `Attempt` session holding its events.
-fn attempt(input: &Input, b: &mut Built, c: &Bare) -> usize {
-    let s = new_seg(b, c.host, None, SessionKind::Attempt, c.start);
+/// The Schannel TLS failures of host `h` that belong to no connection, in time order.
+fn tls_failures(input: &Input, b: &Built, h: usize) -> Vec<TlsFailure> {
+    let mut out: Vec<TlsFailure> = Vec::new();
+    for i in input.hosts[h].1.clone() {
+        let ev = &input.items[i].event;
+        if ev.provider != "Schannel" || b.conn_of[i].is_some() {
+            continue;
+        }
+        let id = ev.event_id;
+        let alert = ev.field("AlertDesc").and_then(|v| v.as_i64());
+        let category = match id {
+            SCHANNEL_NO_CIPHER => Category::Tls,
+            SCHANNEL_ALERT_SENT | SCHANNEL_ALERT_RECEIVED => match alert {
+                Some(a) if CERTIFICATE_ALERTS.contains(&a) => Category::Certificate,
+                Some(80) => Category::Certificate,
+                Some(_) => Category::Tls,
+                None => continue,
+            },
+            _ if SCHANNEL_KEY_ERRORS.contains(&id) => Category::Certificate,
+            _ => continue,
+        };
+        // The alert Schannel sends right after a 36874 is the same failure.
+        if let Some(last) = out.last_mut() {
+            let prev = &input.items[*last.items.last().unwrap_or(&i)].event;
+            if last.items.len() == 1
+                && prev.event_id == SCHANNEL_NO_CIPHER
+                && id == SCHANNEL_ALERT_SENT
+                && (ev.time - prev.time).abs() <= TICK
+            {
+                last.items.push(i);
+                continue;
+            }
+        }
+        out.push(TlsFailure {
+            items: vec![i],
+            category,
+            time: ev.time,
+        });
+    }
+    out
+}
+
+/// Matches TLS failures to connections, first come first served: each failure
+/// goes to the earliest connection accepted within [`HANDSHAKE_WITHIN`] before
+/// it that has no TLS failure yet and no authentication failure of its own.
+fn tie_tls(bare: &[Bare], tls: &[TlsFailure], claimed: &mut HashSet<usize>) -> Vec<Option<usize>> {
+    let mut of: Vec<Option<usize>> = vec![None; bare.len()];
+    let mut lo = 0;
+    for (t, failure) in tls.iter().enumerate() {
+        while lo < bare.len() && (bare[lo].start < failure.time - HANDSHAKE_WITHIN || of[lo].is_some()) {
+            lo += 1;
+        }
+        let pick = (lo..bare.len())
+            .take_while(|k| bare[*k].start <= failure.time + TICK)
+            .find(|k| {
+                of[*k].is_none()
+                    && !matches!(bare[*k].own, Some((_, Category::Authentication)))
+            });
+        if let Some(k) = pick {
+            of[k] = Some(t);
+            claimed.extend(failure.items.iter().copied());
+        }
+    }
+    of
+}
+
+/// Security failures of Remote Desktop logons: 4625 with logon type 10 (or 3,
+/// NLA) and 4825. Their client address, when logged.
+fn logon_failure(input: &Input, i: usize) -> Option<(u16, i64)> {
+    let ev = &input.items[i].event;
+    if log_of(ev) != Some(Log::Security) {
+        return None;
+    }
+    match ev.event_id {
+        SECURITY_RDP_DENIED => Some((SECURITY_RDP_DENIED, 10)),
+        SECURITY_LOGON_FAILED => {
+            let lt = ev.field("LogonType").and_then(|v| v.as_i64())?;
+            matches!(lt, 3 | 10).then_some((SECURITY_LOGON_FAILED, lt))
+        }
+        _ => None,
+    }
+}
+
+/// Matches failed logons to connections: each goes to the connection accepted
+/// last before it that was still open (or had just closed), from the same
+/// address when both name one, and had no TLS failure.
+fn tie_logons(
+    input: &Input,
+    b: &Built,
+    h: usize,
+    bare: &mut [Bare],
+    tls_of: &[Option<usize>],
+    claimed: &mut HashSet<usize>,
+) {
+    for i in input.hosts[h].1.clone() {
+        if b.conn_of[i].is_some() || logon_failure(input, i).is_none() {
+            continue;
+        }
+        let t = input.items[i].event.time;
+        let addr = input.facts[i].address.as_deref();
+        let n = bare.partition_point(|c| c.start <= t);
+        let pick = (0..n).rev().take_while(|k| bare[*k].start >= t - LOGON_PROMPT).find(|k| {
+            let c = &bare[*k];
+            let same = match (addr, c.address.as_deref()) {
+                (Some(x), Some(y)) => x == y,
+                _ => true,
+            };
+            same && tls_of[*k].is_none() && c.end + LOGON_AFTER_END >= t
+        });
+        if let Some(k) = pick {
+            bare[k].tied.push(i);
+            claimed.insert(i);
+        }
+    }
+}
+
+/// Why connection `c` was refused, if anything of its own says so.
+fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal> {
+    let logon = c.tied.first().copied();
+    let (decider, category, confidence, note) = match (c.own, tls, logon) {
+        (Some((i, Category::Tls)), Some(t), _) => (i, t.category, Confidence::High, None),
+        (Some((i, cat)), _, _) => (i, cat, Confidence::High, None),
+        (None, Some(t), _) => (t.items[0], t.category, Confidence::Medium, Some(TIED_BY_TIME)),
+        (None, None, Some(i)) => (i, Category::Authentication, Confidence::Medium, Some(TIED_BY_TIME)),
+        (None, None, None) => return None,
+    };
+    let mut evidence = vec![decider];
+    evidence.extend(c.own.map(|o| o.0));
+    evidence.extend(tls.iter().flat_map(|t| t.items.iter().copied()));
+    evidence.extend(c.tied.iter().copied());
+    dedup_keep_order(&mut evidence);
+    let reason = c.tied.iter().find_map(|i| logon_status(input, *i));
+    let confidence = if c.address.is_some() && note.is_some() {
+        Confidence::Medium
+    } else {
+        confidence
+    };
+    Some(Refusal {
+        category: Some(category),
+        decider,
+        evidence,
+        reason,
+        confidence,
+        note,
+    })
+}
+
+fn dedup_keep_order(v: &mut Vec<usize>) {
+    let mut seen = HashSet::new();
+    v.retain(|x| seen.insert(*x));
+}
+
+/// A failed logon's status, decoded: the SubStatus when it says more than the
+/// Status.
+fn logon_status(input: &Input, i: usize) -> Option<super::model::DecodedCode> {
+    let ev = &input.items[i].event;
+    let get = |n: &str| {
+        ev.field(n)
+            .and_then(|v| codes::parse_code(&v.as_text()).ok())
+            .filter(|c| *c != 0)
+    };
+    let code = get("SubStatus").or_else(|| get("Status"))?;
+    Some(codes::decode(Family::LogonStatus, code))
+}
+
+/// Makes connection `c` of host `h` an `Attempt` session holding its events.
+fn attempt(input: &Input, b: &mut Built, h: usize, c: &Bare) -> usize {
+    let s = new_seg(b, h, None, SessionKind::Attempt, c.start);
     for i in b.conns[c.conn].items.clone() {
         attach(input, b, s, i);
     }
     s
 }
 
-/// Sorts session `s`'s items and starts it at the first.
-fn settle(input: &Input, b: &mut Built, s: usize) {
+/// Sorts attempt `s`'s items, starts it at the first and records its refusal
+/// (and the user of a failed logon, when the connection named none).
+fn settle(input: &Input, b: &mut Built, s: usize, r: Refusal) {
+    let user = r.evidence.iter().find_map(|i| logon_user(input, *i));
     let seg = &mut b.segs[s];
     seg.items.sort_unstable();
     if let Some(first) = seg.items.first() {
         seg.start = input.items[*first].event.time;
+    }
+    if seg.user.is_none() {
+        seg.user = user;
+    }
+    seg.refusal = Some(r);
+}
+
+/// `DOMAIN\user` of a Security failure record.
+fn logon_user(input: &Input, i: usize) -> Option<String> {
+    let ev = &input.items[i].event;
+    let text = |n: &str| {
+        ev.field(n)
+            .map(|v| v.as_text().trim().to_string())
+            .filter(|s| !s.is_empty() && s != "-")
+    };
+    let (u, d) = match ev.event_id {
+        SECURITY_LOGON_FAILED => (text("TargetUserName")?, text("TargetDomainName")),
+        SECURITY_RDP_DENIED => (text("AccountName")?, text("AccountDomain")),
+        _ => return None,
+    };
+    Some(match d {
+        Some(d) => format!("{d}\\{u}"),
+        None => u,
+    })
+}
+
+/// A new attempt holding only `items` (no connection record of its own).
+fn lone_attempt(input: &Input, b: &mut Built, h: usize, items: &[usize], r: Refusal) {
+    let t = input.items[items[0]].event.time;
+    let s = new_seg(b, h, None, SessionKind::Attempt, t);
+    for i in items {
+        attach(input, b, s, *i);
+    }
+    settle(input, b, s, r);
+}
+
+/// Which moments the RDP connection logs of a host cover.
+struct Coverage {
+    spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// Channels that log every RDP connection (RCM 261, RdpCoreTS 131).
+const CONNECTION_LOGS: &[&str] = &["RemoteConnectionManager/Operational", "RdpCoreTS/Operational"];
+
+impl Coverage {
+    fn new(host: &str, spans: &[ChannelSpan]) -> Self {
+        Coverage {
+            spans: spans
+                .iter()
+                .filter(|s| s.computer == host)
+                .filter(|s| CONNECTION_LOGS.iter().any(|c| s.channel.ends_with(c)))
+                .map(|s| (s.first, s.last))
+                .collect(),
+        }
+    }
+
+    fn covers(&self, t: DateTime<Utc>) -> bool {
+        self.spans.iter().any(|(a, z)| *a <= t && t <= *z)
+    }
+}
+
+/// Whether host `h` shows Remote Desktop in use at all: an RDP log, an RCM
+/// record in System, or a Remote Desktop logon.
+fn rdp_in_use(input: &Input, h: usize, spans: &[ChannelSpan]) -> bool {
+    let host = &input.hosts[h].0;
+    let rdp_log = spans.iter().any(|s| {
+        s.computer == *host
+            && ["LocalSessionManager", "RemoteConnectionManager", "RdpCoreTS"]
+                .iter()
+                .any(|c| s.channel.contains(c))
+    });
+    rdp_log
+        || input.hosts[h].1.clone().any(|i| {
+            let ev = &input.items[i].event;
+            ev.provider.contains("RemoteConnectionManager")
+                || input.facts[i].kind == Some(Kind::SecLogon)
+        })
+}
+
+/// TLS failures of no connection at moments the RDP connection logs do not
+/// cover: each is a refused attempt seen only in System.
+fn system_only(
+    input: &Input,
+    b: &mut Built,
+    h: usize,
+    tls: &[TlsFailure],
+    claimed: &HashSet<usize>,
+    coverage: &Coverage,
+) {
+    for t in tls {
+        if t.items.iter().any(|i| claimed.contains(i)) || coverage.covers(t.time) {
+            continue;
+        }
+        let r = Refusal {
+            category: Some(t.category),
+            decider: t.items[0],
+            evidence: t.items.clone(),
+            reason: None,
+            confidence: Confidence::Medium,
+            note: Some(ONLY_SYSTEM),
+        };
+        lone_attempt(input, b, h, &t.items, r);
+    }
+}
+
+/// Failed Remote Desktop logons of no connection: logon type 10 and 4825
+/// always (they are Remote Desktop by definition), logon type 3 (NLA) where
+/// no RDP connection log covers the moment and the same account logged on
+/// through Remote Desktop within [`SAME_ACCOUNT_RDP`].
+fn security_only(
+    input: &Input,
+    b: &mut Built,
+    h: usize,
+    claimed: &HashSet<usize>,
+    coverage: &Coverage,
+) {
+    let range = input.hosts[h].1.clone();
+    let mut rdp_logons: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    for i in range.clone() {
+        if input.facts[i].kind == Some(Kind::SecLogon)
+            && let Some(u) = input.facts[i].user.as_deref()
+        {
+            rdp_logons.entry(account(u)).or_default().push(input.items[i].event.time);
+        }
+    }
+    for i in range {
+        if claimed.contains(&i) || b.owner[i].is_some() || b.conn_of[i].is_some() {
+            continue;
+        }
+        let Some((id, lt)) = logon_failure(input, i) else {
+            continue;
+        };
+        let t = input.items[i].event.time;
+        let note = if id == SECURITY_RDP_DENIED || lt == 10 {
+            ONLY_SECURITY
+        } else {
+            let user = logon_user(input, i).map(|u| account(&u));
+            let near = user
+                .and_then(|u| rdp_logons.get(&u))
+                .is_some_and(|v| v.iter().any(|x| (*x - t).abs() <= SAME_ACCOUNT_RDP));
+            if coverage.covers(t) || !near {
+                continue;
+            }
+            ONLY_SECURITY_NLA
+        };
+        let r = Refusal {
+            category: Some(Category::Authentication),
+            decider: i,
+            evidence: vec![i],
+            reason: logon_status(input, i),
+            confidence: if lt == 10 || id == SECURITY_RDP_DENIED {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+            note: Some(note),
+        };
+        lone_attempt(input, b, h, &[i], r);
     }
 }
 
@@ -163,7 +527,8 @@ fn short(host: &str) -> String {
 /// Joins each client-side connection to the server connection it made: the
 /// server named in its 1024 is a host of the input, and that host accepted a
 /// connection within [`JOIN`] of it (the closest one not yet joined). A failed
-/// client connection joined to a bare server connection makes it an attempt.
+/// client connection joined to a bare server connection makes it an attempt,
+/// refused for the reason the client logged.
 fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
     let hosts: HashMap<String, usize> = (0..input.hosts.len())
         .map(|h| (short(&input.hosts[h].0), h))
@@ -202,7 +567,7 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
         joined.insert(conn);
         let server = match b.conns[conn].segs.last() {
             Some(s) => Some(*s),
-            None => failed_client(input, b, cs, conn, bare),
+            None => failed_client(input, b, cs, conn, *h, bare),
         };
         if let Some(s) = server {
             b.segs[s].peer = Some(cs);
@@ -212,58 +577,31 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
 }
 
 /// When client connection `cs` failed, makes the bare server connection
-/// `conn` an attempt and returns it.
+/// `conn` an attempt refused for the client's reason and returns it.
 fn failed_client(
     input: &Input,
     b: &mut Built,
     cs: usize,
     conn: usize,
+    h: usize,
     bare: &mut Vec<Bare>,
 ) -> Option<usize> {
     let out = client_outcome(input, &b.segs[cs]);
     if !matches!(out.ending, Ending::Dropped | Ending::Refused) {
         return None;
     }
+    let decider = out.decider?;
     let k = bare.iter().position(|c| c.conn == conn)?;
     let c = bare.remove(k);
-    Some(attempt(input, b, &c))
-}
-
-/// Bare connections of a client whose other connections were refused within
-/// [`RETRY`], with no session from that client starting within [`GOT_IN`].
-fn retries(input: &Input, b: &mut Built, bare: &[Bare]) {
-    type Times = HashMap<(usize, String), Vec<DateTime<Utc>>>;
-    let mut refused: Times = HashMap::new();
-    let mut sessions: Times = HashMap::new();
-    for seg in &b.segs {
-        let Some(a) = seg.address.clone() else {
-            continue;
-        };
-        match seg.kind {
-            SessionKind::Attempt => refused.entry((seg.host, a)).or_default().push(seg.start),
-            SessionKind::Remote if seg.has_start => {
-                sessions.entry((seg.host, a)).or_default().push(seg.start);
-            }
-            _ => {}
-        }
-    }
-    refused.values_mut().for_each(|v| v.sort_unstable());
-    sessions.values_mut().for_each(|v| v.sort_unstable());
-    let any_in = |map: &Times, key: &(usize, String), from, to| {
-        map.get(key).is_some_and(|v| {
-            let lo = v.partition_point(|x| *x < from);
-            v.get(lo).is_some_and(|x| *x <= to)
-        })
+    let s = attempt(input, b, h, &c);
+    let r = Refusal {
+        category: out.category,
+        decider,
+        evidence: vec![decider],
+        reason: out.reason,
+        confidence: Confidence::Medium,
+        note: None,
     };
-    for c in bare {
-        let Some(a) = c.address.clone() else {
-            continue;
-        };
-        let key = (c.host, a);
-        let retried = any_in(&refused, &key, c.start - RETRY, c.start + RETRY);
-        let got_in = any_in(&sessions, &key, c.start, c.start + GOT_IN);
-        if retried && !got_in {
-            attempt(input, b, c);
-        }
-    }
+    settle(input, b, s, r);
+    Some(s)
 }

@@ -4,28 +4,32 @@
 
 use super::model::HostCoverage;
 use crate::ingest::ChannelSpan;
-use crate::rules::Category;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 
-/// The logs that can show each family of cause: (channel, short name, families).
-const NEEDED: &[(&str, &str, &[Category])] = &[
+/// The logs that can tell about a drop or refusal: (channel, short name, what
+/// a missing one hides).
+const NEEDED: &[(&str, &str, &str)] = &[
     (
         "System",
         "System",
-        &[
-            Category::Certificate,
-            Category::Service,
-            Category::Power,
-            Category::Licensing,
-            Category::Configuration,
-        ],
+        "certificate, TLS, service, power, licensing and configuration failures",
     ),
-    ("Security", "Security", &[Category::Authentication]),
+    ("Security", "Security", "failed logons"),
+    (
+        "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+        "RemoteConnectionManager",
+        "the connections the RDP listener received",
+    ),
     (
         "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
         "RdpCoreTS",
-        &[Category::Network],
+        "client addresses and transport errors",
+    ),
+    (
+        "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+        "LocalSessionManager",
+        "how sessions began and ended",
     ),
 ];
 
@@ -81,7 +85,7 @@ pub(crate) fn missing(
             c == channel && *first <= t + START_SLACK && *last >= t - END_SLACK
         })
     };
-    let lacking: Vec<&(&str, &str, &[Category])> =
+    let lacking: Vec<&(&str, &str, &str)> =
         NEEDED.iter().filter(|(c, _, _)| !covered(c)).collect();
     if lacking.is_empty() {
         return (Vec::new(), None);
@@ -90,14 +94,11 @@ pub(crate) fn missing(
         .iter()
         .map(|(_, short, _)| short.to_string())
         .collect();
-    let families: Vec<&str> = lacking
-        .iter()
-        .flat_map(|(_, _, cats)| cats.iter().map(|c| c.as_str()))
-        .collect();
+    let hidden: Vec<&str> = lacking.iter().map(|(_, _, what)| *what).collect();
     let text = format!(
-        "No {} log was given for {host} at that time, so {} failures could not be checked.",
+        "No {} log was given for {host} at that time, so {} could not be checked.",
         join(&names.iter().map(String::as_str).collect::<Vec<_>>(), "or"),
-        join(&families, "and"),
+        join(&hidden, "and"),
     );
     (names, Some(text))
 }
@@ -143,13 +144,18 @@ mod tests {
         assert_eq!(cov[0].channels.len(), 2);
         let t = DateTime::from_timestamp(1_600_000_050, 0).expect("valid time");
         let (names, text) = missing(&cov, "RDS01", t);
-        assert_eq!(names, ["System"]);
+        assert_eq!(
+            names,
+            ["System", "RemoteConnectionManager", "LocalSessionManager"]
+        );
         let text = text.expect("a sentence");
         assert!(
-            text.starts_with("No System log was given for RDS01"),
+            text.starts_with(
+                "No System, RemoteConnectionManager or LocalSessionManager log was given for RDS01"
+            ),
             "{text}"
         );
-        assert!(text.contains("certificate, service, power, licensing and configuration"));
+        assert!(text.contains("certificate, TLS, service, power, licensing and configuration failures"));
         assert_eq!(missing(&[], "RDS01", t), (Vec::new(), None));
     }
 }

@@ -2,6 +2,7 @@
 //! user did not ask for, or a connection that ended before logon with an error.
 
 use super::catalog::Kind;
+use super::connection::{self, ConnEnd};
 use super::input::Input;
 use super::model::{DecodedCode, DropKind, Ending, SessionKind};
 use super::session::{Built, Seg};
@@ -33,6 +34,9 @@ const MOVED_WITHIN: TimeDelta = TimeDelta::seconds(60);
 /// How close to a shutdown or restart a logoff without a user's signal must be
 /// to have been forced by it.
 const SHUTDOWN_NEAR: TimeDelta = TimeDelta::minutes(5);
+
+/// How soon a reconnect to the same session makes a disconnect an interruption.
+const RECONNECT_WITHIN: TimeDelta = TimeDelta::minutes(2);
 
 /// Security 4647: the user asked to log off.
 const USER_LOGOFF_ID: u16 = 4647;
@@ -72,12 +76,21 @@ pub(crate) fn classify(
         .iter()
         .map(|seg| match seg.kind {
             SessionKind::Client => client_outcome(input, seg),
-            SessionKind::Attempt => Outcome {
-                ending: Ending::Refused,
-                reason: None,
-                category: None,
-                decider: first_error(input, seg).or_else(|| seg.items.last().copied()),
+            SessionKind::Attempt => match &seg.refusal {
+                Some(r) => Outcome {
+                    ending: Ending::Refused,
+                    reason: r.reason.clone(),
+                    category: r.category,
+                    decider: Some(r.decider),
+                },
+                None => Outcome {
+                    ending: Ending::Refused,
+                    reason: None,
+                    category: None,
+                    decider: first_error(input, seg).or_else(|| seg.items.last().copied()),
+                },
             },
+            _ if seg.conn_backed => connection_outcome(input, seg),
             _ => server_outcome(input, b, index, seg, user_window),
         })
         .collect();
@@ -140,7 +153,7 @@ fn server_outcome(
             e = Ending::Dropped;
         }
         if r == 0 {
-            e = bare_disconnect(input, b, seg, i, user_window);
+            e = bare_disconnect(input, b, index, seg, i, user_window);
         }
         (e, Some(codes::decode(Family::ServerReason, r)), Some(i))
     } else if let Some(i) = last(Kind::DisconnectedBy) {
@@ -149,7 +162,7 @@ fn server_outcome(
         (forced_logoff(input, index, seg, i), None, Some(i))
     } else if let Some(i) = last(Kind::Disconnect).or_else(|| last(Kind::SecDisconnect)) {
         (
-            bare_disconnect(input, b, seg, i, user_window),
+            bare_disconnect(input, b, index, seg, i, user_window),
             None,
             Some(i),
         )
@@ -176,17 +189,55 @@ fn server_outcome(
     }
 }
 
+/// A session known only from its connection's records ends as the connection
+/// does: a client goodbye or reset is the client's doing, reason 5 a
+/// replacement, a timed-out transport a network drop; a server-side end with
+/// no named reason, or no end at all, is unknown.
+fn connection_outcome(input: &Input, seg: &Seg) -> Outcome {
+    let end = connection::end_of(input, &seg.items);
+    let (ending, category) = match end {
+        ConnEnd::ClientClosed(_) => (Ending::UserDisconnect, None),
+        ConnEnd::ClientReset(_) => (Ending::ClientClosed, None),
+        ConnEnd::TimedOut(_) => (Ending::Dropped, Some(Category::Network)),
+        ConnEnd::Replaced(_) => (Ending::Replaced, None),
+        ConnEnd::ByServer(_) | ConnEnd::NotLogged => (Ending::Unknown, None),
+    };
+    let reason = end.item().and_then(|i| {
+        let ev = &input.items[i].event;
+        let err = ev.field("error").and_then(|v| v.as_i64())?;
+        Some(codes::decode(Family::Status, err))
+    });
+    Outcome {
+        ending,
+        reason,
+        category,
+        decider: end.item(),
+    }
+}
+
 /// A disconnect without a reason: a move when its connection carried on into
 /// a session, the user's doing when they acted within `user_window` of it,
 /// else a drop.
 fn bare_disconnect(
     input: &Input,
     b: &Built,
+    index: &CauseIndex,
     seg: &Seg,
     i: usize,
     user_window: TimeDelta,
 ) -> Ending {
     let t = input.items[i].event.time;
+    // A logoff logged first: the disconnect record is its teardown, however
+    // many seconds later it comes.
+    let logged_off = seg.items.iter().any(|j| {
+        *j < i
+            && (kind_of(input, *j) == Some(Kind::Logoff)
+                || input.items[*j].event.event_id == USER_LOGOFF_ID
+                    && kind_of(input, *j) == Some(Kind::SecLogoff))
+    });
+    if logged_off {
+        return Ending::UserLogoff;
+    }
     let moved = b.conn_of[i].is_some_and(|c| {
         b.conns[c].items.iter().any(|j| {
             let dt = input.items[*j].event.time - t;
@@ -214,7 +265,48 @@ fn bare_disconnect(
             }
             _ => None,
         });
-    user.unwrap_or(Ending::Dropped)
+    match user {
+        Some(e) => e,
+        None if reconnected_soon(input, b, index, seg, t) => Ending::Interrupted,
+        None => Ending::Dropped,
+    }
+}
+
+/// Whether the same session was reconnected within [`RECONNECT_WITHIN`] of a
+/// disconnect at `t`, with no server-side failure logged near it: the user
+/// recovered from a client close or a brief network loss by themselves.
+fn reconnected_soon(
+    input: &Input,
+    b: &Built,
+    index: &CauseIndex,
+    seg: &Seg,
+    t: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let Some(sid) = seg.sid else {
+        return false;
+    };
+    let back = b.segs.iter().any(|o| {
+        o.host == seg.host
+            && o.sid == Some(sid)
+            && o.start >= t
+            && o.start - t <= RECONNECT_WITHIN
+            && o.items
+                .iter()
+                .any(|j| kind_of(input, *j) == Some(Kind::Reconnect))
+    });
+    if !back {
+        return false;
+    }
+    let server_side = index
+        .near(seg.host, t, seg.address.as_deref(), seg.sid)
+        .iter()
+        .any(|h| {
+            h.offset.abs() <= RECONNECT_WITHIN
+                && index.rules[h.rule]
+                    .category()
+                    .is_some_and(|c| !matches!(c, Category::Network | Category::Authentication))
+        });
+    !server_side
 }
 
 /// A logoff (LSM 23, 4634) the user gave no sign of asking for (no 4647, no
@@ -304,13 +396,19 @@ fn session_drop(input: &Input, s: usize, seg: &Seg, out: &Outcome) -> Option<Fou
     }
     let decider = out.decider?;
     let refused = out.ending == Ending::Refused && !seg.has_start;
-    let mut evidence = vec![decider];
-    evidence.extend(
-        seg.items
-            .iter()
-            .copied()
-            .filter(|i| *i != decider && input.facts[*i].drop),
-    );
+    let evidence = match &seg.refusal {
+        Some(r) => r.evidence.clone(),
+        None => {
+            let mut evidence = vec![decider];
+            evidence.extend(
+                seg.items
+                    .iter()
+                    .copied()
+                    .filter(|i| *i != decider && input.facts[*i].drop),
+            );
+            evidence
+        }
+    };
     Some(Found {
         host: seg.host,
         seg: Some(s),
@@ -326,10 +424,11 @@ fn session_drop(input: &Input, s: usize, seg: &Seg, out: &Outcome) -> Option<Fou
     })
 }
 
-/// Events a drop rule matched that belong to no session: each is a drop.
+/// Events a drop rule matched that belong to no session and no connection:
+/// each is a drop (a connection's records are judged with the connection).
 fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found> + 'a {
     (0..input.items.len())
-        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none())
+        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
         .map(|i| {
             let refused = input.items[i]
                 .with_role(Role::Drop)

@@ -12,6 +12,7 @@
 mod assemble;
 mod attempt;
 mod catalog;
+mod connection;
 mod coverage;
 mod drop;
 pub mod explain;
@@ -65,7 +66,7 @@ pub fn correlate(
     let input = input::Input::new(matched);
     let index = window::CauseIndex::new(&input);
     let mut built = session::build(&input);
-    attempt::refine(&input, &mut built);
+    attempt::refine(&input, &mut built, coverage);
     let user_window =
         chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);
     let (outcomes, found) = drop::classify(&input, &built, &index, user_window);

@@ -47,14 +47,25 @@ pub enum Ending {
     UserLogoff,
     /// The user (or an admin on their behalf) disconnected.
     UserDisconnect,
+    /// The client's side ended the connection without the RDP goodbye (the
+    /// TCP connection was closed or reset from the client's end): a client
+    /// that was closed or killed, not a server-side failure.
+    ClientClosed,
     /// Replaced by a new connection to the same session (reconnect).
     Replaced,
     /// Idle or session time limit.
     TimeLimit,
+    /// Disconnected with no server-side failure, and the same user was back in
+    /// the session soon after (a client close or a brief network loss that the
+    /// user recovered from): reported apart from drops.
+    Interrupted,
     /// Dropped: not the user's choice.
     Dropped,
     /// Refused before logon.
     Refused,
+    /// Ended, but the logs do not say how (the end is outside them, or the
+    /// server's records of it name no reason).
+    Unknown,
 }
 
 /// What a [`Session`] is.

@@ -14,6 +14,7 @@ use crate::rules::{Category, Level};
 /// How strongly a category explains a drop when it coincides with one.
 const CATEGORY_WEIGHT: &[(Category, f64)] = &[
     (Category::Certificate, 1.0),
+    (Category::Tls, 0.95),
     (Category::Licensing, 0.95),
     (Category::Service, 0.9),
     (Category::Power, 0.9),

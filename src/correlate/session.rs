@@ -5,6 +5,7 @@
 //! it. Every event that names a session id belongs to exactly one `Seg`.
 
 use super::catalog::{Facts, Kind, Log, account, log_of};
+use super::connection::{self, Conn, Refusal};
 use super::input::Input;
 use super::model::SessionKind;
 use crate::rules::Step;
@@ -40,15 +41,11 @@ pub(crate) struct Seg {
     /// connection, the server's session or attempt it was joined to; for a
     /// server's, the client-side connection.
     pub peer: Option<usize>,
-}
-
-/// The events of one connection (one `ActivityID`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Conn {
-    pub items: Vec<usize>,
-    pub segs: Vec<usize>,
-    pub name: Option<String>,
-    pub client: bool,
+    /// A session known only from its connection's records (no LSM log for the
+    /// host): its ending is the connection's.
+    pub conn_backed: bool,
+    /// For refused attempts: why, from the attempt's own records.
+    pub refusal: Option<Refusal>,
 }
 
 /// Sessions and connections of every host.
@@ -98,7 +95,11 @@ pub(crate) fn build(input: &Input) -> Built {
     for (h, (_, range)) in input.hosts.iter().enumerate() {
         let mut by_sid: HashMap<u32, Vec<usize>> = HashMap::new();
         link_connections(input, range.clone(), &mut b);
-        lsm_sessions(input, h, range.clone(), &mut b, &mut by_sid);
+        connection::fold_side_channels(input, range.clone(), &mut b.conns, &mut b.conn_of);
+        let has_lsm = range
+            .clone()
+            .any(|i| log_of(&input.items[i].event) == Some(Log::Lsm));
+        lsm_sessions(input, h, range.clone(), has_lsm, &mut b, &mut by_sid);
         security(input, range.clone(), &mut b, &by_sid);
         connection_sessions(input, h, range.clone(), &mut b);
     }
@@ -146,17 +147,24 @@ fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
 }
 
 /// Walks the events that name an LSM session id, in time order, and cuts them
-/// into sessions.
+/// into sessions. Without an LSM log (`has_lsm` false) the session ids that
+/// RdpCoreTS 66 names are not followed: Windows reuses them for every new
+/// connection, so those sessions are cut at connection boundaries instead
+/// ([`connection_sessions`]).
 fn lsm_sessions(
     input: &Input,
     host: usize,
     range: Range<usize>,
+    has_lsm: bool,
     b: &mut Built,
     by_sid: &mut HashMap<u32, Vec<usize>>,
 ) {
     for i in range {
         let f = &input.facts[i];
         if matches!(f.kind, Some(k) if is_security(k)) {
+            continue;
+        }
+        if !has_lsm && f.kind == Some(Kind::Assigned) {
             continue;
         }
         let (Some(sid), Some(cls)) = (f.session, class(f.kind, f.step)) else {
@@ -245,6 +253,8 @@ pub(crate) fn new_seg(
         address: None,
         server: None,
         peer: None,
+        conn_backed: false,
+        refusal: None,
     });
     b.segs.len() - 1
 }
@@ -322,7 +332,9 @@ fn latest_before(b: &Built, list: &[usize], t: DateTime<Utc>) -> Option<usize> {
 }
 
 /// Client-side connections become `Client` sessions; server connections that
-/// reached no session but logged an error become `Attempt`s.
+/// got past authentication (RCM 1149, RdpCoreTS 66) but joined no LSM session
+/// become sessions of their own, ended as the connection ends. The others are
+/// connection attempts, for `attempt` to judge.
 fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut Built) {
     let conns: Vec<usize> = range
         .filter_map(|i| b.conn_of[i])
@@ -332,15 +344,13 @@ fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut 
         .collect();
     for c in conns {
         let conn = &b.conns[c];
-        let first = conn.items[0];
+        let Some(&first) = conn.items.first() else {
+            continue;
+        };
         let kind = if conn.client {
             SessionKind::Client
-        } else if conn
-            .items
-            .iter()
-            .any(|i| input.facts[*i].cause || input.facts[*i].drop)
-        {
-            SessionKind::Attempt
+        } else if connection::got_past_auth(input, &conn.items) {
+            SessionKind::Remote
         } else {
             continue;
         };
@@ -352,8 +362,14 @@ fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut 
             .map(|v| v.as_text().into_owned());
         let s = new_seg(b, host, None, kind, input.items[first].event.time);
         b.segs[s].server = server;
+        b.segs[s].conn_backed = kind == SessionKind::Remote;
         for i in b.conns[c].items.clone() {
             attach(input, b, s, i);
+            let f = &input.facts[i];
+            if f.kind == Some(Kind::Assigned) {
+                b.segs[s].has_start = true;
+                b.segs[s].sid = f.session.or(b.segs[s].sid);
+            }
         }
     }
 }

@@ -52,6 +52,7 @@ pub(crate) struct CauseIndex {
     /// The cause rules, each once.
     pub rules: Vec<Arc<RuleInfo>>,
     keys: Vec<Key>,
+    ids: HashMap<String, usize>,
     lists: HashMap<(usize, usize), Lists>,
     per_host: HashMap<usize, Vec<usize>>,
 }
@@ -92,7 +93,33 @@ impl CauseIndex {
                 }
             }
         }
+        index.ids = ids;
         index
+    }
+
+    /// Hits for the given items of one attempt: each cause rule they matched,
+    /// as if found at offset `item time - t`. For a refused attempt the causes
+    /// are its own failure records, not whatever else happened near it.
+    pub fn own(&self, input: &Input, items: &[usize], t: DateTime<Utc>) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::new();
+        for &item in items {
+            for rule in input.items[item].with_role(Role::Cause) {
+                let Some(&r) = self.ids.get(&rule.id) else {
+                    continue;
+                };
+                if hits.iter().any(|h| h.rule == r) {
+                    continue;
+                }
+                hits.push(Hit {
+                    rule: r,
+                    item,
+                    offset: input.items[item].event.time - t,
+                    count: 1,
+                    same_client: true,
+                });
+            }
+        }
+        hits
     }
 
     /// The cause rules with events on `host` inside their window around `t`;

@@ -30,6 +30,7 @@ const STEPS: [i64; 20] = [
 pub(crate) fn category_hex(category: Category) -> &'static str {
     match category {
         Category::Certificate => "#8e44ad",
+        Category::Tls => "#c0392b",
         Category::Licensing => "#e67e22",
         Category::Service => "#2e86de",
         Category::Network => "#16a085",

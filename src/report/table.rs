@@ -13,6 +13,7 @@ use std::io::{self, IsTerminal, Write};
 pub(crate) fn category_ansi(category: Category) -> u8 {
     match category {
         Category::Certificate => 135,
+        Category::Tls => 171,
         Category::Licensing => 208,
         Category::Service => 39,
         Category::Network => 37,

@@ -37,8 +37,12 @@ pub enum Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
-    /// RDP listener certificate or its private key, TLS/Schannel failures.
+    /// The RDP listener certificate or its private key: expired, unreadable,
+    /// not replaceable, rejected by the client.
     Certificate,
+    /// A TLS negotiation failure: no cipher suite or protocol version in common,
+    /// a handshake alert; the certificate itself is fine.
+    Tls,
     /// RD licensing: grace period, license server, CALs.
     Licensing,
     /// TermService and its companion services stopping, crashing, hanging.
@@ -59,8 +63,9 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order reports list them.
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::Certificate,
+        Category::Tls,
         Category::Licensing,
         Category::Service,
         Category::Network,
@@ -75,6 +80,7 @@ impl Category {
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Certificate => "certificate",
+            Category::Tls => "tls",
             Category::Licensing => "licensing",
             Category::Service => "service",
             Category::Network => "network",
