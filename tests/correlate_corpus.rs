@@ -69,12 +69,11 @@ fn check_lsm_assignment(a: &Analysis, forty: &Keys, twenty_four: &Keys) -> (usiz
             .steps
             .iter()
             .any(|st| matches!(st.event.event_id, 40 | 1026));
-        assert_eq!(
-            ends_with_reason,
-            s.reason.is_some(),
-            "session {} reason decoded",
-            s.index
-        );
+        // Other records carry reasons too (a refused attempt's logon status,
+        // a socket error); an LSM 40 or client 1026 always gives one.
+        if ends_with_reason {
+            assert!(s.reason.is_some(), "session {} reason decoded", s.index);
+        }
         if let Some(r) = &s.reason {
             assert!(!r.name.is_empty() && !r.meaning.is_empty());
         }
@@ -131,19 +130,28 @@ fn stolen_szechuan_sessions_drops_and_refused_connections() {
         return;
     };
     assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (6, 2));
-    // Internet scanners: RCM 261 connections ending in the TLS handshake, with
-    // Schannel 36874/36888 (no common cipher, handshake_failure) in the same
-    // seconds or RdpCoreTS 139 in the connection; some fail NLA (4625 type 3).
-    assert_eq!(counts(&a), (1949, 4, 1933, 1933, 0));
+    // An attack tool: 29,205 TLS handshakes that found no common cipher suite
+    // (Schannel 36874 + 36888 alert 40 pairs), most of them only in System
+    // because the RDP logs wrapped, then 95 NLA password failures (4625 type 3,
+    // each taken by its own connection). The TLS pairs of the last seconds that
+    // RCM covers but that no connection took stay unreported.
+    assert_eq!(counts(&a), (29309, 4, 29293, 29293, 0));
     let by = verdicts(&a);
-    assert_eq!(by.get(&Some(Category::Certificate)), Some(&1933));
+    assert_eq!(by.get(&Some(Category::Tls)), Some(&29198));
+    assert_eq!(by.get(&Some(Category::Authentication)), Some(&95));
     for f in &a.findings {
         assert!(
             f.causes
                 .iter()
-                .any(|c| c.rule_id.starts_with("dc-cert-schannel"))
+                .any(|c| c.rule_id.starts_with("dc-tls-schannel")
+                    || c.rule_id.starts_with("dc-auth")),
+            "{:?}",
+            f.causes
         );
-        assert!(f.verdict.missing_logs.is_empty());
+        // Seen only in System: the wrapped RDP logs are named.
+        if f.dropped.client_address.is_none() && f.verdict.category == Some(Category::Tls) {
+            assert!(f.verdict.summary.contains("Seen only in System"));
+        }
     }
     let client = a
         .sessions
@@ -190,13 +198,20 @@ fn dirty_rdpcorets_brute_force_is_refused_connections() {
         return;
     };
     check_lsm_assignment(&a, &forty, &twenty_four);
-    assert_eq!(counts(&a), (139, 0, 139, 139, 0));
+    // 126 connections refused at NLA (RdpCoreTS 140 in each), and five that
+    // authenticated (RCM 1149) but whose end is not in these fragments.
+    assert_eq!(counts(&a), (131, 5, 126, 126, 0));
     let by = verdicts(&a);
-    assert_eq!(by.get(&Some(Category::Authentication)), Some(&136));
-    assert_eq!(by.get(&Some(Category::Network)), Some(&3));
+    assert_eq!(by.get(&Some(Category::Authentication)), Some(&126));
+    assert!(
+        a.sessions
+            .iter()
+            .filter(|s| s.kind == SessionKind::Remote)
+            .all(|s| s.ending == Ending::Unknown)
+    );
     // Only RdpCoreTS and RCM were given: System and Security are named missing.
     let missing = &a.findings[0].verdict.missing_logs;
-    assert_eq!(missing, &["System", "Security"]);
+    assert_eq!(&missing[..2], &["System", "Security"]);
 }
 
 #[test]

@@ -24,4 +24,5 @@ mod scenario_golden;
 mod scenarios;
 mod sigma_conformance;
 mod sigmahq_load;
+mod truth;
 mod untrusted;

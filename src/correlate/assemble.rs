@@ -132,6 +132,10 @@ pub(crate) fn findings(
                 if verdict.category.is_none() {
                     verdict.category = r.category;
                 }
+                if causes.is_empty() {
+                    verdict.summary = own_record_summary(input, r.decider, &verdict);
+                    verdict.confidence = r.confidence;
+                }
                 if let Some(note) = r.note {
                     verdict.summary.push(' ');
                     verdict.summary.push_str(note);
@@ -191,4 +195,25 @@ fn missing_logs(
         }
         None => coverage::missing(cov, &input.hosts[f.host].0, t),
     }
+}
+
+/// The verdict of a refusal whose own failure record is no cause rule's (an
+/// RdpCoreTS 139, a TermDD 56): what that record says, then what was missing.
+fn own_record_summary(input: &Input, decider: usize, verdict: &super::model::Verdict) -> String {
+    let event = &input.items[decider].event;
+    let said = input
+        .rule(decider, |r| r.role() == Role::Drop)
+        .map(|rule| {
+            rule.extension
+                .as_ref()
+                .and_then(|x| x.explain.as_deref())
+                .map_or_else(|| rule.title.clone(), |t| rank::fill(t, event))
+        })
+        .unwrap_or_else(|| format!("event {}", event.event_id));
+    let mut summary = format!("Refused: {said}.");
+    if let Some(missing) = verdict.summary.split_once(". No ").map(|(_, m)| m) {
+        summary.push_str(" No ");
+        summary.push_str(missing);
+    }
+    summary
 }

@@ -25,7 +25,7 @@
 //! their own, with the reduced certainty said in words.
 
 use super::catalog::{Kind, Log, account, log_of};
-use super::connection::Refusal;
+use super::connection::{self, Refusal};
 use super::drop::client_outcome;
 use super::input::Input;
 use super::model::{Confidence, Ending, SessionKind};
@@ -63,7 +63,9 @@ const CERTIFICATE_ALERTS: &[i64] = &[42, 43, 44, 45, 46, 48];
 const ONLY_SYSTEM: &str = "Seen only in System: the RDP connection logs do not cover this moment, and Schannel records carry no client address, so the client and that the handshake was RDP's are inferred.";
 const ONLY_SECURITY: &str = "Seen only in Security: no RDP connection record covers this moment.";
 const ONLY_SECURITY_NLA: &str = "Seen only in Security: a network logon failure, taken as a Remote Desktop (NLA) attempt because the same account logged on through Remote Desktop within the hour and no RDP connection log covers this moment.";
-const TIED_BY_TIME: &str = "The failure record names no connection; it was matched to this attempt by time.";
+const TIED_BY_TIME: &str =
+    "The failure record names no connection; it was matched to this attempt by time.";
+const TIED_BY_ADDRESS: &str = "The failure record names the client's address but no connection; it was matched to this attempt by address and time.";
 
 /// A server connection that got no session.
 #[derive(Debug, Clone)]
@@ -76,6 +78,8 @@ struct Bare {
     own: Option<(usize, Category)>,
     /// Failure records matched to it from System and Security.
     tied: Vec<usize>,
+    /// The user authenticated (RCM 1149): TLS and logon failures are past.
+    authed: bool,
 }
 
 /// A TLS failure as Schannel logs it: one record, or a 36874 + 36888 pair.
@@ -97,17 +101,25 @@ pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
         let tls = tls_failures(input, b, h);
         let tls_of = tie_tls(&bare, &tls, &mut claimed);
         tie_logons(input, b, h, &mut bare, &tls_of, &mut claimed);
+        tie_addressed(input, b, h, &mut bare, &mut claimed);
         let coverage = Coverage::new(&input.hosts[h].0, spans);
         let mut left = Vec::new();
         for (k, c) in bare.into_iter().enumerate() {
             match refusal(input, &c, tls_of[k].map(|t| &tls[t])) {
                 Some(r) => {
                     let s = attempt(input, b, h, &c);
-                    for i in c.tied.iter().chain(tls_of[k].iter().flat_map(|t| &tls[*t].items)) {
+                    for i in c
+                        .tied
+                        .iter()
+                        .chain(tls_of[k].iter().flat_map(|t| &tls[*t].items))
+                    {
                         attach(input, b, s, *i);
                     }
                     settle(input, b, s, r);
                 }
+                // Authenticated, but no session and no failure: a session
+                // whose end the logs do not tell.
+                None if c.authed => authenticated_session(input, b, h, &c),
                 None => left.push(c),
             }
         }
@@ -135,8 +147,7 @@ fn bare_connections(input: &Input, b: &Built, h: usize) -> Vec<Bare> {
             !conn.client
                 && conn.segs.is_empty()
                 && conn.items.iter().any(|i| {
-                    input.facts[*i].kind == Some(Kind::Accepted)
-                        || own_failure(input, *i).is_some()
+                    input.facts[*i].kind == Some(Kind::Accepted) || own_failure(input, *i).is_some()
                 })
         })
         .collect();
@@ -151,6 +162,7 @@ fn bare_connections(input: &Input, b: &Built, h: usize) -> Vec<Bare> {
                 address: items.iter().find_map(|i| input.facts[*i].address.clone()),
                 own: items.iter().find_map(|i| own_failure(input, *i)),
                 tied: Vec::new(),
+                authed: connection::has(input, items, Kind::Authenticated),
             }
         })
         .collect()
@@ -221,13 +233,16 @@ fn tie_tls(bare: &[Bare], tls: &[TlsFailure], claimed: &mut HashSet<usize>) -> V
     let mut of: Vec<Option<usize>> = vec![None; bare.len()];
     let mut lo = 0;
     for (t, failure) in tls.iter().enumerate() {
-        while lo < bare.len() && (bare[lo].start < failure.time - HANDSHAKE_WITHIN || of[lo].is_some()) {
+        while lo < bare.len()
+            && (bare[lo].start < failure.time - HANDSHAKE_WITHIN || of[lo].is_some())
+        {
             lo += 1;
         }
         let pick = (lo..bare.len())
             .take_while(|k| bare[*k].start <= failure.time + TICK)
             .find(|k| {
                 of[*k].is_none()
+                    && !bare[*k].authed
                     && !matches!(bare[*k].own, Some((_, Category::Authentication)))
             });
         if let Some(k) = pick {
@@ -273,18 +288,82 @@ fn tie_logons(
         let t = input.items[i].event.time;
         let addr = input.facts[i].address.as_deref();
         let n = bare.partition_point(|c| c.start <= t);
-        let pick = (0..n).rev().take_while(|k| bare[*k].start >= t - LOGON_PROMPT).find(|k| {
-            let c = &bare[*k];
-            let same = match (addr, c.address.as_deref()) {
-                (Some(x), Some(y)) => x == y,
-                _ => true,
-            };
-            same && tls_of[*k].is_none() && c.end + LOGON_AFTER_END >= t
-        });
+        let pick = (0..n)
+            .rev()
+            .take_while(|k| bare[*k].start >= t - LOGON_PROMPT)
+            .find(|k| {
+                let c = &bare[*k];
+                let same = match (addr, c.address.as_deref()) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => true,
+                };
+                same && !c.authed && tls_of[*k].is_none() && c.end + LOGON_AFTER_END >= t
+            });
         if let Some(k) = pick {
             bare[k].tied.push(i);
             claimed.insert(i);
         }
+    }
+}
+
+/// How long before a connection's first record, and after its last, a refusal
+/// that names its client address (TermDD 56) may be logged.
+const ADDRESSED_BEFORE: TimeDelta = TimeDelta::seconds(2);
+const ADDRESSED_AFTER: TimeDelta = TimeDelta::seconds(5);
+
+/// Matches refusals logged elsewhere that name the client's address (a drop
+/// rule with step `refused` and an address key, such as TermDD 56 in System)
+/// to the connection from that address open at that moment.
+fn tie_addressed(
+    input: &Input,
+    b: &Built,
+    h: usize,
+    bare: &mut [Bare],
+    claimed: &mut HashSet<usize>,
+) {
+    for i in input.hosts[h].1.clone() {
+        let f = &input.facts[i];
+        if !(f.drop || f.cause) || b.conn_of[i].is_some() || claimed.contains(&i) {
+            continue;
+        }
+        let refused = input.items[i].with_role(Role::Drop).any(|r| {
+            r.extension.as_ref().and_then(|x| x.step) == Some(crate::rules::Step::Refused)
+        });
+        // Licensing and configuration refusals (RCM 1028, 1011, 1070, 1071)
+        // name the client by name or not at all: the open connection takes them.
+        let per_connection = input.items[i].rules.iter().any(|r| {
+            r.role() == Role::Cause
+                && matches!(
+                    r.category(),
+                    Some(Category::Licensing | Category::Configuration)
+                )
+        });
+        let addr = f.address.as_deref();
+        if !(refused && addr.is_some() || per_connection && b.owner[i].is_none()) {
+            continue;
+        }
+        let t = input.items[i].event.time;
+        let pick = bare
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| addr.is_none() || c.address.as_deref() == addr)
+            .filter(|(_, c)| c.start - ADDRESSED_BEFORE <= t && t <= c.end + ADDRESSED_AFTER)
+            .min_by_key(|(_, c)| (c.end - t).abs())
+            .map(|(k, _)| k);
+        if let Some(k) = pick {
+            bare[k].tied.push(i);
+            claimed.insert(i);
+        }
+    }
+}
+
+/// Connection `c`, authenticated but given no session, as a session of its
+/// own whose end the logs do not tell.
+fn authenticated_session(input: &Input, b: &mut Built, h: usize, c: &Bare) {
+    let s = new_seg(b, h, None, SessionKind::Remote, c.start);
+    b.segs[s].conn_backed = true;
+    for i in b.conns[c.conn].items.clone() {
+        attach(input, b, s, i);
     }
 }
 
@@ -294,8 +373,25 @@ fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal>
     let (decider, category, confidence, note) = match (c.own, tls, logon) {
         (Some((i, Category::Tls)), Some(t), _) => (i, t.category, Confidence::High, None),
         (Some((i, cat)), _, _) => (i, cat, Confidence::High, None),
-        (None, Some(t), _) => (t.items[0], t.category, Confidence::Medium, Some(TIED_BY_TIME)),
-        (None, None, Some(i)) => (i, Category::Authentication, Confidence::Medium, Some(TIED_BY_TIME)),
+        (None, Some(t), _) => (
+            t.items[0],
+            t.category,
+            Confidence::Medium,
+            Some(TIED_BY_TIME),
+        ),
+        (None, None, Some(i)) => {
+            let category = if logon_failure(input, i).is_some() {
+                Category::Authentication
+            } else {
+                input.items[i].rules.iter().find_map(|r| r.category())?
+            };
+            let note = if input.facts[i].address.is_some() {
+                TIED_BY_ADDRESS
+            } else {
+                TIED_BY_TIME
+            };
+            (i, category, Confidence::Medium, Some(note))
+        }
         (None, None, None) => return None,
     };
     let mut evidence = vec![decider];
@@ -396,7 +492,10 @@ struct Coverage {
 }
 
 /// Channels that log every RDP connection (RCM 261, RdpCoreTS 131).
-const CONNECTION_LOGS: &[&str] = &["RemoteConnectionManager/Operational", "RdpCoreTS/Operational"];
+const CONNECTION_LOGS: &[&str] = &[
+    "RemoteConnectionManager/Operational",
+    "RdpCoreTS/Operational",
+];
 
 impl Coverage {
     fn new(host: &str, spans: &[ChannelSpan]) -> Self {
@@ -421,9 +520,13 @@ fn rdp_in_use(input: &Input, h: usize, spans: &[ChannelSpan]) -> bool {
     let host = &input.hosts[h].0;
     let rdp_log = spans.iter().any(|s| {
         s.computer == *host
-            && ["LocalSessionManager", "RemoteConnectionManager", "RdpCoreTS"]
-                .iter()
-                .any(|c| s.channel.contains(c))
+            && [
+                "LocalSessionManager",
+                "RemoteConnectionManager",
+                "RdpCoreTS",
+            ]
+            .iter()
+            .any(|c| s.channel.contains(c))
     });
     rdp_log
         || input.hosts[h].1.clone().any(|i| {
@@ -476,7 +579,10 @@ fn security_only(
         if input.facts[i].kind == Some(Kind::SecLogon)
             && let Some(u) = input.facts[i].user.as_deref()
         {
-            rdp_logons.entry(account(u)).or_default().push(input.items[i].event.time);
+            rdp_logons
+                .entry(account(u))
+                .or_default()
+                .push(input.items[i].event.time);
         }
     }
     for i in range {

@@ -119,15 +119,10 @@ pub(crate) fn end_of(input: &Input, items: &[usize]) -> ConnEnd {
     ConnEnd::NotLogged
 }
 
-/// True when `items` hold a step past the pre-authentication handshake: the
-/// user authenticated (RCM 1149) or the connection was given a session (66).
-pub(crate) fn got_past_auth(input: &Input, items: &[usize]) -> bool {
-    items.iter().any(|i| {
-        matches!(
-            input.facts[*i].kind,
-            Some(Kind::Authenticated | Kind::Assigned)
-        )
-    })
+/// True when `items` hold the given step: RCM 1149 for
+/// [`Kind::Authenticated`], RdpCoreTS 66 for [`Kind::Assigned`].
+pub(crate) fn has(input: &Input, items: &[usize], kind: Kind) -> bool {
+    items.iter().any(|i| input.facts[*i].kind == Some(kind))
 }
 
 /// The UDP side channel of a connection: a connection whose only accept is a
@@ -144,7 +139,9 @@ fn udp_side_channel(input: &Input, items: &[usize]) -> Option<(DateTime<Utc>, St
                 if !udp {
                     return None;
                 }
-                let addr = ev.field("ClientIP").map(|v| strip_port(v.as_text().trim()))?;
+                let addr = ev
+                    .field("ClientIP")
+                    .map(|v| strip_port(v.as_text().trim()))?;
                 found = Some((ev.time, addr));
             }
             _ if input.facts[i].kind.is_some() => return None,

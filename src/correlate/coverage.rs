@@ -85,8 +85,7 @@ pub(crate) fn missing(
             c == channel && *first <= t + START_SLACK && *last >= t - END_SLACK
         })
     };
-    let lacking: Vec<&(&str, &str, &str)> =
-        NEEDED.iter().filter(|(c, _, _)| !covered(c)).collect();
+    let lacking: Vec<&(&str, &str, &str)> = NEEDED.iter().filter(|(c, _, _)| !covered(c)).collect();
     if lacking.is_empty() {
         return (Vec::new(), None);
     }
@@ -155,7 +154,9 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("certificate, TLS, service, power, licensing and configuration failures"));
+        assert!(
+            text.contains("certificate, TLS, service, power, licensing and configuration failures")
+        );
         assert_eq!(missing(&[], "RDS01", t), (Vec::new(), None));
     }
 }

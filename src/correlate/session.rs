@@ -332,8 +332,8 @@ fn latest_before(b: &Built, list: &[usize], t: DateTime<Utc>) -> Option<usize> {
 }
 
 /// Client-side connections become `Client` sessions; server connections that
-/// got past authentication (RCM 1149, RdpCoreTS 66) but joined no LSM session
-/// become sessions of their own, ended as the connection ends. The others are
+/// were given a session (RdpCoreTS 66) but joined no LSM session become
+/// sessions of their own, ended as the connection ends. The others are
 /// connection attempts, for `attempt` to judge.
 fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut Built) {
     let conns: Vec<usize> = range
@@ -349,7 +349,7 @@ fn connection_sessions(input: &Input, host: usize, range: Range<usize>, b: &mut 
         };
         let kind = if conn.client {
             SessionKind::Client
-        } else if connection::got_past_auth(input, &conn.items) {
+        } else if connection::has(input, &conn.items, Kind::Assigned) {
             SessionKind::Remote
         } else {
             continue;

@@ -263,14 +263,18 @@ fn nothing_coinciding_names_the_missing_logs() {
     };
     let a = correlate(events, &[span], &CorrelateOptions::default());
     let v = &a.findings[0].verdict;
-    assert_eq!(v.missing_logs, ["System", "Security", "RdpCoreTS"]);
+    assert_eq!(
+        v.missing_logs,
+        ["System", "Security", "RemoteConnectionManager", "RdpCoreTS"]
+    );
     assert!(
         v.summary
             .starts_with("Nothing in the given logs of RDS01 coincides with this drop.")
     );
     assert!(
-        v.summary
-            .contains("No System, Security or RdpCoreTS log was given for RDS01"),
+        v.summary.contains(
+            "No System, Security, RemoteConnectionManager or RdpCoreTS log was given for RDS01"
+        ),
         "{}",
         v.summary
     );
