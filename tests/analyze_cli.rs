@@ -18,7 +18,7 @@ fn json_output_names_the_drop_and_its_cause() {
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     let findings = report["analysis"]["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0]["verdict"]["category"], "network");
@@ -33,7 +33,7 @@ fn exit_code_flag_reports_found_drops() {
     let clean = run(&["analyze", "-q", "--exit-code", &sample("normal-logoff")]);
     assert_eq!(clean.status.code(), Some(0), "{}", texts(&clean).1);
     assert!(
-        texts(&clean).0.contains("No drops found"),
+        texts(&clean).0.contains("No drops or refused connections"),
         "{}",
         texts(&clean).0
     );

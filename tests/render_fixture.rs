@@ -80,6 +80,7 @@ fn session(
 ) -> Session {
     Session {
         index,
+        id: format!("S{}", index + 1),
         host: host.to_string(),
         kind: SessionKind::Remote,
         server: None,
@@ -315,6 +316,8 @@ fn findings() -> Vec<Finding> {
     };
     vec![
         Finding {
+            id: "F1".into(),
+            incident: 0,
             dropped: drop_alice,
             causes: vec![cert, net],
             verdict: Verdict {
@@ -327,6 +330,8 @@ fn findings() -> Vec<Finding> {
             },
         },
         Finding {
+            id: "F2".into(),
+            incident: 0,
             dropped: drop_carol,
             causes: vec![lic],
             verdict: Verdict {
@@ -343,6 +348,8 @@ fn findings() -> Vec<Finding> {
             },
         },
         Finding {
+            id: "F3".into(),
+            incident: 0,
             dropped: drop_dave,
             causes: vec![],
             verdict: Verdict {
@@ -552,7 +559,8 @@ fn diagnostics() -> Diagnostics {
 /// The fixture analysis.
 pub fn analysis() -> Analysis {
     let sessions = sessions();
-    let findings = findings();
+    let mut findings = findings();
+    let incidents = dropcause::correlate::group_incidents(&sessions, &mut findings);
     let timeline = timeline(&sessions, &findings);
     let row = |key: &str, sessions, drops, top_category, top_count, text: &str| SummaryRow {
         key: key.to_string(),
@@ -608,9 +616,20 @@ pub fn analysis() -> Analysis {
                 channels: vec![(LSM.into(), at("08:00:00.000"), at("17:00:00.000"))],
             },
         ],
+        hosts: vec![
+            Host {
+                name: RDS01.into(),
+                aliases: vec!["RDS01".into()],
+            },
+            Host {
+                name: RDS02.into(),
+                aliases: vec![],
+            },
+        ],
         sessions,
         findings,
         timeline,
+        incidents,
     }
 }
 
@@ -645,6 +664,21 @@ pub fn hostile_report(opts: &RenderOptions) -> Report {
             c.title = evil.clone();
             c.explanation = format!("{FORMULA} {evil}");
         }
+    }
+    for x in &mut a.incidents {
+        // The timeline's host, so that the SVG labels carry the hostile title.
+        x.host = format!("{RDS01}{ESCAPES}");
+        x.title = evil.clone();
+        x.summary = evil.clone();
+        x.fix = Some(format!("{FORMULA} {evil}"));
+        x.clients = vec![Tally {
+            name: evil.clone(),
+            count: 1,
+        }];
+        x.users = x.clients.clone();
+    }
+    for h in &mut a.hosts {
+        h.aliases = vec![evil.clone()];
     }
     Report::new(a, inputs(), diagnostics(), 42, opts)
 }

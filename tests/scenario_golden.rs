@@ -26,6 +26,8 @@ fn termservice_crash_renders_the_same_in_every_format() {
         color: false,
         zoom: None,
         width: Some(120),
+        findings: true,
+        timeline: true,
     };
     let report = Report::new(
         analyzed.analysis,

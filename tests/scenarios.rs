@@ -90,6 +90,26 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
                 assert_eq!(a.sessions[k].host, f.dropped.host, "{what}");
             }
         }
+        if let Some(hosts) = s.expect.hosts {
+            let names: Vec<_> = a.hosts.iter().map(|h| (&h.name, &h.aliases)).collect();
+            assert_eq!(a.hosts.len(), hosts as usize, "{}: hosts {names:?}", s.name);
+        }
+        if !s.expect.sessions.is_empty() {
+            let mut endings: BTreeMap<String, u32> = BTreeMap::new();
+            for x in a.sessions.iter().filter(|x| {
+                x.host == s.computer && matches!(x.kind, SessionKind::Remote | SessionKind::Unknown)
+            }) {
+                let name = serde_json::to_value(x.ending).unwrap();
+                *endings
+                    .entry(name.as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+            assert_eq!(
+                endings, s.expect.sessions,
+                "{}: server sessions' endings",
+                s.name
+            );
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod prejudge_corpus;
 mod render_fixture;
 mod render_golden;
 mod render_safety;
+mod report_scale;
 mod rule_coverage;
 mod rule_errors;
 mod rules_cli;

@@ -15,7 +15,7 @@ pub struct OutputArgs {
           value_parser = PossibleValuesParser::new(Format::ALL.map(Format::as_str)).try_map(|s| s.parse::<Format>()))]
     pub format: Format,
 
-    /// Also write a report file; its format follows the extension (.md, .html, .json, .jsonl, .csv).
+    /// Also write a report file; its format follows the extension (.md, .html, .json, .jsonl, .csv, .timesketch, .txt).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
@@ -37,9 +37,27 @@ pub struct OutputArgs {
           value_parser = |s: &str| duration_text::parse(s))]
     pub window: std::time::Duration,
 
+    /// Terminal: list every finding after the summary; Markdown: add the per-finding appendix.
+    #[arg(long)]
+    pub findings: bool,
+
+    /// Terminal: show the timeline after the summary.
+    #[arg(long)]
+    pub timeline: bool,
+
     /// No progress display.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// The terminal's width: `COLUMNS` when set, else the terminal's own when
+/// stdout is one, else `None` (the library's default).
+fn terminal_width() -> Option<u16> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w >= 20);
+    columns.or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0))
 }
 
 /// Output flags that parse but do not make sense together.
@@ -49,7 +67,7 @@ pub enum OutputArgsError {
     #[error("--around: {0}")]
     Around(#[from] dropcause::report::BadTime),
     /// `--report` has an extension that names no format.
-    #[error("--report {}: cannot tell the format from the extension (use .md, .html, .json, .jsonl or .csv)", .0.display())]
+    #[error("--report {}: cannot tell the format from the extension (use .md, .html, .json, .jsonl, .csv, .timesketch or .txt)", .0.display())]
     ReportExtension(PathBuf),
 }
 
@@ -68,7 +86,9 @@ impl OutputArgs {
             time_zone: self.tz,
             color: self.format == Format::Table && self.color.for_stdout(),
             zoom: self.zoom()?,
-            width: None,
+            width: terminal_width(),
+            findings: self.findings,
+            timeline: self.timeline,
         })
     }
 
@@ -85,6 +105,8 @@ impl OutputArgs {
             color: false,
             zoom: self.zoom()?,
             width: Some(120),
+            findings: self.findings,
+            timeline: self.timeline,
         };
         Ok(Some((path.clone(), format, opts)))
     }

@@ -153,7 +153,22 @@ fn lint(src: &RuleSourceArgs, out: &mut impl Write) -> anyhow::Result<u8> {
         )?;
         writeln!(out, "  hint: add a tests: block (see RULE-FORMAT.md)")?;
     }
-    let errors = report.errors().count() + untested.len();
+    let disagreements = dropcause::correlate::check_rules(&set);
+    for d in &disagreements {
+        writeln!(
+            out,
+            "{}: error: rule `{}`: {}",
+            terminal(&d.path.display().to_string()),
+            terminal(&d.rule_id),
+            terminal(&d.message)
+        )?;
+        writeln!(
+            out,
+            "  hint: correlation's catalog of session events decides what these events mean; \
+             drop the step or key, or give a step of the same phase (rules/README.md)"
+        )?;
+    }
+    let errors = report.errors().count() + untested.len() + disagreements.len();
     writeln!(
         out,
         "{} rule files: {} loaded, {} skipped, {errors} with errors",

@@ -58,6 +58,7 @@ fn session(input: &Input, b: &Built, s: usize, index: usize, out: &Outcome) -> S
     let last = seg.items.last().copied().unwrap_or_default();
     Session {
         index,
+        id: format!("S{}", index + 1),
         host: input.hosts[seg.host].0.clone(),
         kind: seg.kind,
         server: seg.server.clone(),
@@ -142,9 +143,12 @@ pub(crate) fn findings(
                 }
             }
             Finding {
+                id: format!("F{}", k + 1),
                 dropped,
                 causes,
                 verdict,
+                // Set when findings are grouped into incidents.
+                incident: 0,
             }
         })
         .collect()

@@ -282,9 +282,15 @@ fn tie_logons(
     claimed: &mut HashSet<usize>,
 ) {
     for i in input.hosts[h].1.clone() {
-        if b.conn_of[i].is_some() || logon_failure(input, i).is_none() {
+        if b.conn_of[i].is_some() {
             continue;
         }
+        let Some((_, logon_type)) = logon_failure(input, i) else {
+            continue;
+        };
+        // After NLA (RCM 1149) only the session logon itself can still fail:
+        // 4625 type 10 (no logon right, account restriction) or 4825.
+        let after_nla_ok = logon_type == 10;
         let t = input.items[i].event.time;
         let addr = input.facts[i].address.as_deref();
         let n = bare.partition_point(|c| c.start <= t);
@@ -297,7 +303,9 @@ fn tie_logons(
                     (Some(x), Some(y)) => x == y,
                     _ => true,
                 };
-                same && !c.authed && tls_of[*k].is_none() && c.end + LOGON_AFTER_END >= t
+                same && (!c.authed || after_nla_ok)
+                    && tls_of[*k].is_none()
+                    && c.end + LOGON_AFTER_END >= t
             });
         if let Some(k) = pick {
             bare[k].tied.push(i);

@@ -4,7 +4,7 @@
 //! All such knowledge lives in the one table [`CATALOG`].
 
 use crate::event::Event;
-use crate::rules::{Matched, Role, Step};
+use crate::rules::{Matched, Role, RuleSet, Step};
 
 /// The log an event comes from, as far as sessions are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,8 +119,8 @@ pub(crate) const CATALOG: &[Entry] = &[
     Entry { session: Some("SessionID"), address: Some("Address"), user: LSM_USER, ..e(Lsm, 25, K::Reconnect, Some(Step::Reconnect)) },
     Entry { session: Some("TargetSession"), ..e(Lsm, 39, K::DisconnectedBy, Some(Step::Disconnect)) },
     Entry { session: Some("Session"), reason: Some("Reason"), ..e(Lsm, 40, K::DisconnectReason, Some(Step::Disconnect)) },
-    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 41, K::Arbitration, None) },
-    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 42, K::ArbitrationEnd, None) },
+    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 41, K::Arbitration, Some(Step::Logon)) },
+    Entry { session: Some("SessionID"), user: LSM_USER, ..e(Lsm, 42, K::ArbitrationEnd, Some(Step::Logon)) },
     e(Rcm, 261, K::Accepted, Some(Step::Connect)),
     Entry { address: Some("Param3"), user: Some(Split("Param1", "Param2")), ..e(Rcm, 1149, K::Authenticated, Some(Step::Auth)) },
     Entry { address: Some("ClientIP"), ..e(CoreTs, 131, K::Accepted, Some(Step::Connect)) },
@@ -150,6 +150,9 @@ pub(crate) const ADDRESS_FIELDS: &[&str] = &[
     "Param3",
     "SourceAddress",
 ];
+/// The connection id every event of RCM, RdpCoreTS, LSM and the client may
+/// carry (`System/Correlation/@ActivityID`); correlation reads it of all of them.
+const ACTIVITY: &str = "ActivityID";
 /// Field names that carry an LSM session id, for rules' `keys`.
 pub(crate) const SESSION_FIELDS: &[&str] = &["SessionID", "Session", "TargetSession", "SessionId"];
 
@@ -158,8 +161,16 @@ const RDP_LOGON_TYPES: &[i64] = &[10, 7];
 
 /// The log of an event, from its channel.
 pub(crate) fn log_of(event: &Event) -> Option<Log> {
-    let ch = event.channel.as_str();
-    let has = |s: &str| ch.contains(s);
+    log_of_channel(&event.channel)
+}
+
+/// The log a channel name belongs to (case-insensitive).
+fn log_of_channel(ch: &str) -> Option<Log> {
+    let has = |needle: &str| {
+        ch.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
     Some(if has("LocalSessionManager") {
         Lsm
     } else if has("RemoteConnectionManager") {
@@ -168,7 +179,7 @@ pub(crate) fn log_of(event: &Event) -> Option<Log> {
         CoreTs
     } else if has("RDPClient") {
         Client
-    } else if ch == "Security" {
+    } else if ch.eq_ignore_ascii_case("Security") {
         Security
     } else {
         return None;
@@ -232,13 +243,13 @@ pub(crate) fn facts(m: &Matched) -> Facts {
                 .flat_map(|x| &x.keys)
         };
         let key = |names: &[&str]| keys().find(|k| names.contains(&k.as_str())).cloned();
-        f.step = m.rules.iter().find_map(|r| r.extension.as_ref()?.step);
+        f.step = rule_step(m);
         f.session = text(key(SESSION_FIELDS).as_deref()).and_then(|s| s.parse().ok());
         set_address(&mut f, text(key(ADDRESS_FIELDS).as_deref()));
         return f;
     };
     f.kind = Some(entry.kind);
-    f.step = entry.step;
+    f.step = rule_step(m).or(entry.step);
     f.session = entry
         .session
         .and_then(|n| ev.field(n)?.as_i64()?.try_into().ok());
@@ -257,12 +268,138 @@ pub(crate) fn facts(m: &Matched) -> Facts {
     f
 }
 
+/// The `step` the first of `m`'s rules that gives one says (a rule may refine
+/// the catalog's step within its phase; see [`check_rules`]).
+fn rule_step(m: &Matched) -> Option<Step> {
+    m.rules.iter().find_map(|r| r.extension.as_ref()?.step)
+}
+
 fn set_address(f: &mut Facts, raw: Option<String>) {
     match raw {
         Some(a) if a.eq_ignore_ascii_case("LOCAL") => f.local = true,
         Some(a) => f.address = Some(strip_port(&a)),
         None => {}
     }
+}
+
+impl Entry {
+    /// Every field correlation reads from this event.
+    fn fields(&self) -> impl Iterator<Item = &'static str> {
+        let user = match self.user {
+            Some(Whole(u)) => [Some(u), None],
+            Some(Split(u, d)) => [Some(u), Some(d)],
+            None => [None, None],
+        };
+        [self.session, self.connection, self.address]
+            .into_iter()
+            .chain(user)
+            .chain([self.logon_id, self.reason])
+            .flatten()
+    }
+
+    fn label(&self) -> String {
+        let log = match self.log {
+            Lsm => "LocalSessionManager",
+            Rcm => "RemoteConnectionManager",
+            CoreTs => "RdpCoreTS",
+            Client => "RDPClient",
+            Security => "Security",
+        };
+        format!("{log} {}", self.id)
+    }
+}
+
+/// The phase of a session's life a step belongs to: a rule may refine the
+/// catalog's step of an event (LSM 40 with reason 12 is a logoff) but not move
+/// it to another phase (a disconnect is never a start).
+fn phase(step: Step) -> u8 {
+    match step {
+        Step::Logon | Step::Reconnect => 0,
+        Step::Disconnect | Step::Logoff | Step::Refused => 1,
+        Step::Connect | Step::Auth => 2,
+    }
+}
+
+/// A rule whose `step` or `keys` contradicts what correlation reads of an
+/// event the rule can match.
+#[derive(Debug, Clone)]
+pub struct RuleDisagreement {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule file.
+    pub path: std::path::PathBuf,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// Checks every rule that can match an event of the catalog: its `step` must
+/// be in the same phase as the catalog's, and its `keys` must be fields the
+/// catalog reads of that event. The catalog is the one source of what a
+/// session event means; this keeps the rule files from silently saying
+/// otherwise.
+pub fn check_rules(rules: &RuleSet) -> Vec<RuleDisagreement> {
+    let mut out = Vec::new();
+    for pinned in rules.pinned() {
+        let Some(ext) = &pinned.info.extension else {
+            continue;
+        };
+        if ext.step.is_none() && ext.keys.is_empty() {
+            continue;
+        }
+        let (Some(ids), Some(channels)) = (&pinned.event_ids, &pinned.channels) else {
+            continue;
+        };
+        let logs: Vec<Log> = channels.iter().filter_map(|c| log_of_channel(c)).collect();
+        let mut say = |message: String| {
+            out.push(RuleDisagreement {
+                rule_id: pinned.info.id.clone(),
+                path: pinned.info.path.clone(),
+                message,
+            })
+        };
+        let entries: Vec<&Entry> = CATALOG
+            .iter()
+            .filter(|e| ids.contains(&e.id) && logs.contains(&e.log))
+            .collect();
+        if entries.is_empty() {
+            let keyable = |k: &str| {
+                k == ACTIVITY || ADDRESS_FIELDS.contains(&k) || SESSION_FIELDS.contains(&k)
+            };
+            for key in ext.keys.iter().filter(|k| !keyable(k)) {
+                say(format!(
+                    "key `{key}` is neither a client address ({}) nor a session id ({}): \
+                     correlation ignores it",
+                    ADDRESS_FIELDS.join(", "),
+                    SESSION_FIELDS.join(", ")
+                ));
+            }
+        }
+        for entry in entries {
+            if let (Some(step), Some(own)) = (ext.step, entry.step)
+                && phase(step) != phase(own)
+            {
+                say(format!(
+                    "step `{}` contradicts {}: correlation reads it as `{}`",
+                    step.as_str(),
+                    entry.label(),
+                    own.as_str()
+                ));
+            }
+            let read: Vec<&str> = entry.fields().chain([ACTIVITY]).collect();
+            for key in ext.keys.iter().filter(|k| !read.contains(&k.as_str())) {
+                say(format!(
+                    "key `{key}` is not read of {}: correlation reads {}",
+                    entry.label(),
+                    if read.is_empty() {
+                        "no field".to_string()
+                    } else {
+                        read.join(", ")
+                    }
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// `1.2.3.4:5678` -> `1.2.3.4`; `[::1]:5678` -> `::1`; anything else as is.
@@ -295,6 +432,47 @@ mod tests {
         assert_eq!(strip_port("fe80::1"), "fe80::1");
         assert_eq!(account("C137\\Administrator"), "administrator");
         assert_eq!(account("bob@corp.example"), "bob");
+    }
+
+    #[test]
+    fn the_built_in_rules_agree_with_the_catalog() {
+        let (rules, _) = RuleSet::built_in();
+        let wrong: Vec<String> = check_rules(&rules)
+            .iter()
+            .map(|d| format!("{}: {}", d.rule_id, d.message))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        let checked = rules
+            .pinned()
+            .filter(|p| p.info.extension.as_ref().is_some_and(|x| x.step.is_some()))
+            .filter(|p| {
+                p.channels
+                    .iter()
+                    .flatten()
+                    .any(|c| log_of_channel(c).is_some())
+            })
+            .count();
+        assert!(
+            checked >= 20,
+            "only {checked} rules checked against the catalog"
+        );
+    }
+
+    #[test]
+    fn a_rule_that_moves_an_event_to_another_phase_is_reported() {
+        let text = "title: t\nid: t-wrong\nlogsource: {product: windows, service: terminalservices-localsessionmanager}\n\
+            detection: {sel: {EventID: 21}, condition: sel}\n\
+            dropcause: {role: lifecycle, step: disconnect, keys: [SessionID, Nonsense]}\n";
+        let dir = std::env::temp_dir().join(format!("dc-catalog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("r.yml"), text).unwrap();
+        let (rules, _) = RuleSet::load(&[crate::rules::RuleSource::Path(dir.clone())]);
+        let said: Vec<String> = check_rules(&rules).into_iter().map(|d| d.message).collect();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[0].contains("step `disconnect` contradicts LocalSessionManager 21"));
+        assert!(said[1].contains("key `Nonsense`"));
     }
 
     #[test]

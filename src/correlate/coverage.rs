@@ -102,6 +102,30 @@ pub(crate) fn missing(
     (names, Some(text))
 }
 
+/// The logs that could tell about drops and refusals of which `host` has no
+/// record at all, as a sentence ("No RemoteConnectionManager or RdpCoreTS log
+/// was given for RDS01: the connections ... cannot be seen."); `None` when
+/// every such log was given.
+pub fn absent_logs(host: &HostCoverage) -> Option<String> {
+    let lacking: Vec<&(&str, &str, &str)> = NEEDED
+        .iter()
+        .filter(|(c, _, _)| !host.channels.iter().any(|(have, _, _)| have == c))
+        .collect();
+    // A host none of these logs came from (a client's RDPClient log only) is
+    // no server whose logs were expected.
+    if lacking.is_empty() || lacking.len() == NEEDED.len() {
+        return None;
+    }
+    let names: Vec<&str> = lacking.iter().map(|(_, short, _)| *short).collect();
+    let hidden: Vec<&str> = lacking.iter().map(|(_, _, what)| *what).collect();
+    Some(format!(
+        "No {} log was given for {}: {} cannot be seen.",
+        join(&names, "or"),
+        host.host,
+        join(&hidden, "and"),
+    ))
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub(crate) fn join(items: &[&str], word: &str) -> String {
     match items {

@@ -265,9 +265,18 @@ fn bare_disconnect(
             }
             _ => None,
         });
+    // A client that closed (RdpCoreTS 107) or vanished, and the user back in
+    // the same session soon after: an interruption, not an ending.
+    let client_side = matches!(user, None | Some(Ending::UserDisconnect))
+        && !seg.items.iter().any(|j| {
+            near(j)
+                && kind_of(input, *j) == Some(Kind::DisconnectedBy)
+                && self_disconnect(input, *j)
+        });
     match user {
+        Some(Ending::UserLogoff) => Ending::UserLogoff,
+        _ if client_side && reconnected_soon(input, b, index, seg, t) => Ending::Interrupted,
         Some(e) => e,
-        None if reconnected_soon(input, b, index, seg, t) => Ending::Interrupted,
         None => Ending::Dropped,
     }
 }

@@ -2,6 +2,7 @@
 //! correlation reads from each, and the range of each host.
 
 use super::catalog::{self, Facts};
+use super::hosts::Hosts;
 use super::model::EventRef;
 use crate::rules::{Matched, RuleInfo};
 use std::ops::Range;
@@ -18,21 +19,21 @@ pub(crate) struct Input {
 }
 
 impl Input {
-    /// Sorts `matched` once and reads its facts.
-    pub fn new(mut matched: Vec<Matched>) -> Self {
-        matched.sort_by(|a, b| {
-            (a.event.computer.as_str(), a.event.time, a.event.record_id).cmp(&(
-                b.event.computer.as_str(),
-                b.event.time,
-                b.event.record_id,
-            ))
+    /// Sorts `matched` once by host (each `Computer` named by the host it is
+    /// one name of), time and record, and reads its facts.
+    pub fn new(mut matched: Vec<Matched>, names: &Hosts) -> Self {
+        matched.sort_by_cached_key(|m| {
+            let e = &m.event;
+            let host = names.index_of(&e.computer);
+            (host, e.time, e.record_id, Arc::clone(&e.source))
         });
         let facts = matched.iter().map(catalog::facts).collect();
         let mut hosts: Vec<(String, Range<usize>)> = Vec::new();
         for (i, m) in matched.iter().enumerate() {
+            let name = names.name_of(&m.event.computer);
             match hosts.last_mut() {
-                Some((h, r)) if *h == m.event.computer => r.end = i + 1,
-                _ => hosts.push((m.event.computer.clone(), i..i + 1)),
+                Some((h, r)) if h == name => r.end = i + 1,
+                _ => hosts.push((name.to_string(), i..i + 1)),
             }
         }
         Input {

@@ -6,8 +6,10 @@
 //! server's (`attempt`), decides how each ended
 //! and which endings are drops (`drop`), looks for cause events inside each
 //! cause rule's window around every drop (`window`), ranks them and draws a
-//! verdict (`rank`), names the logs that were missing (`coverage`) and sums it
-//! all up per host, user, client and cause, with a timeline (`summary`).
+//! verdict (`rank`), names the logs that were missing (`coverage`), groups the
+//! findings into incidents (`incident`) and sums it all up per host, user,
+//! client and cause, with a timeline (`summary`). Computer names of one
+//! machine are one host (`hosts`).
 
 mod assemble;
 mod attempt;
@@ -16,6 +18,8 @@ mod connection;
 mod coverage;
 mod drop;
 pub mod explain;
+mod hosts;
+mod incident;
 mod input;
 pub mod model;
 mod rank;
@@ -29,6 +33,9 @@ mod tests;
 mod tests_refused;
 mod window;
 
+pub use catalog::{RuleDisagreement, check_rules};
+pub use coverage::absent_logs;
+pub use incident::{DROP_GAP, LOGON_AFTER, REFUSAL_GAP, group as group_incidents, thousands};
 pub use model::Analysis;
 pub use rank::fill;
 
@@ -63,7 +70,9 @@ pub fn correlate(
     coverage: &[ChannelSpan],
     options: &CorrelateOptions,
 ) -> Analysis {
-    let input = input::Input::new(matched);
+    let hosts = hosts::Hosts::new(&matched, coverage);
+    let coverage = &hosts.spans(coverage);
+    let input = input::Input::new(matched, &hosts);
     let index = window::CauseIndex::new(&input);
     let mut built = session::build(&input);
     attempt::refine(&input, &mut built, coverage);
@@ -72,7 +81,7 @@ pub fn correlate(
     let (outcomes, found) = drop::classify(&input, &built, &index, user_window);
     let coverage = coverage::hosts(coverage);
     let (sessions, seg_index) = assemble::sessions(&input, &built, &outcomes);
-    let findings = assemble::findings(
+    let mut findings = assemble::findings(
         &input,
         &built,
         &index,
@@ -81,11 +90,14 @@ pub fn correlate(
         &coverage,
         options.max_causes,
     );
+    let incidents = incident::group(&sessions, &mut findings);
     Analysis {
         summaries: summary::summaries(&sessions, &findings),
         timeline: summary::timeline(&input, &sessions, &findings),
         sessions,
         findings,
         coverage,
+        hosts: hosts.hosts,
+        incidents,
     }
 }

@@ -102,6 +102,9 @@ pub struct SessionStep {
 pub struct Session {
     /// Index in [`Analysis::sessions`].
     pub index: usize,
+    /// Its number in every report: `S` and the 1-based index (`S8`). Not
+    /// Windows' session id, which is `session_id`.
+    pub id: String,
     /// The server (`Computer`); for client-side connections, the client.
     pub host: String,
     /// What kind of session it is.
@@ -234,6 +237,8 @@ pub struct Verdict {
 /// A drop, the causes that coincide with it, and the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// Its number in every report: `F` and the 1-based index (`F1`).
+    pub id: String,
     /// The drop.
     #[serde(rename = "drop")]
     pub dropped: Drop,
@@ -241,6 +246,90 @@ pub struct Finding {
     pub causes: Vec<Cause>,
     /// The verdict.
     pub verdict: Verdict,
+    /// Index in [`Analysis::incidents`] of the incident it is part of.
+    pub incident: usize,
+}
+
+/// Whether an incident is made of refused connections or dropped sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKind {
+    /// Connection attempts refused before logon.
+    Refusals,
+    /// Established sessions that dropped.
+    Drops,
+}
+
+/// A name with how many findings of an incident carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// A client address or a user.
+    pub name: String,
+    /// How many findings.
+    pub count: usize,
+}
+
+/// A successful logon from the client of a burst of refusals, soon after it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogonAfter {
+    /// Index of the session in [`Analysis::sessions`].
+    pub session: usize,
+    /// Who logged on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// When the logon succeeded (the session's first authentication or logon record).
+    pub time: DateTime<Utc>,
+    /// Seconds after the incident's last refusal (negative: during the burst).
+    pub seconds_after_last: f64,
+}
+
+/// Findings on one host that share a cause and (for refusals) a client or
+/// user, close in time: one certificate that refuses every connection, one
+/// attack tool's thousands of attempts, one reboot that drops forty sessions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// Index in [`Analysis::incidents`] (most important first).
+    pub index: usize,
+    /// Its number in every report: `I` and the 1-based index (`I1`).
+    pub id: String,
+    /// The host.
+    pub host: String,
+    /// Refusals or drops.
+    pub kind: IncidentKind,
+    /// The shared verdict category; `None` when no cause was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// The shared cause rule (the top cause's, or the record's own rule).
+    pub rule_id: String,
+    /// The incident in one sentence.
+    pub title: String,
+    /// How many findings.
+    pub count: usize,
+    /// The first finding's time.
+    pub first: DateTime<Utc>,
+    /// The last finding's time.
+    pub last: DateTime<Utc>,
+    /// Client addresses, most findings first.
+    pub clients: Vec<Tally>,
+    /// How many findings name no client address.
+    pub without_client: usize,
+    /// Users, most findings first.
+    pub users: Vec<Tally>,
+    /// The findings, by index in [`Analysis::findings`], in time order.
+    pub findings: Vec<usize>,
+    /// The most frequent confidence among the findings.
+    pub confidence: Confidence,
+    /// The first finding's verdict, as a sample.
+    pub summary: String,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// A sample of the evidence: the first finding's drop record and top cause.
+    pub evidence: Vec<EventRef>,
+    /// For a burst of refusals: a successful logon from the same client soon
+    /// after (possible compromise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_after: Option<LogonAfter>,
 }
 
 /// One row of a summary ("7 of 9 drops on RDS01 came within 2 minutes of ...").
@@ -325,6 +414,16 @@ pub struct HostCoverage {
     pub channels: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
 }
 
+/// One machine: the name it had last, and the other `Computer` names its
+/// records carry (before a rename, without the DNS suffix, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Host {
+    /// The name the host is reported under.
+    pub name: String,
+    /// Its other names, first seen first.
+    pub aliases: Vec<String>,
+}
+
 /// Everything correlation found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Analysis {
@@ -338,4 +437,8 @@ pub struct Analysis {
     pub timeline: Vec<TimelineEntry>,
     /// Which logs each host had.
     pub coverage: Vec<HostCoverage>,
+    /// Every host with its aliases, by name.
+    pub hosts: Vec<Host>,
+    /// Findings grouped into incidents, most important first.
+    pub incidents: Vec<Incident>,
 }

@@ -152,7 +152,11 @@ pub(crate) fn verdict(
     } else {
         Confidence::Low
     };
-    let when = describe_offset(top.offset_seconds);
+    let what = match implied.kind {
+        DropKind::SessionDropped => "the drop",
+        DropKind::ConnectionRefused => "the refusal",
+    };
+    let when = describe_offset(top.offset_seconds, what);
     let mut summary = format!(
         "Most likely {}: {} ({when}).",
         top.category, top.explanation
@@ -207,14 +211,15 @@ fn nothing_coincides(
     }
 }
 
-/// "12 s before the drop", "3 min after the drop", "at the same time".
-pub(crate) fn describe_offset(secs: f64) -> String {
+/// "12 s before the drop", "3 min after the refusal", "at the same time as
+/// the drop" (`what` names the event).
+pub(crate) fn describe_offset(secs: f64, what: &str) -> String {
     let a = secs.abs();
     if a < 1.0 {
-        return "at the same time as the drop".into();
+        return format!("at the same time as {what}");
     }
     let side = if secs < 0.0 { "before" } else { "after" };
-    format!("{} {side} the drop", human(a))
+    format!("{} {side} {what}", human(a))
 }
 
 /// A duration in seconds, rounded for people: `12 s`, `3 min`, `2 h`.
@@ -261,8 +266,11 @@ mod tests {
             &event,
         );
         assert_eq!(text, "key error 0x8009030d, state ? on RDS01 {not a field}");
-        assert_eq!(describe_offset(-12.4), "12 s before the drop");
-        assert_eq!(describe_offset(600.0), "10 min after the drop");
+        assert_eq!(describe_offset(-12.4, "the drop"), "12 s before the drop");
+        assert_eq!(
+            describe_offset(600.0, "the refusal"),
+            "10 min after the refusal"
+        );
         assert_eq!(human(7200.0), "2 h");
     }
 }

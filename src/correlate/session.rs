@@ -103,8 +103,76 @@ pub(crate) fn build(input: &Input) -> Built {
         security(input, range.clone(), &mut b, &by_sid);
         connection_sessions(input, h, range.clone(), &mut b);
     }
+    fold_transient(input, &mut b);
     finish(input, &mut b);
     b
+}
+
+/// How soon after a transient session's first record its connection must
+/// reach the session it moves to.
+const TRANSIENT_MOVE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// A connection that reconnects to an existing session is first arbitrated in
+/// a new, transient session id (LSM 41/42 and nothing else), then moves to the
+/// existing session (LSM 25 or RdpCoreTS 66 with the other id). The transient
+/// session is no episode of its own: its records join the session the
+/// connection moved to.
+fn fold_transient(input: &Input, b: &mut Built) {
+    let only_arbitration = |seg: &Seg| {
+        seg.items.iter().all(|i| {
+            matches!(
+                input.facts[*i].kind,
+                Some(
+                    Kind::Arbitration
+                        | Kind::ArbitrationEnd
+                        | Kind::Accepted
+                        | Kind::Authenticated
+                        | Kind::SecLogon
+                )
+            )
+        }) && seg
+            .items
+            .iter()
+            .any(|i| input.facts[*i].kind == Some(Kind::Arbitration))
+    };
+    for t in 0..b.segs.len() {
+        if b.segs[t].items.is_empty() || !only_arbitration(&b.segs[t]) {
+            continue;
+        }
+        let (start, sid, host) = (b.segs[t].start, b.segs[t].sid, b.segs[t].host);
+        let conns: Vec<usize> = b.segs[t]
+            .items
+            .iter()
+            .filter_map(|i| b.conn_of[*i])
+            .collect();
+        let moved_to = (0..b.segs.len()).find(|s| {
+            let seg = &b.segs[*s];
+            *s != t
+                && seg.host == host
+                && seg.sid.is_some()
+                && seg.sid != sid
+                && seg.items.iter().any(|i| {
+                    let dt = input.items[*i].event.time - start;
+                    dt >= chrono::TimeDelta::zero()
+                        && dt <= TRANSIENT_MOVE
+                        && matches!(input.facts[*i].kind, Some(Kind::Reconnect | Kind::Assigned))
+                        && b.conn_of[*i].is_some_and(|c| conns.contains(&c))
+                })
+        });
+        let Some(s) = moved_to else {
+            continue;
+        };
+        for i in std::mem::take(&mut b.segs[t].items) {
+            b.owner[i] = Some(s);
+            b.segs[s].items.push(i);
+        }
+        for c in std::mem::take(&mut b.segs[t].conns) {
+            if !b.segs[s].conns.contains(&c) {
+                b.segs[s].conns.push(c);
+            }
+            b.conns[c].segs.retain(|x| *x != t);
+        }
+    }
 }
 
 /// Groups items by the `ActivityID` of connections: ids that RCM or RdpCoreTS

@@ -155,7 +155,7 @@ pub(crate) fn timeline(
                 kind: TimelineKind::Lifecycle,
                 category: None,
                 rule_id: step.rule_id.clone(),
-                title: format!("{:?}", step.step).to_lowercase(),
+                title: step.step.as_str().to_string(),
                 message: step_message(s, title, step.event.event_id),
                 session: Some(s.index),
                 finding: None,
@@ -173,7 +173,11 @@ pub(crate) fn timeline(
                 kind: TimelineKind::Drop,
                 category: f.verdict.category,
                 rule_id: d.rule_id.clone(),
-                title: format!("{:?}", d.kind),
+                title: match d.kind {
+                    crate::correlate::model::DropKind::SessionDropped => "Session dropped",
+                    crate::correlate::model::DropKind::ConnectionRefused => "Connection refused",
+                }
+                .to_string(),
                 message: f.verdict.summary.clone(),
                 session: d.session,
                 finding: Some(i),
@@ -184,7 +188,7 @@ pub(crate) fn timeline(
             if seen.insert((c.evidence.source.clone(), c.evidence.record_id)) {
                 out.push(TimelineEntry {
                     time: c.time,
-                    host: c.evidence.computer.clone(),
+                    host: d.host.clone(),
                     kind: TimelineKind::Cause,
                     category: Some(c.category),
                     rule_id: c.rule_id.clone(),
@@ -214,7 +218,7 @@ fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
         Some(t) => format!("{t} (event {id})"),
         None => format!("event {id}"),
     };
-    format!("{what}: session {sid} of {who} from {from}")
+    format!("{what}: Windows session {sid} of {who} from {from}")
 }
 
 /// Every event a context rule matched.
@@ -225,7 +229,7 @@ fn context(input: &Input) -> impl Iterator<Item = TimelineEntry> + '_ {
             let m = &input.items[i];
             m.with_role(Role::Context).map(move |r| TimelineEntry {
                 time: m.event.time,
-                host: m.event.computer.clone(),
+                host: input.hosts[input.host_of(i)].0.clone(),
                 kind: TimelineKind::Context,
                 category: r.category(),
                 rule_id: r.id.clone(),

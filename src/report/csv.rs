@@ -1,15 +1,16 @@
 //! `--format csv`: one row per timeline entry, with the columns Timeline
 //! Explorer and spreadsheets take. Every cell passes the formula guard
 //! ([`super::escape::csv_cell`]); quoting is the `csv` crate's. Times are RFC 3339 in
-//! the chosen zone; session and finding numbers are 1-based, as in the reports.
+//! the chosen zone; sessions, findings and incidents are numbered `S8`, `F1`,
+//! `I2`, as in every report (`session` is ours, not Windows' session id).
 
 use super::escape;
-use super::rows::{Row, kind_name, rows};
+use super::rows::{Row, id, kind_name, rows};
 use super::{RenderOptions, Report};
 use std::io::{self, Write};
 
 /// The header row.
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 19] = [
     "time",
     "host",
     "kind",
@@ -21,6 +22,9 @@ const COLUMNS: [&str; 16] = [
     "client",
     "session",
     "finding",
+    "incident",
+    "confidence",
+    "fix",
     "channel",
     "provider",
     "event_id",
@@ -41,7 +45,6 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 }
 
 fn cells(row: &Row<'_>, opts: &RenderOptions) -> [String; COLUMNS.len()] {
-    let number = |n: Option<usize>| n.map(|n| (n + 1).to_string()).unwrap_or_default();
     [
         opts.time_zone.format(row.time),
         row.host.to_string(),
@@ -54,8 +57,11 @@ fn cells(row: &Row<'_>, opts: &RenderOptions) -> [String; COLUMNS.len()] {
         row.message.to_string(),
         row.user.unwrap_or_default().to_string(),
         row.client.unwrap_or_default().to_string(),
-        number(row.session),
-        number(row.finding),
+        id('S', row.session).unwrap_or_default(),
+        id('F', row.finding).unwrap_or_default(),
+        id('I', row.incident).unwrap_or_default(),
+        row.confidence.unwrap_or_default().to_string(),
+        row.fix.unwrap_or_default().to_string(),
         row.channel.to_string(),
         row.provider.to_string(),
         row.event_id.to_string(),

@@ -1,18 +1,32 @@
 //! `--format html`: one self-contained file (inline CSS, no scripts, a Content
-//! Security Policy that forbids loading anything) with the Markdown report's
-//! content, stat cards, finding cards and an inline SVG timeline per host
-//! ([`super::svg`]). Every value from the logs passes [`super::escape::html`].
+//! Security Policy that forbids loading anything): stat cards, hosts, the
+//! incidents as cards with their findings folded (`<details>`, at most
+//! [`MAX_FINDINGS_PER_INCIDENT`] each), an inline SVG timeline per host that
+//! aggregates ([`super::svg`]), sessions, scope, inputs and a capped events
+//! table. Its size follows the incidents, not the findings. Every value from
+//! the logs passes [`super::escape::html`].
 
 use super::escape::html as h;
+use super::incident_view;
 use super::rows::{Row, by_host, evidence, label, rows};
 use super::svg::{category_hex, host_chart};
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
+use crate::correlate::absent_logs;
+use crate::correlate::model::DropKind;
 use crate::correlate::model::TimelineKind;
 use crate::rules::extension::Category;
 use std::io::{self, Write};
 
 const CSS: &str = include_str!("report.css");
+
+/// Findings shown inside one incident; the rest are counted (every format
+/// made for machines lists them all).
+pub const MAX_FINDINGS_PER_INCIDENT: usize = 20;
+/// Sessions listed in the sessions table.
+pub const MAX_SESSIONS: usize = 500;
+/// Timeline events listed in the events table.
+pub const MAX_EVENTS: usize = 1_000;
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let view = View::new(report, opts);
@@ -26,16 +40,10 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         h(&view.title),
         category_css()
     )?;
-    header(&view, out)?;
+    header(report, &view, out)?;
+    hosts(report, out)?;
+    incidents(report, &view, opts, out)?;
     timeline(report, &rows, opts, out)?;
-    writeln!(out, "<section><h2>Findings</h2>")?;
-    if view.findings.is_empty() {
-        writeln!(out, "<p class=\"muted\">No drops.</p>")?;
-    }
-    for f in &view.findings {
-        finding(f, out)?;
-    }
-    writeln!(out, "</section>")?;
     sessions_and_scope(&view, out)?;
     inputs(&view, out)?;
     event_table(&rows, opts, out)?;
@@ -47,6 +55,116 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     )
 }
 
+fn hosts(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let hosts = incident_view::hosts(&report.analysis);
+    if hosts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section><h2>Hosts</h2><ul class=\"hosts\">")?;
+    for host in &hosts {
+        let aliases = if host.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " <span class=\"muted\">also logged as {}</span>",
+                h(&host.aliases.join(", "))
+            )
+        };
+        writeln!(
+            out,
+            "<li><b>{}</b>: {}{aliases}</li>",
+            h(&host.name),
+            h(&host.counts)
+        )?;
+    }
+    writeln!(out, "</ul>")?;
+    for line in report.analysis.coverage.iter().filter_map(absent_logs) {
+        writeln!(out, "<p class=\"muted\">{}</p>", h(&line))?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn incidents(
+    report: &Report,
+    view: &View,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "<section><h2>Incidents</h2>")?;
+    let list = incident_view::incidents(&report.analysis, opts);
+    if list.is_empty() {
+        writeln!(
+            out,
+            "<p class=\"muted\">No drops and no refused connections.</p>"
+        )?;
+    }
+    for (x, incident) in list.iter().zip(&report.analysis.incidents) {
+        let class = cat_class(x.category);
+        writeln!(
+            out,
+            "<article class=\"finding incident {class}\" id=\"{}\">",
+            x.id
+        )?;
+        writeln!(
+            out,
+            "<h3>{} <span class=\"muted\">{} · {}</span> <span class=\"badge {class}\">{} · {}</span></h3>",
+            x.id,
+            h(&x.host),
+            h(&x.when),
+            h(&x.verdict),
+            x.confidence
+        )?;
+        writeln!(out, "<p class=\"summary\">{}</p>", h(&x.title))?;
+        if let Some(c) = &x.compromise {
+            writeln!(out, "<p class=\"alarm\">{}</p>", h(c))?;
+        }
+        if !x.who.is_empty() {
+            writeln!(out, "<p class=\"muted\">{}</p>", h(&x.who))?;
+        }
+        writeln!(
+            out,
+            "<p>{}: {}</p>",
+            x.findings.first().map_or("", String::as_str),
+            h(&x.summary)
+        )?;
+        if let Some(fix) = &x.fix {
+            writeln!(out, "<p class=\"fix\"><b>Fix</b> {}</p>", h(fix))?;
+        }
+        if !x.evidence.is_empty() {
+            writeln!(
+                out,
+                "<p class=\"muted\">Evidence, for example: <code>{}</code></p>",
+                h(&x.evidence.join(" · "))
+            )?;
+        }
+        let members = &incident.findings;
+        writeln!(
+            out,
+            "<details><summary>{} finding(s)</summary>",
+            crate::correlate::thousands(x.count)
+        )?;
+        for f in members.iter().take(MAX_FINDINGS_PER_INCIDENT) {
+            if let Some(f) = view.findings.get(*f) {
+                finding(f, out)?;
+            }
+        }
+        if members.len() > MAX_FINDINGS_PER_INCIDENT {
+            writeln!(
+                out,
+                "<p class=\"muted\">… and {} more, alike; <code>--format csv</code> or <code>json</code> lists every one.</p>",
+                crate::correlate::thousands(members.len() - MAX_FINDINGS_PER_INCIDENT)
+            )?;
+        }
+        writeln!(out, "</details></article>")?;
+    }
+    writeln!(out, "</section>")
+}
+
+/// The CSS class of a category (`cat-tls`), or `none`.
+fn cat_class(category: Option<Category>) -> String {
+    category.map_or("none".to_string(), |c| format!("cat-{}", c.as_str()))
+}
+
 fn category_css() -> String {
     Category::ALL
         .iter()
@@ -54,20 +172,30 @@ fn category_css() -> String {
         .collect()
 }
 
-fn header(view: &View, out: &mut dyn Write) -> io::Result<()> {
+fn header(report: &Report, view: &View, out: &mut dyn Write) -> io::Result<()> {
     let t = &view.totals;
+    let a = &report.analysis;
+    let read_nothing =
+        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
+    let hosts = incident_view::hosts(a).len();
     writeln!(
         out,
         "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"headline\">{}</p>",
         h(&view.title),
         h(&view.generated),
-        h(&view.headline())
+        h(&incident_view::headline(a, hosts, read_nothing))
     )?;
+    let count = |k: DropKind| a.findings.iter().filter(|f| f.dropped.kind == k).count();
+    let (dropped, refused) = (
+        count(DropKind::SessionDropped),
+        count(DropKind::ConnectionRefused),
+    );
     let cards = [
-        ("drops", t.drops.to_string(), t.drops > 0),
+        ("dropped", dropped.to_string(), dropped > 0),
+        ("refused", refused.to_string(), refused > 0),
+        ("incidents", a.incidents.len().to_string(), false),
         ("explained", format!("{} / {}", t.explained, t.drops), false),
-        ("sessions", t.sessions.to_string(), false),
-        ("hosts", t.hosts.to_string(), false),
+        ("hosts", hosts.to_string(), false),
         ("files", t.files.to_string(), false),
         ("records", t.records.to_string(), false),
         (
@@ -108,16 +236,14 @@ fn timeline(
     }
     writeln!(
         out,
-        "<p class=\"legend\"><span class=\"k drop\"></span>drop <span class=\"k step\"></span>life-cycle step \
-         <span class=\"k cause\"></span>cause (joined to its drop) <span class=\"k ctx\"></span>context alert \
-         <span class=\"muted\">— hover a mark for its event</span></p></section>"
+        "<p class=\"legend\">Bars count drops, refusals and records per time slice (taller: more; \
+         refusals lighter than drops); labels name the incidents. \
+         <span class=\"muted\">Hover a bar for its counts and times.</span></p></section>"
     )
 }
 
 fn badge(f: &FindingView) -> String {
-    let class = f
-        .category
-        .map_or("none".to_string(), |c| format!("cat-{}", c.as_str()));
+    let class = cat_class(f.category);
     format!(
         "<span class=\"badge {class}\">{} · {}</span>",
         h(&f.verdict),
@@ -126,17 +252,15 @@ fn badge(f: &FindingView) -> String {
 }
 
 fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
-    let class = f
-        .category
-        .map_or("none".to_string(), |c| format!("cat-{}", c.as_str()));
+    let class = cat_class(f.category);
     writeln!(
         out,
-        "<article class=\"finding {class}\" id=\"drop-{}\">",
+        "<article class=\"finding {class}\" id=\"F{}\">",
         f.number
     )?;
     writeln!(
         out,
-        "<h3>Drop {} <span class=\"muted\">{} · {}</span> {}</h3>",
+        "<h3>F{} <span class=\"muted\">{} · {}</span> {}</h3>",
         f.number,
         h(&f.host),
         h(&f.time),
@@ -210,12 +334,13 @@ fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
 fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "<section><h2>Sessions</h2><table><thead><tr><th>#</th><th>Host</th><th>Id</th><th>User</th><th>Client</th><th>Start</th><th>End</th><th>Ended</th></tr></thead><tbody>"
+        "<section><h2>Sessions</h2><table><thead><tr><th>#</th><th>Host</th><th>Windows id</th><th>User</th><th>Client</th><th>Start</th><th>End</th><th>Ended</th></tr></thead><tbody>"
     )?;
-    for s in &view.sessions {
+    let listed: Vec<_> = view.sessions.iter().filter(|s| !s.attempt).collect();
+    for s in listed.iter().take(MAX_SESSIONS) {
         writeln!(
             out,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td>S{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if s.dropped { " class=\"bad\"" } else { "" },
             s.number,
             h(&s.host),
@@ -228,6 +353,15 @@ fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</tbody></table>")?;
+    let attempts = view.sessions.len() - listed.len();
+    if attempts > 0 || listed.len() > MAX_SESSIONS {
+        writeln!(
+            out,
+            "<p class=\"muted\">{} more session(s) not listed; {} connection attempt(s) are under their incidents.</p>",
+            listed.len().saturating_sub(MAX_SESSIONS),
+            attempts
+        )?;
+    }
     writeln!(
         out,
         "<h2>Scope</h2><table><thead><tr><th>Host</th><th>Log</th><th>From</th><th>To</th></tr></thead><tbody>"
@@ -245,7 +379,7 @@ fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</tbody></table>")?;
     for (name, lines) in &view.summaries {
         write!(out, "<h3>{name}</h3><ul>")?;
-        for line in lines {
+        for line in lines.iter().take(20) {
             write!(out, "<li>{}</li>", h(line))?;
         }
         writeln!(out, "</ul>")?;
@@ -285,7 +419,7 @@ fn event_table(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> i
         "<section><details><summary><h2>All timeline events ({})</h2></summary><table class=\"events\"><thead><tr><th>Time</th><th>Host</th><th>What</th><th>Event</th><th>Details</th></tr></thead><tbody>",
         rows.len()
     )?;
-    for r in rows {
+    for r in rows.iter().take(MAX_EVENTS) {
         let class = match (r.kind, r.category) {
             (TimelineKind::Drop, _) => " class=\"bad\"".to_string(),
             (_, Some(c)) => format!(" class=\"cat-{}\"", c.as_str()),
@@ -302,7 +436,15 @@ fn event_table(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> i
             h(r.message)
         )?;
     }
-    writeln!(out, "</tbody></table></details></section>")
+    writeln!(out, "</tbody></table>")?;
+    if rows.len() > MAX_EVENTS {
+        writeln!(
+            out,
+            "<p class=\"muted\">The first {MAX_EVENTS} of {}; <code>--format csv</code> or <code>jsonl</code> has them all.</p>",
+            rows.len()
+        )?;
+    }
+    writeln!(out, "</details></section>")
 }
 
 fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {

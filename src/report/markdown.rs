@@ -1,35 +1,178 @@
-//! `--format md`: a post-incident report. Scope, hosts and sessions, inputs with
-//! their time ranges, findings with verdicts, causes, fixes and evidence
-//! records, summaries, the timeline, and what could not be read. Every value
-//! from the logs passes [`super::escape::markdown`].
+//! `--format md`: a post-incident report sized for a ticket. An executive
+//! summary first (what broke, when, for whom, the fix), then the hosts, the
+//! incidents (at most [`MAX_INCIDENTS`]) and a short evidence section: the
+//! logs each host had, what was read and what could not be. The per-finding
+//! appendix (every finding with its causes, the sessions and the timeline)
+//! comes with [`RenderOptions::findings`]. Every value from the logs passes
+//! [`super::escape::markdown`].
 
 use super::escape::markdown as md;
+use super::incident_view::{self, IncidentView};
 use super::rows::{Row, label, rows};
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
+use crate::correlate::absent_logs;
 use std::io::{self, Write};
+
+/// Incidents in the executive summary.
+pub const SUMMARY_INCIDENTS: usize = 5;
+/// Incidents described in full; the rest are counted.
+pub const MAX_INCIDENTS: usize = 50;
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let view = View::new(report, opts);
+    let a = &report.analysis;
+    let hosts = incident_view::hosts(a);
+    let incidents = incident_view::incidents(a, opts);
+    let read_nothing =
+        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
     writeln!(out, "# {}\n", view.title)?;
     writeln!(out, "_{}_\n", md(&view.generated))?;
-    writeln!(out, "**{}**\n", view.headline())?;
+    writeln!(out, "## Summary\n")?;
+    writeln!(
+        out,
+        "**{}**\n",
+        md(&incident_view::headline(a, hosts.len(), read_nothing))
+    )?;
+    for x in incidents.iter().take(SUMMARY_INCIDENTS) {
+        let mut line = format!(
+            "- **{}** {}, {}: {}.",
+            x.id,
+            md(&x.host),
+            x.when,
+            md(&x.title)
+        );
+        if let Some(c) = &x.compromise {
+            line.push_str(&format!(" **{}**", md(c)));
+        }
+        if let Some(fix) = &x.fix {
+            line.push_str(&format!(" _Fix:_ {}", md(fix)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if incidents.len() > SUMMARY_INCIDENTS {
+        writeln!(
+            out,
+            "- … and {} more incident(s), below.",
+            incidents.len() - SUMMARY_INCIDENTS
+        )?;
+    }
+    for line in a.coverage.iter().filter_map(absent_logs) {
+        writeln!(out, "- {}", md(&line))?;
+    }
+    writeln!(out)?;
+    if !hosts.is_empty() {
+        writeln!(out, "## Hosts\n")?;
+        for host in &hosts {
+            let aliases = if host.aliases.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<_> = host.aliases.iter().map(|n| md(n).into_owned()).collect();
+                format!(" (also logged as {})", names.join(", "))
+            };
+            writeln!(out, "- **{}**{aliases}: {}", md(&host.name), host.counts)?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "## Incidents\n")?;
+    if incidents.is_empty() {
+        writeln!(out, "No drops and no refused connections.\n")?;
+    }
+    for (x, incident) in incidents.iter().zip(&a.incidents).take(MAX_INCIDENTS) {
+        incident_section(x, &incident.findings, out)?;
+    }
+    if incidents.len() > MAX_INCIDENTS {
+        writeln!(
+            out,
+            "… and {} more incident(s); `--format json` lists them all.\n",
+            incidents.len() - MAX_INCIDENTS
+        )?;
+    }
+    writeln!(out, "## Evidence\n")?;
     scope(&view, out)?;
-    inputs(&view, out)?;
-    writeln!(out, "## Findings\n")?;
-    if view.findings.is_empty() {
-        writeln!(out, "No drops.\n")?;
+    writeln!(out, "{}\n", view.inputs_line())?;
+    unreadable(&view, out)?;
+    if opts.findings {
+        writeln!(out, "\n## Appendix: every finding\n")?;
+        for f in &view.findings {
+            finding(f, out)?;
+        }
+        sessions(&view, out)?;
+        inputs(&view, out)?;
+        summaries(&view, out)?;
+        timeline(&rows(report), opts, out)?;
+    } else {
+        writeln!(
+            out,
+            "\n_Each finding, the sessions and the timeline: `--findings`._"
+        )?;
     }
-    for f in &view.findings {
-        finding(f, out)?;
+    Ok(())
+}
+
+fn incident_section(x: &IncidentView, members: &[usize], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "### {} — {}\n", x.id, md(&x.title))?;
+    let mut facts = vec![
+        format!("- **When:** {} on {}", x.when, md(&x.host)),
+        format!("- **Verdict:** {} ({} confidence)", x.verdict, x.confidence),
+    ];
+    if !x.who.is_empty() {
+        facts.push(format!("- **Who:** {}", md(&x.who)));
     }
-    summaries(&view, out)?;
-    timeline(&rows(report), opts, out)?;
-    unreadable(&view, out)
+    if let Some(c) = &x.compromise {
+        facts.push(format!("- **{}**", md(c)));
+    }
+    if let Some(first) = x.findings.first() {
+        facts.push(format!("- **For example, {first}:** {}", md(&x.summary)));
+    }
+    if let Some(fix) = &x.fix {
+        facts.push(format!("- **Fix:** {}", md(fix)));
+    }
+    if !x.evidence.is_empty() {
+        let ev: Vec<_> = x.evidence.iter().map(|e| format!("`{}`", md(e))).collect();
+        facts.push(format!("- **Evidence, for example:** {}", ev.join(", ")));
+    }
+    facts.push(format!("- **Findings:** {}", id_ranges(members)));
+    writeln!(out, "{}\n", facts.join("\n"))
+}
+
+/// `F1–F28951, F29000` for the findings of an incident (at most eight runs).
+fn id_ranges(members: &[usize]) -> String {
+    let mut sorted = members.to_vec();
+    sorted.sort_unstable();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == i => *end = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(8)
+        .map(|(a, z)| {
+            if a == z {
+                incident_view::finding_id(*a)
+            } else {
+                format!(
+                    "{}–{}",
+                    incident_view::finding_id(*a),
+                    incident_view::finding_id(*z)
+                )
+            }
+        })
+        .collect();
+    if runs.len() > 8 {
+        parts.push(format!("and {} more", runs.len() - 8));
+    }
+    format!(
+        "{} ({})",
+        parts.join(", "),
+        crate::correlate::thousands(members.len())
+    )
 }
 
 fn scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## Scope\n")?;
     if !view.scope.is_empty() {
         writeln!(out, "| Host | Log | From | To |\n|---|---|---|---|")?;
         for s in &view.scope {
@@ -44,39 +187,42 @@ fn scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    if !view.sessions.is_empty() {
-        writeln!(out, "### Sessions\n")?;
-        writeln!(
-            out,
-            "| # | Host | Id | User | Client | Start | End | Ended |\n|---|---|---|---|---|---|---|---|"
-        )?;
-        for s in &view.sessions {
-            let ending = if s.dropped {
-                format!("**{}**", s.ending)
-            } else {
-                s.ending.to_string()
-            };
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                s.number,
-                md(&s.host),
-                s.id.map(|i| i.to_string()).unwrap_or_default(),
-                md(s.user.as_deref().unwrap_or("")),
-                md(s.client.as_deref().unwrap_or("")),
-                s.start,
-                s.end,
-                ending
-            )?;
-        }
-        writeln!(out)?;
-    }
     Ok(())
 }
 
+fn sessions(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    if view.sessions.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Sessions\n")?;
+    writeln!(
+        out,
+        "| # | Host | Windows id | User | Client | Start | End | Ended |\n|---|---|---|---|---|---|---|---|"
+    )?;
+    for s in &view.sessions {
+        let ending = if s.dropped {
+            format!("**{}**", s.ending)
+        } else {
+            s.ending.to_string()
+        };
+        writeln!(
+            out,
+            "| S{} | {} | {} | {} | {} | {} | {} | {} |",
+            s.number,
+            md(&s.host),
+            s.id.map(|i| i.to_string()).unwrap_or_default(),
+            md(s.user.as_deref().unwrap_or("")),
+            md(s.client.as_deref().unwrap_or("")),
+            s.start,
+            s.end,
+            ending
+        )?;
+    }
+    writeln!(out)
+}
+
 fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## Inputs\n")?;
-    writeln!(out, "{}\n", view.inputs_line())?;
+    writeln!(out, "### Inputs\n")?;
     writeln!(
         out,
         "| File | Records | Recovered | Unreadable | Chunks skipped | Logs (computer · channel: records, from – to) |"
@@ -99,7 +245,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "### Drop {} — {}, {}\n", f.number, md(&f.host), f.time)?;
+    writeln!(out, "### F{} — {}, {}\n", f.number, md(&f.host), f.time)?;
     let mut facts = vec![format!("- **What:** {}", f.kind)];
     if let Some(s) = &f.session {
         facts.push(format!("- **Session:** {s}"));
@@ -178,7 +324,7 @@ fn summaries(view: &View, out: &mut dyn Write) -> io::Result<()> {
     if view.summaries.is_empty() {
         return Ok(());
     }
-    writeln!(out, "## Summaries\n")?;
+    writeln!(out, "### Summaries\n")?;
     for (name, lines) in &view.summaries {
         writeln!(out, "**{name}**\n")?;
         for line in lines {
@@ -190,7 +336,7 @@ fn summaries(view: &View, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn timeline(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## Timeline\n")?;
+    writeln!(out, "### Timeline\n")?;
     writeln!(
         out,
         "| Time | Host | What | Event | Details |\n|---|---|---|---|---|"
@@ -198,7 +344,7 @@ fn timeline(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> io::
     for r in rows {
         let what = match r.finding {
             Some(n) if r.kind == crate::correlate::model::TimelineKind::Drop => {
-                format!("**DROP #{}**", n + 1)
+                format!("**DROP F{}**", n + 1)
             }
             _ => label(r).to_string(),
         };
@@ -217,7 +363,7 @@ fn timeline(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> io::
 }
 
 fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## What could not be read\n")?;
+    writeln!(out, "### What could not be read\n")?;
     let failed: Vec<_> = view
         .inputs
         .iter()

@@ -15,12 +15,14 @@
 //! let report = Report::new(Analysis::default(), Vec::new(), Diagnostics::default(), 0, &opts);
 //! let mut out = Vec::new();
 //! render(&report, Format::Json, &opts, &mut out).unwrap();
-//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 1"));
+//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 2"));
 //! ```
 
+mod brief;
 mod csv;
 pub mod escape;
 mod html;
+mod incident_view;
 mod json;
 mod markdown;
 pub mod progress;
@@ -46,7 +48,7 @@ use std::str::FromStr;
 
 /// The version of the JSON report's layout (`docs/report.schema.json`). Bumped
 /// on any change that can break a reader.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything a report shows. Its JSON form is the `--format json` output.
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +132,9 @@ impl Report {
 /// The output formats, one renderer each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// Terminal: summary table of drops, then a timeline per host.
+    /// Terminal: the one-screen summary (hosts, incidents, fixes); the
+    /// findings table and the timeline with `--findings`/`--timeline`, and
+    /// always for small inputs.
     Table,
     /// One JSON document (the [`Report`]).
     Json,
@@ -172,7 +176,7 @@ impl Format {
     }
 
     /// The format a report file name asks for, by extension (`.md`, `.html`,
-    /// `.json`, `.jsonl`, `.csv`).
+    /// `.json`, `.jsonl`, `.csv`, `.timesketch`, `.txt`).
     pub fn from_extension(path: &std::path::Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -181,6 +185,7 @@ impl Format {
             "json" => Some(Format::Json),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "csv" => Some(Format::Csv),
+            "timesketch" => Some(Format::Timesketch),
             "txt" => Some(Format::Table),
             _ => None,
         }
@@ -245,6 +250,11 @@ pub struct RenderOptions {
     pub zoom: Option<Zoom>,
     /// Terminal width for the table; `None` uses the terminal's, or 100.
     pub width: Option<u16>,
+    /// Terminal: list every finding after the summary. Markdown: add the
+    /// per-finding appendix. (Small inputs always show them on the terminal.)
+    pub findings: bool,
+    /// Terminal: show the timeline after the summary (always for small inputs).
+    pub timeline: bool,
 }
 
 /// Writes only the terminal timeline of `report` (the `timeline` view).
@@ -253,7 +263,8 @@ pub fn render_timeline(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    timeline::render(report, opts, out)
+    timeline::render(report, opts, out)?;
+    timeline::inputs_line(report, opts, out)
 }
 
 /// Writes `report` in `format` to `out`.
@@ -265,8 +276,15 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Table => {
-            table::render(report, opts, out)?;
-            timeline::render(report, opts, out)
+            brief::render(report, opts, out)?;
+            let small = brief::is_small(report);
+            if opts.findings || small {
+                table::render(report, opts, out)?;
+            }
+            if opts.timeline || small {
+                timeline::render(report, opts, out)?;
+            }
+            timeline::inputs_line(report, opts, out)
         }
         Format::Json => json::render_document(report, out),
         Format::Jsonl => json::render_lines(report, out),

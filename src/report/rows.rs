@@ -4,7 +4,7 @@
 //! raw here; renderers escape them through [`super::escape`].
 
 use super::Report;
-use crate::correlate::model::{Ending, TimelineEntry, TimelineKind};
+use crate::correlate::model::{Confidence, Ending, TimelineEntry, TimelineKind};
 use crate::rules::extension::Category;
 use chrono::{DateTime, Utc};
 
@@ -24,6 +24,12 @@ pub(crate) struct Row<'a> {
     pub session: Option<usize>,
     /// Index of the finding (drop) it is or belongs to.
     pub finding: Option<usize>,
+    /// Index of that finding's incident.
+    pub incident: Option<usize>,
+    /// That finding's confidence (`high`, `medium`, `low`), on its drop row.
+    pub confidence: Option<&'static str>,
+    /// That finding's fix, on its drop row.
+    pub fix: Option<&'a str>,
     pub channel: &'a str,
     pub provider: &'a str,
     pub event_id: u16,
@@ -44,10 +50,9 @@ pub(crate) fn rows(report: &Report) -> Vec<Row<'_>> {
 fn row<'a>(report: &'a Report, e: &'a TimelineEntry) -> Row<'a> {
     let analysis = &report.analysis;
     let session = e.session.and_then(|i| analysis.sessions.get(i));
-    let drop = e
-        .finding
-        .and_then(|i| analysis.findings.get(i))
-        .map(|f| &f.dropped);
+    let finding = e.finding.and_then(|i| analysis.findings.get(i));
+    let drop = finding.map(|f| &f.dropped);
+    let on_drop = finding.filter(|_| e.kind == TimelineKind::Drop);
     let user = session
         .and_then(|s| s.user.as_deref())
         .or_else(|| drop.and_then(|d| d.user.as_deref()));
@@ -66,6 +71,9 @@ fn row<'a>(report: &'a Report, e: &'a TimelineEntry) -> Row<'a> {
         client,
         session: e.session,
         finding: e.finding,
+        incident: finding.map(|f| f.incident),
+        confidence: on_drop.map(|f| confidence_name(f.verdict.confidence)),
+        fix: on_drop.and_then(|f| f.verdict.fix.as_deref()),
         channel: &e.event.channel,
         provider: &e.event.provider,
         event_id: e.event.event_id,
@@ -84,6 +92,20 @@ pub(crate) fn by_host<'r, 'a>(rows: &'r [Row<'a>]) -> Vec<(&'a str, Vec<&'r Row<
         }
     }
     hosts
+}
+
+/// A confidence's name, as in the JSON.
+pub(crate) fn confidence_name(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Low => "low",
+        Confidence::Medium => "medium",
+        Confidence::High => "high",
+    }
+}
+
+/// `S8`, `F1`, `I2` (1-based, as every report prints them) from an index.
+pub(crate) fn id(prefix: char, index: Option<usize>) -> Option<String> {
+    index.map(|i| format!("{prefix}{}", i + 1))
 }
 
 /// The name of a timeline kind, as in the JSON.

@@ -1,21 +1,24 @@
-//! The inline SVG timeline of the HTML report: one chart per host, a lane for
-//! the session life cycle and one per cause category present, drops as red
-//! lines across all lanes, causes joined to their drop. Hovering any mark shows
-//! its event (`<title>`). Every value from the logs passes [`super::escape::html`].
+//! The inline SVG timeline of the HTML report: one chart per host, readable at
+//! any count. Sessions are bars; drops, refusals, causes and context records
+//! are counted into time slices, one lane per category, so 29,000 refusals in a
+//! minute are a few bars, not 29,000 marks; incidents are labelled above the
+//! lanes, in rows, never overlapping. Hovering a bar shows its counts
+//! (`<title>`). Every value from the logs passes [`super::escape::html`].
 
 use super::escape::html;
-use super::rows::{Row, evidence, label};
+use super::rows::Row;
 use super::{RenderOptions, Report};
-use crate::correlate::model::{Session, TimelineKind};
+use crate::correlate::model::{
+    DropKind, Finding, Incident, IncidentKind, Session, SessionKind, TimelineKind,
+};
 use crate::rules::extension::Category;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 const WIDTH: f64 = 1100.0;
 const LABEL_W: f64 = 150.0;
 const RIGHT_PAD: f64 = 24.0;
-/// Room above the lanes for two rows of drop labels.
-const TOP: f64 = 48.0;
 const LANE_H: f64 = 34.0;
 /// Height of one session track inside the session lane.
 const TRACK_H: f64 = 18.0;
@@ -42,28 +45,31 @@ pub(crate) fn category_hex(category: Category) -> &'static str {
     }
 }
 
-/// A lane: the session life cycle, a category, or other context alerts.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// A lane: sessions, the findings of one verdict category (or of none), or
+/// the cause and context records of one category.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Lane {
     Sessions,
-    Category(Category),
-    Other,
+    Findings(Option<Category>),
+    Records(Option<Category>),
 }
 
 impl Lane {
-    fn of(row: &Row<'_>) -> Lane {
-        match (row.kind, row.category) {
-            (TimelineKind::Lifecycle | TimelineKind::Drop, _) => Lane::Sessions,
-            (_, Some(c)) => Lane::Category(c),
-            (_, None) => Lane::Other,
+    fn name(self) -> String {
+        match self {
+            Lane::Sessions => "sessions".to_string(),
+            Lane::Findings(Some(c)) => format!("failures: {c}"),
+            Lane::Findings(None) => "failures: no cause".to_string(),
+            Lane::Records(Some(c)) => format!("{c} records"),
+            Lane::Records(None) => "other alerts".to_string(),
         }
     }
 
-    fn name(self) -> &'static str {
+    fn color(self) -> &'static str {
         match self {
-            Lane::Sessions => "session life cycle",
-            Lane::Category(c) => c.as_str(),
-            Lane::Other => "other alerts",
+            Lane::Sessions => "#9fb3c8",
+            Lane::Findings(Some(c)) | Lane::Records(Some(c)) => category_hex(c),
+            Lane::Findings(None) | Lane::Records(None) => "#7f8c8d",
         }
     }
 }
@@ -97,215 +103,285 @@ impl Scale {
         let span = (self.t1 - self.t0).max(1) as f64;
         LABEL_W + (ms - self.t0) as f64 / span * (WIDTH - LABEL_W - RIGHT_PAD)
     }
-}
 
-/// Where lanes and session tracks are.
-struct Layout {
-    /// Each lane with its top and height.
-    lanes: Vec<(Lane, f64, f64)>,
-    /// Session index -> track (row inside the session lane).
-    tracks: Vec<(usize, usize)>,
-    /// Bottom of the last lane.
-    bottom: f64,
-}
-
-impl Layout {
-    fn new(rows: &[&Row<'_>], sessions: &[&Session], scale: &Scale) -> Layout {
-        // Pack sessions into tracks so overlapping sessions do not hide each other.
-        let mut ends: Vec<f64> = Vec::new();
-        let mut tracks = Vec::new();
-        for s in sessions {
-            let (x1, x2) = (scale.x(s.start), scale.x(s.end).max(scale.x(s.start) + 6.0));
-            let track = match ends.iter().position(|end| *end + 6.0 < x1) {
-                Some(t) => t,
-                None => {
-                    ends.push(0.0);
-                    ends.len() - 1
-                }
-            };
-            ends[track] = x2;
-            tracks.push((s.index, track));
-        }
-        let mut kinds = vec![Lane::Sessions];
-        kinds.extend(
-            Category::ALL
-                .into_iter()
-                .map(Lane::Category)
-                .filter(|l| rows.iter().any(|r| Lane::of(r) == *l)),
-        );
-        if rows.iter().any(|r| Lane::of(r) == Lane::Other) {
-            kinds.push(Lane::Other);
-        }
-        let mut top = TOP;
-        let mut lanes = Vec::new();
-        for lane in kinds {
-            let height = match lane {
-                Lane::Sessions => LANE_H.max(TRACK_H * ends.len() as f64 + 12.0),
-                _ => LANE_H,
-            };
-            lanes.push((lane, top, height));
-            top += height;
-        }
-        Layout {
-            lanes,
-            tracks,
-            bottom: top,
-        }
+    /// The bucket of `t`: [`BUCKETS`] equal slices of the plot width.
+    fn bucket(&self, t: DateTime<Utc>) -> usize {
+        let frac = (self.x(t) - LABEL_W) / (WIDTH - LABEL_W - RIGHT_PAD);
+        ((frac * BUCKETS as f64) as usize).min(BUCKETS - 1)
     }
 
-    /// The y of a lane's middle, or of a session's track.
-    fn y(&self, lane: Lane, session: Option<usize>) -> f64 {
-        let (_, top, height) = self
-            .lanes
-            .iter()
-            .copied()
-            .find(|(l, _, _)| *l == lane)
-            .unwrap_or((lane, TOP, LANE_H));
-        let track = session.and_then(|s| self.tracks.iter().find(|(i, _)| *i == s));
-        match (lane, track) {
-            (Lane::Sessions, Some((_, t))) => top + 6.0 + TRACK_H * (*t as f64 + 0.5),
-            _ => top + height / 2.0,
-        }
+    fn bucket_x(&self, b: usize) -> f64 {
+        LABEL_W + b as f64 * self.bucket_w()
+    }
+
+    fn bucket_w(&self) -> f64 {
+        (WIDTH - LABEL_W - RIGHT_PAD) / BUCKETS as f64
+    }
+
+    fn bucket_time(&self, b: usize) -> DateTime<Utc> {
+        let span = (self.t1 - self.t0) as f64;
+        let ms = self.t0 + (span * b as f64 / BUCKETS as f64) as i64;
+        DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
     }
 }
 
-/// One `<svg>` for `host`'s rows.
+/// Slices of the time axis that marks are counted into: however many records
+/// fall in one, it is drawn once, its size and tooltip giving the count.
+const BUCKETS: usize = 160;
+/// Session tracks in the session lane; more sessions share the last track.
+const MAX_TRACKS: usize = 6;
+/// Rows of incident labels above the lanes.
+const LABEL_ROWS: usize = 3;
+const LABEL_ROW_H: f64 = 20.0;
+/// About this many pixels per character of an 11 px label.
+const CHAR_W: f64 = 6.6;
+
+/// Counts per bucket, with what to say about them.
+#[derive(Default)]
+struct Buckets {
+    counts: Vec<(usize, usize)>,
+}
+
+impl Buckets {
+    fn add(&mut self, b: usize, refused: bool) {
+        if self.counts.is_empty() {
+            self.counts = vec![(0, 0); BUCKETS];
+        }
+        let c = &mut self.counts[b];
+        if refused { c.0 += 1 } else { c.1 += 1 }
+    }
+}
+
+/// One label above the lanes, for an incident: where it is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LabelBox {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl LabelBox {
+    /// Whether two labels share any area.
+    pub fn overlaps(&self, o: &LabelBox) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+/// Places labels of the given widths at the given x, each in the first row
+/// where it collides with nothing; a label that fits no row is left out
+/// (its incident is listed above the chart). Returns the boxes in input order.
+fn place_labels(wanted: &[(f64, f64)]) -> Vec<Option<LabelBox>> {
+    let mut rows: Vec<Vec<LabelBox>> = vec![Vec::new(); LABEL_ROWS];
+    wanted
+        .iter()
+        .map(|(x, w)| {
+            let x = x.min(WIDTH - RIGHT_PAD - w).max(LABEL_W);
+            (0..LABEL_ROWS).find_map(|r| {
+                let b = LabelBox {
+                    x,
+                    y: 6.0 + r as f64 * LABEL_ROW_H,
+                    w: *w,
+                    h: 16.0,
+                };
+                let free = rows[r].iter().all(|o| {
+                    !LabelBox {
+                        x: b.x - 4.0,
+                        w: b.w + 8.0,
+                        ..b
+                    }
+                    .overlaps(o)
+                });
+                free.then(|| {
+                    rows[r].push(b);
+                    b
+                })
+            })
+        })
+        .collect()
+}
+
+/// One `<svg>` for `host`: a session lane (bars, at most [`MAX_TRACKS`]
+/// tracks), a lane per verdict category of the host's drops and refusals and
+/// a lane per category of cause and context records, each drawn as counts
+/// per time slice, and the host's incidents labelled above, never overlapping.
 pub(crate) fn host_chart(
     report: &Report,
     host: &str,
     rows: &[&Row<'_>],
     opts: &RenderOptions,
 ) -> String {
-    let sessions: Vec<&Session> = report
-        .analysis
+    let a = &report.analysis;
+    let sessions: Vec<&Session> = a
         .sessions
         .iter()
-        .filter(|s| s.host == host)
+        .filter(|s| s.host == host && !matches!(s.kind, SessionKind::Attempt | SessionKind::Client))
         .collect();
-    let Some(scale) = Scale::new(rows.iter().map(|r| r.time)) else {
+    let findings: Vec<&Finding> = a
+        .findings
+        .iter()
+        .filter(|f| f.dropped.host == host)
+        .collect();
+    let times = rows
+        .iter()
+        .map(|r| r.time)
+        .chain(findings.iter().map(|f| f.dropped.time))
+        .chain(sessions.iter().flat_map(|s| [s.start, s.end]));
+    let Some(scale) = Scale::new(times) else {
         return String::new();
     };
-    let layout = Layout::new(rows, &sessions, &scale);
-    let height = layout.bottom + AXIS_H;
+    let mut lanes: BTreeMap<Lane, Buckets> = BTreeMap::new();
+    lanes.insert(Lane::Sessions, Buckets::default());
+    for f in &findings {
+        let refused = f.dropped.kind == DropKind::ConnectionRefused;
+        lanes
+            .entry(Lane::Findings(f.verdict.category))
+            .or_default()
+            .add(scale.bucket(f.dropped.time), refused);
+    }
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.kind, TimelineKind::Cause | TimelineKind::Context))
+    {
+        lanes
+            .entry(Lane::Records(r.category))
+            .or_default()
+            .add(scale.bucket(r.time), false);
+    }
+    let incidents: Vec<&Incident> = a.incidents.iter().filter(|x| x.host == host).collect();
+    let wanted: Vec<(f64, f64)> = incidents
+        .iter()
+        .map(|x| {
+            (
+                scale.x(x.first),
+                label_text(x).chars().count() as f64 * CHAR_W + 12.0,
+            )
+        })
+        .collect();
+    let labels = place_labels(&wanted);
+    let tracks = sessions.len().clamp(1, MAX_TRACKS);
+    let top = 8.0 + LABEL_ROWS as f64 * LABEL_ROW_H;
+    let mut y = top;
+    let mut layout = Vec::new();
+    for lane in lanes.keys() {
+        let h = match lane {
+            Lane::Sessions => LANE_H.max(TRACK_H * tracks as f64 + 12.0),
+            _ => LANE_H,
+        };
+        layout.push((*lane, y, h));
+        y += h;
+    }
+    let bottom = y;
+    let height = bottom + AXIS_H;
     let mut svg = String::new();
     let _ = write!(
         svg,
         r#"<svg class="timeline" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="Timeline of {}">"#,
         html(host)
     );
-    lanes(&mut svg, &layout);
-    axis(&mut svg, &scale, &layout, opts);
-    for s in &sessions {
-        session_bar(
-            &mut svg,
-            s,
-            &scale,
-            layout.y(Lane::Sessions, Some(s.index)),
-            opts,
+    for (i, (lane, ly, lh)) in layout.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<rect class="lane{}" x="0" y="{ly}" width="{WIDTH}" height="{lh}"/><rect x="0" y="{ly}" width="5" height="{lh}" fill="{}"/><text class="lane-label" x="12" y="{:.1}">{}</text>"#,
+            if i % 2 == 0 { " even" } else { "" },
+            lane.color(),
+            ly + lh / 2.0 + 4.0,
+            lane.name()
         );
     }
-    links(&mut svg, rows, &scale, &layout);
-    marks(&mut svg, rows, &scale, &layout, opts);
+    axis(&mut svg, &scale, top, bottom, opts);
+    for (k, s) in sessions.iter().enumerate() {
+        let track = k.min(MAX_TRACKS - 1);
+        let ty = top + 6.0 + TRACK_H * (track as f64 + 0.5);
+        session_bar(&mut svg, s, &scale, ty, opts);
+    }
+    for (lane, ly, lh) in &layout {
+        if let Some(b) = lanes.get(lane) {
+            density(&mut svg, *lane, b, &scale, *ly, *lh, opts);
+        }
+    }
+    for (x, b) in incidents.iter().zip(&labels) {
+        let Some(b) = b else { continue };
+        let color = x.category.map_or("#7f8c8d", category_hex);
+        let _ = write!(
+            svg,
+            r#"<g class="label"><title>{}</title><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{bottom:.1}" stroke="{color}"/><rect class="pill" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="8" fill="{color}"/><text x="{:.1}" y="{:.1}">{}</text></g>"#,
+            html(&x.title),
+            scale.x(x.first),
+            b.y + b.h,
+            scale.x(x.first),
+            b.x,
+            b.y,
+            b.w,
+            b.h,
+            b.x + 6.0,
+            b.y + 12.0,
+            html(&label_text(x))
+        );
+    }
     svg.push_str("</svg>");
     svg
 }
 
-fn lanes(svg: &mut String, layout: &Layout) {
-    for (i, (lane, y, h)) in layout.lanes.iter().enumerate() {
-        let _ = write!(
-            svg,
-            r#"<rect class="lane{}" x="0" y="{y}" width="{WIDTH}" height="{h}"/><text class="lane-label" x="12" y="{:.1}">{}</text>"#,
-            if i % 2 == 0 { " even" } else { "" },
-            y + h / 2.0 + 4.0,
-            lane.name()
-        );
-        if let Lane::Category(c) = lane {
-            let _ = write!(
-                svg,
-                r#"<rect x="0" y="{y}" width="5" height="{h}" fill="{}"/>"#,
-                category_hex(*c)
-            );
-        }
-    }
+/// `I2 · 29,198 refused · tls`.
+fn label_text(x: &Incident) -> String {
+    let what = match x.kind {
+        IncidentKind::Refusals => "refused",
+        IncidentKind::Drops => "dropped",
+    };
+    format!(
+        "I{} · {} {what} · {}",
+        x.index + 1,
+        crate::correlate::thousands(x.count),
+        x.category.map_or("no cause", Category::as_str)
+    )
 }
 
-/// Dashed lines from each cause to its drop.
-fn links(svg: &mut String, rows: &[&Row<'_>], scale: &Scale, layout: &Layout) {
-    for r in rows.iter().filter(|r| r.kind == TimelineKind::Cause) {
-        let drop = r.finding.and_then(|f| {
-            rows.iter()
-                .find(|d| d.kind == TimelineKind::Drop && d.finding == Some(f))
-        });
-        if let Some(drop) = drop {
-            let y = layout.y(Lane::of(r), None);
-            let _ = write!(
-                svg,
-                r#"<line class="link" x1="{:.1}" y1="{y}" x2="{:.1}" y2="{y}" stroke="{}"/>"#,
-                scale.x(r.time),
-                scale.x(drop.time),
-                r.category.map_or("#999", category_hex)
-            );
-        }
-    }
-}
-
-/// Drops, causes, steps and context alerts, each with hover text.
-fn marks(
+/// One lane's counts: a bar per non-empty slice, its height growing with the
+/// log of the count, refusals lighter than drops.
+fn density(
     svg: &mut String,
-    rows: &[&Row<'_>],
+    lane: Lane,
+    b: &Buckets,
     scale: &Scale,
-    layout: &Layout,
+    y: f64,
+    h: f64,
     opts: &RenderOptions,
 ) {
-    let mut drops = 0;
-    for r in rows {
-        let x = scale.x(r.time);
-        let y = layout.y(Lane::of(r), r.session);
-        let tip = tooltip(r, opts);
-        match r.kind {
-            TimelineKind::Drop => {
-                let n = r.finding.map(|f| (f + 1).to_string()).unwrap_or_default();
-                let pill = if drops % 2 == 0 { 6.0 } else { 26.0 };
-                drops += 1;
-                let _ = write!(
-                    svg,
-                    r#"<g class="drop"><title>{tip}</title><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}"/><rect x="{:.1}" y="{pill}" width="60" height="17" rx="8.5"/><text x="{x:.1}" y="{:.1}">DROP {n}</text><path d="M{x:.1} {:.1} l-7 -12 h14 z"/></g>"#,
-                    pill + 17.0,
-                    layout.bottom,
-                    x - 30.0,
-                    pill + 12.5,
-                    y + 6.0
-                );
-            }
-            TimelineKind::Cause => {
-                let color = r.category.map_or("#999", category_hex);
-                let _ = write!(
-                    svg,
-                    r#"<circle class="cause" cx="{x:.1}" cy="{y}" r="7" fill="{color}"><title>{tip}</title></circle>"#
-                );
-            }
-            TimelineKind::Lifecycle => {
-                let _ = write!(
-                    svg,
-                    r#"<circle class="step" cx="{x:.1}" cy="{y}" r="4.5"><title>{tip}</title></circle>"#
-                );
-            }
-            TimelineKind::Context => {
-                let color = r.category.map_or("#7f8c8d", category_hex);
-                let _ = write!(
-                    svg,
-                    r#"<rect class="context" x="{:.1}" y="{:.1}" width="9" height="9" transform="rotate(45 {x:.1} {y})" fill="{color}"><title>{tip}</title></rect>"#,
-                    x - 4.5,
-                    y - 4.5
-                );
-            }
+    let w = scale.bucket_w();
+    for (k, (refused, other)) in b.counts.iter().enumerate() {
+        let n = refused + other;
+        if n == 0 {
+            continue;
         }
+        let frac = (((n as f64).ln() + 1.0) / ((10_000f64).ln() + 1.0)).min(1.0);
+        let bh = (h - 8.0) * (0.3 + 0.7 * frac);
+        let from = opts.time_zone.date_and_clock(scale.bucket_time(k)).1;
+        let to = opts.time_zone.date_and_clock(scale.bucket_time(k + 1)).1;
+        let what = match lane {
+            Lane::Findings(_) => format!("{refused} refused, {other} dropped"),
+            _ => format!("{n} record(s)"),
+        };
+        let class = match lane {
+            Lane::Findings(_) if *other > 0 => "bin drop",
+            Lane::Findings(_) => "bin refused",
+            _ => "bin",
+        };
+        let _ = write!(
+            svg,
+            r#"<rect class="{class}" x="{:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="{}"><title>{from} – {to}: {what} ({})</title></rect>"#,
+            scale.bucket_x(k),
+            y + h - 4.0 - bh,
+            (w - 1.0).max(1.0),
+            lane.color(),
+            html(&lane.name())
+        );
     }
 }
 
 /// Grid lines with clock labels (in the chosen zone) under the lanes, and the
 /// first date at the left.
-fn axis(svg: &mut String, scale: &Scale, layout: &Layout, opts: &RenderOptions) {
+fn axis(svg: &mut String, scale: &Scale, top: f64, bottom: f64, opts: &RenderOptions) {
     let span_s = (scale.t1 - scale.t0) / 1000;
     let step = STEPS
         .iter()
@@ -320,7 +396,7 @@ fn axis(svg: &mut String, scale: &Scale, layout: &Layout, opts: &RenderOptions) 
         s if s < 86400 => "%H:%M",
         _ => "%m-%d",
     };
-    let label_y = layout.bottom + 16.0;
+    let label_y = bottom + 16.0;
     let (date, _) = opts.time_zone.date_and_clock(start);
     let _ = write!(
         svg,
@@ -334,8 +410,8 @@ fn axis(svg: &mut String, scale: &Scale, layout: &Layout, opts: &RenderOptions) 
             let text = opts.time_zone.convert(at).format(fmt);
             let _ = write!(
                 svg,
-                r#"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}"/><text class="tick" x="{x:.1}" y="{label_y}">{text}</text>"#,
-                layout.bottom + 4.0
+                r#"<line class="grid" x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{:.1}"/><text class="tick" x="{x:.1}" y="{label_y}">{text}</text>"#,
+                bottom + 4.0
             );
         }
         t += step;
@@ -354,10 +430,10 @@ fn session_bar(svg: &mut String, s: &Session, scale: &Scale, y: f64, opts: &Rend
         .collect::<Vec<_>>()
         .join(" from ");
     let tip = format!(
-        "Session #{}{} {}\n{} – {}\nended: {}",
+        "S{}{} {}\n{} – {}\nended: {}",
         s.index + 1,
         s.session_id
-            .map(|i| format!(" (id {i})"))
+            .map(|i| format!(" (Windows session id {i})"))
             .unwrap_or_default(),
         who,
         opts.time_zone.format(s.start),
@@ -387,25 +463,4 @@ fn session_bar(svg: &mut String, s: &Session, scale: &Scale, y: f64, opts: &Rend
             html(name)
         );
     }
-}
-
-/// Hover text: time, what, details, where the record is.
-fn tooltip(r: &Row<'_>, opts: &RenderOptions) -> String {
-    let mut text = format!(
-        "{}  [{}]\n{}\n{}\n{} ({})\n{}",
-        opts.time_zone.format(r.time),
-        label(r),
-        r.title,
-        r.message,
-        evidence(r.channel, r.event_id, r.record_id),
-        r.rule,
-        r.source
-    );
-    if let Some(u) = r.user {
-        text.push_str(&format!("\nuser: {u}"));
-    }
-    if let Some(c) = r.client {
-        text.push_str(&format!("\nclient: {c}"));
-    }
-    html(&text).into_owned()
 }

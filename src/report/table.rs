@@ -27,15 +27,10 @@ pub(crate) fn category_ansi(category: Category) -> u8 {
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let view = View::new(report, opts);
-    let headline = view.headline();
-    if opts.color {
-        writeln!(out, "\x1b[1m{headline}\x1b[0m")?;
-    } else {
-        writeln!(out, "{headline}")?;
-    }
     if view.findings.is_empty() {
         return Ok(());
     }
+    writeln!(out)?;
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -73,7 +68,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
 }
 
 fn row(f: &FindingView, color: bool) -> Vec<Cell> {
-    let session = f.session.as_ref().map(|s| format!("session {s}"));
+    let session = f.session.clone();
     let who = [f.user.as_deref(), f.client.as_deref(), session.as_deref()]
         .into_iter()
         .flatten()
@@ -96,7 +91,7 @@ fn row(f: &FindingView, color: bool) -> Vec<Cell> {
         None => "none found in these logs".to_string(),
     };
     vec![
-        Cell::new(f.number),
+        Cell::new(format!("F{}\nI{}", f.number, f.incident)),
         Cell::new(format!("{}\n{}", f.date, f.clock)),
         Cell::new(terminal(&f.host)),
         Cell::new(who),

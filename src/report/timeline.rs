@@ -55,24 +55,59 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             }
         }
     }
+    Ok(())
+}
+
+/// The closing line: what was read and what was not.
+pub(crate) fn inputs_line(
+    report: &Report,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = Paint(opts.color);
+    let view = View::new(report, opts);
     writeln!(out)?;
-    writeln!(out, "{}", paint.sgr("2", &view.inputs_line()))
+    let width = opts
+        .width
+        .map_or(super::brief::DEFAULT_WIDTH, usize::from)
+        .max(40);
+    for line in textwrap::wrap(&view.inputs_line(), width) {
+        writeln!(out, "{}", paint.sgr("2", &line))?;
+    }
+    Ok(())
 }
 
 fn line(row: &Row<'_>, clock: &str, paint: &Paint) -> String {
     let tag = format!("{:<17}", label(row));
+    if row.kind == TimelineKind::Drop {
+        // The verdict line under it says why; here only what and whose.
+        let n = row
+            .finding
+            .map(|f| format!(" F{}", f + 1))
+            .unwrap_or_default();
+        let who = [row.user, row.client]
+            .into_iter()
+            .flatten()
+            .map(|s| terminal(s).into_owned())
+            .collect::<Vec<_>>()
+            .join(" from ");
+        let mut text = format!("▶ {}{n}", terminal(row.title).to_uppercase());
+        if !who.is_empty() {
+            text.push_str(&format!(": {who}"));
+        }
+        if let Some(session) = row.session {
+            text.push_str(&format!("  [S{}]", session + 1));
+        }
+        if let Some(incident) = row.incident {
+            text.push_str(&format!(" [I{}]", incident + 1));
+        }
+        return paint.sgr("1;97;41", &format!("    {clock}  {text}"));
+    }
     let mut text = format!("{}: {}", terminal(row.title), terminal(row.message));
     if let Some(session) = row.session {
-        text.push_str(&format!("  [session #{}]", session + 1));
+        text.push_str(&format!("  [S{}]", session + 1));
     }
     let tag = match (row.kind, row.category) {
-        (TimelineKind::Drop, _) => {
-            let n = row
-                .finding
-                .map(|f| format!(" #{}", f + 1))
-                .unwrap_or_default();
-            return paint.sgr("1;97;41", &format!("    {clock}  ▶ DROP{n:<10} {text}"));
-        }
         (TimelineKind::Cause, Some(c)) => paint.sgr(&format!("1;38;5;{}", category_ansi(c)), &tag),
         (TimelineKind::Context, _) => paint.sgr("2", &tag),
         _ => tag,
@@ -84,10 +119,7 @@ fn verdict_line(row: &Row<'_>, view: &View, paint: &Paint) -> Option<String> {
     if row.kind != TimelineKind::Drop {
         return None;
     }
-    let f = view
-        .findings
-        .iter()
-        .find(|f| Some(f.number) == row.finding.map(|i| i + 1))?;
+    let f = view.findings.get(row.finding?)?;
     let code = match f.category {
         Some(c) => format!("1;38;5;{}", category_ansi(c)),
         None => "2".to_string(),

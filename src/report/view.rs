@@ -10,8 +10,6 @@ use crate::rules::extension::{Category, Level};
 
 /// Counts for the headline and the closing summary line.
 pub(crate) struct Totals {
-    pub hosts: usize,
-    pub sessions: usize,
     pub drops: usize,
     pub explained: usize,
     pub files: usize,
@@ -27,6 +25,8 @@ pub(crate) struct Totals {
 /// One drop with its verdict and causes.
 pub(crate) struct FindingView {
     pub number: usize,
+    /// The incident's number (1-based).
+    pub incident: usize,
     pub host: String,
     pub time: String,
     /// The time's date and clock apart, for narrow columns.
@@ -141,6 +141,8 @@ pub(crate) struct SessionView {
     pub end: String,
     pub ending: &'static str,
     pub dropped: bool,
+    /// A connection attempt (listed under its incident, not as a session).
+    pub attempt: bool,
 }
 
 /// Everything the document-like formats show besides the timeline.
@@ -236,6 +238,7 @@ impl View {
                 end: tz.format(s.end),
                 ending: ending_name(s.ending),
                 dropped: matches!(s.ending, Ending::Dropped | Ending::Refused),
+                attempt: s.kind == crate::correlate::model::SessionKind::Attempt,
             })
             .collect();
         View {
@@ -249,21 +252,6 @@ impl View {
             summaries,
             problems,
         }
-    }
-
-    /// The one-paragraph answer: how many drops, how many explained.
-    pub(crate) fn headline(&self) -> String {
-        let t = &self.totals;
-        if t.drops == 0 {
-            return format!(
-                "No drops found in {} session(s) on {} host(s).",
-                t.sessions, t.hosts
-            );
-        }
-        format!(
-            "{} drop(s) in {} session(s) on {} host(s); {} with a likely cause in these logs.",
-            t.drops, t.sessions, t.hosts, t.explained
-        )
     }
 
     /// The closing line: what was read and what was not.
@@ -283,15 +271,8 @@ impl View {
 
 fn totals(report: &Report) -> Totals {
     let a = &report.analysis;
-    let mut hosts: Vec<&str> = a.sessions.iter().map(|s| s.host.as_str()).collect();
-    hosts.extend(a.findings.iter().map(|f| f.dropped.host.as_str()));
-    hosts.extend(a.coverage.iter().map(|c| c.host.as_str()));
-    hosts.sort_unstable();
-    hosts.dedup();
     let sum = |f: fn(&crate::ingest::FileStats) -> u64| report.inputs.iter().map(f).sum();
     Totals {
-        hosts: hosts.len(),
-        sessions: a.sessions.len(),
         drops: a.findings.len(),
         explained: a
             .findings
@@ -333,6 +314,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
         .collect();
     FindingView {
         number: d.index + 1,
+        incident: f.incident + 1,
         host: d.host.clone(),
         time: tz.format(d.time),
         date,
@@ -341,7 +323,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             DropKind::SessionDropped => "session dropped",
             DropKind::ConnectionRefused => "connection refused",
         },
-        session: d.session.map(|s| format!("#{}", s + 1)),
+        session: d.session.map(|s| format!("S{}", s + 1)),
         user: d.user.clone(),
         client: d.client_address.clone(),
         reason: d.reason.as_ref().map(code),

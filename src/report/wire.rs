@@ -1,7 +1,7 @@
 //! Serde types for the line-oriented wire formats (JSONL, Timesketch). The JSON
 //! document is the [`super::Report`] itself; these flatten a timeline row.
 
-use super::rows::{Row, kind_name};
+use super::rows::{Row, id, kind_name};
 use super::{GenerationOptions, Report, Tool};
 use crate::correlate::model::Finding;
 use crate::diag::Diagnostics;
@@ -23,10 +23,19 @@ pub(crate) struct RowFields<'a> {
     user: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_address: Option<&'a str>,
+    /// `S8`: the report's session number (not Windows' session id).
     #[serde(skip_serializing_if = "Option::is_none")]
-    session: Option<usize>,
+    session: Option<String>,
+    /// `F1`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    finding: Option<usize>,
+    finding: Option<String>,
+    /// `I2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a str>,
     channel: &'a str,
     provider: &'a str,
     event_id: u16,
@@ -44,8 +53,11 @@ impl<'a> RowFields<'a> {
             title: row.title,
             user: row.user,
             client_address: row.client,
-            session: row.session,
-            finding: row.finding,
+            session: id('S', row.session),
+            finding: id('F', row.finding),
+            incident: id('I', row.incident),
+            confidence: row.confidence,
+            fix: row.fix,
             channel: row.channel,
             provider: row.provider,
             event_id: row.event_id,

@@ -129,6 +129,21 @@ pub enum Step {
     Refused,
 }
 
+impl Step {
+    /// The name rules and reports use (`connect`, `refused`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Connect => "connect",
+            Step::Auth => "auth",
+            Step::Logon => "logon",
+            Step::Reconnect => "reconnect",
+            Step::Disconnect => "disconnect",
+            Step::Logoff => "logoff",
+            Step::Refused => "refused",
+        }
+    }
+}
+
 /// How far before and after a drop a cause still counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {

@@ -33,7 +33,7 @@ pub use error::{RuleError, RuleProblem};
 pub use extension::{Category, Extension, Level, Role, RuleInfo, Step, Window};
 pub use index::Interest;
 pub use matched::Matched;
-pub use ruleset::{LoadReport, RuleSet, RuleSummary, SelfTestFailure};
+pub use ruleset::{LoadReport, RulePins, RuleSet, RuleSummary, SelfTestFailure};
 pub use selftest::event_from_fields;
 pub use source::{EMBEDDED_PREFIX, RuleSource};
 

@@ -84,6 +84,17 @@ pub struct RuleSummary<'a> {
     pub channels: &'a [&'static str],
 }
 
+/// One rule with the events it can match at all (see [`RuleSet::pinned`]).
+#[derive(Debug, Clone)]
+pub struct RulePins<'a> {
+    /// The rule's metadata.
+    pub info: &'a Arc<RuleInfo>,
+    /// The event ids it can match; `None`: any.
+    pub event_ids: Option<Vec<u16>>,
+    /// The channels it can match, lower-cased; `None`: any.
+    pub channels: Option<Vec<String>>,
+}
+
 /// The loaded rules. Build with [`RuleSet::load`]; immutable afterwards.
 #[derive(Debug)]
 pub struct RuleSet {
@@ -160,6 +171,20 @@ impl RuleSet {
     /// Every rule's metadata, in rule-set order.
     pub fn infos(&self) -> impl Iterator<Item = &Arc<RuleInfo>> {
         self.rules.iter().map(|r| &r.info)
+    }
+
+    /// Every rule with the event ids and channels (lower-cased) its logsource
+    /// and condition force; `None` means any. For checking rules against what
+    /// later stages know of those events.
+    pub fn pinned(&self) -> impl Iterator<Item = RulePins<'_>> {
+        self.rules.iter().map(|r| {
+            let p = pins::of(r);
+            RulePins {
+                info: &r.info,
+                event_ids: p.event_ids.map(|s| s.into_iter().collect()),
+                channels: p.channels.map(|s| s.into_iter().collect()),
+            }
+        })
     }
 
     /// Every rule with its logsource, for listings.

@@ -275,6 +275,7 @@ pub static CATALOG: &[EventSchema] = &[
     ev(&RCM, 261, RCM_OP, EVENT_XML, LISTENER),
     ev(&RCM, 1149, RCM_OP, EVENT_XML, &[("Param1", STR), ("Param2", STR), ("Param3", STR)]),
     EventSchema { level: 2, ..ev(&RCM, 1011, RCM_OP, EVENT_XML, &[("Param1", STR)]) },
+    EventSchema { level: 3, ..ev(&RCM, 1012, RCM_OP, EVENT_XML, &[("Param1", STR)]) },
     EventSchema { level: 2, keywords: Some(0x4000_0000_0000_0000), ..ev(&RCM, 1069, RCM_ADMIN, EVENT_XML, &[]) },
     // RemoteConnectionManager's classic events in System (unnamed Data).
     classic(&RCM_CLASSIC, 1028, 49152, 2, DataShape::Unnamed, STATUS_TEXT),
@@ -287,8 +288,10 @@ pub static CATALOG: &[EventSchema] = &[
     core(98, 4, 15, &[]),
     core(102, 4, 17, &[]),
     core(103, 4, 17, &[("ReasonCode", U32)]),
+    core(107, 4, 17, &[]),
     core(131, 4, 15, &[("ConnType", STR), ("ClientIP", STR)]),
     core(139, 3, 14, &[("ResultCode", HEX32), ("IPString", STR)]),
+    core(141, 4, 15, &[("InstanceID", U32)]),
     core(140, 3, 14, &[("IPString", STR)]),
     core(142, 3, 15, &[("error", U32)]),
     core(143, 3, 15, &[("error", U32)]),
@@ -316,6 +319,7 @@ pub static CATALOG: &[EventSchema] = &[
     // System: event log service, shutdown, kernel, TermDD, Schannel.
     classic(&EVENTLOG, 6005, 32768, 4, DataShape::Unnamed, &[("Binary", BIN)]),
     classic(&EVENTLOG, 6006, 32768, 4, DataShape::Unnamed, &[("Binary", BIN)]),
+    classic(&EVENTLOG, 6011, 32768, 4, DataShape::Unnamed, &[("param1", STR), ("param2", STR)]),
     // 6008: time and date of the unexpected shutdown, then fields Windows mostly leaves empty.
     classic(&EVENTLOG, 6008, 32768, 2, DataShape::Unnamed, &[
         ("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR), ("param5", STR),
@@ -352,4 +356,7 @@ pub static CATALOG: &[EventSchema] = &[
     ]),
     audit(4778, 12551, 0, SUCCESS, SESSION_CHANGE),
     audit(4779, 12551, 0, SUCCESS, SESSION_CHANGE),
+    audit(4825, 12551, 0, FAILURE, &[
+        ("AccountName", STR), ("AccountDomain", STR), ("LogonID", HEX64), ("ClientAddress", STR),
+    ]),
 ];

@@ -72,6 +72,15 @@ pub struct Expect {
     /// The rule id expected to fire, when one is specific to the scenario.
     #[serde(default)]
     pub rule: Option<String>,
+    /// How many hosts the scenario's Computer names make (a rename makes one
+    /// host of two names); unchecked when absent.
+    #[serde(default)]
+    pub hosts: Option<u32>,
+    /// How the server's sessions end, by ending name (`user-logoff`,
+    /// `interrupted`, ...): exactly these, and no other server session;
+    /// unchecked when empty.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, u32>,
 }
 
 /// `none` or a [`Category`] name.

@@ -1,0 +1,452 @@
+//! Findings grouped into incidents, so that a burst reads as one answer:
+//!
+//! - **Refusals** on one host with the same verdict category and cause rule,
+//!   from the same client (or, without an address, the same user), each
+//!   within [`REFUSAL_GAP`] of the previous one, are one incident. Refusals
+//!   that name no client at all (Schannel records in System carry none) join
+//!   the incident of the same host and category whose time span they fall
+//!   into, when there is exactly one; otherwise they are an incident of their
+//!   own.
+//! - **Drops** on one host with the same category and cause rule, each within
+//!   [`DROP_GAP`] of the previous one, are one incident across users: a
+//!   service crash or a reboot that ends forty sessions at once is one wave.
+//! - A burst of refusals followed, within [`LOGON_AFTER`] of its last refusal,
+//!   by a successful logon from the same client address is flagged: someone
+//!   who was refused many times got in.
+//!
+//! Incidents are ordered by importance: flagged bursts first, then drops, then
+//! refusals, larger first; each finding records the index of its incident.
+
+use super::model::{
+    Confidence, DropKind, EventRef, Finding, Incident, IncidentKind, LogonAfter, Session,
+    SessionKind, Tally,
+};
+use crate::rules::extension::{Category, Step};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
+
+/// The longest pause inside one burst of refusals.
+pub const REFUSAL_GAP: TimeDelta = TimeDelta::minutes(10);
+/// The longest pause inside one wave of drops.
+pub const DROP_GAP: TimeDelta = TimeDelta::minutes(2);
+/// How soon after a burst's last refusal a logon from its client is flagged.
+pub const LOGON_AFTER: TimeDelta = TimeDelta::minutes(10);
+/// A burst is at least this many refusals.
+const BURST: usize = 3;
+
+/// What findings must share to be one incident.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    host: String,
+    kind: IncidentKind,
+    category: Option<Category>,
+    rule: String,
+    /// Client address, else user, for refusals; empty for drops.
+    who: String,
+}
+
+fn key(f: &Finding) -> Key {
+    let d = &f.dropped;
+    let kind = match d.kind {
+        DropKind::ConnectionRefused => IncidentKind::Refusals,
+        DropKind::SessionDropped => IncidentKind::Drops,
+    };
+    let who = match kind {
+        IncidentKind::Refusals => d
+            .client_address
+            .clone()
+            .or_else(|| d.user.clone())
+            .unwrap_or_default(),
+        IncidentKind::Drops => String::new(),
+    };
+    Key {
+        host: d.host.clone(),
+        kind,
+        category: f.verdict.category,
+        rule: rule_of(f).to_string(),
+        who,
+    }
+}
+
+/// The cause rule a finding is filed under: its top cause's, else its own.
+fn rule_of(f: &Finding) -> &str {
+    f.causes
+        .first()
+        .map_or(f.dropped.rule_id.as_str(), |c| c.rule_id.as_str())
+}
+
+/// Groups `findings` into incidents, sets each finding's `incident`, and
+/// returns the incidents, most important first.
+pub fn group(sessions: &[Session], findings: &mut [Finding]) -> Vec<Incident> {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|i| findings[*i].dropped.time);
+    // Open groups per key: (members, last time).
+    let mut open: HashMap<Key, usize> = HashMap::new();
+    let mut groups: Vec<(Key, Vec<usize>)> = Vec::new();
+    for i in order {
+        let k = key(&findings[i]);
+        let t = findings[i].dropped.time;
+        let gap = match k.kind {
+            IncidentKind::Refusals => REFUSAL_GAP,
+            IncidentKind::Drops => DROP_GAP,
+        };
+        match open.get(&k) {
+            Some(&g) if t - findings[*groups[g].1.last().unwrap_or(&i)].dropped.time <= gap => {
+                groups[g].1.push(i);
+            }
+            _ => {
+                open.insert(k.clone(), groups.len());
+                groups.push((k, vec![i]));
+            }
+        }
+    }
+    let groups = fold_unaddressed(findings, groups);
+    let mut incidents: Vec<Incident> = groups
+        .into_iter()
+        .map(|(k, members)| incident(sessions, findings, k, members))
+        .collect();
+    flag_logons(sessions, &mut incidents);
+    incidents.sort_by_key(|x| {
+        (
+            x.logon_after.is_none(),
+            x.kind == IncidentKind::Refusals,
+            std::cmp::Reverse(x.count),
+            x.first,
+        )
+    });
+    for (n, x) in incidents.iter_mut().enumerate() {
+        x.index = n;
+        x.id = format!("I{}", n + 1);
+        for f in &x.findings {
+            findings[*f].incident = n;
+        }
+    }
+    incidents
+}
+
+/// Moves refusal groups that name no client into the one group of the same
+/// host and category whose span (widened by the gap) holds them all.
+fn fold_unaddressed(
+    findings: &[Finding],
+    groups: Vec<(Key, Vec<usize>)>,
+) -> Vec<(Key, Vec<usize>)> {
+    let span = |m: &[usize]| {
+        let t = |i: &usize| findings[*i].dropped.time;
+        (
+            m.iter().map(t).min().unwrap_or_default(),
+            m.iter().map(t).max().unwrap_or_default(),
+        )
+    };
+    let unaddressed = |k: &Key| k.kind == IncidentKind::Refusals && k.who.is_empty();
+    let (loose, mut kept): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(k, _)| unaddressed(k));
+    let mut left = Vec::new();
+    for (k, members) in loose {
+        let (a, z) = span(&members);
+        let homes: Vec<usize> = (0..kept.len())
+            .filter(|g| {
+                let (gk, gm) = &kept[*g];
+                let (ga, gz) = span(gm);
+                gk.kind == IncidentKind::Refusals
+                    && gk.host == k.host
+                    && gk.category == k.category
+                    && a >= ga - REFUSAL_GAP
+                    && z <= gz + REFUSAL_GAP
+            })
+            .collect();
+        match homes[..] {
+            [g] => {
+                kept[g].1.extend(members);
+                kept[g].1.sort_by_key(|i| findings[*i].dropped.time);
+            }
+            _ => left.push((k, members)),
+        }
+    }
+    kept.extend(left);
+    kept
+}
+
+fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usize>) -> Incident {
+    let first = &findings[members[0]];
+    let last = &findings[members[members.len() - 1]];
+    let tally = |pick: &dyn Fn(&Finding) -> Option<&str>| {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for f in members.iter().map(|i| &findings[*i]) {
+            if let Some(name) = pick(f) {
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+        let mut list: Vec<Tally> = counts
+            .into_iter()
+            .map(|(name, count)| Tally {
+                name: name.to_string(),
+                count,
+            })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        list
+    };
+    let clients = tally(&|f| f.dropped.client_address.as_deref());
+    let users = tally(&|f| f.dropped.user.as_deref());
+    let without_client = members
+        .iter()
+        .filter(|i| findings[**i].dropped.client_address.is_none())
+        .count();
+    let mut confidences = [0usize; 3];
+    for f in members.iter().map(|i| &findings[*i]) {
+        confidences[f.verdict.confidence as usize] += 1;
+    }
+    let confidence = [Confidence::Low, Confidence::Medium, Confidence::High]
+        .into_iter()
+        .max_by_key(|c| confidences[*c as usize])
+        .unwrap_or(Confidence::Low); // ties: the higher
+    let mut evidence: Vec<EventRef> = first.dropped.evidence.iter().take(1).cloned().collect();
+    if let Some(c) = first.causes.first()
+        && !evidence.contains(&c.evidence)
+    {
+        evidence.push(c.evidence.clone());
+    }
+    let cause_title = first.causes.first().map(|c| c.title.as_str());
+    let title = title(
+        &k,
+        members.len(),
+        &clients,
+        &users,
+        cause_title,
+        sessions,
+        first,
+    );
+    Incident {
+        index: 0,
+        id: String::new(),
+        host: k.host,
+        kind: k.kind,
+        category: k.category,
+        rule_id: k.rule,
+        title,
+        count: members.len(),
+        first: first.dropped.time,
+        last: last.dropped.time,
+        clients,
+        without_client,
+        users,
+        findings: members,
+        confidence,
+        summary: first.verdict.summary.clone(),
+        fix: first.verdict.fix.clone(),
+        evidence,
+        logon_after: None,
+    }
+}
+
+/// "29,205 connections from 194.61.24.102 refused: TLS client offered no
+/// cipher suite the server supports (Schannel 36874)".
+fn title(
+    k: &Key,
+    n: usize,
+    clients: &[Tally],
+    users: &[Tally],
+    cause: Option<&str>,
+    sessions: &[Session],
+    first: &Finding,
+) -> String {
+    let why = cause.map_or_else(|| "no cause in these logs".to_string(), |c| c.to_string());
+    let names = |list: &[Tally]| {
+        let mut s = list
+            .iter()
+            .take(3)
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if list.len() > 3 {
+            s.push_str(&format!(" and {} more", list.len() - 3));
+        }
+        s
+    };
+    match k.kind {
+        IncidentKind::Refusals => {
+            let addressed: usize = clients.iter().map(|c| c.count).sum();
+            let from = if !clients.is_empty() && addressed < n {
+                format!(
+                    " ({} from {}, {} without a client address)",
+                    thousands(addressed),
+                    names(clients),
+                    thousands(n - addressed)
+                )
+            } else if !clients.is_empty() {
+                format!(" from {}", names(clients))
+            } else if !users.is_empty() {
+                format!(" for {}", names(users))
+            } else {
+                String::new()
+            };
+            let what = if n == 1 {
+                "1 connection".to_string()
+            } else {
+                format!("{} connections", thousands(n))
+            };
+            if from.starts_with(" (") {
+                format!("{what} refused{from}: {why}")
+            } else {
+                format!("{what}{from} refused: {why}")
+            }
+        }
+        IncidentKind::Drops => {
+            let who = if users.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names(users))
+            };
+            if n == 1 {
+                let sid = first
+                    .dropped
+                    .session
+                    .and_then(|s| sessions.get(s))
+                    .and_then(|s| s.user.as_deref())
+                    .map_or_else(String::new, |u| format!(" of {u}"));
+                format!("1 session{sid} dropped: {why}")
+            } else {
+                format!("{} sessions{who} dropped: {why}", thousands(n))
+            }
+        }
+    }
+}
+
+/// `29205` -> `29,205`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// When a session's logon succeeded: its first authentication or logon step.
+fn logon_time(s: &Session) -> Option<DateTime<Utc>> {
+    s.steps
+        .iter()
+        .find(|st| matches!(st.step, Step::Auth | Step::Logon | Step::Reconnect))
+        .map(|st| st.time)
+}
+
+/// Flags bursts of refusals that a logon from the same client followed: each
+/// logon goes to the burst from its address that ended last before it.
+fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
+    for s in sessions.iter().filter(|s| s.kind == SessionKind::Remote) {
+        let (Some(addr), Some(t)) = (s.client_address.as_deref(), logon_time(s)) else {
+            continue;
+        };
+        let burst = (0..incidents.len())
+            .filter(|x| {
+                let x = &incidents[*x];
+                x.kind == IncidentKind::Refusals
+                    && x.host == s.host
+                    && x.count >= BURST
+                    && x.clients.first().is_some_and(|c| c.name == addr)
+                    && x.first <= t
+                    && t <= x.last + LOGON_AFTER
+            })
+            .max_by_key(|x| incidents[*x].last);
+        let Some(x) = burst else {
+            continue;
+        };
+        let seconds = (t - incidents[x].last).num_milliseconds() as f64 / 1000.0;
+        let better = incidents[x].logon_after.as_ref().is_none_or(|l| l.time > t);
+        if better {
+            incidents[x].logon_after = Some(LogonAfter {
+                session: s.index,
+                user: s.user.clone(),
+                time: t,
+                seconds_after_last: seconds,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::model::{Drop, Verdict};
+
+    fn finding(secs: i64, kind: DropKind, client: Option<&str>, category: Category) -> Finding {
+        Finding {
+            id: "F1".into(),
+            dropped: Drop {
+                index: 0,
+                host: "RDS01".into(),
+                time: DateTime::<Utc>::from_timestamp(1_700_000_000 + secs, 0).unwrap(),
+                kind,
+                session: None,
+                user: None,
+                client_address: client.map(str::to_string),
+                reason: None,
+                rule_id: format!("own-{category}"),
+                evidence: Vec::new(),
+            },
+            causes: Vec::new(),
+            verdict: Verdict {
+                category: Some(category),
+                confidence: Confidence::Medium,
+                summary: String::new(),
+                fix: None,
+                missing_logs: Vec::new(),
+            },
+            incident: usize::MAX,
+        }
+    }
+
+    #[test]
+    fn a_burst_from_one_client_is_one_incident_and_a_pause_splits_it() {
+        use DropKind::ConnectionRefused as R;
+        let mut f: Vec<Finding> = (0..50)
+            .map(|s| finding(s, R, Some("194.61.24.102"), Category::Tls))
+            .collect();
+        f.push(finding(20, R, None, Category::Tls));
+        f.push(finding(30, R, Some("10.0.0.9"), Category::Authentication));
+        f.push(finding(
+            50 + 11 * 60,
+            R,
+            Some("194.61.24.102"),
+            Category::Tls,
+        ));
+        let incidents = group(&[], &mut f);
+        assert_eq!(incidents.len(), 3, "{incidents:#?}");
+        assert_eq!(incidents[0].count, 51);
+        assert_eq!(incidents[0].without_client, 1);
+        assert!(
+            incidents[0].title.starts_with(
+                "51 connections refused (50 from 194.61.24.102, 1 without a client address)"
+            ),
+            "{}",
+            incidents[0].title
+        );
+        assert!(f.iter().all(|x| x.incident < 3));
+        assert_eq!(f[0].incident, 0);
+    }
+
+    #[test]
+    fn drops_close_together_are_one_wave_across_users() {
+        use DropKind::SessionDropped as D;
+        let mut f = vec![
+            finding(0, D, Some("10.0.0.1"), Category::Service),
+            finding(3, D, Some("10.0.0.2"), Category::Service),
+            finding(4, D, Some("10.0.0.3"), Category::Service),
+            finding(3600, D, Some("10.0.0.1"), Category::Network),
+        ];
+        let incidents = group(&[], &mut f);
+        assert_eq!(incidents.len(), 2);
+        assert_eq!(incidents[0].count, 3);
+        assert_eq!(incidents[0].kind, IncidentKind::Drops);
+        assert!(incidents[0].title.starts_with("3 sessions dropped"));
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(29205), "29,205");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+}

@@ -1,0 +1,172 @@
+//! Terminal, the answer on one screen: the headline, per host the sessions,
+//! interruptions, drops, refusals and open sessions, then the incidents most
+//! important first (at most [`MAX_INCIDENTS`], two to four lines each, with
+//! the fix), the logs that were not given, and which flags show the detail.
+//! Its length does not grow with the input: 29,000 refusals are two incidents.
+
+use super::escape::terminal;
+use super::incident_view::{self, IncidentView};
+use super::table::category_ansi;
+use super::{RenderOptions, Report};
+use crate::correlate::absent_logs;
+use crate::correlate::thousands;
+use std::io::{self, Write};
+
+/// Incidents listed on the first screen; the rest are counted.
+pub const MAX_INCIDENTS: usize = 5;
+/// Hosts listed on the first screen; the rest are counted.
+pub const MAX_HOSTS: usize = 4;
+/// The width used when neither the options nor the terminal give one.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Below these sizes the findings table and the timeline follow the summary
+/// without being asked for.
+pub const SMALL_FINDINGS: usize = 12;
+/// See [`SMALL_FINDINGS`].
+pub const SMALL_TIMELINE: usize = 150;
+
+/// Whether `report` is small enough to show whole on the terminal.
+pub(crate) fn is_small(report: &Report) -> bool {
+    report.analysis.findings.len() <= SMALL_FINDINGS
+        && report.analysis.timeline.len() <= SMALL_TIMELINE
+}
+
+struct Out<'a> {
+    out: &'a mut dyn Write,
+    width: usize,
+    color: bool,
+}
+
+impl Out<'_> {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Writes `text` wrapped at the width, indented, in at most `max` lines
+    /// (the last one cut with `…`).
+    fn wrapped(&mut self, indent: &str, text: &str, max: usize) -> io::Result<()> {
+        let opts = textwrap::Options::new(self.width.max(40))
+            .initial_indent(indent)
+            .subsequent_indent(indent);
+        let lines = textwrap::wrap(text, opts);
+        for (n, line) in lines.iter().enumerate().take(max) {
+            if n + 1 == max && lines.len() > max {
+                let cut: String = line
+                    .chars()
+                    .take(self.width.saturating_sub(1).max(1))
+                    .collect();
+                writeln!(self.out, "{}…", cut.trim_end())?;
+            } else {
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let a = &report.analysis;
+    let width = opts.width.map_or(DEFAULT_WIDTH, usize::from);
+    let mut o = Out {
+        out,
+        width,
+        color: opts.color,
+    };
+    let hosts = incident_view::hosts(a);
+    let read_nothing =
+        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
+    let headline = incident_view::headline(a, hosts.len(), read_nothing);
+    let bold = o.paint("1", &headline);
+    o.wrapped("", &bold, 3)?;
+    if !hosts.is_empty() {
+        writeln!(o.out)?;
+        for h in hosts.iter().take(MAX_HOSTS) {
+            let name = o.paint("1", &terminal(&h.name));
+            o.wrapped("  ", &format!("{name}: {}", h.counts), 2)?;
+            if !h.aliases.is_empty() {
+                let aliases = h
+                    .aliases
+                    .iter()
+                    .map(|n| terminal(n).into_owned())
+                    .collect::<Vec<_>>();
+                o.wrapped("    ", &format!("also logged as {}", aliases.join(", ")), 1)?;
+            }
+        }
+        if hosts.len() > MAX_HOSTS {
+            writeln!(o.out, "  … and {} more host(s)", hosts.len() - MAX_HOSTS)?;
+        }
+    }
+    let incidents = incident_view::incidents(a, opts);
+    if !incidents.is_empty() {
+        writeln!(o.out)?;
+        writeln!(o.out, "{}", o.paint("1", "Incidents, most important first"))?;
+        for x in incidents.iter().take(MAX_INCIDENTS) {
+            incident(&mut o, x)?;
+        }
+        if incidents.len() > MAX_INCIDENTS {
+            let rest: usize = incidents[MAX_INCIDENTS..].iter().map(|x| x.count).sum();
+            writeln!(
+                o.out,
+                "  … and {} more incident(s) with {} finding(s)",
+                incidents.len() - MAX_INCIDENTS,
+                thousands(rest)
+            )?;
+        }
+    }
+    let absent: Vec<String> = a.coverage.iter().filter_map(absent_logs).collect();
+    if !absent.is_empty() {
+        writeln!(o.out)?;
+        for line in absent.iter().take(MAX_HOSTS) {
+            o.wrapped("", &terminal(line), 2)?;
+        }
+        if absent.len() > MAX_HOSTS {
+            writeln!(
+                o.out,
+                "… and {} more host(s) with logs missing",
+                absent.len() - MAX_HOSTS
+            )?;
+        }
+    }
+    if !(is_small(report) || opts.findings && opts.timeline) {
+        writeln!(o.out)?;
+        let hint = format!(
+            "Detail: --findings lists the {} finding(s), --timeline shows {} timeline line(s); --report FILE.html or .md writes a report.",
+            thousands(a.findings.len()),
+            thousands(a.timeline.len())
+        );
+        let dim = o.paint("2", &hint);
+        o.wrapped("", &dim, 2)?;
+    }
+    Ok(())
+}
+
+fn incident(o: &mut Out<'_>, x: &IncidentView) -> io::Result<()> {
+    let verdict = format!("{} ({})", x.verdict, x.confidence);
+    let verdict = match x.category {
+        Some(c) => o.paint(&format!("1;38;5;{}", category_ansi(c)), &verdict),
+        None => o.paint("2", &verdict),
+    };
+    let head = format!(
+        "{} {} · {} · {verdict}",
+        o.paint("1", &x.id),
+        terminal(&x.host),
+        x.when
+    );
+    o.wrapped("  ", &head, 2)?;
+    o.wrapped("     ", &terminal(&x.title), 2)?;
+    if x.mixed {
+        o.wrapped("     ", &terminal(&x.who), 2)?;
+    }
+    if let Some(c) = &x.compromise {
+        let warn = o.paint("1;31", &terminal(c));
+        o.wrapped("     ", &warn, 2)?;
+    }
+    if let Some(fix) = &x.fix {
+        o.wrapped("     ", &format!("fix: {}", terminal(fix)), 2)?;
+    }
+    Ok(())
+}
