@@ -24,7 +24,7 @@ echo "HTML report screenshot: $(stat -c %s "$report_dir/report.png") bytes"
 corpus="${DROPCAUSE_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 ss="$corpus/dfir-artifact-museum/StolenSzechuanEventLogs"
 if [[ -d $ss ]]; then
-  cargo run --quiet --release -- analyze -q "$ss" --report "$report_dir/ss.html" > /dev/null
+  cargo run --quiet -- analyze -q "$ss" --report "$report_dir/ss.html" > /dev/null
   size=$(stat -c %s "$report_dir/ss.html")
   test "$size" -lt 2000000 || { echo "StolenSzechuan HTML report is $size bytes (budget 2 MB)" >&2; exit 1; }
   start=$(date +%s%N)
