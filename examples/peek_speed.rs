@@ -7,7 +7,8 @@
 //!
 //! A mode runs that pass alone (for a profiler).
 //!
-//! The default file is the corpus' `StolenSzechuanEventLogs/System.evtx` (60k records).
+//! The default file is the corpus' `StolenSzechuanEventLogs/System.evtx` (60k records),
+//! found through `DROPCAUSE_CORPUS` or `../shared/corpus`.
 
 use dropcause::event;
 use dropcause::ingest::{PeekCache, peek};
@@ -16,8 +17,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const DEFAULT: &str =
-    "/work/shared/corpus/dfir-artifact-museum/StolenSzechuanEventLogs/System.evtx";
+/// The default file under the corpus: `$DROPCAUSE_CORPUS`, else `../shared/corpus`
+/// from the crate root.
+fn default_file() -> PathBuf {
+    std::env::var_os("DROPCAUSE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+        .join("dfir-artifact-museum/StolenSzechuanEventLogs/System.evtx")
+}
 
 fn parser(path: &Path) -> EvtxParser<std::fs::File> {
     let settings = ParserSettings::new()
@@ -43,7 +50,7 @@ fn best(runs: usize, mut pass: impl FnMut() -> u64) -> (u64, Duration) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = PathBuf::from(args.next().unwrap_or_else(|| DEFAULT.into()));
+    let path = args.next().map_or_else(default_file, PathBuf::from);
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
     let only = args.next();
     let source: Arc<Path> = Arc::from(path.as_path());

@@ -12,6 +12,11 @@ pub fn sigma_dir() -> Option<PathBuf> {
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma/windows")
         });
+    assert!(
+        dir.is_dir() || std::env::var("CI").as_deref() != Ok("true"),
+        "the SigmaHQ rules are missing at {} under CI=true (set DROPCAUSE_SIGMA)",
+        dir.display()
+    );
     dir.is_dir().then_some(dir)
 }
 

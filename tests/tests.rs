@@ -25,5 +25,6 @@ mod scenario_golden;
 mod scenarios;
 mod sigma_conformance;
 mod sigmahq_load;
+mod stage_order;
 mod truth;
 mod untrusted;

@@ -14,7 +14,8 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 /// The shared corpus of real logs: `$DROPCAUSE_CORPUS`, else `../shared/corpus`
-/// from the crate root. `None` (with a SKIP line on stderr) when absent.
+/// from the crate root. `None` (with a SKIP line on stderr) when absent; under
+/// `CI=true` an absent corpus fails the test instead.
 pub fn corpus(test: &str) -> Option<PathBuf> {
     let path = std::env::var_os("DROPCAUSE_CORPUS")
         .map(PathBuf::from)
@@ -22,6 +23,11 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     if path.join("index.json").is_file() {
         Some(path)
     } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: the corpus is missing at {} under CI=true (set DROPCAUSE_CORPUS)",
+            path.display()
+        );
         eprintln!(
             "SKIP {test}: corpus not found at {} (set DROPCAUSE_CORPUS)",
             path.display()

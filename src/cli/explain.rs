@@ -1,8 +1,8 @@
 //! `dropcause explain CODE [EXTENDED]`: decode an RDP error code (decimal or
 //! 0x hex), say what to look for on the server and which rules look for it.
 
-use dropcause::correlate::explain::{Explanation, explain};
 use dropcause::event::codes::{self, Family};
+use dropcause::explain::{Explanation, explain};
 use dropcause::rules::RuleInfo;
 use dropcause::{Error, Result};
 use std::io::Write;

@@ -309,6 +309,16 @@ impl Entry {
     }
 }
 
+/// The fields correlation reads of the event `event_id` of `channel`, when it
+/// is a session event of the catalog (for checking other tables against it).
+pub fn catalog_entry(channel: &str, event_id: u16) -> Option<Vec<&'static str>> {
+    let log = log_of_channel(channel)?;
+    CATALOG
+        .iter()
+        .find(|e| e.log == log && e.id == event_id)
+        .map(|e| e.fields().collect())
+}
+
 /// The phase of a session's life a step belongs to: a rule may refine the
 /// catalog's step of an event (LSM 40 with reason 12 is a logoff) but not move
 /// it to another phase (a disconnect is never a start).

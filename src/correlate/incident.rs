@@ -21,7 +21,7 @@ use super::model::{
     Confidence, DropKind, EventRef, Finding, Incident, IncidentKind, LogonAfter, Session,
     SessionKind, Tally,
 };
-use crate::rules::extension::{Category, Step};
+use crate::vocab::{Category, Step};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 

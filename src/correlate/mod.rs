@@ -17,7 +17,6 @@ mod catalog;
 mod connection;
 mod coverage;
 mod drop;
-pub mod explain;
 mod hosts;
 mod incident;
 mod input;
@@ -33,7 +32,7 @@ mod tests;
 mod tests_refused;
 mod window;
 
-pub use catalog::{RuleDisagreement, check_rules};
+pub use catalog::{RuleDisagreement, catalog_entry, check_rules};
 pub use coverage::absent_logs;
 pub use incident::{DROP_GAP, LOGON_AFTER, REFUSAL_GAP, group as group_incidents, thousands};
 pub use model::Analysis;

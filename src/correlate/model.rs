@@ -2,7 +2,8 @@
 //! summaries and the timeline. These types are also the wire format of the JSON
 //! report (see `report`), so field names are part of the documented schema.
 
-use crate::rules::extension::{Category, Level, Step};
+pub use crate::vocab::DecodedCode;
+use crate::vocab::{Category, Level, Step};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -24,17 +25,6 @@ pub struct EventRef {
     pub record_id: u64,
     /// The file it was read from.
     pub source: PathBuf,
-}
-
-/// A reason or status code and what it means.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecodedCode {
-    /// The code as logged (decimal).
-    pub code: i64,
-    /// Its symbolic name, e.g. `SERVER_DENIED_CONNECTION`.
-    pub name: String,
-    /// What it means, in words.
-    pub meaning: String,
 }
 
 /// How a session (or a connection that never became one) ended.

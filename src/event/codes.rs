@@ -9,8 +9,7 @@
 //! the NTSTATUS values of failed logons (4625 `Status`/`SubStatus`). Values not
 //! in a table are decoded by their HRESULT/NTSTATUS structure and shown in hex.
 
-use crate::correlate::model::DecodedCode;
-use crate::rules::Category;
+use crate::vocab::{Category, DecodedCode};
 use serde::Serialize;
 use std::fmt;
 

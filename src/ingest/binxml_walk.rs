@@ -1,5 +1,5 @@
 //! A bounded walk over one BinXML template definition of an EVTX chunk, to learn where the
-//! `Event/System` header fields of its instances come from (see [`super::peek`]).
+//! `Event/System` header fields of its instances come from (see [`super::peek()`]).
 //!
 //! The walk mirrors how the `evtx` crate (0.15.1) reads a template definition: the same tokens,
 //! the same name references (an entry written inline right after its reference is skipped),

@@ -1,6 +1,6 @@
 //! Stage 1: files and folders in, normalized events out.
 //!
-//! [`discover`] walks the paths given and keeps the logs, told by their
+//! [`discover()`] walks the paths given and keeps the logs, told by their
 //! content, not their name: EVTX files, XML and JSON exports, and the logs in
 //! zip archives ([`windows`] finds the logs of a Windows installation).
 //! [`read_all`] parses them, chunks (or batches of exported records) in
@@ -55,7 +55,7 @@ pub struct IngestOptions {
     /// Skip the records of a chunk cut short at the end of a truncated file
     /// (read by default; the `evtx` crate's own iteration ignores such a chunk).
     pub skip_truncated_chunk: bool,
-    /// Records this says no to (judged from what [`peek`] reads of them: header
+    /// Records this says no to (judged from what [`peek()`] reads of them: header
     /// fields, time and data fields, without rendering them) are counted but not
     /// rendered, normalized or mapped; a chunk it wants nothing of is only skimmed.
     pub prefilter: Option<Prefilter>,
@@ -104,7 +104,7 @@ impl HostFilter {
     }
 }
 
-/// Decides from what [`peek`] reads of a record whether it is worth rendering.
+/// Decides from what [`peek()`] reads of a record whether it is worth rendering.
 #[derive(Clone)]
 pub struct Prefilter(pub Arc<dyn Fn(&Peek) -> bool + Send + Sync>);
 

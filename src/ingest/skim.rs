@@ -70,7 +70,7 @@ pub(crate) fn skim(
     Some(stats)
 }
 
-/// A record header's FILETIME as the `evtx` crate's timestamp gives it to [`super::peek`]:
+/// A record header's FILETIME as the `evtx` crate's timestamp gives it to [`super::peek()`]:
 /// whole seconds truncated toward zero, and no negative fraction. `None` outside the years
 /// the crate accepts (it fails such a record).
 fn header_time(filetime: u64) -> Option<DateTime<Utc>> {

@@ -15,7 +15,7 @@ use super::{RenderOptions, Report};
 use crate::correlate::absent_logs;
 use crate::correlate::model::DropKind;
 use crate::correlate::model::TimelineKind;
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use std::io::{self, Write};
 
 const CSS: &str = include_str!("report.css");

@@ -7,7 +7,7 @@ use crate::correlate::model::{
     Analysis, Confidence, DropKind, Ending, Incident, IncidentKind, SessionKind,
 };
 use crate::correlate::thousands;
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use chrono::{DateTime, Utc};
 
 /// One incident, ready to print.

@@ -5,7 +5,7 @@
 
 use super::Report;
 use crate::correlate::model::{Confidence, Ending, TimelineEntry, TimelineKind};
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use chrono::{DateTime, Utc};
 
 /// One timeline line, flattened.

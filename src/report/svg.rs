@@ -11,7 +11,7 @@ use super::{RenderOptions, Report};
 use crate::correlate::model::{
     DropKind, Finding, Incident, IncidentKind, Session, SessionKind, TimelineKind,
 };
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -4,7 +4,7 @@
 use super::escape::terminal;
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use std::io::{self, IsTerminal, Write};

@@ -168,7 +168,7 @@ pub struct Zoom {
     /// The instant to look around.
     pub around: DateTime<Utc>,
     /// How far before and after it.
-    #[serde(with = "crate::rules::extension::duration_text")]
+    #[serde(with = "crate::vocab::duration_text")]
     pub window: Duration,
 }
 

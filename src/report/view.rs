@@ -6,7 +6,7 @@ use super::rows::{ending_name, evidence, offset};
 use super::{RenderOptions, Report};
 use crate::correlate::model::{Confidence, DecodedCode, DropKind, Ending, EventRef, Finding};
 use crate::diag::{Problem, ProblemKind};
-use crate::rules::extension::{Category, Level};
+use crate::vocab::{Category, Level};
 
 /// Counts for the headline and the closing summary line.
 pub(crate) struct Totals {
@@ -169,7 +169,7 @@ impl View {
         if let Some(zoom) = report.options.zoom {
             generated.push_str(&format!(
                 " · timeline within {} of {}",
-                crate::rules::extension::duration_text::format(zoom.window),
+                crate::vocab::duration_text::format(zoom.window),
                 tz.format(zoom.around)
             ));
         }

@@ -6,7 +6,7 @@ use super::{GenerationOptions, Report, Tool};
 use crate::correlate::model::Finding;
 use crate::diag::Diagnostics;
 use crate::ingest::FileStats;
-use crate::rules::extension::Category;
+use crate::vocab::Category;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 

@@ -109,4 +109,27 @@ mod tests {
             }
         }
     }
+
+    /// The writer spells every field correlation reads of the session events
+    /// it can write: the two tables cannot drift apart.
+    #[test]
+    fn the_writer_writes_every_field_correlation_reads() {
+        let mut checked = 0;
+        for schema in all() {
+            let Some(entry) = crate::correlate::catalog_entry(schema.channel, schema.event_id)
+            else {
+                continue;
+            };
+            checked += 1;
+            for field in entry {
+                assert!(
+                    schema.fields.iter().any(|(n, _)| *n == field),
+                    "{} {}: correlation reads `{field}`, the writer does not write it",
+                    schema.provider.name,
+                    schema.event_id
+                );
+            }
+        }
+        assert!(checked >= 20, "only {checked} session events checked");
+    }
 }

@@ -1,9 +1,9 @@
 //! `dropcause explain CODE [EXTENDED]`: what an error code means, what to look
 //! for on the server, and which rules look for that failure.
 
-use super::model::DecodedCode;
 use crate::event::codes::{self, Family};
 use crate::rules::{Category, RuleInfo};
+use crate::vocab::DecodedCode;
 use serde::Serialize;
 use std::sync::Arc;
 
