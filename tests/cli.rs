@@ -102,3 +102,47 @@ fn an_unreadable_folder_is_reported_and_the_rest_is_read() {
     assert!(err.contains("locked"), "{err}");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_itself() {
+    let bash = run(&["completions", "bash"]);
+    let (text, err) = texts(&bash);
+    assert_eq!(bash.status.code(), Some(0), "{err}");
+    assert!(
+        text.contains("_dropcause") && text.contains("--findings"),
+        "{text}"
+    );
+    let zsh = texts(&run(&["completions", "zsh"])).0;
+    assert!(zsh.starts_with("#compdef dropcause"), "{zsh}");
+    let man = run(&["man"]);
+    let (page, err) = texts(&man);
+    assert_eq!(man.status.code(), Some(0), "{err}");
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH dropcause"),
+        "{page}"
+    );
+    assert!(page.contains("analyze") && page.contains("timeline"));
+    let bad = run(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn explain_reads_hex_without_0x_and_says_how_it_read_digits() {
+    let out = run(&["explain", "c000015b"]);
+    let (text, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(text.contains("0xC000015B"), "{text}");
+    let digits = texts(&run(&["explain", "904"])).0;
+    assert!(
+        digits.contains("read as a decimal number; for hex write 0x904"),
+        "{digits}"
+    );
+}
+
+#[test]
+fn timeline_help_is_its_own() {
+    let analyze = texts(&run(&["analyze", "--help"])).0;
+    let timeline = texts(&run(&["timeline", "--help"])).0;
+    assert_ne!(analyze, timeline);
+    assert!(timeline.contains("dropcause timeline ./logs --around"));
+}

@@ -22,10 +22,15 @@ pub const EXIT_DROPS: u8 = 1;
 
 pub const EXAMPLES: &str = "Examples:
   dropcause analyze samples/
+  dropcause analyze ./logs --findings --timeline
   dropcause analyze ./logs --report incident.html
   dropcause analyze ./logs --format json > analysis.json
-  dropcause analyze ./logs --rules ./my-rules --tz Europe/Berlin
-  dropcause timeline ./logs --around '2024-03-11 09:12:00' --window 10m";
+  dropcause analyze ./logs --rules ./my-rules --tz Europe/Berlin";
+
+pub const TIMELINE_EXAMPLES: &str = "Examples:
+  dropcause timeline ./logs
+  dropcause timeline ./logs --around '2024-03-11 09:12:00' --window 10m
+  dropcause timeline ./logs --tz Europe/Berlin --format csv > timeline.csv";
 
 /// Arguments of `dropcause analyze` and `dropcause timeline`.
 #[derive(Debug, Args)]

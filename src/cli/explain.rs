@@ -59,6 +59,13 @@ pub fn run(args: &Args, rules: &[Arc<RuleInfo>], out: &mut dyn Write) -> Result<
         writeln!(out)?;
     } else {
         write_text(&explanation, out)?;
+        let digits = args.code.trim();
+        if digits.chars().all(|c| c.is_ascii_digit()) {
+            writeln!(
+                out,
+                "\n`{digits}` was read as a decimal number; for hex write 0x{digits}."
+            )?;
+        }
     }
     Ok(())
 }

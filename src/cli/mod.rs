@@ -9,6 +9,7 @@ mod input_args;
 mod output_args;
 mod rules;
 mod sample;
+mod shell;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,8 +37,10 @@ pub enum Command {
     /// Find the dropped sessions and refused connections, and what caused them.
     #[command(after_help = analyze::EXAMPLES)]
     Analyze(analyze::AnalyzeArgs),
-    /// The timeline of sessions, drops and causes, per host.
-    #[command(after_help = analyze::EXAMPLES)]
+    /// The timeline of sessions, drops and causes, per host: every life-cycle
+    /// step, drop, cause and context alert in time order (narrow it with
+    /// --around and --window).
+    #[command(after_help = analyze::TIMELINE_EXAMPLES)]
     Timeline(analyze::AnalyzeArgs),
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
@@ -51,6 +54,12 @@ pub enum Command {
     /// List, check and self-test the detection rules.
     #[command(after_help = rules::EXAMPLES)]
     Rules(rules::RulesArgs),
+    /// Write shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = shell::COMPLETIONS_EXAMPLES)]
+    Completions(shell::CompletionsArgs),
+    /// Write the man page (roff) to stdout.
+    #[command(after_help = shell::MAN_EXAMPLES)]
+    Man,
 }
 
 /// Runs the parsed command line.
@@ -62,5 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man => shell::man(),
     }
 }

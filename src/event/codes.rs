@@ -491,8 +491,14 @@ fn normalize(family: Family, code: i64) -> i64 {
 /// `0x` hexadecimal.
 pub fn parse_code(text: &str) -> Result<i64, String> {
     let t = text.trim();
+    let bare_hex = !t.is_empty()
+        && t.chars().all(|c| c.is_ascii_hexdigit())
+        && t.chars().any(|c| c.is_ascii_alphabetic());
     let parsed = if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         i64::from_str_radix(hex, 16).ok()
+    } else if bare_hex {
+        // `c000015b`: hex digits with a letter among them are hex.
+        i64::from_str_radix(t, 16).ok()
     } else {
         t.parse::<i64>().ok().map(|v| {
             if (i64::from(i32::MIN)..0).contains(&v) {
@@ -505,7 +511,7 @@ pub fn parse_code(text: &str) -> Result<i64, String> {
     match parsed {
         Some(v) if (0..=0xFFFF_FFFF).contains(&v) => Ok(v),
         _ => Err(format!(
-            "`{text}` is not a code: give a decimal number or 0x-prefixed hex up to 32 bits"
+            "`{text}` is not a code: give a decimal number or hex (0x904, c000015b) up to 32 bits"
         )),
     }
 }

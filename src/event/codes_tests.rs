@@ -195,6 +195,9 @@ fn codes_parse_in_decimal_and_hex() {
     assert!(parse_code("0x1_0000_0000").is_err());
     assert!(parse_code("0x100000000").is_err());
     assert!(parse_code("seven").is_err());
+    assert_eq!(parse_code("c000015b"), Ok(0xC000_015B));
+    assert_eq!(parse_code("8009030D"), Ok(0x8009_030D));
+    assert_eq!(parse_code("904"), Ok(904), "digits alone are decimal");
     assert_eq!("client-reason".parse::<Family>(), Ok(Family::ClientReason));
     assert!("nope".parse::<Family>().is_err());
 }

@@ -221,9 +221,11 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// Whether to color output written to stdout.
+    /// Whether to color output written to stdout (never for `TERM=dumb`
+    /// unless asked for).
     pub fn for_stdout(self) -> bool {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
         self.decide(io::stdout().is_terminal(), no_color)
     }
 
