@@ -146,3 +146,43 @@ fn timeline_help_is_its_own() {
     assert_ne!(analyze, timeline);
     assert!(timeline.contains("dropcause timeline ./logs --around"));
 }
+
+#[test]
+fn nothing_read_is_said_on_stderr_never_presented_as_no_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a log").unwrap();
+    let missing = dir.path().join("missing");
+    for path in [dir.path().to_path_buf(), missing] {
+        let out = run(&["analyze", "-q", path.to_str().unwrap()]);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
+        assert!(stderr.contains("nothing to analyze"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_host_filter_that_matches_nothing_lists_the_hosts_seen() {
+    let sample = crate::util::samples_dir().join("auth-failures");
+    let out = run(&["analyze", "-q", "--host", "NOPE", sample.to_str().unwrap()]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--host NOPE matches no computer of these logs; they hold: RDS-AUTH01"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_error_says_each_cause_once() {
+    let sample = crate::util::samples_dir().join("auth-failures");
+    let out = run(&["analyze", "--around", "yesterday", sample.to_str().unwrap()]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.matches("cannot read time").count(), 1, "{err}");
+    let out = run(&["analyze", "--windows-root", "/nonexistent-root"]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

@@ -95,6 +95,37 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     );
     progress.finish();
     let bad_input = report_reading(&analyzed.ingest, &found);
+    let filter = args.input.options().hosts;
+    if !filter.is_empty() {
+        let mut seen: Vec<&str> = analyzed
+            .ingest
+            .files
+            .iter()
+            .flat_map(|f| f.spans.iter().map(|s| s.computer.as_str()))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if !seen.is_empty() && !seen.iter().any(|c| filter.matches(c)) {
+            let names: Vec<String> = seen
+                .iter()
+                .map(|c| dropcause::report::escape::terminal(c).into_owned())
+                .collect();
+            eprintln!(
+                "dropcause: --host {} matches no computer of these logs; they hold: {}",
+                filter.0.join(", "),
+                names.join(", ")
+            );
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    }
+    let records: u64 = analyzed.ingest.files.iter().map(|f| f.records_read).sum();
+    if records == 0 {
+        // An empty answer would read as "no drops": say there is none instead.
+        eprintln!(
+            "dropcause: no event record could be read from the input, so there is nothing to analyze"
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found.diagnostics);
     diagnostics.extend(rule_problems);

@@ -111,9 +111,14 @@ pub fn absent_logs(host: &HostCoverage) -> Option<String> {
         .iter()
         .filter(|(c, _, _)| !host.channels.iter().any(|(have, _, _)| have == c))
         .collect();
-    // A host none of these logs came from (a client's RDPClient log only) is
-    // no server whose logs were expected.
-    if lacking.is_empty() || lacking.len() == NEEDED.len() {
+    // A host known only from its RDPClient log is a client: no server logs
+    // were expected of it.
+    let client_only = lacking.len() == NEEDED.len()
+        && host
+            .channels
+            .iter()
+            .any(|(c, _, _)| c.contains("RDPClient"));
+    if lacking.is_empty() || client_only {
         return None;
     }
     let names: Vec<&str> = lacking.iter().map(|(_, short, _)| *short).collect();
@@ -132,6 +137,37 @@ pub(crate) fn join(items: &[&str], word: &str) -> String {
         [] => String::new(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod absent_tests {
+    use super::*;
+
+    fn host(channels: &[&str]) -> HostCoverage {
+        let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        HostCoverage {
+            host: "RDS01".into(),
+            channels: channels.iter().map(|c| (c.to_string(), t, t)).collect(),
+        }
+    }
+
+    #[test]
+    fn absent_logs_are_named_except_for_clients() {
+        let all: Vec<&str> = NEEDED.iter().map(|(c, _, _)| *c).collect();
+        assert_eq!(absent_logs(&host(&all)), None);
+        let text = absent_logs(&host(&["System", "Security"])).unwrap();
+        assert!(
+            text.starts_with("No RemoteConnectionManager, RdpCoreTS or LocalSessionManager log"),
+            "{text}"
+        );
+        assert!(
+            absent_logs(&host(&["Application"]))
+                .unwrap()
+                .starts_with("No System, Security")
+        );
+        let client = ["Microsoft-Windows-TerminalServices-RDPClient/Operational"];
+        assert_eq!(absent_logs(&host(&client)), None);
     }
 }
 

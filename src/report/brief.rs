@@ -77,9 +77,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         color: opts.color,
     };
     let hosts = incident_view::hosts(a);
-    let read_nothing =
-        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
-    let headline = incident_view::headline(a, hosts.len(), read_nothing);
+    let headline = incident_view::headline(report, hosts.len());
     let bold = o.paint("1", &headline);
     o.wrapped("", &bold, 3)?;
     if !hosts.is_empty() {

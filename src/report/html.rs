@@ -175,15 +175,13 @@ fn category_css() -> String {
 fn header(report: &Report, view: &View, out: &mut dyn Write) -> io::Result<()> {
     let t = &view.totals;
     let a = &report.analysis;
-    let read_nothing =
-        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
     let hosts = incident_view::hosts(a).len();
     writeln!(
         out,
         "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"headline\">{}</p>",
         h(&view.title),
         h(&view.generated),
-        h(&incident_view::headline(a, hosts, read_nothing))
+        h(&incident_view::headline(report, hosts))
     )?;
     let count = |k: DropKind| a.findings.iter().filter(|f| f.dropped.kind == k).count();
     let (dropped, refused) = (

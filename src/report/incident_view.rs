@@ -229,8 +229,9 @@ pub(crate) fn hosts(a: &Analysis) -> Vec<HostView> {
 }
 
 /// The one-line answer for the top of every human format.
-pub(crate) fn headline(a: &Analysis, hosts: usize, read_nothing: bool) -> String {
-    if read_nothing {
+pub(crate) fn headline(report: &super::Report, hosts: usize) -> String {
+    let a = &report.analysis;
+    if report.inputs.iter().map(|f| f.records_read).sum::<u64>() == 0 {
         return "Nothing could be read: no records, so no answer (see the problems below)."
             .to_string();
     }

@@ -24,15 +24,13 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let a = &report.analysis;
     let hosts = incident_view::hosts(a);
     let incidents = incident_view::incidents(a, opts);
-    let read_nothing =
-        !report.inputs.is_empty() && report.inputs.iter().all(|f| f.records_read == 0);
     writeln!(out, "# {}\n", view.title)?;
     writeln!(out, "_{}_\n", md(&view.generated))?;
     writeln!(out, "## Summary\n")?;
     writeln!(
         out,
         "**{}**\n",
-        md(&incident_view::headline(a, hosts.len(), read_nothing))
+        md(&incident_view::headline(report, hosts.len()))
     )?;
     for x in incidents.iter().take(SUMMARY_INCIDENTS) {
         let mut line = format!(
