@@ -186,3 +186,32 @@ fn an_error_says_each_cause_once() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+#[test]
+fn quiet_runs_count_the_skipped_sigma_rules_instead_of_listing_them() {
+    let Some(sigma) = crate::sigmahq_load::sigma_dir() else {
+        eprintln!("SKIP quiet skipped rules: SigmaHQ rules not found (set DROPCAUSE_SIGMA)");
+        return;
+    };
+    let sample = crate::util::samples_dir().join("auth-failures");
+    let out = run(&[
+        "analyze",
+        "-q",
+        "--rules",
+        sigma.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let skipped: Vec<&str> = err.lines().filter(|l| l.contains("skipped")).collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|l| l.contains("rule(s) skipped (see `dropcause rules lint`)")),
+        "{err}"
+    );
+    assert!(
+        err.lines().count() <= 3,
+        "one count line, not one line per rule:\n{err}"
+    );
+}

@@ -408,8 +408,22 @@ fn host_selects_the_computers_analyzed() {
     // Two hosts, comma-separated or repeated.
     let (two, _) = analyze_paths(&[&samples()], &["--host", "RDS-AUTH01,WKS-CERT01"]);
     assert_eq!(hosts(&two).len(), 2);
-    let (none, _) = analyze_paths(&[&samples()], &["--host", "NO-SUCH-HOST"]);
-    assert!(findings(&none).is_empty());
+    // A host that matches nothing is an error that lists the computers seen.
+    let none = run(&[
+        "analyze",
+        "-q",
+        "--format",
+        "json",
+        &samples().display().to_string(),
+        "--host",
+        "NO-SUCH-HOST",
+    ]);
+    let (stdout, err) = texts(&none);
+    assert_eq!(none.status.code(), Some(2), "{err}");
+    assert!(
+        stdout.is_empty() && err.contains("they hold: RDS-AUTH01"),
+        "{err}"
+    );
     // `events` and `timeline` take it too.
     let out = run(&[
         "events",

@@ -74,11 +74,24 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     let stdout_opts = args.output.stdout_options()?;
     let report_file = args.output.report_file()?;
     let (rules, rule_problems) = RuleSet::load(&args.rules.sources());
+    // Errors always; rules skipped on purpose (valid Sigma this engine does
+    // not run) one by one, or with -q as a count.
+    let skipped = rule_problems
+        .problems
+        .iter()
+        .filter(|p| p.kind == dropcause::ProblemKind::Note)
+        .count();
     for problem in &rule_problems.problems {
+        if args.output.quiet && problem.kind == dropcause::ProblemKind::Note {
+            continue;
+        }
         eprintln!(
             "dropcause: {}",
             dropcause::report::escape::terminal(&problem.to_string())
         );
+    }
+    if args.output.quiet && skipped > 0 {
+        eprintln!("dropcause: {skipped} rule(s) skipped (see `dropcause rules lint`)");
     }
     let found = args.input.discover()?;
     let progress = Progress::new(found.sources.len() as u64, args.output.quiet);

@@ -109,9 +109,13 @@ impl Names {
         if name.is_empty() {
             return;
         }
-        let span = self.times.entry(name.to_string()).or_insert((t, t));
-        span.0 = span.0.min(t);
-        span.1 = span.1.max(t);
+        // Most records repeat a name already seen: no allocation for them.
+        if let Some(span) = self.times.get_mut(name) {
+            span.0 = span.0.min(t);
+            span.1 = span.1.max(t);
+            return;
+        }
+        self.times.insert(name.to_string(), (t, t));
         self.group_of(&key(name));
     }
 
