@@ -215,3 +215,24 @@ fn quiet_runs_count_the_skipped_sigma_rules_instead_of_listing_them() {
         "one count line, not one line per rule:\n{err}"
     );
 }
+
+#[test]
+fn a_report_never_overwrites_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    // An EVTX log under a report's extension: logs are told by content.
+    let log = dir.path().join("evidence.json");
+    let sample = crate::util::samples_dir().join("reboot/System.evtx");
+    fs::copy(&sample, &log).unwrap();
+    let before = fs::read(&log).unwrap();
+    let out = run(&[
+        "analyze",
+        "-q",
+        "--report",
+        log.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("refusing to overwrite the evidence"), "{err}");
+    assert_eq!(fs::read(&log).unwrap(), before, "the evidence is intact");
+}

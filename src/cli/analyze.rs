@@ -58,6 +58,28 @@ pub enum View {
     Timeline,
 }
 
+/// Fails when the report file would replace one of the logs read (or the
+/// archive holding one): the evidence must survive the report.
+fn refuse_overwriting_an_input(
+    report: &std::path::Path,
+    sources: &[dropcause::ingest::Source],
+) -> anyhow::Result<()> {
+    let Ok(target) = report.canonicalize() else {
+        return Ok(()); // does not exist yet: it replaces nothing
+    };
+    for source in sources {
+        // An archive entry's path goes on inside the archive file.
+        let file = source.path.ancestors().find(|a| a.is_file());
+        if file.and_then(|f| f.canonicalize().ok()).as_deref() == Some(target.as_path()) {
+            anyhow::bail!(
+                "--report {} is one of the inputs: refusing to overwrite the evidence",
+                report.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Feeds ingest progress to the progress display.
 struct Ticks<'a>(&'a Progress);
 
@@ -94,6 +116,9 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
         eprintln!("dropcause: {skipped} rule(s) skipped (see `dropcause rules lint`)");
     }
     let found = args.input.discover()?;
+    if let Some((path, _, _)) = &report_file {
+        refuse_overwriting_an_input(path, &found.sources)?;
+    }
     let progress = Progress::new(found.sources.len() as u64, args.output.quiet);
     let correlate = CorrelateOptions {
         max_causes: args.max_causes,

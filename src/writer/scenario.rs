@@ -201,6 +201,25 @@ impl Scenario {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
         }
+        // The name becomes a folder under `-o`: one plain path component, so
+        // that nothing is written anywhere else.
+        let plain = Path::new(&scenario.name).components().count() == 1
+            && matches!(
+                Path::new(&scenario.name).components().next(),
+                Some(std::path::Component::Normal(_))
+            )
+            && !scenario.name.contains(['/', '\\', ':']);
+        if !plain {
+            return Err(WriterError::Scenario {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "name `{}` must be a plain folder name (no `/`, `\\`, `:`, `..`, and not absolute)",
+                    scenario.name
+                ),
+            });
+        }
         scenario.path = path.to_path_buf();
         Ok(scenario)
     }
@@ -291,6 +310,20 @@ mod tests {
         assert_eq!(parse_offset(""), Ok(0));
         assert!(parse_offset("5x").is_err());
         assert!(parse_offset("m").is_err());
+    }
+
+    #[test]
+    fn a_name_that_leaves_the_output_folder_is_refused() {
+        let base = "computer: H\nstart: 2024-03-11T06:00:00Z\nexpect: { drops: 0 }\nevents: []\n";
+        for name in ["../../x", "/tmp/x", "a/b", "..", "c:x"] {
+            let text = format!("name: \"{name}\"\n{base}");
+            let err = Scenario::parse(&text, Path::new("s.yaml")).expect_err(name);
+            assert!(
+                err.to_string().contains("plain folder name"),
+                "{name}: {err}"
+            );
+        }
+        assert!(Scenario::parse(&format!("name: ok-name\n{base}"), Path::new("s.yaml")).is_ok());
     }
 
     #[test]
