@@ -18,29 +18,47 @@ pub fn html(text: &str) -> Cow<'_, str> {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if c.is_control() || is_invisible(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     Cow::Owned(out)
 }
 
-/// Neutralizes spreadsheet formulas: a cell starting with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return gets a leading `'` (OWASP CSV injection advice), so
-/// Excel, LibreOffice and Timeline Explorer show it as text. Quoting is left to
-/// the `csv` writer.
+/// Makes text safe for a CSV cell: terminal escape sequences, control
+/// characters other than line breaks and tabs, and bidirectional and
+/// zero-width characters are removed (a spreadsheet or `cat` of the file must
+/// not run them or reorder text); then a cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (OWASP CSV injection advice),
+/// so Excel, LibreOffice and Timeline Explorer show it as text. Quoting is left
+/// to the `csv` writer.
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{text}"))
+    let clean = strip(text, Breaks::Keep);
+    if clean.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{clean}"))
     } else {
-        Cow::Borrowed(text)
+        clean
     }
 }
 
 /// Makes text safe for a one-line terminal cell: escape sequences (CSI, OSC,
 /// and two-byte ones) are removed, line breaks and tabs become spaces, and any
-/// other control character is dropped.
+/// other control character, and bidirectional and zero-width characters, are
+/// dropped.
 pub fn terminal(text: &str) -> Cow<'_, str> {
+    strip(text, Breaks::Space)
+}
+
+/// What [`strip`] does with line breaks and tabs.
+#[derive(Clone, Copy, PartialEq)]
+enum Breaks {
+    /// Each becomes a space (one-line cells).
+    Space,
+    /// They stay (CSV cells, which the writer quotes).
+    Keep,
+}
+
+fn strip(text: &str, breaks: Breaks) -> Cow<'_, str> {
     if !has_control(text) {
         return Cow::Borrowed(text);
     }
@@ -52,8 +70,9 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
             // C1 CSI and OSC introducers.
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' => skip_osc(&mut chars),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            '\n' | '\r' | '\t' if breaks == Breaks::Space => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(c),
+            c if c.is_control() || is_invisible(c) => {}
             c => out.push(c),
         }
     }
@@ -86,7 +105,20 @@ pub fn markdown(text: &str) -> Cow<'_, str> {
 }
 
 fn has_control(text: &str) -> bool {
-    text.chars().any(char::is_control)
+    text.chars().any(|c| c.is_control() || is_invisible(c))
+}
+
+/// Bidirectional overrides, embeddings, isolates and marks, and zero-width
+/// characters: they reorder or hide text (Trojan Source, CVE-2021-42574).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
@@ -146,6 +178,21 @@ mod tests {
         }
         assert_eq!(csv_cell("RDS01"), "RDS01");
         assert_eq!(csv_cell("a=b"), "a=b");
+        // Escape sequences, C1 controls and bidi characters are gone; line breaks stay.
+        assert_eq!(
+            csv_cell("a\u{1b}]52;c;Zm9v\u{7}b\u{9b}2Jc\u{202E}d\u{200B}e\nf"),
+            "abcde\nf"
+        );
+        assert_eq!(csv_cell("\u{1b}[31m=cmd"), "'=cmd");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_never_reach_an_output() {
+        let evil = "admin\u{202E}fdp.exe\u{2066}x\u{200D}";
+        assert_eq!(terminal(evil), "adminfdp.exex");
+        assert!(!html(evil).contains('\u{202E}'));
+        assert!(!markdown(evil).contains('\u{202E}'));
+        assert!(matches!(terminal("café ✓"), Cow::Borrowed(_)));
     }
 
     #[test]
