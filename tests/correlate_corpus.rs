@@ -3,10 +3,8 @@
 //! built-in rules: every LSM 40 and 24 event the rules match belongs to exactly
 //! one session, every session's reason is decoded, and the counts hold.
 
-use dropcause::analyze::analyze;
-use dropcause::correlate::CorrelateOptions;
 use dropcause::correlate::model::{Analysis, DropKind, Ending, SessionKind};
-use dropcause::ingest::{IngestOptions, discover, read_all};
+use dropcause::ingest::{IngestOptions, read_all};
 use dropcause::rules::Category;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,14 +18,7 @@ type Keys = Vec<(PathBuf, u64)>;
 fn analyse(dirs: &[&str]) -> Option<(Analysis, Keys, Keys)> {
     let root = crate::util::corpus("correlation on the corpus")?;
     let paths: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
-    let found = discover(&paths, false);
-    let analyzed = analyze(
-        &found.sources,
-        crate::util::builtin_rules(),
-        &IngestOptions::default(),
-        &CorrelateOptions::default(),
-        &mut (),
-    );
+    let (found, analyzed) = crate::util::analyze_logs(&paths);
     let mut lsm: Vec<(u16, PathBuf, u64)> = Vec::new();
     read_all(
         &found.sources,

@@ -4,10 +4,8 @@
 //! expected cause first; the clean scenario has none. Analysed all at once,
 //! every server keeps its own drops and verdicts.
 
-use dropcause::analyze::{Analyzed, analyze};
-use dropcause::correlate::CorrelateOptions;
+use dropcause::analyze::Analyzed;
 use dropcause::correlate::model::{Finding, SessionKind};
-use dropcause::ingest::{IngestOptions, discover};
 use dropcause::writer::Scenario;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,15 +17,9 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 fn run(path: &Path) -> Analyzed {
-    let found = discover(&[path.to_path_buf()], false);
+    let (found, analyzed) = crate::util::analyze_logs(&[path.to_path_buf()]);
     assert!(!found.sources.is_empty(), "{}: no logs", path.display());
-    analyze(
-        &found.sources,
-        crate::util::builtin_rules(),
-        &IngestOptions::default(),
-        &CorrelateOptions::default(),
-        &mut (),
-    )
+    analyzed
 }
 
 /// "host drop-kind -> verdict (top cause)" lines, for failure messages.

@@ -8,9 +8,6 @@
 //! positives, and the negative controls must report nothing. `docs/truth.md`
 //! carries the table this test prints.
 
-use dropcause::analyze::analyze;
-use dropcause::correlate::CorrelateOptions;
-use dropcause::ingest::{IngestOptions, discover};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -380,14 +377,7 @@ fn every_truth_set_is_reported_as_an_analyst_labelled_it() {
             serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{}: {e}", set.display()));
         let eps = episodes(&value);
         let paths = files(&corpus, &value);
-        let found = discover(&paths, false);
-        let analyzed = analyze(
-            &found.sources,
-            crate::util::builtin_rules(),
-            &IngestOptions::default(),
-            &CorrelateOptions::default(),
-            &mut (),
-        );
+        let (_, analyzed) = crate::util::analyze_logs(&paths);
         let report = serde_json::json!({ "analysis": serde_json::to_value(&analyzed.analysis).expect("serializable") });
         let (r, d, unlabelled) = score(&eps, &report);
         let cell = |t: &Tally| {

@@ -165,3 +165,19 @@ pub fn scenarios() -> Vec<dropcause::writer::Scenario> {
         .map(|f| dropcause::writer::Scenario::load(f).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
+
+/// Finds the logs under `paths` and runs the whole pipeline on them with the
+/// built-in rules and default options; returns what was found and the analysis.
+pub fn analyze_logs(
+    paths: &[PathBuf],
+) -> (dropcause::ingest::Discovery, dropcause::analyze::Analyzed) {
+    let found = dropcause::ingest::discover(paths, false);
+    let analyzed = dropcause::analyze::analyze(
+        &found.sources,
+        builtin_rules(),
+        &dropcause::ingest::IngestOptions::default(),
+        &dropcause::correlate::CorrelateOptions::default(),
+        &mut (),
+    );
+    (found, analyzed)
+}

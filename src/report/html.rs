@@ -40,8 +40,9 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         h(&view.title),
         category_css()
     )?;
-    header(report, &view, out)?;
-    hosts(report, out)?;
+    let host_views = incident_view::hosts(&report.analysis);
+    header(report, &view, host_views.len(), out)?;
+    hosts(report, &host_views, out)?;
     incidents(report, &view, opts, out)?;
     timeline(report, &rows, opts, out)?;
     sessions_and_scope(&view, out)?;
@@ -55,13 +56,16 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     )
 }
 
-fn hosts(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let hosts = incident_view::hosts(&report.analysis);
+fn hosts(
+    report: &Report,
+    hosts: &[incident_view::HostView],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if hosts.is_empty() {
         return Ok(());
     }
     writeln!(out, "<section><h2>Hosts</h2><ul class=\"hosts\">")?;
-    for host in &hosts {
+    for host in hosts {
         let aliases = if host.aliases.is_empty() {
             String::new()
         } else {
@@ -172,10 +176,9 @@ fn category_css() -> String {
         .collect()
 }
 
-fn header(report: &Report, view: &View, out: &mut dyn Write) -> io::Result<()> {
+fn header(report: &Report, view: &View, hosts: usize, out: &mut dyn Write) -> io::Result<()> {
     let t = &view.totals;
     let a = &report.analysis;
-    let hosts = incident_view::hosts(a).len();
     writeln!(
         out,
         "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"headline\">{}</p>",
@@ -389,7 +392,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<section><h2>Inputs</h2><p>{}</p>",
-        h(&view.inputs_line())
+        h(&view.totals.inputs_line())
     )?;
     writeln!(
         out,

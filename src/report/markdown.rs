@@ -88,7 +88,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     }
     writeln!(out, "## Evidence\n")?;
     scope(&view, out)?;
-    writeln!(out, "{}\n", view.inputs_line())?;
+    writeln!(out, "{}\n", view.totals.inputs_line())?;
     unreadable(&view, out)?;
     if opts.findings {
         writeln!(out, "\n## Appendix: every finding\n")?;

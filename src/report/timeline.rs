@@ -58,20 +58,20 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     Ok(())
 }
 
-/// The closing line: what was read and what was not.
+/// The closing line: what was read and what was not (from the totals alone:
+/// no per-finding text is prepared for it).
 pub(crate) fn inputs_line(
     report: &Report,
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let paint = Paint(opts.color);
-    let view = View::new(report, opts);
     writeln!(out)?;
     let width = opts
         .width
         .map_or(super::brief::DEFAULT_WIDTH, usize::from)
         .max(40);
-    for line in textwrap::wrap(&view.inputs_line(), width) {
+    for line in textwrap::wrap(&super::view::totals(report).inputs_line(), width) {
         writeln!(out, "{}", paint.sgr("2", &line))?;
     }
     Ok(())

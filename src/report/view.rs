@@ -253,10 +253,12 @@ impl View {
             problems,
         }
     }
+}
 
+impl Totals {
     /// The closing line: what was read and what was not.
     pub(crate) fn inputs_line(&self) -> String {
-        let t = &self.totals;
+        let t = self;
         let mut line = format!("inputs: {} file(s), {} record(s)", t.files, t.records);
         if t.recovered > 0 {
             line.push_str(&format!(" ({} recovered)", t.recovered));
@@ -269,7 +271,8 @@ impl View {
     }
 }
 
-fn totals(report: &Report) -> Totals {
+/// The run's counts (cheap: no per-finding text).
+pub(crate) fn totals(report: &Report) -> Totals {
     let a = &report.analysis;
     let sum = |f: fn(&crate::ingest::FileStats) -> u64| report.inputs.iter().map(f).sum();
     Totals {
