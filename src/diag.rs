@@ -1,9 +1,28 @@
 //! Non-fatal problems, each with its place (file, chunk, record), and the per-file
 //! accounting of what was read and what was lost. Passed around as values, never global.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Serializes a path as text for `#[serde(serialize_with)]`. A name that is not
+/// UTF-8 (a Latin-1 name on a Linux copy of Windows evidence) is written with
+/// U+FFFD in place of each bad byte, which marks it, instead of failing the
+/// whole output as serde's own `Path` serialization does.
+pub fn serialize_path<P: AsRef<Path>, S: Serializer>(path: &P, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.as_ref().to_string_lossy())
+}
+
+/// [`serialize_path`] for an optional path.
+pub fn serialize_opt_path<P: AsRef<Path>, S: Serializer>(
+    path: &Option<P>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => serialize_path(path, s),
+        None => s.serialize_none(),
+    }
+}
 
 /// What kind of problem a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -31,6 +50,7 @@ pub struct Problem {
     /// What kind of problem it is.
     pub kind: ProblemKind,
     /// The file or folder concerned.
+    #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
     /// The chunk number in the file, when known.
     #[serde(skip_serializing_if = "Option::is_none")]

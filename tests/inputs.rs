@@ -184,12 +184,7 @@ fn hosts(report: &Value) -> BTreeSet<String> {
 }
 
 fn total(report: &Value, field: &str) -> u64 {
-    report["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f[field].as_u64().unwrap())
-        .sum()
+    crate::util::input_total(report, field)
 }
 
 fn evtx_baseline() -> (Value, Vec<String>) {

@@ -7,17 +7,7 @@ use std::path::PathBuf;
 
 /// The SigmaHQ Windows tree: `$DROPCAUSE_SIGMA`, or `../shared/sigma/windows`.
 pub fn sigma_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("DROPCAUSE_SIGMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/sigma/windows")
-        });
-    assert!(
-        dir.is_dir() || std::env::var("CI").as_deref() != Ok("true"),
-        "the SigmaHQ rules are missing at {} under CI=true (set DROPCAUSE_SIGMA)",
-        dir.display()
-    );
-    dir.is_dir().then_some(dir)
+    crate::util::shared("SigmaHQ rules", "DROPCAUSE_SIGMA", "sigma/windows", ".")
 }
 
 #[test]

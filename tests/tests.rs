@@ -12,6 +12,7 @@ mod inputs;
 mod normalize_golden;
 mod peek_corpus;
 mod prejudge_corpus;
+mod reliability;
 mod render_fixture;
 mod render_golden;
 mod render_safety;

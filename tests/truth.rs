@@ -12,25 +12,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The truth folder, or `None` (with a SKIP line) when it is absent; under
-/// `CI=true` an absent folder fails the test.
+/// The truth folder (`$DROPCAUSE_TRUTH`, else `../shared/truth`).
 fn truth_dir() -> Option<PathBuf> {
-    let path = std::env::var_os("DROPCAUSE_TRUTH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/truth"));
-    if path.join("score.py").is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the truth folder is missing at {} under CI=true (set DROPCAUSE_TRUTH)",
-        path.display()
-    );
-    eprintln!(
-        "SKIP truth harness: truth folder not found at {} (set DROPCAUSE_TRUTH)",
-        path.display()
-    );
-    None
+    crate::util::shared("truth harness", "DROPCAUSE_TRUTH", "truth", "score.py")
 }
 
 /// A log's channel as the truth files name it.

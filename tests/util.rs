@@ -13,27 +13,50 @@ pub fn run(args: &[&str]) -> Output {
     dropcause().args(args).output().expect("dropcause runs")
 }
 
-/// The shared corpus of real logs: `$DROPCAUSE_CORPUS`, else `../shared/corpus`
-/// from the crate root. `None` (with a SKIP line on stderr) when absent; under
-/// `CI=true` an absent corpus fails the test instead.
-pub fn corpus(test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("DROPCAUSE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if path.join("index.json").is_file() {
-        Some(path)
-    } else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: the corpus is missing at {} under CI=true (set DROPCAUSE_CORPUS)",
-            path.display()
-        );
-        eprintln!(
-            "SKIP {test}: corpus not found at {} (set DROPCAUSE_CORPUS)",
-            path.display()
-        );
-        None
+/// A folder of shared data beside the project (never copied into it): `$env`,
+/// else `../shared/<default>` from the crate root, present when `marker` is in
+/// it. `None` (with a SKIP line on stderr naming `test`) when absent; under
+/// `CI=true` an absent folder fails the test instead.
+pub fn shared(test: &str, env: &str, default: &str, marker: &str) -> Option<PathBuf> {
+    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared")
+            .join(default)
+    });
+    if path.join(marker).exists() {
+        return Some(path);
     }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: {default} is missing at {} under CI=true (set {env})",
+        path.display()
+    );
+    eprintln!(
+        "SKIP {test}: {default} not found at {} (set {env})",
+        path.display()
+    );
+    None
+}
+
+/// The shared corpus of real logs (`$DROPCAUSE_CORPUS`, else `../shared/corpus`).
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    shared(test, "DROPCAUSE_CORPUS", "corpus", "index.json")
+}
+
+/// The reproducers of hostile-input failures (`$DROPCAUSE_RELIABILITY`, else
+/// `../shared/reliability`).
+pub fn reliability(test: &str) -> Option<PathBuf> {
+    shared(test, "DROPCAUSE_RELIABILITY", "reliability", "README.md")
+}
+
+/// The sum of one count over the `inputs` of a JSON report.
+pub fn input_total(report: &serde_json::Value, field: &str) -> u64 {
+    report["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|f| f[field].as_u64().expect("a count"))
+        .sum()
 }
 
 /// Text of stdout and stderr.

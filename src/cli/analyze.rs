@@ -109,7 +109,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
         }
         eprintln!(
             "dropcause: {}",
-            dropcause::report::escape::terminal(&problem.to_string())
+            dropcause::report::escape::terminal_message(&problem.to_string())
         );
     }
     if args.output.quiet && skipped > 0 {

@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::event::{Event, EventFilter};
 use dropcause::ingest;
-use dropcause::report::escape::terminal;
+use dropcause::report::escape::{clip, terminal};
+use std::collections::BinaryHeap;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
@@ -53,6 +54,39 @@ pub struct EventsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EventsFormat::Table)]
     format: EventsFormat,
+    /// The table shows the earliest N events (0: all, held in memory until the
+    /// end); JSON Lines streams every event.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    limit: usize,
+}
+
+/// An event in the table's heap, ordered by when it happened.
+struct Row(Event);
+
+impl Row {
+    fn key(&self) -> (chrono::DateTime<Utc>, &std::path::Path, u64) {
+        (self.0.time, &self.0.source, self.0.record_id)
+    }
+}
+
+impl PartialEq for Row {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Row {}
+
+impl PartialOrd for Row {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Row {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
@@ -68,11 +102,26 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
     let options = args.input.options();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let mut rows: Vec<Event> = Vec::new();
+    // The earliest `limit` events: a max-heap that gives up its latest one when full.
+    let mut rows: BinaryHeap<Row> = BinaryHeap::new();
+    let mut matched = 0usize;
+    let limit = if args.limit == 0 {
+        usize::MAX
+    } else {
+        args.limit
+    };
     let mut failure: Option<std::io::Error> = None;
     let keep = |e: Event| filter.accepts(&e).then_some(e);
     let report = ingest::read_all(&found.sources, &options, keep, |batch| match args.format {
-        EventsFormat::Table => rows.extend(batch),
+        EventsFormat::Table => {
+            for event in batch {
+                matched += 1;
+                rows.push(Row(event));
+                if rows.len() > limit {
+                    rows.pop();
+                }
+            }
+        }
         EventsFormat::Jsonl if failure.is_none() => {
             for event in batch {
                 if let Err(e) = serde_json::to_writer(&mut out, &event)
@@ -90,10 +139,16 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
         return Err(err).context("writing events");
     }
     if args.format == EventsFormat::Table {
-        rows.sort_by(|a, b| {
-            (a.time, &a.source, a.record_id).cmp(&(b.time, &b.source, b.record_id))
-        });
+        let rows: Vec<Event> = rows.into_sorted_vec().into_iter().map(|r| r.0).collect();
         writeln!(out, "{}", table(&rows))?;
+        if matched > rows.len() {
+            writeln!(
+                out,
+                "the earliest {} of {matched} events; narrow with --from/--to/--event-id, \
+                 raise --limit (0: all), or stream them all with --format jsonl",
+                rows.len()
+            )?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::from(if report_reading(&report, &found) {
@@ -125,7 +180,7 @@ fn table(events: &[Event]) -> Table {
         let data: Vec<String> = e
             .fields
             .iter()
-            .map(|(k, v)| format!("{k}={}", clip(&v.as_text(), 60)))
+            .map(|(k, v)| format!("{k}={}", clip(v.as_text(), 60)))
             .collect();
         table.add_row([
             e.time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
@@ -138,13 +193,6 @@ fn table(events: &[Event]) -> Table {
         ]);
     }
     table
-}
-
-fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
@@ -192,11 +240,5 @@ mod tests {
             "2024-03-01T08:00:00+00:00"
         );
         assert!(parse_time("yesterday").is_err());
-    }
-
-    #[test]
-    fn long_values_are_clipped() {
-        assert_eq!(clip("abcdef", 3), "abc…");
-        assert_eq!(clip("abc", 3), "abc");
     }
 }

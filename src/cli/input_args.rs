@@ -83,7 +83,7 @@ impl InputArgs {
         for problem in &found.diagnostics.problems {
             eprintln!(
                 "dropcause: {}",
-                dropcause::report::escape::terminal(&problem.to_string())
+                dropcause::report::escape::terminal_message(&problem.to_string())
             );
         }
         Ok(found)
@@ -98,7 +98,7 @@ pub fn report_reading(report: &IngestReport, found: &Discovery) -> bool {
     for problem in &report.diagnostics.problems {
         eprintln!(
             "dropcause: {}",
-            dropcause::report::escape::terminal(&problem.to_string())
+            dropcause::report::escape::terminal_message(&problem.to_string())
         );
     }
     let files_read = report.files.iter().filter(|f| f.failed.is_none()).count();
@@ -109,6 +109,10 @@ pub fn report_reading(report: &IngestReport, found: &Discovery) -> bool {
     let mut line = format!(
         "dropcause: {files_read} files read, {records} records read, {unreadable} records unreadable"
     );
+    let lost: u64 = report.files.iter().map(|f| f.records_lost).sum();
+    if lost > 0 {
+        line.push_str(&format!(", {lost} records lost"));
+    }
     if chunks > 0 {
         line.push_str(&format!(", {chunks} chunks unreadable"));
     }
@@ -117,6 +121,10 @@ pub fn report_reading(report: &IngestReport, found: &Discovery) -> bool {
         line.push_str(&format!(
             ", {bad_crc} chunks with a bad CRC32 (read anyway)"
         ));
+    }
+    let cut: u64 = report.files.iter().map(|f| f.values_cut).sum();
+    if cut > 0 {
+        line.push_str(&format!(", {cut} values cut to dropcause's size limits"));
     }
     let duplicates: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
     if duplicates > 0 {

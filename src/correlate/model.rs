@@ -24,6 +24,7 @@ pub struct EventRef {
     /// `System/EventRecordID`.
     pub record_id: u64,
     /// The file it was read from.
+    #[serde(serialize_with = "crate::diag::serialize_path")]
     pub source: PathBuf,
 }
 

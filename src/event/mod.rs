@@ -3,6 +3,7 @@
 //! Input: a rendered record from [`crate::ingest`]. Output: [`Event`]. Errors:
 //! [`NormalizeError`] when a record lacks the parts every event has (time, id, channel).
 
+mod bound;
 pub mod codes;
 mod filter;
 mod normalize;
@@ -10,6 +11,7 @@ mod raw;
 mod sketch;
 mod value;
 
+pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
 pub use filter::EventFilter;
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use sketch::{EventSketch, HeaderField};
@@ -53,6 +55,7 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_sid: Option<String>,
     /// The file the record was read from.
+    #[serde(serialize_with = "crate::diag::serialize_path")]
     pub source: Arc<Path>,
     /// True when the record was carved from chunk slack rather than read from
     /// the chunk's live records.

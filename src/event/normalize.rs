@@ -45,7 +45,40 @@ pub struct RecordOrigin<'a> {
 /// (attributes inline under `#attributes`). This is the fast path: no
 /// intermediate JSON tree.
 pub fn from_json_bytes(bytes: &[u8], origin: &RecordOrigin) -> Result<Event, NormalizeError> {
-    build(raw::parse(bytes)?, origin)
+    match raw::parse(bytes) {
+        Ok(root) => build(root, origin),
+        // The `evtx` crate writes a control character in an element or
+        // attribute name (damaged or crafted BinXML) raw, which is not JSON.
+        Err(err) if err.is_syntax() => match escape_raw_controls(bytes) {
+            Some(fixed) => build(raw::parse(&fixed)?, origin),
+            None => Err(err.into()),
+        },
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `bytes` with every raw control character inside a JSON string written as
+/// a `\u00XX` escape; `None` when there is none.
+fn escape_raw_controls(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (mut in_string, mut escaped) = (false, false);
+    let mut out: Option<Vec<u8>> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string && b < 0x20 {
+            let out = out.get_or_insert_with(|| bytes[..i].to_vec());
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            continue;
+        }
+        if let Some(out) = &mut out {
+            out.push(b);
+        }
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Builds an [`Event`] from a record already parsed as a `serde_json::Value`.
@@ -157,6 +190,20 @@ fn text(node: Option<Node>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_control_characters_in_names_are_escaped_not_fatal() {
+        let bytes = b"{\"a\nb\": \"x\\\"\ty\"}";
+        let fixed = escape_raw_controls(bytes).unwrap();
+        assert_eq!(fixed, br#"{"a\u000ab": "x\"\u0009y"}"#.to_vec());
+        let value: serde_json::Value = serde_json::from_slice(&fixed).unwrap();
+        assert_eq!(value["a\nb"], "x\"\ty");
+        assert_eq!(
+            escape_raw_controls(b"{\n\"a\": 1}"),
+            None,
+            "whitespace between tokens stays"
+        );
+    }
     use serde_json::{Value, json};
 
     fn norm(v: Value) -> Event {

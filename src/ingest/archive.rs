@@ -1,11 +1,20 @@
 //! Zip archives of logs, read in place: every entry is judged by its content
 //! and becomes a [`Source`] of its own; when its turn comes it is
 //! decompressed into memory (up to a size cap) and read like a file.
+//!
+//! Bounds, against crafted archives: the central directory is read once per
+//! archive (every entry shares it); an entry whose compressed bytes overlap
+//! another's (the trick of overlapping zip bombs) is refused; an entry may not
+//! inflate past the size the directory gives it; and the logs of all archives
+//! of a run together may inflate to at most [`INFLATE_BUDGET`] bytes.
 
 use super::discover::{ArchiveEntry, Source, not_a_log};
 use super::open::{SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
-use std::io::Read;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,10 +22,85 @@ use std::sync::Arc;
 /// options say otherwise: 1 GiB.
 pub const DEFAULT_ENTRY_CAP: u64 = 1 << 30;
 
+/// How many bytes the logs inside the archives of one run may inflate to, all
+/// together (by the sizes their directories give, which [`load`] holds them
+/// to): 16 GiB. The entries past it are refused with a message.
+pub const INFLATE_BUDGET: u64 = 16 << 30;
+
+/// An archive opened once: its parsed directory, shared by all its entries
+/// (each load works on a cheap clone with its own file position).
+#[derive(Clone)]
+pub struct OpenArchive(Arc<zip::ZipArchive<SharedFile>>);
+
+impl fmt::Debug for OpenArchive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OpenArchive({} entries)", self.0.len())
+    }
+}
+
+impl PartialEq for OpenArchive {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for OpenArchive {}
+
+/// A file read at explicit offsets, so that clones share one handle but not a
+/// position (what lets archive entries be read in parallel).
+#[derive(Clone)]
+struct SharedFile {
+    file: Arc<File>,
+    pos: u64,
+    len: u64,
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SharedFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let to = match pos {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = to.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}
+
 /// Lists the logs in the zip archive at `path`: one source per entry that is a
-/// log, one problem per entry that is not (nested archives included).
-pub(crate) fn list(path: &Path, sources: &mut Vec<Source>, diagnostics: &mut Diagnostics) {
-    let mut zip = match open_shared(path)
+/// log, one problem per entry that is not (nested archives included) or that
+/// is refused. `budget` is what the run's archives may still inflate to.
+pub(crate) fn list(
+    path: &Path,
+    sources: &mut Vec<Source>,
+    diagnostics: &mut Diagnostics,
+    budget: &mut u64,
+) {
+    let opened = open_shared(path).and_then(|file| {
+        let len = file.metadata()?.len();
+        Ok(SharedFile {
+            file: Arc::new(file),
+            pos: 0,
+            len,
+        })
+    });
+    let mut zip = match opened
         .map_err(|e| e.to_string())
         .and_then(|f| zip::ZipArchive::new(f).map_err(|e| e.to_string()))
     {
@@ -30,6 +114,9 @@ pub(crate) fn list(path: &Path, sources: &mut Vec<Source>, diagnostics: &mut Dia
             return;
         }
     };
+    let handle = OpenArchive(Arc::new(zip.clone()));
+    // Compressed byte ranges of the entries taken so far: start -> (end, index).
+    let mut taken: BTreeMap<u64, (u64, usize)> = BTreeMap::new();
     for index in 0..zip.len() {
         let mut entry = match zip.by_index(index) {
             Ok(entry) => entry,
@@ -50,6 +137,23 @@ pub(crate) fn list(path: &Path, sources: &mut Vec<Source>, diagnostics: &mut Dia
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| format!("entry-{index}"));
         let entry_path = path.join(name.trim_start_matches(['/', '\\']));
+        let start = entry.header_start();
+        let end = entry
+            .data_start()
+            .unwrap_or(start)
+            .saturating_add(entry.compressed_size());
+        if let Some(other) = overlap(&taken, start, end) {
+            diagnostics.push(Problem::file(
+                ProblemKind::Unreadable,
+                entry_path,
+                format!(
+                    "archive entry refused: its compressed bytes overlap those of entry {other} \
+                     (the trick of a zip bomb; a zip tool never writes this)"
+                ),
+            ));
+            continue;
+        }
+        taken.insert(start, (end.max(start + 1), index));
         let size = entry.size();
         let mut head = vec![0u8; SNIFF_LEN];
         match read_up_to(&mut entry, &mut head) {
@@ -59,15 +163,28 @@ pub(crate) fn list(path: &Path, sources: &mut Vec<Source>, diagnostics: &mut Dia
                 format!("cannot decompress the archive entry: {err}"),
             )),
             Ok(n) => match sniff(&head[..n]) {
-                Sniffed::Log(format) => sources.push(Source {
-                    path: entry_path,
-                    size,
-                    format,
-                    entry: Some(ArchiveEntry {
-                        archive: path.to_path_buf(),
-                        index,
-                    }),
-                }),
+                Sniffed::Log(_) if size > *budget => diagnostics.push(Problem::file(
+                    ProblemKind::Unreadable,
+                    entry_path,
+                    format!(
+                        "archive entry refused: the logs inside this run's archives would \
+                         inflate to more than {} GiB; extract the archive and give the files",
+                        INFLATE_BUDGET >> 30
+                    ),
+                )),
+                Sniffed::Log(format) => {
+                    *budget -= size;
+                    sources.push(Source {
+                        path: entry_path,
+                        size,
+                        format,
+                        entry: Some(ArchiveEntry {
+                            archive: path.to_path_buf(),
+                            index,
+                            handle: handle.clone(),
+                        }),
+                    })
+                }
                 Sniffed::Zip => diagnostics.push(Problem::file(
                     ProblemKind::NotEvtx,
                     entry_path,
@@ -83,29 +200,57 @@ pub(crate) fn list(path: &Path, sources: &mut Vec<Source>, diagnostics: &mut Dia
     }
 }
 
+/// The index of a taken entry whose byte range meets `start..end`.
+fn overlap(taken: &BTreeMap<u64, (u64, usize)>, start: u64, end: u64) -> Option<usize> {
+    let before = taken.range(..=start).next_back();
+    let after = taken.range(start..).next();
+    before
+        .filter(|(_, (e, _))| *e > start)
+        .or(after.filter(|(s, _)| **s < end))
+        .map(|(_, (_, index))| *index)
+}
+
+/// An archive entry's inflated bytes, shared without copying.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryBytes(Arc<Vec<u8>>);
+
+impl From<Vec<u8>> for EntryBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        EntryBytes(Arc::new(bytes))
+    }
+}
+
+impl AsRef<[u8]> for EntryBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Decompresses one entry into memory, refusing entries larger than `cap`
-/// bytes (checked on the bytes actually produced, not the size the archive
-/// claims).
-pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<Arc<[u8]>, String> {
-    let file = open_shared(&entry.archive).map_err(|e| e.to_string())?;
-    let mut zip =
-        zip::ZipArchive::new(file).map_err(|e| format!("cannot read the archive: {e}"))?;
+/// bytes or than the size the archive's directory gives them (checked on the
+/// bytes actually produced).
+pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<EntryBytes, String> {
+    let mut zip = (*entry.handle.0).clone();
     let item = zip
         .by_index(entry.index)
         .map_err(|e| format!("cannot read the archive entry: {e}"))?;
-    if item.size() > cap {
+    let claimed = item.size();
+    if claimed > cap {
         return Err(too_large(cap));
     }
-    // The claimed size may lie: reserve at most 64 MiB ahead of the bytes.
-    let claimed = usize::try_from(item.size().min(64 << 20)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(claimed);
-    item.take(cap + 1)
+    // Reserved at once: no doubling past the entry's size (pages the entry does
+    // not fill are never touched, so a lying size costs no memory).
+    let mut bytes = Vec::with_capacity(usize::try_from(claimed).unwrap_or(0));
+    item.take(claimed + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot decompress the archive entry: {e}"))?;
-    if bytes.len() as u64 > cap {
-        return Err(too_large(cap));
+    if bytes.len() as u64 > claimed {
+        return Err(format!(
+            "the archive entry inflates past the {claimed} bytes its directory gives it \
+             (damaged, or crafted): not read"
+        ));
     }
-    Ok(Arc::from(bytes))
+    Ok(EntryBytes::from(bytes))
 }
 
 fn too_large(cap: u64) -> String {
@@ -114,4 +259,22 @@ fn too_large(cap: u64) -> String {
          give the file instead",
         cap >> 20
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_ranges_are_found_on_either_side() {
+        let mut taken = BTreeMap::new();
+        taken.insert(100, (200, 0));
+        taken.insert(300, (400, 1));
+        assert_eq!(overlap(&taken, 150, 160), Some(0));
+        assert_eq!(overlap(&taken, 50, 120), Some(0));
+        assert_eq!(overlap(&taken, 250, 350), Some(1));
+        assert_eq!(overlap(&taken, 100, 101), Some(0));
+        assert_eq!(overlap(&taken, 200, 300), None);
+        assert_eq!(overlap(&taken, 400, 500), None);
+    }
 }

@@ -5,6 +5,7 @@ use super::Prefilter;
 use super::peek::{PeekCache, peek};
 use super::skim::skim;
 use super::stats::FileStats;
+use super::string_table::clear_bad_slots;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
 use chrono::{DateTime, Utc};
@@ -33,8 +34,25 @@ impl<T> ChunkOutput<T> {
         }
     }
 
-    /// Counts one event and keeps what `map` makes of it.
-    pub fn accept(&mut self, event: Event, map: &(dyn Fn(Event) -> Option<T> + Sync)) {
+    /// Bounds one event ([`Event::bound`]), counts it and keeps what `map`
+    /// makes of it. The first cut of the chunk (or export) gets a message.
+    pub fn accept(&mut self, mut event: Event, map: &(dyn Fn(Event) -> Option<T> + Sync)) {
+        let clipped = event.bound();
+        if let Some(first) = clipped.first {
+            if self.stats.values_cut == 0 {
+                let mut p = Problem::file(
+                    ProblemKind::Note,
+                    &*event.source,
+                    format!(
+                        "{first} (a value past dropcause's limits: the rest is \
+                         marked \"…[cut: N more bytes]\" and counted)"
+                    ),
+                );
+                p.record = Some(event.record_id);
+                self.diagnostics.push(p);
+            }
+            self.stats.values_cut += clipped.count;
+        }
         self.stats.count(&event);
         if let Some(kept) = map(event) {
             self.kept.push(kept);
@@ -47,7 +65,7 @@ impl<T> ChunkOutput<T> {
 /// whole inside them are not read. `recover`: the parser carves records from slack
 /// too. A chunk the prefilter wants nothing of is only skimmed ([`skim`]).
 pub(crate) fn read_chunk<T>(
-    mut data: EvtxChunkData,
+    data: EvtxChunkData,
     cut: Option<u64>,
     path: &Arc<Path>,
     settings: &Arc<ParserSettings>,
@@ -55,10 +73,27 @@ pub(crate) fn read_chunk<T>(
     recover: bool,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> ChunkOutput<T> {
+    let named = (
+        data.header.first_event_record_id,
+        data.header.last_event_record_id,
+    );
     let mut out = ChunkOutput::new();
     let number = data.number;
     if cut.is_none() {
         check_crc(&data, path, &mut out);
+    }
+    let (mut data, cleared) = clear_bad_slots(data);
+    if cleared > 0 {
+        let mut p = Problem::file(
+            ProblemKind::Note,
+            &**path,
+            format!(
+                "{cleared} of the chunk's string-table slots point outside it (damaged): \
+                 they are ignored, and the names are read where the records point"
+            ),
+        );
+        p.chunk = number;
+        out.diagnostics.push(p);
     }
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,
@@ -77,6 +112,7 @@ pub(crate) fn read_chunk<T>(
         && let Some(stats) = skim(&chunk, filter, &mut peeks)
     {
         out.stats.absorb(stats);
+        account_named(&mut out, named, path, number);
         return out;
     }
     for record in chunk.iter() {
@@ -111,7 +147,48 @@ pub(crate) fn read_chunk<T>(
             out.stats.records_in_truncated_chunk += out.stats.records_read - before;
         }
     }
+    account_named(&mut out, named, path, number);
     out
+}
+
+/// The most records a 64 KiB chunk can hold (each takes at least 28 bytes):
+/// a header naming more is damaged, and says nothing of what was lost.
+const MOST_RECORDS_IN_A_CHUNK: u64 = (65536 - 512) / 28;
+
+/// Counts, and reports, the records the chunk's header names (its first to
+/// last record id) that the reading never met: past a lowered free-space
+/// offset, swallowed by a record whose size runs over them, past the end of a
+/// cut file. Records met but unreadable are counted already.
+fn account_named<T>(
+    out: &mut ChunkOutput<T>,
+    (first, last): (u64, u64),
+    path: &Path,
+    number: Option<u64>,
+) {
+    let Some(named) = last.checked_sub(first).map(|n| n + 1) else {
+        return;
+    };
+    // A chunk made but not yet written to names record u64::MAX to u64::MAX.
+    if first == 0 || last == u64::MAX || named > MOST_RECORDS_IN_A_CHUNK {
+        return;
+    }
+    let stats = &out.stats;
+    let met = (stats.records_read - stats.records_recovered) + stats.records_unreadable;
+    let Some(lost) = named.checked_sub(met).filter(|&n| n > 0) else {
+        return;
+    };
+    let mut p = Problem::file(
+        ProblemKind::BadChunk,
+        path,
+        format!(
+            "the chunk's header names records {first} to {last} ({named}), but only {met} \
+             could be found: {lost} are lost (the chunk's free-space offset or a record's size \
+             was damaged, or the file was cut); `--recover` carves what is left of them"
+        ),
+    );
+    p.chunk = number;
+    out.diagnostics.push(p);
+    out.stats.records_lost += lost;
 }
 
 /// Notes a chunk whose stored CRC32s do not match its bytes.

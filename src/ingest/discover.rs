@@ -39,6 +39,8 @@ pub struct ArchiveEntry {
     pub archive: PathBuf,
     /// The entry's index in the archive.
     pub index: usize,
+    /// The archive, opened once for all its entries.
+    pub(crate) handle: archive::OpenArchive,
 }
 
 /// What [`discover`] found: the logs to read, and why others were passed over.
@@ -48,6 +50,8 @@ pub struct Discovery {
     pub sources: Vec<Source>,
     /// Files and folders that could not be used, with the reason.
     pub diagnostics: Diagnostics,
+    /// What the archives met may still inflate to ([`archive::INFLATE_BUDGET`] at first).
+    inflate_left: Option<u64>,
 }
 
 impl Discovery {
@@ -86,10 +90,23 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
                     continue;
                 }
             };
+            let named = entry.depth() == 0;
             if !entry.file_type().is_file() {
+                // Reading a FIFO or a device would block or never end: say why it is passed over.
+                if let Some(what) = special_kind(entry.file_type())
+                    && (named || has_log_extension(entry.path()))
+                {
+                    found.diagnostics.push(Problem::file(
+                        ProblemKind::Unreadable,
+                        entry.path(),
+                        format!(
+                            "skipped: this is {what}, not a regular file (reading it could \
+                             block or never end); copy the log into a file and give that"
+                        ),
+                    ));
+                }
                 continue;
             }
-            let named = entry.depth() == 0;
             if named || all_files || has_log_extension(entry.path()) {
                 // A swept `.xml` or `.json` may well be no log (settings,
                 // metadata); any other name that promises a log is worth a word.
@@ -101,6 +118,30 @@ pub fn discover(paths: &[PathBuf], all_files: bool) -> Discovery {
     found.sources.sort_by(|a, b| a.path.cmp(&b.path));
     found.sources.dedup_by(|a, b| a.path == b.path);
     found
+}
+
+/// What a file that is neither a regular file nor a folder is, in words.
+fn special_kind(kind: std::fs::FileType) -> Option<&'static str> {
+    if kind.is_dir() || kind.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
 }
 
 fn has_log_extension(path: &Path) -> bool {
@@ -137,7 +178,10 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
         )),
         Ok((size, n)) => match sniff(&head[..n]) {
             Sniffed::Log(format) => found.sources.push(Source::file(path, size, format)),
-            Sniffed::Zip => archive::list(path, &mut found.sources, &mut found.diagnostics),
+            Sniffed::Zip => {
+                let budget = found.inflate_left.get_or_insert(archive::INFLATE_BUDGET);
+                archive::list(path, &mut found.sources, &mut found.diagnostics, budget)
+            }
             Sniffed::Other if complain => {
                 found.diagnostics.push(Problem::file(
                     ProblemKind::NotEvtx,

@@ -34,7 +34,7 @@ pub(crate) enum Work {
     Json(Vec<JsonItem>),
     /// Counts and problems found while splitting the file.
     Note {
-        stats: FileStats,
+        stats: Box<FileStats>,
         diagnostics: Diagnostics,
     },
 }
@@ -119,10 +119,11 @@ fn split_from<R: Read + Seek>(
         }
     }
     let tail = truncated_tail(source);
+    let mut tail_ids = None;
     if let Some(tail) = tail
         && !options.skip_truncated_chunk
     {
-        truncated_chunk(path, again, tail, emit);
+        tail_ids = truncated_chunk(path, again, tail, emit);
     }
     if whole == 0 && tail.is_none() {
         emit(note(
@@ -139,6 +140,15 @@ fn split_from<R: Read + Seek>(
         ));
     }
     cut_in_chunk_header(source, emit);
+    let met = seen.iter().flatten().chain(&tail_ids);
+    let last_met = met.map(|ids| ids.1).max().unwrap_or(0);
+    chunks_past_the_end(
+        source,
+        parser.header(),
+        (whole, tail.is_some()),
+        last_met,
+        emit,
+    );
     // A zeroed chunk held records once when the header counts it, or when the
     // record ids of the chunks around it leave a gap (not a wrap-around).
     let header = parser.header();
@@ -167,6 +177,55 @@ fn split_from<R: Read + Seek>(
             problem,
         ));
     }
+}
+
+/// Notes a file that holds fewer chunks than its header counts (cut short;
+/// at a chunk boundary nothing else shows it): the records after the last one
+/// met (`last_met`), up to the header's next record id, are lost.
+fn chunks_past_the_end(
+    source: &Source,
+    header: &evtx::EvtxFileHeader,
+    (whole, partial): (u64, bool),
+    last_met: u64,
+    emit: &mut dyn FnMut(Work),
+) {
+    let counted = u64::from(header.chunk_count);
+    let present = whole + u64::from(partial);
+    if counted <= present {
+        return;
+    }
+    // Only a count that a record id gap backs up (no wrap, a sane distance).
+    let lost = header
+        .next_record_id
+        .checked_sub(last_met + 1)
+        .filter(|&n| last_met > 0 && n <= (counted - present) * 2400)
+        .unwrap_or(0);
+    let ids = if lost > 0 {
+        format!(
+            "records {} to {} (by the header's next record id) are lost",
+            last_met + 1,
+            header.next_record_id - 1
+        )
+    } else {
+        "their records are lost".to_string()
+    };
+    let mut problem = Problem::file(
+        ProblemKind::BadChunk,
+        &source.path,
+        format!(
+            "the file header counts {counted} chunks but the file holds {present}{}: it was cut \
+             short (truncated) and {ids}",
+            if partial { " (the last in part)" } else { "" }
+        ),
+    );
+    problem.chunk = Some(present);
+    emit(note(
+        FileStats {
+            records_lost: lost,
+            ..FileStats::default()
+        },
+        problem,
+    ));
 }
 
 /// Notes that the chunk `number` was met, with its first and last record id
@@ -211,7 +270,10 @@ fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
 pub(crate) fn note(stats: FileStats, problem: Problem) -> Work {
     let mut diagnostics = Diagnostics::default();
     diagnostics.push(problem);
-    Work::Note { stats, diagnostics }
+    Work::Note {
+        stats: Box::new(stats),
+        diagnostics,
+    }
 }
 
 /// Where a chunk cut short by the end of the file starts, and how many of its
@@ -230,7 +292,7 @@ fn truncated_chunk(
     input: std::io::Result<Data>,
     (number, offset, len): (u64, u64, u64),
     emit: &mut dyn FnMut(Work),
-) {
+) -> Option<(u64, u64)> {
     let mut problem = Problem::file(
         ProblemKind::BadChunk,
         path,
@@ -249,9 +311,14 @@ fn truncated_chunk(
         Err(err) => Err(format!("reading it failed: {err}")),
         Ok(()) => EvtxChunkData::new(data, false).map_err(|e| chain(&e)),
     };
+    let mut ids = None;
     match chunk {
         Ok(mut chunk) => {
             chunk.number = Some(number);
+            ids = Some((
+                chunk.header.first_event_record_id,
+                chunk.header.last_event_record_id,
+            ));
             emit(Work::Chunk {
                 data: Box::new(chunk),
                 cut: Some(len),
@@ -266,4 +333,5 @@ fn truncated_chunk(
         },
         problem,
     ));
+    ids
 }

@@ -84,7 +84,10 @@ fn note(stats: FileStats, problem: Option<Problem>) -> Work {
     diagnostics.extend(Diagnostics {
         problems: problem.into_iter().collect(),
     });
-    Work::Note { stats, diagnostics }
+    Work::Note {
+        stats: Box::new(stats),
+        diagnostics,
+    }
 }
 
 // ---------------------------------------------------------------- JSON
@@ -610,7 +613,7 @@ fn flush_xml(
     }
     if !diagnostics.is_empty() || *stats != FileStats::default() {
         emit(Work::Note {
-            stats: std::mem::take(stats),
+            stats: Box::new(std::mem::take(stats)),
             diagnostics: std::mem::take(diagnostics),
         });
     }
@@ -864,7 +867,7 @@ mod tests {
                 Work::Json(items) => read_json(items, &path, &keep),
                 Work::Note { stats, diagnostics } => ChunkOutput {
                     kept: Vec::new(),
-                    stats,
+                    stats: *stats,
                     diagnostics,
                 },
                 Work::Chunk { .. } => unreachable!("exports have no chunks"),

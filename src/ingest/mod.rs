@@ -23,9 +23,10 @@ mod open;
 mod peek;
 mod skim;
 mod stats;
+mod string_table;
 pub mod windows;
 
-pub use archive::DEFAULT_ENTRY_CAP;
+pub use archive::{DEFAULT_ENTRY_CAP, INFLATE_BUDGET};
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
 pub use open::{Format, open_shared};
@@ -353,10 +354,10 @@ fn split(
         && let Some(copied) = original(source.size, print)
     {
         emit(Work::Note {
-            stats: FileStats {
+            stats: Box::new(FileStats {
                 duplicate_of: Some(copied),
                 ..FileStats::default()
-            },
+            }),
             diagnostics: Diagnostics::default(),
         });
         return;
@@ -420,7 +421,7 @@ fn run_job<T>(
             Work::Json(items) => export::read_json(items, path, map),
             Work::Note { stats, diagnostics } => ChunkOutput {
                 kept: Vec::new(),
-                stats,
+                stats: *stats,
                 diagnostics,
             },
         };

@@ -2,11 +2,11 @@
 //! log service holds open can be read on Windows) or an archive entry loaded
 //! into memory; and telling a log's format from its first bytes.
 
-use super::{EVTX_MAGIC, IngestOptions, Source, archive};
+use super::archive::{self, EntryBytes};
+use super::{EVTX_MAGIC, IngestOptions, Source};
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Arc;
 
 /// What a log file holds, judged from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -97,7 +97,7 @@ pub(crate) enum Data {
     /// A file on disk.
     File(File),
     /// An archive entry, decompressed.
-    Mem(Cursor<Arc<[u8]>>),
+    Mem(Cursor<EntryBytes>),
 }
 
 impl Data {
@@ -119,7 +119,7 @@ impl Data {
     pub fn try_clone(&self) -> io::Result<Data> {
         Ok(match self {
             Data::File(f) => Data::File(f.try_clone()?),
-            Data::Mem(c) => Data::Mem(Cursor::new(Arc::clone(c.get_ref()))),
+            Data::Mem(c) => Data::Mem(Cursor::new(c.get_ref().clone())),
         })
     }
 }
@@ -314,7 +314,7 @@ mod utf16_tests {
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, text);
-        let data = Data::Mem(Cursor::new(Arc::from(bytes)));
+        let data = Data::Mem(Cursor::new(EntryBytes::from(bytes)));
         let mut out = String::new();
         text_reader(data).unwrap().read_to_string(&mut out).unwrap();
         assert_eq!(out, text);

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileStats {
     /// The file.
+    #[serde(serialize_with = "crate::diag::serialize_path")]
     pub path: PathBuf,
     /// Records read and normalized (including recovered ones).
     pub records_read: u64,
@@ -18,6 +19,11 @@ pub struct FileStats {
     pub records_recovered: u64,
     /// Records that could not be read, rendered or normalized.
     pub records_unreadable: u64,
+    /// Records that chunk or file headers name but that could not be found
+    /// at all (a lowered free-space offset, a record size running over its
+    /// successors, a file cut at a chunk boundary): not in `records_unreadable`,
+    /// as there was nothing to read.
+    pub records_lost: u64,
     /// Chunks that could not be read at all (their records are lost uncounted).
     pub chunks_skipped: u64,
     /// Chunks whose CRC32 does not match their content (damaged, or changed
@@ -26,6 +32,10 @@ pub struct FileStats {
     /// Records read from a chunk cut short at the end of a truncated file
     /// (the `evtx` crate's own iteration ignores such a chunk).
     pub records_in_truncated_chunk: u64,
+    /// Values, names and header texts of kept events cut short, and data
+    /// fields dropped, for going past the bounds of [`crate::event::VALUE_MAX`]
+    /// and its neighbours.
+    pub values_cut: u64,
     /// Chunks cut short by the end of the file (0 or 1): the records in the
     /// part that is there are read, the rest are lost.
     pub chunks_truncated: u64,
@@ -40,7 +50,10 @@ pub struct FileStats {
     /// id and time).
     pub duplicate_records: u64,
     /// Set when every record of this file is one of the file named here (given earlier).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::diag::serialize_opt_path"
+    )]
     pub duplicate_of: Option<PathBuf>,
     /// Per computer and channel: how many records, first and last event time.
     /// Tells which logs were given for which host, and what time they cover.
@@ -64,6 +77,8 @@ impl FileStats {
         self.chunks_bad_checksum += chunk.chunks_bad_checksum;
         self.records_in_truncated_chunk += chunk.records_in_truncated_chunk;
         self.chunks_truncated += chunk.chunks_truncated;
+        self.values_cut += chunk.values_cut;
+        self.records_lost += chunk.records_lost;
         self.problems += chunk.problems;
         self.duplicate_records += chunk.duplicate_records;
         self.fingerprint.merge(chunk.fingerprint);

@@ -41,12 +41,48 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The most characters of one logged value a terminal shows; the machine formats
+/// (JSON, CSV) keep the whole value.
+pub const TERMINAL_TEXT_MAX: usize = 300;
+
 /// Makes text safe for a one-line terminal cell: escape sequences (CSI, OSC,
 /// and two-byte ones) are removed, line breaks and tabs become spaces, and any
 /// other control character, and bidirectional and zero-width characters, are
-/// dropped.
+/// dropped. Text longer than [`TERMINAL_TEXT_MAX`] characters is cut there with
+/// a note of how much was left out, so that a crafted 1 MB field costs a table
+/// no more than a normal one (table layout is not linear in a cell's length).
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    strip(text, Breaks::Space)
+    clip(strip(text, Breaks::Space), TERMINAL_TEXT_MAX)
+}
+
+/// The most characters of one problem message on standard error: messages are
+/// ours, but quote names and bytes from the input.
+pub const TERMINAL_MESSAGE_MAX: usize = 4000;
+
+/// [`terminal`] for a whole message line: the same stripping, a higher limit.
+pub fn terminal_message(text: &str) -> Cow<'_, str> {
+    clip(strip(text, Breaks::Space), TERMINAL_MESSAGE_MAX)
+}
+
+/// `text` cut to `max` characters, with `…` and, when a long run is left out,
+/// how many characters it held.
+pub fn clip(text: Cow<'_, str>, max: usize) -> Cow<'_, str> {
+    // A byte count under the limit cannot hold more characters than that.
+    if text.len() <= max {
+        return text;
+    }
+    let Some((at, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
+    let rest = text[at..].chars().count();
+    let mut out = String::with_capacity(at + 32);
+    out.push_str(&text[..at]);
+    if rest > 20 {
+        out.push_str(&format!("… [+{rest} characters]"));
+    } else {
+        out.push('…');
+    }
+    Cow::Owned(out)
 }
 
 /// What [`strip`] does with line breaks and tabs.
@@ -160,6 +196,19 @@ fn skip_osc(chars: &mut Chars<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_is_cut_with_a_count_of_what_was_left_out() {
+        let long = "é".repeat(TERMINAL_TEXT_MAX + 1000);
+        let shown = terminal(&long);
+        assert_eq!(
+            shown.chars().filter(|&c| c == 'é').count(),
+            TERMINAL_TEXT_MAX
+        );
+        assert!(shown.ends_with("… [+1000 characters]"), "{shown}");
+        assert_eq!(clip(Cow::Borrowed("abcdef"), 4), "abcd…");
+        assert!(matches!(terminal("short"), Cow::Borrowed("short")));
+    }
 
     #[test]
     fn html_escapes_markup_and_quotes() {

@@ -95,6 +95,7 @@ pub struct RuleInfo {
     /// The `dropcause:` block, if the rule has one.
     pub extension: Option<Extension>,
     /// The file the rule came from (or `<embedded>/...` for built-in rules).
+    #[serde(serialize_with = "crate::diag::serialize_path")]
     pub path: PathBuf,
 }
 
