@@ -226,3 +226,62 @@ fn termdd_56_alone_is_a_refused_connection() {
                 && f.dropped.kind == DropKind::ConnectionRefused)
     );
 }
+
+#[test]
+fn every_corpus_host_gets_an_outlook_and_stolen_szechuan_names_its_certificates() {
+    let Some(root) = crate::util::corpus("outlook on the corpus") else {
+        return;
+    };
+    let (_, analyzed) = crate::util::analyze_logs(&[root]);
+    let a = &analyzed.analysis;
+    assert_eq!(
+        a.outlook.len(),
+        a.coverage.len(),
+        "one outlook per host with logs"
+    );
+    for h in &a.outlook {
+        let has_system = a
+            .coverage
+            .iter()
+            .any(|c| c.host == h.host && c.channels.iter().any(|ch| ch.0 == "System"));
+        assert_eq!(h.system_log.is_some(), has_system, "{}", h.host);
+        assert!(
+            h.items.len() >= 2,
+            "{}: certificate and licensing at least",
+            h.host
+        );
+        let no_system = h.items.iter().any(|i| i.title.contains("no System log"));
+        assert_eq!(no_system, !has_system, "{}: {:#?}", h.host, h.items);
+    }
+    let ss = a
+        .outlook
+        .iter()
+        .find(|h| h.host == "CITADEL-DC01.C137.local")
+        .expect("StolenSzechuan's host");
+    let cert = ss
+        .items
+        .iter()
+        .find(|i| !i.certificates.is_empty())
+        .expect("its certificate item");
+    let thumbs: Vec<&str> = cert
+        .certificates
+        .iter()
+        .filter_map(|c| c.thumbprint.as_deref())
+        .collect();
+    assert_eq!(
+        thumbs,
+        [
+            "2B54B958F6E4408187437EE647B582B9D82B78BB",
+            "F300C685FF076371106E5CD67E7734A308285BAE",
+            "92EAC658EACCB70FECFD43AE12FB6ED565D3260C"
+        ]
+    );
+    assert!(
+        cert.title
+            .contains("92EAC658EACCB70FECFD43AE12FB6ED565D3260C")
+    );
+    assert_eq!(
+        cert.certificates[2].first_seen.to_rfc3339(),
+        "2020-09-18T22:28:10+00:00"
+    );
+}

@@ -630,7 +630,83 @@ pub fn analysis() -> Analysis {
         findings,
         timeline,
         incidents,
+        outlook: outlook(),
     }
+}
+
+/// One host whose certificate renewal failed and whose TermService keeps
+/// crashing, and one without a System log.
+fn outlook() -> Vec<HostOutlook> {
+    let item = |topic, level, confidence, title: &str, detail: &str| OutlookItem {
+        topic,
+        level,
+        confidence,
+        title: title.to_string(),
+        detail: detail.to_string(),
+        fix: None,
+        evidence: vec![],
+        certificates: vec![],
+        weekly: vec![],
+    };
+    let mut cert = item(
+        OutlookTopic::Certificate,
+        OutlookLevel::ActNow,
+        Confidence::High,
+        "The RDP listener certificate could not be renewed or loaded (RCM 1058 on 2024-05-14: Access is denied.)",
+        "No certificate was made or loaded after this failure in the logs",
+    );
+    cert.fix = Some("Check the permissions on MachineKeys".into());
+    cert.evidence = vec![ev(RDS01, "System", 1058, 40_100, "07:00:00.000")];
+    cert.certificates = vec![ListenerCertificate {
+        thumbprint: Some("59EFF2E3B509C83137E81085E02A1AC63A7E61AA".into()),
+        subject: Some("RDS01 <script>".into()),
+        self_signed: true,
+        first_seen: at("00:10:00.000"),
+        last_seen: at("00:10:00.000"),
+        expires: Some(at("00:10:00.000")),
+        expiry_stated: false,
+    }];
+    let mut crashes = item(
+        OutlookTopic::Recurring,
+        OutlookLevel::Watch,
+        Confidence::Low,
+        "Repeated service failures: 3 cause event(s) on 2024-05-14",
+        "1 week(s) with such events: too few for a trend",
+    );
+    crashes.weekly = vec![WeekCount {
+        ending: at("23:59:58.000"),
+        count: 3,
+    }];
+    vec![
+        HostOutlook {
+            host: RDS01.into(),
+            as_of: Some(at("23:59:58.000")),
+            system_log: Some([at("00:00:01.000"), at("23:59:58.000")]),
+            items: vec![
+                cert,
+                crashes,
+                item(
+                    OutlookTopic::Licensing,
+                    OutlookLevel::Ok,
+                    Confidence::Low,
+                    "No RD Licensing warning logged",
+                    "No grace-period or license-server event in the System log",
+                ),
+            ],
+        },
+        HostOutlook {
+            host: RDS02.into(),
+            as_of: Some(at("17:00:00.000")),
+            system_log: None,
+            items: vec![item(
+                OutlookTopic::Certificate,
+                OutlookLevel::Unknown,
+                Confidence::Low,
+                "The RDP listener certificate cannot be told: no System log was given",
+                "RemoteConnectionManager writes its certificate events to the System log",
+            )],
+        },
+    ]
 }
 
 /// The fixture report, rendered with `opts`.

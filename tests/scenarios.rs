@@ -102,7 +102,38 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
                 s.name
             );
         }
+        if !s.expect.outlook.is_empty() {
+            let mut got = outlook_levels(&a, &s.computer);
+            got.retain(|topic, _| s.expect.outlook.contains_key(topic));
+            assert_eq!(got, s.expect.outlook, "{}: outlook", s.name);
+        }
     }
+}
+
+/// Per outlook topic of `host`, the level of its most urgent item (`none` for
+/// the topics it has no item of).
+fn outlook_levels(a: &dropcause::correlate::Analysis, host: &str) -> BTreeMap<String, String> {
+    let name = |v: serde_json::Value| v.as_str().unwrap().to_string();
+    let h = a
+        .outlook
+        .iter()
+        .find(|h| h.host == host)
+        .unwrap_or_else(|| panic!("no outlook for {host}"));
+    ["certificate", "licensing", "recurring"]
+        .into_iter()
+        .map(|topic| {
+            let level = h
+                .items
+                .iter()
+                .filter(|i| name(serde_json::to_value(i.topic).unwrap()) == topic)
+                .map(|i| i.level)
+                .max()
+                .map_or("none".to_string(), |l| {
+                    name(serde_json::to_value(l).unwrap())
+                });
+            (topic.to_string(), level)
+        })
+        .collect()
 }
 
 #[test]
@@ -135,4 +166,22 @@ fn all_samples_at_once_keep_each_hosts_verdicts() {
     assert_eq!(a.findings.len(), total as usize);
     // The client-side log is read and its connections shown, but they add no drop.
     assert!(a.sessions.iter().any(|s| s.kind == SessionKind::Client));
+}
+
+#[test]
+fn a_host_without_a_system_log_says_its_outlook_cannot_be_told() {
+    let lsm = crate::util::samples_dir().join(
+        "normal-logoff/Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx",
+    );
+    let a = run(&lsm).analysis;
+    let levels = outlook_levels(&a, "RDS-CLEAN01");
+    assert_eq!(levels["certificate"], "unknown");
+    assert_eq!(levels["licensing"], "unknown");
+    let h = &a.outlook[0];
+    assert!(h.system_log.is_none());
+    assert!(
+        h.items.iter().all(|i| i.title.contains("no System log")),
+        "{:#?}",
+        h.items
+    );
 }

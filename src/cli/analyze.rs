@@ -1,5 +1,5 @@
-//! `dropcause analyze` and `dropcause timeline`: read the logs, find the drops
-//! and their causes, and render the story.
+//! `dropcause analyze`, `timeline` and `outlook`: read the logs, find the drops
+//! and their causes (and what will break next), and render the story.
 
 use super::input_args::{InputArgs, report_reading};
 use super::output_args::OutputArgs;
@@ -32,7 +32,11 @@ pub const TIMELINE_EXAMPLES: &str = "Examples:
   dropcause timeline ./logs --around '2024-03-11 09:12:00' --window 10m
   dropcause timeline ./logs --tz Europe/Berlin --format csv > timeline.csv";
 
-/// Arguments of `dropcause analyze` and `dropcause timeline`.
+pub const OUTLOOK_EXAMPLES: &str = "Examples:
+  dropcause outlook ./logs
+  dropcause outlook ./logs --format json > outlook.json";
+
+/// Arguments of `dropcause analyze`, `timeline` and `outlook`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
@@ -56,6 +60,8 @@ pub enum View {
     Analysis,
     /// The timeline only.
     Timeline,
+    /// The outlook only.
+    Outlook,
 }
 
 /// Fails when the report file would replace one of the logs read (or the
@@ -182,6 +188,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
         (View::Timeline, Format::Table) => {
             report::render_timeline(&report, &stdout_opts, &mut out)?
         }
+        (View::Outlook, format) => report::render_outlook(&report, format, &stdout_opts, &mut out)?,
         (_, format) => report::render(&report, format, &stdout_opts, &mut out)?,
     }
     out.flush()?;

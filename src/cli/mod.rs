@@ -42,6 +42,10 @@ pub enum Command {
     /// --around and --window).
     #[command(after_help = analyze::TIMELINE_EXAMPLES)]
     Timeline(analyze::AnalyzeArgs),
+    /// What will break next, per host: the RDP listener certificate and its
+    /// expiry, RD licensing, failures that keep coming back.
+    #[command(after_help = analyze::OUTLOOK_EXAMPLES)]
+    Outlook(analyze::AnalyzeArgs),
     /// Print the normalized events of .evtx files, filtered.
     #[command(after_help = events::EXAMPLES)]
     Events(events::EventsArgs),
@@ -67,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args, analyze::View::Analysis),
         Command::Timeline(args) => analyze::run(args, analyze::View::Timeline),
+        Command::Outlook(args) => analyze::run(args, analyze::View::Outlook),
         Command::Events(args) => events::run(args),
         Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),

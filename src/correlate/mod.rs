@@ -21,6 +21,7 @@ mod hosts;
 mod incident;
 mod input;
 pub mod model;
+mod outlook;
 mod rank;
 mod session;
 mod summary;
@@ -90,7 +91,9 @@ pub fn correlate(
         options.max_causes,
     );
     let incidents = incident::group(&sessions, &mut findings);
+    let outlook = outlook::outlook(&input, &coverage);
     Analysis {
+        outlook,
         summaries: summary::summaries(&sessions, &findings),
         timeline: summary::timeline(&input, &sessions, &findings),
         sessions,

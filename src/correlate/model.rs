@@ -415,6 +415,117 @@ pub struct Host {
     pub aliases: Vec<String>,
 }
 
+/// How urgent an outlook item is, least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutlookLevel {
+    /// Nothing to do.
+    Ok,
+    /// The logs cannot tell.
+    Unknown,
+    /// Will need attention: check it.
+    Watch,
+    /// Is failing or about to: fix it now.
+    ActNow,
+}
+
+impl OutlookLevel {
+    /// The level as the reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutlookLevel::Ok => "ok",
+            OutlookLevel::Unknown => "unknown",
+            OutlookLevel::Watch => "watch",
+            OutlookLevel::ActNow => "act now",
+        }
+    }
+}
+
+/// What an outlook item is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutlookTopic {
+    /// The RDP listener certificate.
+    Certificate,
+    /// RD licensing.
+    Licensing,
+    /// Failures of one category that come again and again.
+    Recurring,
+}
+
+/// An RDP listener certificate the logs show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListenerCertificate {
+    /// Its SHA1 thumbprint (the event's binary data), when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbprint: Option<String>,
+    /// Its subject (RCM 1056 `param1`, the computer name), when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Made by Remote Desktop Services itself (RCM 1056), not configured.
+    pub self_signed: bool,
+    /// The first event that names it.
+    pub first_seen: DateTime<Utc>,
+    /// The last event that names it.
+    pub last_seen: DateTime<Utc>,
+    /// When it expires: stated (RCM 1052) or inferred (six months after a
+    /// self-signed one was made).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    /// True when an event stated the expiry.
+    pub expiry_stated: bool,
+}
+
+/// How many cause events of a recurring item fell in one seven-day span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekCount {
+    /// The end of the seven days (the first ends at the host's last record).
+    pub ending: DateTime<Utc>,
+    /// Events in them.
+    pub count: usize,
+}
+
+/// One thing the logs say about what will break next on a host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutlookItem {
+    /// What it is about.
+    pub topic: OutlookTopic,
+    /// How urgent.
+    pub level: OutlookLevel,
+    /// How sure the inference is.
+    pub confidence: Confidence,
+    /// One line.
+    pub title: String,
+    /// How it was read from the logs.
+    pub detail: String,
+    /// What to do, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The records it comes from (a sample: the first ones and the last).
+    pub evidence: Vec<EventRef>,
+    /// For the certificate: every listener certificate seen, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<ListenerCertificate>,
+    /// For a recurring failure: counts per seven days, the latest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weekly: Vec<WeekCount>,
+}
+
+/// The outlook of one host, as of the last record of its logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostOutlook {
+    /// The host.
+    pub host: String,
+    /// The time of its last record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+    /// The first and last time of its System log, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_log: Option<[DateTime<Utc>; 2]>,
+    /// The items, most urgent first.
+    pub items: Vec<OutlookItem>,
+}
+
 /// Everything correlation found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Analysis {
@@ -432,4 +543,6 @@ pub struct Analysis {
     pub hosts: Vec<Host>,
     /// Findings grouped into incidents, most important first.
     pub incidents: Vec<Incident>,
+    /// Per host: what will break next (certificate, licensing, recurring failures).
+    pub outlook: Vec<HostOutlook>,
 }

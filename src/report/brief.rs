@@ -6,14 +6,18 @@
 
 use super::escape::terminal;
 use super::incident_view::{self, IncidentView};
+use super::outlook_view;
 use super::table::category_ansi;
 use super::{RenderOptions, Report};
 use crate::correlate::absent_logs;
+use crate::correlate::model::{Analysis, OutlookLevel};
 use crate::correlate::thousands;
 use std::io::{self, Write};
 
 /// Incidents listed on the first screen; the rest are counted.
 pub const MAX_INCIDENTS: usize = 5;
+/// Outlook items listed on the first screen; the rest are counted.
+pub const MAX_OUTLOOK: usize = 4;
 /// Hosts listed on the first screen; the rest are counted.
 pub const MAX_HOSTS: usize = 4;
 /// The width used when neither the options nor the terminal give one.
@@ -115,6 +119,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             )?;
         }
     }
+    outlook(&mut o, a)?;
     let absent: Vec<String> = a.coverage.iter().filter_map(absent_logs).collect();
     if !absent.is_empty() {
         writeln!(o.out)?;
@@ -165,6 +170,147 @@ fn incident(o: &mut Out<'_>, x: &IncidentView) -> io::Result<()> {
     }
     if let Some(fix) = &x.fix {
         o.wrapped("     ", &format!("fix: {}", terminal(fix)), 2)?;
+    }
+    Ok(())
+}
+
+/// What will break next: each host's listener certificate, then the items to
+/// watch or act on (with the fix of those to act on now), at most
+/// [`MAX_OUTLOOK`] lines; the rest are counted.
+fn outlook(o: &mut Out<'_>, a: &Analysis) -> io::Result<()> {
+    if a.outlook.is_empty() {
+        return Ok(());
+    }
+    writeln!(o.out)?;
+    writeln!(o.out, "{}", o.paint("1", "Outlook, as of the last records"))?;
+    let (unknown, rows): (Vec<_>, Vec<_>) = outlook_view::brief_rows(a)
+        .into_iter()
+        .partition(|r| r.item.level == OutlookLevel::Unknown);
+    for r in rows.iter().take(MAX_OUTLOOK) {
+        let level = match r.item.level {
+            OutlookLevel::ActNow => o.paint("1;31", r.level()),
+            OutlookLevel::Watch => o.paint("1;33", r.level()),
+            _ => o.paint("2", r.level()),
+        };
+        o.wrapped(
+            "  ",
+            &format!(
+                "{level} · {} · {}",
+                terminal(r.host),
+                terminal(&r.item.title)
+            ),
+            2,
+        )?;
+        if r.item.level == OutlookLevel::ActNow
+            && let Some(fix) = &r.item.fix
+        {
+            o.wrapped("     ", &format!("fix: {}", terminal(fix)), 2)?;
+        }
+    }
+    if rows.len() > MAX_OUTLOOK {
+        writeln!(
+            o.out,
+            "  … and {} more item(s) (`dropcause outlook` or --report FILE.html lists them)",
+            rows.len() - MAX_OUTLOOK
+        )?;
+    }
+    if !unknown.is_empty() {
+        let mut hosts: Vec<&str> = unknown.iter().map(|r| r.host).collect();
+        hosts.dedup();
+        let line = format!(
+            "the listener certificate cannot be told from the logs of {} (no System log, or no RCM 1052/1056 in it)",
+            incident_view::plural(hosts.len(), "host", "hosts")
+        );
+        let dim = o.paint("2", &line);
+        o.wrapped("  ", &dim, 2)?;
+    }
+    Ok(())
+}
+
+/// The whole outlook, host by host (`dropcause outlook`).
+pub(crate) fn render_outlook(
+    report: &Report,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut o = Out {
+        out,
+        width: opts.width.map_or(DEFAULT_WIDTH, usize::from),
+        color: opts.color,
+    };
+    for h in &report.analysis.outlook {
+        let since = match h.system_log {
+            Some([from, to]) => format!(
+                "System log {} to {}",
+                from.format("%Y-%m-%d"),
+                to.format("%Y-%m-%d")
+            ),
+            None => "no System log".to_string(),
+        };
+        let as_of = h
+            .as_of
+            .map(|t| format!("as of {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
+            .unwrap_or_default();
+        let head = o.paint("1", &terminal(&h.host));
+        o.wrapped("", &format!("{head} ({as_of}; {since})"), 2)?;
+        for item in &h.items {
+            let r = outlook_view::OutlookRow {
+                host: &h.host,
+                item,
+            };
+            let level = match item.level {
+                OutlookLevel::ActNow => o.paint("1;31", r.level()),
+                OutlookLevel::Watch => o.paint("1;33", r.level()),
+                _ => o.paint("2", r.level()),
+            };
+            o.wrapped("  ", &format!("{level} · {}", terminal(&item.title)), 3)?;
+            o.wrapped("     ", &terminal(&r.detail()), 4)?;
+            for c in &item.certificates {
+                let expires = c.expires.map(|t| {
+                    let how = if c.expiry_stated { "" } else { "about " };
+                    format!(", expires {how}{}", t.format("%Y-%m-%d"))
+                });
+                o.wrapped(
+                    "     ",
+                    &format!(
+                        "certificate {} ({}{}): first seen {}, last seen {}{}",
+                        c.thumbprint.as_deref().unwrap_or("(no thumbprint)"),
+                        if c.self_signed {
+                            "self-signed"
+                        } else {
+                            "configured"
+                        },
+                        c.subject
+                            .as_deref()
+                            .map(|s| format!(", {}", terminal(s)))
+                            .unwrap_or_default(),
+                        c.first_seen.format("%Y-%m-%d %H:%M:%S"),
+                        c.last_seen.format("%Y-%m-%d %H:%M:%S"),
+                        expires.unwrap_or_default()
+                    ),
+                    2,
+                )?;
+            }
+            if !item.weekly.is_empty() {
+                let counts: Vec<String> = item.weekly.iter().map(|w| thousands(w.count)).collect();
+                o.wrapped(
+                    "     ",
+                    &format!("per week, latest first: {}", counts.join(", ")),
+                    2,
+                )?;
+            }
+            if let Some(fix) = &item.fix {
+                o.wrapped("     ", &format!("fix: {}", terminal(fix)), 3)?;
+            }
+            if !item.evidence.is_empty() {
+                o.wrapped(
+                    "     ",
+                    &format!("evidence: {}", terminal(&r.evidence())),
+                    2,
+                )?;
+            }
+        }
+        writeln!(o.out)?;
     }
     Ok(())
 }

@@ -44,6 +44,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     header(report, &view, host_views.len(), out)?;
     hosts(report, &host_views, out)?;
     incidents(report, &view, opts, out)?;
+    outlook(report, out)?;
     timeline(report, &rows, opts, out)?;
     sessions_and_scope(&view, out)?;
     inputs(&view, out)?;
@@ -470,6 +471,34 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
             p.kind,
             h(&p.place),
             h(&p.message)
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+/// What will break next, per host: every item, most urgent first.
+fn outlook(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let a = &report.analysis;
+    if a.outlook.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section><h2>Outlook</h2><p class=\"muted\">As of each host's last record.</p>\
+         <table><thead><tr><th>Level</th><th>Host</th><th>What</th><th>How it was read</th>\
+         <th>Fix</th><th>Evidence</th></tr></thead><tbody>"
+    )?;
+    for r in super::outlook_view::rows(a, crate::correlate::model::OutlookLevel::Ok) {
+        writeln!(
+            out,
+            "<tr class=\"outlook-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.level().replace(' ', "-"),
+            h(r.level()),
+            h(r.host),
+            h(&r.item.title),
+            h(&r.detail()),
+            h(r.item.fix.as_deref().unwrap_or("")),
+            h(&r.evidence())
         )?;
     }
     writeln!(out, "</tbody></table></section>")

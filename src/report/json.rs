@@ -1,11 +1,12 @@
 //! `--format json` (the [`Report`] as one document), `jsonl` (a header line,
-//! then one line per timeline event and per finding, each with a `type`) and
+//! then one line per timeline event, per finding and per host's outlook, each with a
+//! `type`) and
 //! `timesketch` (JSONL for Timesketch's importer). Times are UTC in all three;
 //! `options.time_zone` records the display zone. Shape: `docs/report.schema.json`.
 
 use super::Report;
 use super::rows::rows;
-use super::wire::{EventLine, FindingLine, HeaderLine, TimesketchLine};
+use super::wire::{EventLine, FindingLine, HeaderLine, OutlookLine, TimesketchLine};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -23,6 +24,14 @@ pub(crate) fn render_lines(report: &Report, out: &mut dyn Write) -> io::Result<(
     }
     for finding in &report.analysis.findings {
         line(out, &FindingLine::new(finding))?;
+    }
+    render_outlook_lines(report, out)
+}
+
+/// One line per host's outlook.
+pub(crate) fn render_outlook_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for host in &report.analysis.outlook {
+        line(out, &OutlookLine::new(host))?;
     }
     Ok(())
 }

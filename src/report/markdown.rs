@@ -86,6 +86,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             incidents.len() - MAX_INCIDENTS
         )?;
     }
+    outlook(a, out)?;
     writeln!(out, "## Evidence\n")?;
     scope(&view, out)?;
     writeln!(out, "{}\n", view.totals.inputs_line())?;
@@ -396,4 +397,32 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What will break next, per host: every item, most urgent first.
+fn outlook(a: &crate::correlate::Analysis, out: &mut dyn Write) -> io::Result<()> {
+    if a.outlook.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Outlook\n")?;
+    writeln!(out, "As of each host's last record.\n")?;
+    writeln!(
+        out,
+        "| Level | Host | What | How it was read | Fix | Evidence |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
+    let rows = super::outlook_view::rows(a, crate::correlate::model::OutlookLevel::Ok);
+    for r in &rows {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.level(),
+            md(r.host),
+            md(&r.item.title),
+            md(&r.detail()),
+            r.item.fix.as_deref().map(md).unwrap_or_default(),
+            md(&r.evidence())
+        )?;
+    }
+    writeln!(out)
 }

@@ -15,7 +15,7 @@
 //! let report = Report::new(Analysis::default(), Vec::new(), Diagnostics::default(), 0, &opts);
 //! let mut out = Vec::new();
 //! render(&report, Format::Json, &opts, &mut out).unwrap();
-//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 2"));
+//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 3"));
 //! ```
 
 mod brief;
@@ -25,6 +25,7 @@ mod html;
 mod incident_view;
 mod json;
 mod markdown;
+mod outlook_view;
 pub mod progress;
 mod rows;
 mod svg;
@@ -48,7 +49,7 @@ use std::str::FromStr;
 
 /// The version of the JSON report's layout (`docs/report.schema.json`). Bumped
 /// on any change that can break a reader.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything a report shows. Its JSON form is the `--format json` output.
 #[derive(Debug, Clone, Serialize)]
@@ -267,6 +268,30 @@ pub fn render_timeline(
 ) -> io::Result<()> {
     timeline::render(report, opts, out)?;
     timeline::inputs_line(report, opts, out)
+}
+
+/// Writes the outlook of `report` alone (`dropcause outlook`): every item of
+/// every host on the terminal, with how it was read, its fix and evidence; in
+/// JSON the `analysis.outlook` array, in JSONL one tagged line per host. Other
+/// formats hold the outlook as a section of the whole report.
+pub fn render_outlook(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => {
+            brief::render_outlook(report, opts, out)?;
+            timeline::inputs_line(report, opts, out)
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report.analysis.outlook)?;
+            out.write_all(b"\n")
+        }
+        Format::Jsonl => json::render_outlook_lines(report, out),
+        other => render(report, other, opts, out),
+    }
 }
 
 /// Writes `report` in `format` to `out`.

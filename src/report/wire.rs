@@ -3,7 +3,7 @@
 
 use super::rows::{Row, id, kind_name};
 use super::{GenerationOptions, Report, Tool};
-use crate::correlate::model::Finding;
+use crate::correlate::model::{Finding, HostOutlook};
 use crate::diag::Diagnostics;
 use crate::ingest::FileStats;
 use crate::vocab::Category;
@@ -130,6 +130,24 @@ impl<'a> FindingLine<'a> {
         FindingLine {
             tag: "finding",
             finding,
+        }
+    }
+}
+
+/// A JSONL outlook line: one host's outlook as in the JSON document, tagged.
+#[derive(Serialize)]
+pub(crate) struct OutlookLine<'a> {
+    #[serde(rename = "type")]
+    tag: &'static str,
+    #[serde(flatten)]
+    outlook: &'a HostOutlook,
+}
+
+impl<'a> OutlookLine<'a> {
+    pub(crate) fn new(outlook: &'a HostOutlook) -> Self {
+        OutlookLine {
+            tag: "outlook",
+            outlook,
         }
     }
 }

@@ -279,9 +279,12 @@ pub static CATALOG: &[EventSchema] = &[
     EventSchema { level: 2, keywords: Some(0x4000_0000_0000_0000), ..ev(&RCM, 1069, RCM_ADMIN, EVENT_XML, &[]) },
     // RemoteConnectionManager's classic events in System (unnamed Data).
     classic(&RCM_CLASSIC, 1028, 49152, 2, DataShape::Unnamed, STATUS_TEXT),
+    classic(&RCM_CLASSIC, 1052, 49152, 3, DataShape::Unnamed, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
+    classic(&RCM_CLASSIC, 1056, 49152, 4, DataShape::Unnamed, &[("param1", STR), ("Binary", BIN)]),
     classic(&RCM_CLASSIC, 1057, 49152, 2, DataShape::Unnamed, STATUS_TEXT),
     classic(&RCM_CLASSIC, 1058, 49152, 2, DataShape::Unnamed, STATUS_TEXT),
     classic(&RCM_CLASSIC, 1128, 49152, 2, DataShape::Unnamed, &[]),
+    classic(&RCM_CLASSIC, 1129, 49152, 3, DataShape::Unnamed, STATUS_TEXT),
     // RdpCoreTS/Operational (EventData/Data[@Name]).
     core(65, 4, 13, &[("ConnectionName", STR)]),
     core(66, 4, 13, &[("ConnectionName", STR), ("SessionID", U32)]),

@@ -81,6 +81,12 @@ pub struct Expect {
     /// unchecked when empty.
     #[serde(default)]
     pub sessions: BTreeMap<String, u32>,
+    /// The outlook of the scenario's host: the level (`ok`, `unknown`,
+    /// `watch`, `act-now`) of its most urgent item per topic (`certificate`,
+    /// `licensing`, `recurring`; `none` when it has no such item); unchecked
+    /// when empty.
+    #[serde(default)]
+    pub outlook: BTreeMap<String, String>,
 }
 
 /// `none` or a [`Category`] name.
