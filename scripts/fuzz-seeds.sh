@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fuzz/corpus
-mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition}
+mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive}
 
 # ingest_file: each sample log cut after the last record of its first chunk
 # (file header + chunk header + records, the rest is zeros), so seeds stay
@@ -57,3 +57,24 @@ grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*
 for t in ingest_file normalize rule_yaml condition; do
   echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
 done
+
+# archive: small zips of sample logs (stored and deflated, one and several
+# entries), and a JSON array export.
+if command -v python3 >/dev/null; then
+  python3 - "$out/archive" <<'PY'
+import glob, json, os, sys, zipfile
+out = sys.argv[1]
+logs = sorted(glob.glob("samples/*/*.evtx"))[:4]
+for i, method in enumerate([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]):
+    with zipfile.ZipFile(os.path.join(out, f"logs-{i}.zip"), "w", method) as z:
+        for f in logs[: i + 1]:
+            data = open(f, "rb").read()
+            free = int.from_bytes(data[4096 + 48 : 4096 + 52], "little")
+            z.writestr(os.path.basename(f), data[: 4096 + free] if 512 < free <= 65536 else data[:8192])
+event = {"Event": {"System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-TerminalServices-LocalSessionManager"}},
+         "EventID": 24, "TimeCreated": {"#attributes": {"SystemTime": "2024-01-01T00:00:00Z"}}, "EventRecordID": 1,
+         "Channel": "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational", "Computer": "HOST1"},
+         "UserData": {"EventXML": {"User": "CORP\\a", "SessionID": 2, "Address": "10.0.0.5"}}}}
+open(os.path.join(out, "array.json"), "w").write(json.dumps([event, {"x": [1, [2]]}, event]))
+PY
+fi

@@ -345,3 +345,30 @@ fn a_value_repeated_into_megabytes_is_bounded() {
         out.stdout.len()
     );
 }
+
+#[test]
+fn one_too_deep_element_of_a_json_array_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chainsaw.json");
+    let event = |rid: u64| {
+        let line = lsm_24_jsonl("CORP\\alice")
+            .replace("\"EventRecordID\":1", &format!("\"EventRecordID\":{rid}"));
+        line.trim().to_string()
+    };
+    let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+    let text = format!(
+        "[{}, {{\"Event\": {{\"EventData\": {deep}}}}}, {}, {}]",
+        event(1),
+        event(3),
+        event(4)
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = run(&["events", "--format", "jsonl", file.to_str().unwrap()]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(stdout.lines().count(), 3, "{stderr}");
+    assert!(stderr.contains("array element 2"), "{stderr}");
+    assert!(
+        stderr.contains("3 records read, 1 records unreadable"),
+        "{stderr}"
+    );
+}

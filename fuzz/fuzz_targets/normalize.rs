@@ -14,7 +14,13 @@ fuzz_target!(|data: &[u8]| {
         source: &source,
         recovered: false,
     };
-    if let Ok(event) = from_json_bytes(data, &origin) {
+    if let Ok(mut event) = from_json_bytes(data, &origin) {
+        // Bounding is idempotent and keeps every limit.
+        event.bound();
+        let again = event.clone();
+        assert_eq!(event.bound().count, 0);
+        assert_eq!(event, again);
+        assert!(event.fields.len() <= dropcause::event::FIELDS_MAX);
         // Exercise the accessors the rules and the correlator use.
         for (name, _) in event.fields.iter() {
             let _ = event.field(name);

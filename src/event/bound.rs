@@ -63,7 +63,7 @@ impl Event {
             let FieldValue::Str(text) = value else {
                 continue;
             };
-            let max = VALUE_MAX.min(left);
+            let max = VALUE_MAX.min(left).max(KEEP_MIN);
             let len = text.len();
             if cut(text, max) {
                 clipped.note(|| format!("field {name} of {len} bytes cut to {max}"));
@@ -74,21 +74,33 @@ impl Event {
     }
 }
 
-/// Cuts `text` to at most `max` bytes plus a marker; true when it did.
+/// The fewest bytes a field keeps however little of the event's budget is
+/// left: room for the marker, so that a cut value stays within its limit.
+const KEEP_MIN: usize = 64;
+
+/// Cuts `text` to at most `max` bytes (at least [`KEEP_MIN`]), the marker
+/// included; true when it did. Bounding a bounded text changes nothing.
 fn cut(text: &mut String, max: usize) -> bool {
+    let max = max.max(KEEP_MIN);
     if text.len() <= max {
         return false;
     }
-    let mut at = max;
+    // The marker with the largest count it can show is the most room it takes.
+    let room = marker(text.len()).len();
+    let mut at = max - room;
     while !text.is_char_boundary(at) {
         at -= 1;
     }
     let left_out = text.len() - at;
     text.truncate(at);
-    text.push_str(&format!("…[cut: {left_out} more bytes]"));
+    text.push_str(&marker(left_out));
     // Give the rest back: a cut string keeps its capacity otherwise.
     text.shrink_to_fit();
     true
+}
+
+fn marker(left_out: usize) -> String {
+    format!("…[cut: {left_out} more bytes]")
 }
 
 #[cfg(test)]
@@ -123,37 +135,29 @@ mod tests {
         let mut fields = Fields::new();
         fields.push("User", FieldValue::Str("é".repeat(VALUE_MAX)));
         fields.push("Other", FieldValue::Str("x".repeat(VALUE_MAX)));
-        fields.push("Third", FieldValue::Str("y".repeat(10)));
+        fields.push("Third", FieldValue::Str("y".repeat(100)));
         fields.push("SessionID", FieldValue::UInt(3));
         let mut e = event(fields);
         let clipped = e.bound();
-        assert_eq!(clipped.count, 4, "{clipped:?}");
+        assert_eq!(clipped.count, 3, "{clipped:?}");
         assert_eq!(
             clipped.first.as_deref(),
             Some("System/Computer cut to 1024 bytes")
         );
-        let user = e.fields.get("User").unwrap().as_text().into_owned();
+        let text = |name: &str| e.fields.get(name).unwrap().as_text().into_owned();
+        let user = text("User");
         assert!(
-            user.starts_with("éé") && user.ends_with(&format!("…[cut: {} more bytes]", VALUE_MAX))
+            user.len() <= VALUE_MAX && user.starts_with("éé") && user.ends_with(" more bytes]")
         );
-        // The second field gets what the event's budget has left, the third nothing.
-        let other = e.fields.get("Other").unwrap().as_text().into_owned();
-        assert!(
-            // Less the first value's marker.
-            other.starts_with(&"x".repeat(EVENT_TEXT_MAX - VALUE_MAX - 40))
-                && other.contains("…[cut: "),
-            "{}",
-            other.len()
-        );
-        assert!(
-            e.fields
-                .get("Third")
-                .unwrap()
-                .as_text()
-                .starts_with("…[cut: 10")
-        );
+        // The second fits in what the event's budget has left; the third gets the least.
+        assert_eq!(text("Other").len(), VALUE_MAX);
+        assert!(text("Third").len() <= KEEP_MIN && text("Third").starts_with("yyy"));
         assert_eq!(e.fields.get("SessionID"), Some(&FieldValue::UInt(3)));
-        assert!(e.computer.len() < NAME_MAX + 40);
+        assert!(e.computer.len() <= NAME_MAX);
+        // Bounding again changes nothing.
+        let once = e.clone();
+        assert_eq!(e.bound(), Clipped::default());
+        assert_eq!(e, once);
     }
 
     #[test]

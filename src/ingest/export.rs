@@ -25,13 +25,13 @@
 
 use super::chunk::ChunkOutput;
 use super::evtx_file::Work;
+use super::json_array::{ELEMENT_MAX, Element as ArrayElement, Elements};
 use super::open::strip_bom;
 use super::stats::FileStats;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
 use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesStart, Event as Xml};
-use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -51,8 +51,8 @@ pub(crate) struct JsonItem {
     /// The line it starts on (JSON Lines, `evtx_dump -o json`), or its
     /// position in the array (1-based).
     pub place: Place,
-    /// The record.
-    pub body: JsonBody,
+    /// The record's JSON text.
+    pub body: Vec<u8>,
 }
 
 /// Where a record is in its file.
@@ -62,12 +62,6 @@ pub(crate) enum Place {
     Line(u64),
     /// The n-th element of a JSON array.
     Element(u64),
-}
-
-/// A record's JSON, as text or already parsed.
-pub(crate) enum JsonBody {
-    Text(Vec<u8>),
-    Value(Value),
 }
 
 fn problem(path: &Path, place: Place, kind: ProblemKind, message: impl Into<String>) -> Problem {
@@ -212,9 +206,7 @@ struct Batcher<'a> {
 
 impl Batcher<'_> {
     fn push(&mut self, item: JsonItem) {
-        if let JsonBody::Text(t) = &item.body {
-            self.bytes += t.len();
-        }
+        self.bytes += item.body.len();
         self.items.push(item);
         if self.items.len() >= BATCH_RECORDS || self.bytes >= 4 << 20 {
             self.flush();
@@ -277,7 +269,7 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
             if let Some((at, body)) = pending.take() {
                 batch.push(JsonItem {
                     place: Place::Line(at),
-                    body: JsonBody::Text(body),
+                    body,
                 });
             }
             pending = Some((line_no + 1, Vec::new()));
@@ -302,7 +294,7 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
         } else if !text.is_empty() {
             batch.push(JsonItem {
                 place: Place::Line(line_no),
-                body: JsonBody::Text(text.to_vec()),
+                body: text.to_vec(),
             });
         }
         // Notes go out in order with the records around them.
@@ -316,7 +308,7 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
     if let Some((at, body)) = pending.take() {
         batch.push(JsonItem {
             place: Place::Line(at),
-            body: JsonBody::Text(body),
+            body,
         });
     }
     batch.flush();
@@ -325,45 +317,62 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
     }
 }
 
-fn split_json_array(reader: impl Read, path: &Path, emit: &mut dyn FnMut(Work)) {
-    struct Elements<'a, 'b>(&'a mut Batcher<'b>);
-    impl<'de> Visitor<'de> for Elements<'_, '_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array of event records")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let mut n = 0;
-            while let Some(value) = seq.next_element::<Value>()? {
-                n += 1;
-                self.0.push(JsonItem {
-                    place: Place::Element(n),
-                    body: JsonBody::Value(value),
-                });
-            }
-            Ok(())
-        }
-    }
+fn split_json_array(reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(Work)) {
     let mut batch = Batcher {
         items: Vec::new(),
         bytes: 0,
         emit,
     };
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let result = de.deserialize_seq(Elements(&mut batch));
+    let mut elements = Elements::new(reader);
+    let mut n = 0;
+    let mut notes = Vec::new();
+    loop {
+        match elements.next_element() {
+            Ok(Some(ArrayElement::Bytes(bytes))) => {
+                n += 1;
+                batch.push(JsonItem {
+                    place: Place::Element(n),
+                    body: bytes,
+                });
+            }
+            Ok(Some(ArrayElement::TooLarge(size))) => {
+                n += 1;
+                let message = format!(
+                    "the element takes {size} bytes, more than the {} MiB an event may: skipped",
+                    ELEMENT_MAX >> 20
+                );
+                notes.push(note(
+                    FileStats {
+                        records_unreadable: 1,
+                        ..FileStats::default()
+                    },
+                    Some(problem(
+                        path,
+                        Place::Element(n),
+                        ProblemKind::BadRecord,
+                        message,
+                    )),
+                ));
+            }
+            Ok(None) => break,
+            Err(err) => {
+                let message = format!("JSON array unreadable after element {n}: {err}");
+                let mut p = Problem::file(ProblemKind::BadRecord, path, message);
+                p.line_col = Some(elements.position());
+                notes.push(note(
+                    FileStats {
+                        records_unreadable: 1,
+                        ..FileStats::default()
+                    },
+                    Some(p),
+                ));
+                break;
+            }
+        }
+    }
     batch.flush();
-    if let Err(err) = result {
-        let mut p = Problem::file(
-            ProblemKind::BadRecord,
-            path,
-            format!("JSON array unreadable from here on: {err}"),
-        );
-        p.line_col = Some((err.line(), err.column()));
-        let stats = FileStats {
-            records_unreadable: 1,
-            ..FileStats::default()
-        };
-        (batch.emit)(note(stats, Some(p)));
+    for n in notes {
+        (batch.emit)(n);
     }
 }
 
@@ -406,15 +415,12 @@ fn timed(event: Event) -> Result<Event, String> {
     }
 }
 
-fn json_event(body: JsonBody, path: &Arc<Path>) -> Result<Event, String> {
-    let value = match body {
-        // The fast path: the evtx crate's own rendering. A record without a
-        // time there may have its attributes rendered apart: fold them back.
-        JsonBody::Text(text) => match event::from_json_bytes(&text, &origin(path)) {
-            Ok(event) if event.time != DateTime::<Utc>::UNIX_EPOCH => return Ok(event),
-            _ => serde_json::from_slice::<Value>(&text).map_err(|e| format!("not JSON: {e}"))?,
-        },
-        JsonBody::Value(value) => value,
+fn json_event(text: Vec<u8>, path: &Arc<Path>) -> Result<Event, String> {
+    // The fast path: the evtx crate's own rendering. A record without a time
+    // there may have its attributes rendered apart: fold them back.
+    let value = match event::from_json_bytes(&text, &origin(path)) {
+        Ok(event) if event.time != DateTime::<Utc>::UNIX_EPOCH => return Ok(event),
+        _ => serde_json::from_slice::<Value>(&text).map_err(|e| format!("not JSON: {e}"))?,
     };
     let mut root = locate_event(value)?;
     fold_attributes(&mut root);

@@ -19,6 +19,7 @@ mod dedup;
 mod discover;
 mod evtx_file;
 mod export;
+mod json_array;
 mod open;
 mod peek;
 mod skim;

@@ -1,0 +1,47 @@
+//! Zip archives and JSON exports: the bytes become a `.zip` (or, when they do not
+//! start like one, a JSON array export), read by the same code as the CLI. The
+//! archive's directory, overlapping entries, inflation past the directory's
+//! sizes, and the array splitter must end with every source either read or
+//! reported, and nothing counted twice.
+#![no_main]
+
+use dropcause::ingest::{IngestOptions, discover, read_all};
+use libfuzzer_sys::fuzz_target;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn scratch() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = if std::path::Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("dropcause-fuzz-archive-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let name = if data.starts_with(b"PK") { "input.zip" } else { "input.json" };
+    let path = scratch().join(name);
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let found = discover(std::slice::from_ref(&path), false);
+    let options = IngestOptions {
+        threads: 1,
+        // Small enough that an inflating entry cannot hold the fuzzer's memory.
+        max_entry_size: 16 << 20,
+        ..IngestOptions::default()
+    };
+    let mut events = 0u64;
+    let report = read_all(&found.sources, &options, |e| Some(e.bound()), |b| events += b.len() as u64);
+    let read: u64 = report.files.iter().map(|f| f.records_read).sum();
+    let twice: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
+    assert_eq!(read, events + twice, "every record read is delivered once");
+    assert_eq!(report.files.len(), found.sources.len(), "an account per source");
+    let _ = std::fs::remove_file(&path);
+});

@@ -1,0 +1,209 @@
+//! Splits a JSON array (Chainsaw `--json`, `evtx_dump -o json` as one array)
+//! into the bytes of its top-level elements, streaming, so that each element
+//! is parsed on its own: one element too deep or malformed costs that element,
+//! not the rest of the array. Brackets inside strings (and escaped quotes) do
+//! not count.
+
+use std::io::{self, BufRead};
+
+/// The most bytes one element may take; a larger one is skipped and reported.
+pub(crate) const ELEMENT_MAX: usize = 64 << 20;
+
+/// One element of the array, or why it could not be taken.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Element {
+    /// Its bytes.
+    Bytes(Vec<u8>),
+    /// It is larger than [`ELEMENT_MAX`]: skipped, with its size.
+    TooLarge(u64),
+}
+
+/// Walks the elements of the array whose `[` the reader is at (or before,
+/// past whitespace).
+pub(crate) struct Elements<R> {
+    reader: R,
+    started: bool,
+    done: bool,
+    /// Line and column (1-based) of the next byte.
+    line: usize,
+    column: usize,
+}
+
+impl<R: BufRead> Elements<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        Elements {
+            reader,
+            started: false,
+            done: false,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// Line and column (1-based) of the next byte: where reading stopped.
+    pub(crate) fn position(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+
+    /// Consumes `n` bytes of the buffer, counting lines and columns.
+    fn consume(&mut self, n: usize) {
+        if let Ok(buf) = self.reader.fill_buf() {
+            for &b in &buf[..n.min(buf.len())] {
+                if b == b'\n' {
+                    self.line += 1;
+                    self.column = 1;
+                } else {
+                    self.column += 1;
+                }
+            }
+        }
+        self.reader.consume(n);
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.reader.fill_buf()?.first().copied())
+    }
+
+    fn skip_blank_and(&mut self, also: u8) -> io::Result<Option<u8>> {
+        while let Some(b) = self.peek()? {
+            if b.is_ascii_whitespace() || b == also {
+                self.consume(1);
+            } else {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next element; `None` after the closing `]`.
+    pub(crate) fn next_element(&mut self) -> io::Result<Option<Element>> {
+        if self.done {
+            return Ok(None);
+        }
+        if !self.started {
+            match self.skip_blank_and(b' ')? {
+                Some(b'[') => self.consume(1),
+                _ => return Err(invalid("the input does not start with a JSON array")),
+            }
+            self.started = true;
+        }
+        match self.skip_blank_and(b',')? {
+            None => {
+                return Err(invalid(
+                    "the array ends without its closing `]` (truncated)",
+                ));
+            }
+            Some(b']') => {
+                self.consume(1);
+                self.done = true;
+                return Ok(None);
+            }
+            Some(_) => {}
+        }
+        let mut bytes = Vec::new();
+        let mut size = 0u64;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Err(invalid("the array ends inside an element (truncated)"));
+            }
+            let mut end = None;
+            for (i, &b) in buf.iter().enumerate() {
+                if in_string {
+                    match b {
+                        _ if escaped => escaped = false,
+                        b'\\' => escaped = true,
+                        b'"' => in_string = false,
+                        _ => {}
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth == 0 => {
+                        // The closing `]` after a bare value.
+                        end = Some(i);
+                        break;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    b',' if depth == 0 => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let take = end.unwrap_or(buf.len());
+            size += take as u64;
+            if size as usize <= ELEMENT_MAX {
+                bytes.extend_from_slice(&buf[..take]);
+            }
+            self.consume(take);
+            if end.is_some() {
+                break;
+            }
+        }
+        if size as usize > ELEMENT_MAX {
+            return Ok(Some(Element::TooLarge(size)));
+        }
+        Ok(Some(Element::Bytes(bytes)))
+    }
+}
+
+fn invalid(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(text: &str) -> (Vec<String>, Option<String>) {
+        let mut it = Elements::new(std::io::BufReader::with_capacity(3, text.as_bytes()));
+        let mut out = Vec::new();
+        loop {
+            match it.next_element() {
+                Ok(Some(Element::Bytes(b))) => {
+                    out.push(String::from_utf8(b).unwrap().trim().to_string())
+                }
+                Ok(Some(Element::TooLarge(n))) => out.push(format!("too large {n}")),
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn elements_are_split_at_top_level_commas_only() {
+        let (els, err) = all(r#" [ {"a": "x,]}\"["}, [1, [2]] , 3 ,"s]" ,{} ] "#);
+        assert_eq!(
+            els,
+            [r#"{"a": "x,]}\"["}"#, "[1, [2]]", "3", r#""s]""#, "{}"]
+        );
+        assert_eq!(err, None);
+        assert_eq!(all("[]"), (vec![], None));
+    }
+
+    #[test]
+    fn a_cut_array_reads_what_came_before() {
+        let (els, err) = all(r#"[{"a":1},{"b":"#);
+        assert_eq!(els, [r#"{"a":1}"#]);
+        assert!(err.unwrap().contains("truncated"));
+    }
+
+    #[test]
+    fn a_deep_element_is_one_element() {
+        let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        let (els, err) = all(&format!("[{deep}, 2]"));
+        assert_eq!(els, [deep.as_str(), "2"]);
+        assert_eq!(err, None);
+    }
+}
