@@ -34,30 +34,6 @@ first=$(find samples -name '*.evtx' | sort | head -n 1)
 head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
 printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"
 
-# normalize: records rendered as the evtx crate renders them (one JSON
-# document per record, attributes inline), from a few sample logs.
-if command -v evtx_dump >/dev/null; then
-  k=0
-  for f in samples/network-drop/*.evtx samples/termservice-crash/*.evtx; do
-    evtx_dump -o jsonl -t 1 "$f" 2>/dev/null | head -n 20 | while IFS= read -r line; do
-      k=$((k + 1))
-      printf '%s' "$line" >"$out/normalize/$(basename "$f" .evtx | tr -c 'A-Za-z0-9' _)-$k.json"
-    done
-  done
-fi
-printf '{"Event":{"System":{"EventID":1,"Channel":"System","Computer":"h","Provider":{"#attributes":{"Name":"p"}}}}}' \
-  >"$out/normalize/minimal.json"
-
-# rule_yaml: every rule file; condition: every condition line.
-while IFS= read -r -d '' f; do
-  cp "$f" "$out/rule_yaml/$(echo "$f" | tr '/' '_')"
-done < <(find rules -name '*.yml' -print0)
-grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/' \
-  | sort -u | awk -v d="$out/condition" '{ f = d "/c" NR; printf "%s", $0 > f; close(f) }'
-for t in ingest_file normalize rule_yaml condition; do
-  echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
-done
-
 # archive: small zips of sample logs (stored and deflated, one and several
 # entries), and a JSON array export.
 if command -v python3 >/dev/null; then
@@ -78,3 +54,27 @@ event = {"Event": {"System": {"Provider": {"#attributes": {"Name": "Microsoft-Wi
 open(os.path.join(out, "array.json"), "w").write(json.dumps([event, {"x": [1, [2]]}, event]))
 PY
 fi
+
+# normalize: records rendered as the evtx crate renders them (one JSON
+# document per record, attributes inline), from a few sample logs.
+if command -v evtx_dump >/dev/null; then
+  k=0
+  for f in samples/network-drop/*.evtx samples/termservice-crash/*.evtx; do
+    evtx_dump -o jsonl -t 1 "$f" 2>/dev/null | head -n 20 | while IFS= read -r line; do
+      k=$((k + 1))
+      printf '%s' "$line" >"$out/normalize/$(basename "$f" .evtx | tr -c 'A-Za-z0-9' _)-$k.json"
+    done
+  done
+fi
+printf '{"Event":{"System":{"EventID":1,"Channel":"System","Computer":"h","Provider":{"#attributes":{"Name":"p"}}}}}' \
+  >"$out/normalize/minimal.json"
+
+# rule_yaml: every rule file; condition: every condition line.
+while IFS= read -r -d '' f; do
+  cp "$f" "$out/rule_yaml/$(echo "$f" | tr '/' '_')"
+done < <(find rules -name '*.yml' -print0)
+grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/' \
+  | sort -u | awk -v d="$out/condition" '{ f = d "/c" NR; printf "%s", $0 > f; close(f) }'
+for t in ingest_file normalize rule_yaml condition archive; do
+  echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
+done

@@ -670,7 +670,7 @@ fn outlook() -> Vec<HostOutlook> {
         OutlookTopic::Recurring,
         OutlookLevel::Watch,
         Confidence::Low,
-        "Repeated service failures: 3 cause event(s) on 2024-05-14",
+        "Repeated service stops and crashes: 3 event(s) on 2024-05-14",
         "1 week(s) with such events: too few for a trend",
     );
     crashes.weekly = vec![WeekCount {

@@ -542,12 +542,12 @@ fn recurring_item(
             } else {
                 String::new()
             };
-            let what = category.as_str().replace('-', " ");
+            let what = events_of(category);
             let n = super::thousands(list.len());
             if busy_weeks >= 2 {
-                format!("Recurring {what} failures: {n} cause event(s) {when}{weeks}")
+                format!("Recurring {what}: {n} event(s) {when}{weeks}")
             } else {
-                format!("Repeated {what} failures: {n} cause event(s) {when}")
+                format!("Repeated {what}: {n} event(s) {when}")
             }
         },
         trend,
@@ -564,6 +564,22 @@ fn recurring_item(
         })
         .collect();
     it
+}
+
+/// What the cause events of `category` are, in words.
+fn events_of(category: Category) -> &'static str {
+    match category {
+        Category::Certificate => "certificate failures",
+        Category::Tls => "TLS failures",
+        Category::Licensing => "licensing failures",
+        Category::Service => "service stops and crashes",
+        Category::Network => "network failures",
+        Category::Authentication => "failed logons",
+        Category::Power => "restarts and shutdowns",
+        Category::Resource => "resource exhaustion",
+        Category::SecurityProduct => "security-product blocks",
+        Category::Configuration => "configuration errors",
+    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,10 @@ impl<R: BufRead> Elements<R> {
                 break;
             }
         }
+        if size == 0 {
+            // A `}` where an element should start: nothing to take, and no way on.
+            return Err(invalid("a `}` or `]` where an element should start"));
+        }
         if size as usize > ELEMENT_MAX {
             return Ok(Some(Element::TooLarge(size)));
         }
@@ -197,6 +201,14 @@ mod tests {
         let (els, err) = all(r#"[{"a":1},{"b":"#);
         assert_eq!(els, [r#"{"a":1}"#]);
         assert!(err.unwrap().contains("truncated"));
+    }
+
+    #[test]
+    fn a_stray_closing_brace_ends_the_walk() {
+        // Found by fuzzing: an element of nothing, taken again and again.
+        let (els, err) = all(r#"[{"a":1}, }, {"b":2}]"#);
+        assert_eq!(els, [r#"{"a":1}"#]);
+        assert!(err.unwrap().contains("where an element should start"));
     }
 
     #[test]
