@@ -92,3 +92,39 @@ fn test_runs_self_tests_and_list_shows_the_rule() {
         "{stdout}"
     );
 }
+
+#[test]
+fn rules_list_filters_by_role_and_category_and_writes_json_lines() {
+    let out = run(&[
+        "rules",
+        "list",
+        "--format",
+        "jsonl",
+        "--role",
+        "cause",
+        "--category",
+        "licensing",
+    ]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rules: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(rules.len() >= 5, "{stdout}");
+    for r in &rules {
+        assert_eq!(r["extension"]["role"], "cause", "{r}");
+        assert_eq!(r["extension"]["category"], "licensing", "{r}");
+        assert!(r["id"].as_str().unwrap().starts_with("dc-"));
+        assert!(r["channels"].is_array() && r["path"].is_string());
+    }
+    let table = run(&["rules", "list", "--role", "drop"]);
+    let (stdout, _) = texts(&table);
+    assert!(
+        stdout.contains(" of ") && stdout.contains("rules loaded"),
+        "{stdout}"
+    );
+    let bad = run(&["rules", "list", "--role", "bogus"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(texts(&bad).1.contains("not a role"));
+}

@@ -1,10 +1,11 @@
 //! `dropcause rules list|lint|test`: the loaded rules, their problems, their self-tests.
 
 use super::EXIT_OK;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::report::escape::terminal;
-use dropcause::rules::{LoadReport, RuleSet, RuleSource};
+use dropcause::rules::{Category, LoadReport, Role, RuleInfo, RuleSet, RuleSource, RuleSummary};
+use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,8 @@ pub const EXIT_RULE_PROBLEMS: u8 = 1;
 
 pub const EXAMPLES: &str = "Examples:
   dropcause rules list
+  dropcause rules list --role cause --category certificate
+  dropcause rules list --format jsonl | jq -r .id
   dropcause rules lint --rules ./my-rules
   dropcause rules test --rules ./my-rules --no-builtin-rules";
 
@@ -46,10 +49,54 @@ pub struct RulesArgs {
     command: RulesCommand,
 }
 
+/// Arguments of `dropcause rules list`.
+#[derive(Debug, Args)]
+struct ListArgs {
+    #[command(flatten)]
+    src: RuleSourceArgs,
+    /// Only rules of this role (drop, lifecycle, cause, context).
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// Only rules of this category (certificate, tls, licensing, service, ...).
+    #[arg(long, value_parser = parse_category)]
+    category: Option<Category>,
+    /// Output format: a table, or one JSON object per rule (JSON Lines).
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+}
+
+/// How `rules list` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    /// A table.
+    Table,
+    /// One JSON object per rule: its metadata, `dropcause:` block, logsource and channels.
+    Jsonl,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| format!("`{text}` is not a role: drop, lifecycle, cause or context"))
+}
+
+fn parse_category(text: &str) -> Result<Category, String> {
+    text.parse::<Category>()
+}
+
+/// One rule as `rules list --format jsonl` writes it.
+#[derive(Serialize)]
+struct ListedRule<'a> {
+    #[serde(flatten)]
+    info: &'a RuleInfo,
+    logsource: &'a str,
+    channels: &'a [&'static str],
+}
+
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
-    /// List the loaded rules: id, title, level, role, category, logsource, file.
-    List(#[command(flatten)] RuleSourceArgs),
+    /// List the loaded rules: id, title, level, role, category, logsource, file
+    /// (filtered by --role and --category; --format jsonl for scripts).
+    List(ListArgs),
     /// Check rule files; print each problem as file:line:col: message, with a hint.
     /// Exits 1 when any rule has an error.
     Lint(#[command(flatten)] RuleSourceArgs),
@@ -61,10 +108,30 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let code = match args.command {
-        RulesCommand::List(src) => {
-            let (set, report) = RuleSet::load_with_report(&src.sources());
-            writeln!(out, "{}", table(&set))?;
-            writeln!(out, "{} rules loaded", set.len())?;
+        RulesCommand::List(args) => {
+            let (set, report) = RuleSet::load_with_report(&args.src.sources());
+            let picked: Vec<RuleSummary<'_>> = set
+                .summaries()
+                .filter(|r| args.role.is_none_or(|role| r.info.role() == role))
+                .filter(|r| args.category.is_none_or(|c| r.info.category() == Some(c)))
+                .collect();
+            match args.format {
+                ListFormat::Table => {
+                    writeln!(out, "{}", table(&picked))?;
+                    writeln!(out, "{} of {} rules loaded", picked.len(), set.len())?;
+                }
+                ListFormat::Jsonl => {
+                    for r in &picked {
+                        let line = ListedRule {
+                            info: r.info,
+                            logsource: r.logsource,
+                            channels: r.channels,
+                        };
+                        serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
+                        writeln!(out)?;
+                    }
+                }
+            }
             brief_problems(&report);
             EXIT_OK
         }
@@ -75,7 +142,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-fn table(set: &RuleSet) -> Table {
+fn table(rules: &[RuleSummary<'_>]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -92,7 +159,7 @@ fn table(set: &RuleSet) -> Table {
     if table.width().is_none() {
         table.set_width(160);
     }
-    for r in set.summaries() {
+    for r in rules {
         let info = r.info;
         let channels = if r.channels.is_empty() {
             "any channel".to_string()
