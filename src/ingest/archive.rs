@@ -23,7 +23,7 @@ use std::sync::Arc;
 pub const DEFAULT_ENTRY_CAP: u64 = 1 << 30;
 
 /// How many bytes the logs inside the archives of one run may inflate to, all
-/// together (by the sizes their directories give, which [`load`] holds them
+/// together (by the sizes their directories give, which loading holds them
 /// to): 16 GiB. The entries past it are refused with a message.
 pub const INFLATE_BUDGET: u64 = 16 << 30;
 
