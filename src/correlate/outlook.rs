@@ -161,9 +161,13 @@ fn certificate(
         if rcm(input, i, MADE) || rcm(input, i, EXPIRING) {
             picks.push(i);
             let thumb = thumbprint(input, i);
-            let known = certs
-                .iter_mut()
-                .find(|c| c.thumbprint.is_some() && c.thumbprint == thumb);
+            let subject = text(input, i, "param1");
+            // The same certificate: the same thumbprint, or with none logged the same subject.
+            let known = certs.iter_mut().find(|c| match (&c.thumbprint, &thumb) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => c.subject == subject,
+                _ => false,
+            });
             let days = rcm(input, i, EXPIRING)
                 .then(|| text(input, i, "param2")?.parse::<i64>().ok())
                 .flatten();
@@ -177,7 +181,7 @@ fn certificate(
                 }
                 None => certs.push(ListenerCertificate {
                     thumbprint: thumb,
-                    subject: text(input, i, "param1"),
+                    subject,
                     self_signed: rcm(input, i, MADE),
                     first_seen: e.time,
                     last_seen: e.time,
