@@ -31,11 +31,26 @@ const ACT_WITHIN: TimeDelta = TimeDelta::days(14);
 const WATCH_WITHIN: TimeDelta = TimeDelta::days(45);
 /// How many weeks of counts a recurring item lists (the latest).
 const WEEKS_SHOWN: usize = 12;
-/// The RCM events the certificate item reads.
-const CERTIFICATE_IDS: &[u16] = &[1052, 1053, 1055, 1056, 1057, 1058];
-/// The RCM events the licensing item reads.
-const LICENSING_IDS: &[u16] = &[
-    1068, 1069, 1128, 1129, 1130, 1131, 1132, 1133, 50280, 50281, 50282, 50283, 50284, 50285,
+/// RCM: a self-signed listener certificate was made.
+const CERT_MADE: &[u16] = &[1056];
+/// RCM: the configured listener certificate expires in `param2` days.
+const CERT_EXPIRING: &[u16] = &[1052];
+/// RCM: the listener certificate expired, or could not be loaded, made or replaced.
+const CERT_FAILED: &[u16] = &[1053, 1055, 1057, 1058];
+/// RCM: the licensing grace period has expired (also under the 5028x message ids).
+const GRACE_EXPIRED: &[u16] = &[1128, 50280, 1069];
+/// RCM: the licensing grace period ends on `param1`.
+const GRACE_ENDING: &[u16] = &[1129, 50281];
+/// RCM: no licensing mode, or no reachable or compatible license server.
+const NO_LICENSE_SERVER: &[u16] = &[1068, 1130, 1131, 1132, 1133, 50282, 50283, 50284, 50285];
+/// Every RCM event the certificate and licensing items read.
+const STATE_EVENTS: [&[u16]; 6] = [
+    CERT_MADE,
+    CERT_EXPIRING,
+    CERT_FAILED,
+    GRACE_EXPIRED,
+    GRACE_ENDING,
+    NO_LICENSE_SERVER,
 ];
 /// How many evidence records an item carries.
 const EVIDENCE_SAMPLE: usize = 5;
@@ -150,15 +165,12 @@ fn certificate(
     as_of: Option<DateTime<Utc>>,
     system: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> OutlookItem {
-    const MADE: &[u16] = &[1056];
-    const EXPIRING: &[u16] = &[1052];
-    const FAILED: &[u16] = &[1053, 1055, 1057, 1058];
     let mut certs: Vec<ListenerCertificate> = Vec::new();
     let mut picks = Vec::new();
     let mut failure: Option<usize> = None;
     for i in range {
         let e = &input.items[i].event;
-        if rcm(input, i, MADE) || rcm(input, i, EXPIRING) {
+        if rcm(input, i, CERT_MADE) || rcm(input, i, CERT_EXPIRING) {
             picks.push(i);
             let thumb = thumbprint(input, i);
             let subject = text(input, i, "param1");
@@ -168,7 +180,7 @@ fn certificate(
                 (None, None) => c.subject == subject,
                 _ => false,
             });
-            let days = rcm(input, i, EXPIRING)
+            let days = rcm(input, i, CERT_EXPIRING)
                 .then(|| text(input, i, "param2")?.parse::<i64>().ok())
                 .flatten();
             match known {
@@ -182,7 +194,7 @@ fn certificate(
                 None => certs.push(ListenerCertificate {
                     thumbprint: thumb,
                     subject,
-                    self_signed: rcm(input, i, MADE),
+                    self_signed: rcm(input, i, CERT_MADE),
                     first_seen: e.time,
                     last_seen: e.time,
                     expires: match days {
@@ -193,7 +205,7 @@ fn certificate(
                 }),
             }
             failure = None;
-        } else if rcm(input, i, FAILED) {
+        } else if rcm(input, i, CERT_FAILED) {
             picks.push(i);
             failure = Some(i);
         }
@@ -335,17 +347,14 @@ fn licensing(
     as_of: Option<DateTime<Utc>>,
     system: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> OutlookItem {
-    const EXPIRED: &[u16] = &[1128, 50280, 1069];
-    const ENDING: &[u16] = &[1129, 50281];
-    const NO_SERVER: &[u16] = &[1068, 1130, 1131, 1132, 1133, 50282, 50283, 50284, 50285];
     let mut picks = Vec::new();
     let mut worst: Option<(OutlookLevel, usize)> = None;
     for i in range {
-        let level = if rcm(input, i, EXPIRED) {
+        let level = if rcm(input, i, GRACE_EXPIRED) {
             OutlookLevel::ActNow
-        } else if rcm(input, i, ENDING) {
+        } else if rcm(input, i, GRACE_ENDING) {
             grace_level(text(input, i, "param1").as_deref(), as_of)
-        } else if rcm(input, i, NO_SERVER) {
+        } else if rcm(input, i, NO_LICENSE_SERVER) {
             OutlookLevel::Watch
         } else {
             continue;
@@ -359,9 +368,9 @@ fn licensing(
     let mut out = match (worst, system) {
         (Some((level, i)), _) => {
             let e = &input.items[i].event;
-            let what = if rcm(input, i, EXPIRED) {
+            let what = if rcm(input, i, GRACE_EXPIRED) {
                 "The RD Licensing grace period has expired".to_string()
-            } else if rcm(input, i, ENDING) {
+            } else if rcm(input, i, GRACE_ENDING) {
                 match text(input, i, "param1") {
                     Some(date) => format!("The RD Licensing grace period ends on {date}"),
                     None => "The RD Licensing grace period is about to end".to_string(),
@@ -448,7 +457,7 @@ fn recurring(
     let mut by_category: Vec<(Category, Vec<usize>)> = Vec::new();
     for i in range {
         // What the certificate and licensing items read is their state, not a recurrence.
-        if rcm(input, i, CERTIFICATE_IDS) || rcm(input, i, LICENSING_IDS) {
+        if STATE_EVENTS.iter().any(|ids| rcm(input, i, ids)) {
             continue;
         }
         let Some(category) = input.items[i]
@@ -534,26 +543,7 @@ fn recurring_item(
         } else {
             Confidence::Low
         },
-        {
-            let last_time = *times.last().unwrap_or(&first);
-            let when = if day(first) == day(last_time) {
-                format!("on {}", day(first))
-            } else {
-                format!("from {} to {}", day(first), day(last_time))
-            };
-            let weeks = if weeks > 1 {
-                format!(", in {busy_weeks} of {weeks} weeks")
-            } else {
-                String::new()
-            };
-            let what = events_of(category);
-            let n = super::thousands(list.len());
-            if busy_weeks >= 2 {
-                format!("Recurring {what}: {n} event(s) {when}{weeks}")
-            } else {
-                format!("Repeated {what}: {n} event(s) {when}")
-            }
-        },
+        recurring_title(category, &times, busy_weeks, weeks),
         trend,
     );
     it.fix = list.last().and_then(|&i| fix_of(input, i));
@@ -568,6 +558,28 @@ fn recurring_item(
         })
         .collect();
     it
+}
+
+/// "Recurring ..." over several weeks, "Repeated ..." within one.
+fn recurring_title(
+    category: Category,
+    times: &[DateTime<Utc>],
+    busy_weeks: usize,
+    weeks: usize,
+) -> String {
+    let (first, last) = (day(times[0]), day(times[times.len() - 1]));
+    let when = if first == last {
+        format!("on {first}")
+    } else {
+        format!("from {first} to {last}")
+    };
+    let what = events_of(category);
+    let n = super::thousands(times.len());
+    if busy_weeks >= 2 {
+        format!("Recurring {what}: {n} event(s) {when}, in {busy_weeks} of {weeks} weeks")
+    } else {
+        format!("Repeated {what}: {n} event(s) {when}")
+    }
 }
 
 /// What the cause events of `category` are, in words.

@@ -187,11 +187,7 @@ fn outlook(o: &mut Out<'_>, a: &Analysis) -> io::Result<()> {
         .into_iter()
         .partition(|r| r.item.level == OutlookLevel::Unknown);
     for r in rows.iter().take(MAX_OUTLOOK) {
-        let level = match r.item.level {
-            OutlookLevel::ActNow => o.paint("1;31", r.level()),
-            OutlookLevel::Watch => o.paint("1;33", r.level()),
-            _ => o.paint("2", r.level()),
-        };
+        let level = level_painted(o, r.item.level);
         o.wrapped(
             "  ",
             &format!(
@@ -214,17 +210,26 @@ fn outlook(o: &mut Out<'_>, a: &Analysis) -> io::Result<()> {
             rows.len() - MAX_OUTLOOK
         )?;
     }
+    // Only certificate items are `unknown` among the rows: one per host.
     if !unknown.is_empty() {
-        let mut hosts: Vec<&str> = unknown.iter().map(|r| r.host).collect();
-        hosts.dedup();
         let line = format!(
             "the listener certificate cannot be told from the logs of {} (no System log, or no RCM 1052/1056 in it)",
-            incident_view::plural(hosts.len(), "host", "hosts")
+            incident_view::plural(unknown.len(), "host", "hosts")
         );
         let dim = o.paint("2", &line);
         o.wrapped("  ", &dim, 2)?;
     }
     Ok(())
+}
+
+/// An outlook level, coloured by urgency when colour is on.
+fn level_painted(o: &Out<'_>, level: OutlookLevel) -> String {
+    let code = match level {
+        OutlookLevel::ActNow => "1;31",
+        OutlookLevel::Watch => "1;33",
+        _ => "2",
+    };
+    o.paint(code, level.as_str())
 }
 
 /// The whole outlook, host by host (`dropcause outlook`).
@@ -258,11 +263,7 @@ pub(crate) fn render_outlook(
                 host: &h.host,
                 item,
             };
-            let level = match item.level {
-                OutlookLevel::ActNow => o.paint("1;31", r.level()),
-                OutlookLevel::Watch => o.paint("1;33", r.level()),
-                _ => o.paint("2", r.level()),
-            };
+            let level = level_painted(&o, item.level);
             o.wrapped("  ", &format!("{level} · {}", terminal(&item.title)), 3)?;
             o.wrapped("     ", &terminal(&r.detail()), 4)?;
             for c in &item.certificates {

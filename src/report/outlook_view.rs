@@ -1,5 +1,5 @@
-//! The outlook as the human formats show it: the items worth a look (watch,
-//! act now) across hosts, most urgent first, and the hosts with none.
+//! The outlook as the human formats show it: its items across hosts, most
+//! urgent first, and the choice the one-screen summary makes of them.
 
 use super::rows::{confidence_name, evidence};
 use crate::correlate::model::{Analysis, OutlookItem, OutlookLevel, OutlookTopic};
@@ -61,17 +61,15 @@ pub(crate) fn rows(a: &Analysis, min: OutlookLevel) -> Vec<OutlookRow<'_>> {
 /// listener certificate (the first thing the runbook says to check), then the
 /// items to watch.
 pub(crate) fn brief_rows(a: &Analysis) -> Vec<OutlookRow<'_>> {
-    let all = rows(a, OutlookLevel::Ok);
-    let certificate = |r: &OutlookRow<'_>| r.item.topic == OutlookTopic::Certificate;
-    let act = |r: &OutlookRow<'_>| r.item.level == OutlookLevel::ActNow;
-    let mut out: Vec<OutlookRow<'_>> = Vec::new();
-    let (first, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| act(r));
-    out.extend(first);
-    let (certs, rest): (Vec<_>, Vec<_>) = rest.into_iter().partition(|r| certificate(r));
-    out.extend(certs);
-    out.extend(
-        rest.into_iter()
-            .filter(|r| r.item.level == OutlookLevel::Watch),
-    );
-    out
+    let group = |r: &OutlookRow<'_>| match (r.item.level, r.item.topic) {
+        (OutlookLevel::ActNow, _) => 0,
+        (_, OutlookTopic::Certificate) => 1,
+        (OutlookLevel::Watch, _) => 2,
+        _ => 3,
+    };
+    let mut rows = rows(a, OutlookLevel::Ok);
+    rows.retain(|r| group(r) < 3);
+    // Stable: most urgent first within each group, as `rows` has them.
+    rows.sort_by_key(group);
+    rows
 }
