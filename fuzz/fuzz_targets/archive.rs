@@ -7,26 +7,12 @@
 
 use dropcause::ingest::{IngestOptions, discover, read_all};
 use libfuzzer_sys::fuzz_target;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 
-fn scratch() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let base = if std::path::Path::new("/dev/shm").is_dir() {
-            PathBuf::from("/dev/shm")
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!("dropcause-fuzz-archive-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir
-    })
-}
+mod scratch;
 
 fuzz_target!(|data: &[u8]| {
     let name = if data.starts_with(b"PK") { "input.zip" } else { "input.json" };
-    let path = scratch().join(name);
+    let path = scratch::dir("archive").join(name);
     if std::fs::write(&path, data).is_err() {
         return;
     }

@@ -10,18 +10,10 @@ use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-fn scratch() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let base = if std::path::Path::new("/dev/shm").is_dir() {
-            PathBuf::from("/dev/shm")
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!("dropcause-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir.join("input.evtx")
-    })
+mod scratch;
+
+fn scratch() -> PathBuf {
+    scratch::dir("ingest").join("input.evtx")
 }
 
 fn rules() -> &'static RuleSet {
@@ -31,10 +23,10 @@ fn rules() -> &'static RuleSet {
 
 fuzz_target!(|data: &[u8]| {
     let path = scratch();
-    if std::fs::write(path, data).is_err() {
+    if std::fs::write(&path, data).is_err() {
         return;
     }
-    let found = discover(std::slice::from_ref(path), false);
+    let found = discover(std::slice::from_ref(&path), false);
     for recover in [false, true] {
         let options = IngestOptions {
             threads: 1,

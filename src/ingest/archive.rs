@@ -85,12 +85,13 @@ impl Seek for SharedFile {
 
 /// Lists the logs in the zip archive at `path`: one source per entry that is a
 /// log, one problem per entry that is not (nested archives included) or that
-/// is refused. `budget` is what the run's archives may still inflate to.
+/// is refused. `inflated` is what the run's archives inflate to so far (by
+/// their directories), held to [`INFLATE_BUDGET`].
 pub(crate) fn list(
     path: &Path,
     sources: &mut Vec<Source>,
     diagnostics: &mut Diagnostics,
-    budget: &mut u64,
+    inflated: &mut u64,
 ) {
     let opened = open_shared(path).and_then(|file| {
         let len = file.metadata()?.len();
@@ -163,17 +164,19 @@ pub(crate) fn list(
                 format!("cannot decompress the archive entry: {err}"),
             )),
             Ok(n) => match sniff(&head[..n]) {
-                Sniffed::Log(_) if size > *budget => diagnostics.push(Problem::file(
-                    ProblemKind::Unreadable,
-                    entry_path,
-                    format!(
-                        "archive entry refused: the logs inside this run's archives would \
+                Sniffed::Log(_) if size > INFLATE_BUDGET - *inflated => {
+                    diagnostics.push(Problem::file(
+                        ProblemKind::Unreadable,
+                        entry_path,
+                        format!(
+                            "archive entry refused: the logs inside this run's archives would \
                          inflate to more than {} GiB; extract the archive and give the files",
-                        INFLATE_BUDGET >> 30
-                    ),
-                )),
+                            INFLATE_BUDGET >> 30
+                        ),
+                    ))
+                }
                 Sniffed::Log(format) => {
-                    *budget -= size;
+                    *inflated += size;
                     sources.push(Source {
                         path: entry_path,
                         size,
@@ -236,7 +239,11 @@ pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<EntryBytes, String>
         .map_err(|e| format!("cannot read the archive entry: {e}"))?;
     let claimed = item.size();
     if claimed > cap {
-        return Err(too_large(cap));
+        return Err(format!(
+            "the archive entry is larger than {} MiB, the most read into memory: extract it \
+             and give the file instead",
+            cap >> 20
+        ));
     }
     // Reserved at once: no doubling past the entry's size (pages the entry does
     // not fill are never touched, so a lying size costs no memory).
@@ -251,14 +258,6 @@ pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<EntryBytes, String>
         ));
     }
     Ok(EntryBytes::from(bytes))
-}
-
-fn too_large(cap: u64) -> String {
-    format!(
-        "the archive entry is larger than {} MiB, the most read into memory: extract it and \
-         give the file instead",
-        cap >> 20
-    )
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub(crate) fn read_chunk<T>(
 
 /// The most records a 64 KiB chunk can hold (each takes at least 28 bytes):
 /// a header naming more is damaged, and says nothing of what was lost.
-const MOST_RECORDS_IN_A_CHUNK: u64 = (65536 - 512) / 28;
+pub(crate) const MOST_RECORDS_IN_A_CHUNK: u64 = (65536 - 512) / 28;
 
 /// Counts, and reports, the records the chunk's header names (its first to
 /// last record id) that the reading never met: past a lowered free-space

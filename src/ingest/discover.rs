@@ -50,8 +50,8 @@ pub struct Discovery {
     pub sources: Vec<Source>,
     /// Files and folders that could not be used, with the reason.
     pub diagnostics: Diagnostics,
-    /// What the archives met may still inflate to ([`archive::INFLATE_BUDGET`] at first).
-    inflate_left: Option<u64>,
+    /// What the archives met inflate to (held to [`archive::INFLATE_BUDGET`]).
+    inflated: u64,
 }
 
 impl Discovery {
@@ -178,10 +178,12 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
         )),
         Ok((size, n)) => match sniff(&head[..n]) {
             Sniffed::Log(format) => found.sources.push(Source::file(path, size, format)),
-            Sniffed::Zip => {
-                let budget = found.inflate_left.get_or_insert(archive::INFLATE_BUDGET);
-                archive::list(path, &mut found.sources, &mut found.diagnostics, budget)
-            }
+            Sniffed::Zip => archive::list(
+                path,
+                &mut found.sources,
+                &mut found.diagnostics,
+                &mut found.inflated,
+            ),
             Sniffed::Other if complain => {
                 found.diagnostics.push(Problem::file(
                     ProblemKind::NotEvtx,

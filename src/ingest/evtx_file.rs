@@ -2,7 +2,7 @@
 //! record order, plus a chunk cut short by the end of a truncated file. File-level
 //! failures become a note with the file's account.
 
-use super::chunk::{chain, located};
+use super::chunk::{MOST_RECORDS_IN_A_CHUNK, chain, located};
 use super::export::JsonItem;
 use super::open::Data;
 use super::stats::FileStats;
@@ -198,7 +198,7 @@ fn chunks_past_the_end(
     let lost = header
         .next_record_id
         .checked_sub(last_met + 1)
-        .filter(|&n| last_met > 0 && n <= (counted - present) * 2400)
+        .filter(|&n| last_met > 0 && n <= (counted - present) * MOST_RECORDS_IN_A_CHUNK)
         .unwrap_or(0);
     let ids = if lost > 0 {
         format!(

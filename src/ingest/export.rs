@@ -25,7 +25,7 @@
 
 use super::chunk::ChunkOutput;
 use super::evtx_file::Work;
-use super::json_array::{ELEMENT_MAX, Element as ArrayElement, Elements};
+use super::json_array::{Element as ArrayElement, Elements};
 use super::open::strip_bom;
 use super::stats::FileStats;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
@@ -82,6 +82,15 @@ fn note(stats: FileStats, problem: Option<Problem>) -> Work {
         stats: Box::new(stats),
         diagnostics,
     }
+}
+
+/// The note of one record that could not be read, and why.
+fn unreadable(problem: Problem) -> Work {
+    let stats = FileStats {
+        records_unreadable: 1,
+        ..FileStats::default()
+    };
+    note(stats, Some(problem))
 }
 
 // ---------------------------------------------------------------- JSON
@@ -247,17 +256,13 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
         };
         line_no += 1;
         let Some(line) = line else {
-            let stats = FileStats {
-                records_unreadable: 1,
-                ..FileStats::default()
-            };
             let p = problem(
                 path,
                 Place::Line(line_no),
                 ProblemKind::BadRecord,
                 format!("line longer than {} MiB, skipped", MAX_RECORD >> 20),
             );
-            notes.push(note(stats, Some(p)));
+            notes.push(unreadable(p));
             continue;
         };
         let text = trim(if line_no == 1 {
@@ -275,17 +280,13 @@ fn split_json_lines(mut reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(
             pending = Some((line_no + 1, Vec::new()));
         } else if let Some((at, body)) = &mut pending {
             if body.len() + text.len() > MAX_RECORD {
-                let stats = FileStats {
-                    records_unreadable: 1,
-                    ..FileStats::default()
-                };
                 let p = problem(
                     path,
                     Place::Line(*at),
                     ProblemKind::BadRecord,
                     format!("record longer than {} MiB, skipped", MAX_RECORD >> 20),
                 );
-                notes.push(note(stats, Some(p)));
+                notes.push(unreadable(p));
                 pending = None;
             } else {
                 body.extend_from_slice(text);
@@ -323,7 +324,7 @@ fn split_json_array(reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(Work
         bytes: 0,
         emit,
     };
-    let mut elements = Elements::new(reader);
+    let mut elements = Elements::new(reader, MAX_RECORD);
     let mut n = 0;
     let mut notes = Vec::new();
     loop {
@@ -338,34 +339,18 @@ fn split_json_array(reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(Work
             Ok(Some(ArrayElement::TooLarge(size))) => {
                 n += 1;
                 let message = format!(
-                    "the element takes {size} bytes, more than the {} MiB an event may: skipped",
-                    ELEMENT_MAX >> 20
+                    "the element takes {size} bytes, more than the {} MiB a record may: skipped",
+                    MAX_RECORD >> 20
                 );
-                notes.push(note(
-                    FileStats {
-                        records_unreadable: 1,
-                        ..FileStats::default()
-                    },
-                    Some(problem(
-                        path,
-                        Place::Element(n),
-                        ProblemKind::BadRecord,
-                        message,
-                    )),
-                ));
+                let p = problem(path, Place::Element(n), ProblemKind::BadRecord, message);
+                notes.push(unreadable(p));
             }
             Ok(None) => break,
             Err(err) => {
                 let message = format!("JSON array unreadable after element {n}: {err}");
                 let mut p = Problem::file(ProblemKind::BadRecord, path, message);
                 p.line_col = Some(elements.position());
-                notes.push(note(
-                    FileStats {
-                        records_unreadable: 1,
-                        ..FileStats::default()
-                    },
-                    Some(p),
-                ));
+                notes.push(unreadable(p));
                 break;
             }
         }

@@ -6,15 +6,12 @@
 
 use std::io::{self, BufRead};
 
-/// The most bytes one element may take; a larger one is skipped and reported.
-pub(crate) const ELEMENT_MAX: usize = 64 << 20;
-
 /// One element of the array, or why it could not be taken.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Element {
     /// Its bytes.
     Bytes(Vec<u8>),
-    /// It is larger than [`ELEMENT_MAX`]: skipped, with its size.
+    /// It is larger than the walk's limit: skipped, with its size.
     TooLarge(u64),
 }
 
@@ -22,6 +19,8 @@ pub(crate) enum Element {
 /// past whitespace).
 pub(crate) struct Elements<R> {
     reader: R,
+    /// The most bytes one element may take.
+    max: usize,
     started: bool,
     done: bool,
     /// Line and column (1-based) of the next byte.
@@ -30,9 +29,11 @@ pub(crate) struct Elements<R> {
 }
 
 impl<R: BufRead> Elements<R> {
-    pub(crate) fn new(reader: R) -> Self {
+    /// A walk whose elements take at most `max` bytes each.
+    pub(crate) fn new(reader: R, max: usize) -> Self {
         Elements {
             reader,
+            max,
             started: false,
             done: false,
             line: 1,
@@ -143,7 +144,7 @@ impl<R: BufRead> Elements<R> {
             }
             let take = end.unwrap_or(buf.len());
             size += take as u64;
-            if size as usize <= ELEMENT_MAX {
+            if size as usize <= self.max {
                 bytes.extend_from_slice(&buf[..take]);
             }
             self.consume(take);
@@ -155,7 +156,7 @@ impl<R: BufRead> Elements<R> {
             // A `}` where an element should start: nothing to take, and no way on.
             return Err(invalid("a `}` or `]` where an element should start"));
         }
-        if size as usize > ELEMENT_MAX {
+        if size as usize > self.max {
             return Ok(Some(Element::TooLarge(size)));
         }
         Ok(Some(Element::Bytes(bytes)))
@@ -171,7 +172,10 @@ mod tests {
     use super::*;
 
     fn all(text: &str) -> (Vec<String>, Option<String>) {
-        let mut it = Elements::new(std::io::BufReader::with_capacity(3, text.as_bytes()));
+        let mut it = Elements::new(
+            std::io::BufReader::with_capacity(3, text.as_bytes()),
+            1 << 20,
+        );
         let mut out = Vec::new();
         loop {
             match it.next_element() {
