@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fuzz/corpus
-mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive}
+mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive,compact}
 
 # ingest_file: each sample log cut after the last record of its first chunk
 # (file header + chunk header + records, the rest is zeros), so seeds stay
@@ -33,6 +33,8 @@ fi
 first=$(find samples -name '*.evtx' | sort | head -n 1)
 head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
 printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"
+# compact: the same logs (built events against rendered ones).
+cp "$out"/ingest_file/*.evtx "$out/compact/"
 
 # archive: small zips of sample logs (stored and deflated, one and several
 # entries), and a JSON array export.
@@ -75,6 +77,6 @@ while IFS= read -r -d '' f; do
 done < <(find rules -name '*.yml' -print0)
 grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/' \
   | sort -u | awk -v d="$out/condition" '{ f = d "/c" NR; printf "%s", $0 > f; close(f) }'
-for t in ingest_file normalize rule_yaml condition archive; do
+for t in ingest_file normalize rule_yaml condition archive compact; do
   echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
 done

@@ -1,6 +1,7 @@
-//! Inputs that `cargo fuzz` found (`fuzz/`), kept with the properties the `ingest_file`
-//! target checks: what is kept is what is counted as read, less the records read twice, and
-//! judging records before rendering them keeps the same matched events.
+//! Inputs that `cargo fuzz` found (`fuzz/`), kept with the properties the `ingest_file` and
+//! `compact` targets check: what is kept is what is counted as read, less the records read
+//! twice; judging records before rendering them keeps the same matched events; events built
+//! from template values are the rendered ones.
 
 use crate::util::builtin_rules;
 use dropcause::ingest::{IngestOptions, Peek, Prefilter, discover, read_all};
@@ -59,5 +60,16 @@ fn fuzz_findings_keep_their_accounting_and_matches() {
             interest.may_match(p)
         }))));
         assert_eq!(matched(None), judged, "{}", path.display());
+    }
+}
+
+#[path = "../fuzz/fuzz_targets/compact_property.rs"]
+mod compact_property;
+
+#[test]
+fn fuzz_findings_build_the_events_rendering_gives() {
+    for path in inputs() {
+        let found = discover(std::slice::from_ref(&path), false);
+        compact_property::check(&found.sources, &path.display().to_string());
     }
 }

@@ -56,7 +56,7 @@ pub fn ev(host: &str, channel: &str, event_id: u16, record_id: u64, clock: &str)
         provider: provider.to_string(),
         event_id,
         record_id,
-        source: file(host, channel),
+        source: file(host, channel).into(),
     }
 }
 

@@ -200,6 +200,9 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("dropcause: report written to {}", path.display());
     }
+    // The process ends here: freeing every finding, timeline line and event one by one
+    // took a tenth of a run on a log of 29,000 refusals, for memory the exit frees at once.
+    std::mem::forget(report);
     Ok(ExitCode::from(if bad_input {
         EXIT_BAD_INPUT
     } else if args.exit_code && drops > 0 {

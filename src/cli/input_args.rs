@@ -44,6 +44,11 @@ pub struct InputArgs {
     /// The largest zip entry read into memory, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub max_entry_mib: u64,
+    /// Render every record through the evtx crate, as evtx_dump does, instead
+    /// of building the events it can straight from their template values
+    /// (slower; both give the same events).
+    #[arg(long)]
+    pub render_all: bool,
 }
 
 impl InputArgs {
@@ -58,6 +63,7 @@ impl InputArgs {
             prefilter: None,
             hosts: HostFilter(self.host.clone()),
             max_entry_size: self.max_entry_mib.saturating_mul(1 << 20),
+            render_all: self.render_all,
         }
     }
 

@@ -53,7 +53,7 @@ impl Input {
             provider: e.provider.clone(),
             event_id: e.event_id,
             record_id: e.record_id,
-            source: e.source.to_path_buf(),
+            source: Arc::clone(&e.source),
         }
     }
 

@@ -6,7 +6,8 @@ pub use crate::vocab::DecodedCode;
 use crate::vocab::{Category, Level, Step};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 /// Where an event is: enough to find the record again in the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,9 +24,9 @@ pub struct EventRef {
     pub event_id: u16,
     /// `System/EventRecordID`.
     pub record_id: u64,
-    /// The file it was read from.
+    /// The file it was read from (shared with every event of that file).
     #[serde(serialize_with = "crate::diag::serialize_path")]
-    pub source: PathBuf,
+    pub source: Arc<Path>,
 }
 
 /// How a session (or a connection that never became one) ended.

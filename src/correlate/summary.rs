@@ -163,6 +163,7 @@ pub(crate) fn timeline(
             });
         }
     }
+    // Files by their path's bytes: hashing a `Path` walks its components.
     let mut seen = HashSet::new();
     for (i, f) in findings.iter().enumerate() {
         let d = &f.dropped;
@@ -185,7 +186,7 @@ pub(crate) fn timeline(
             });
         }
         for c in &f.causes {
-            if seen.insert((c.evidence.source.clone(), c.evidence.record_id)) {
+            if seen.insert((c.evidence.source.as_os_str(), c.evidence.record_id)) {
                 out.push(TimelineEntry {
                     time: c.time,
                     host: d.host.clone(),

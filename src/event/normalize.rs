@@ -58,14 +58,26 @@ pub fn from_json_bytes(bytes: &[u8], origin: &RecordOrigin) -> Result<Event, Nor
 }
 
 /// `bytes` with every raw control character inside a JSON string written as
-/// a `\u00XX` escape; `None` when there is none.
+/// a `\u00XX` escape, and every backslash that starts no JSON escape doubled (the
+/// `evtx` crate writes names as they are); `None` when there is none.
 fn escape_raw_controls(bytes: &[u8]) -> Option<Vec<u8>> {
     let (mut in_string, mut escaped) = (false, false);
     let mut out: Option<Vec<u8>> = None;
     for (i, &b) in bytes.iter().enumerate() {
-        if in_string && b < 0x20 {
+        let stray_backslash = in_string
+            && !escaped
+            && b == b'\\'
+            && !matches!(
+                bytes.get(i + 1),
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' | b'u')
+            );
+        if (in_string && b < 0x20) || stray_backslash {
             let out = out.get_or_insert_with(|| bytes[..i].to_vec());
-            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            if stray_backslash {
+                out.extend_from_slice(b"\\\\");
+            } else {
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            }
             continue;
         }
         if let Some(out) = &mut out {
@@ -203,6 +215,9 @@ mod tests {
             None,
             "whitespace between tokens stays"
         );
+        let fixed = escape_raw_controls(br#"{"a\q": "b\\c\u0041"}"#).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&fixed).unwrap();
+        assert_eq!(value["a\\q"], "b\\cA", "a stray backslash is kept as one");
     }
     use serde_json::{Value, json};
 

@@ -200,6 +200,14 @@ pub(crate) struct Plan {
     pub(crate) computer: Field,
     /// `TimeCreated/@SystemTime`.
     pub(crate) time_created: Field,
+    /// `EventRecordID` text.
+    pub(crate) record_id: Field,
+    /// `Level` text.
+    pub(crate) level: Field,
+    /// `Correlation/@ActivityID`.
+    pub(crate) activity_id: Field,
+    /// `Security/@UserID`.
+    pub(crate) user_id: Field,
     /// Substitutions to check in every instance.
     pub(crate) guards: Vec<Guard>,
     /// Where the event's data fields come from.
@@ -215,6 +223,10 @@ enum Kind {
     TimeCreated,
     Channel,
     Computer,
+    RecordId,
+    Level,
+    Correlation,
+    Security,
     Other,
     /// `EventData`, `UserData`, the element inside `UserData`.
     Container(DataKind),
@@ -230,6 +242,8 @@ enum Slot {
     EventSource,
     Qualifiers,
     SystemTime,
+    ActivityId,
+    UserId,
     /// An attribute of `Event` or `System`: arrays there repeat the element.
     Guarded,
     /// `Data/@Name`.
@@ -246,11 +260,23 @@ struct Walk {
     pending: Option<(Kind, Slot)>,
     root_done: bool,
     /// Which header field elements were opened (indexed by `Kind::seen_index`).
-    seen: [bool; 5],
+    seen: [bool; 9],
     /// The data part.
     data: DataWalk,
-    /// The template is an embedded `EventData`/`UserData` instance, not a whole event.
-    data_root: bool,
+    /// What the template's root is.
+    root: Root,
+}
+
+/// The root of a template definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// `Event`: a whole record.
+    Event,
+    /// `EventData` or `UserData`: an embedded data part.
+    DataPart,
+    /// The element inside `UserData`, embedded where `UserData` holds one substitution (as
+    /// Windows writes most `UserData` events: LSM, RCM).
+    InsideUserData,
 }
 
 impl Walk {
@@ -260,6 +286,8 @@ impl Walk {
             Slot::EventSource => Some(&mut self.plan.event_source),
             Slot::Qualifiers => Some(&mut self.plan.qualifiers),
             Slot::SystemTime => Some(&mut self.plan.time_created),
+            Slot::ActivityId => Some(&mut self.plan.activity_id),
+            Slot::UserId => Some(&mut self.plan.user_id),
             Slot::Ignored | Slot::Guarded | Slot::DataName => None,
         }
     }
@@ -269,6 +297,8 @@ impl Walk {
             Kind::EventId => Some(&mut self.plan.event_id),
             Kind::Channel => Some(&mut self.plan.channel),
             Kind::Computer => Some(&mut self.plan.computer),
+            Kind::RecordId => Some(&mut self.plan.record_id),
+            Kind::Level => Some(&mut self.plan.level),
             _ => None,
         }
     }
@@ -296,8 +326,8 @@ impl Walk {
                 self.data.field_content(piece);
                 return Some(());
             }
-            Kind::Container(_) => {
-                self.data.container_content();
+            Kind::Container(kind) => {
+                self.data.container_content(kind, &piece);
                 return Some(());
             }
             _ => {}
@@ -340,7 +370,11 @@ impl Walk {
         };
         let kind = match self.stack.last().copied() {
             None if self.root_done => return None, // several roots: evtx fails
-            None if self.data_root => container(self)??,
+            None if self.root == Root::DataPart => container(self)??,
+            None if self.root == Root::InsideUserData => {
+                self.data.open_container(DataKind::UserRoot, dep);
+                Kind::Container(DataKind::UserRoot)
+            }
             None if name_is(data, name, "Event")? => Kind::Event,
             None => return None, // `from_json` wants `Event`
             Some(Kind::Event) if name_is(data, name, "System")? => {
@@ -389,6 +423,10 @@ impl Walk {
                     Kind::TimeCreated => self.plan.time_created.dep = dep,
                     Kind::Channel => self.plan.channel.dep = dep,
                     Kind::Computer => self.plan.computer.dep = dep,
+                    Kind::RecordId => self.plan.record_id.dep = dep,
+                    Kind::Level => self.plan.level.dep = dep,
+                    Kind::Correlation => self.plan.activity_id.dep = dep,
+                    Kind::Security => self.plan.user_id.dep = dep,
                     _ => {}
                 }
                 kind
@@ -410,6 +448,10 @@ impl Walk {
             Kind::TimeCreated => &mut [&mut self.plan.time_created],
             Kind::Channel => &mut [&mut self.plan.channel],
             Kind::Computer => &mut [&mut self.plan.computer],
+            Kind::RecordId => &mut [&mut self.plan.record_id],
+            Kind::Level => &mut [&mut self.plan.level],
+            Kind::Correlation => &mut [&mut self.plan.activity_id],
+            Kind::Security => &mut [&mut self.plan.user_id],
             _ => &mut [],
         };
         for field in fields {
@@ -424,6 +466,8 @@ impl Walk {
             Kind::Provider if name_is(data, name, "EventSourceName")? => Slot::EventSource,
             Kind::EventId if name_is(data, name, "Qualifiers")? => Slot::Qualifiers,
             Kind::TimeCreated if name_is(data, name, "SystemTime")? => Slot::SystemTime,
+            Kind::Correlation if name_is(data, name, "ActivityID")? => Slot::ActivityId,
+            Kind::Security if name_is(data, name, "UserID")? => Slot::UserId,
             Kind::Event | Kind::System => Slot::Guarded,
             Kind::DataField => {
                 let is_name = name_is(data, name, "Name")?;
@@ -488,6 +532,10 @@ impl Kind {
             Kind::Channel => Some(2),
             Kind::Computer => Some(3),
             Kind::TimeCreated => Some(4),
+            Kind::RecordId => Some(5),
+            Kind::Level => Some(6),
+            Kind::Correlation => Some(7),
+            Kind::Security => Some(8),
             _ => None,
         }
     }
@@ -501,6 +549,10 @@ fn field_kind(data: &[u8], name: u32) -> Option<Kind> {
         ("TimeCreated", Kind::TimeCreated),
         ("Channel", Kind::Channel),
         ("Computer", Kind::Computer),
+        ("EventRecordID", Kind::RecordId),
+        ("Level", Kind::Level),
+        ("Correlation", Kind::Correlation),
+        ("Security", Kind::Security),
     ] {
         if name_is(data, name, text)? {
             return Some(kind);
@@ -517,7 +569,7 @@ pub(crate) fn plan_template(data: &[u8], offset: u32) -> Option<Plan> {
         system_done,
         data: data_walk,
         ..
-    } = walk(data, offset, false)?;
+    } = walk(data, offset, Root::Event)?;
     if !system_done {
         return None;
     }
@@ -528,12 +580,19 @@ pub(crate) fn plan_template(data: &[u8], offset: u32) -> Option<Plan> {
 /// Walks the definition at chunk offset `offset` of a template whose root is `EventData` or
 /// `UserData` (an embedded data part) and returns where its fields come from.
 pub(crate) fn plan_data_template(data: &[u8], offset: u32) -> Option<DataPlan> {
-    Some(walk(data, offset, true)?.data.finish())
+    Some(walk(data, offset, Root::DataPart)?.data.finish())
+}
+
+/// Walks the definition at chunk offset `offset` of a template whose root is the element inside
+/// `UserData` (embedded where `UserData` holds one substitution) and returns where its fields
+/// come from.
+pub(crate) fn plan_user_root_template(data: &[u8], offset: u32) -> Option<DataPlan> {
+    Some(walk(data, offset, Root::InsideUserData)?.data.finish())
 }
 
 /// Walks a template definition to its end; `None` when it is malformed or holds what the walk
 /// does not model.
-fn walk(data: &[u8], offset: u32, data_root: bool) -> Option<Walk> {
+fn walk(data: &[u8], offset: u32, root: Root) -> Option<Walk> {
     let mut cur = Cursor::new(data, usize::try_from(offset).ok()?);
     let header = cur.take(TEMPLATE_HEADER_SIZE)?;
     let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
@@ -551,6 +610,10 @@ fn walk(data: &[u8], offset: u32, data_root: bool) -> Option<Walk> {
             channel: Field::ABSENT,
             computer: Field::ABSENT,
             time_created: Field::ABSENT,
+            record_id: Field::ABSENT,
+            level: Field::ABSENT,
+            activity_id: Field::ABSENT,
+            user_id: Field::ABSENT,
             guards: Vec::new(),
             data: DataPlan::default(),
         },
@@ -559,9 +622,9 @@ fn walk(data: &[u8], offset: u32, data_root: bool) -> Option<Walk> {
         stack: Vec::new(),
         pending: None,
         root_done: false,
-        seen: [false; 5],
+        seen: [false; 9],
         data: DataWalk::default(),
-        data_root,
+        root,
     };
     while cur.pos < end {
         match cur.u8()? {

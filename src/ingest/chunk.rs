@@ -2,6 +2,7 @@
 //! caller's mapping function; every failure located and counted.
 
 use super::Prefilter;
+use super::compact::event_from_peek;
 use super::peek::{PeekCache, peek};
 use super::skim::skim;
 use super::stats::FileStats;
@@ -60,19 +61,36 @@ impl<T> ChunkOutput<T> {
     }
 }
 
+/// How the chunks of a run are read.
+pub(crate) struct Reading<'a> {
+    /// The `evtx` parser's settings.
+    pub settings: &'a Arc<ParserSettings>,
+    /// Records it says no to are counted, not rendered.
+    pub prefilter: Option<&'a Prefilter>,
+    /// The parser carves records from slack too.
+    pub recover: bool,
+    /// Events the peek can read whole are built from the template's values
+    /// ([`event_from_peek`]) instead of rendered.
+    pub build: bool,
+}
+
 /// Reads the records of a chunk. `cut` is the number of bytes actually present
 /// when the chunk was cut short by the end of the file: records that do not lie
-/// whole inside them are not read. `recover`: the parser carves records from slack
-/// too. A chunk the prefilter wants nothing of is only skimmed ([`skim`]).
+/// whole inside them are not read. A chunk the prefilter wants nothing of is only
+/// skimmed ([`skim`]).
 pub(crate) fn read_chunk<T>(
     data: EvtxChunkData,
     cut: Option<u64>,
     path: &Arc<Path>,
-    settings: &Arc<ParserSettings>,
-    prefilter: Option<&Prefilter>,
-    recover: bool,
+    reading: &Reading<'_>,
     map: &(dyn Fn(Event) -> Option<T> + Sync),
 ) -> ChunkOutput<T> {
+    let Reading {
+        settings,
+        prefilter,
+        recover,
+        build,
+    } = *reading;
     let named = (
         data.header.first_event_record_id,
         data.header.last_event_record_id,
@@ -127,22 +145,32 @@ pub(crate) fn read_chunk<T>(
                 break;
             }
         }
-        if let (Some(filter), Ok(r)) = (prefilter, &record)
-            && !r.recovered
-            && let Some(header) = peek(r, &mut peeks)
-            && !(filter.0)(&header)
-        {
-            // Unwanted, and its header says all the accounting needs.
-            out.stats.count_unrendered(
-                &header.computer,
-                &header.channel,
-                header.time(),
-                r.event_record_id,
-            );
-            continue;
-        }
         let before = out.stats.records_read;
-        accept(record, path, number, map, &mut out);
+        let mut built = None;
+        let mut unwanted = false;
+        if let Ok(r) = &record
+            && !r.recovered
+            && (prefilter.is_some() || build)
+            && let Some(header) = peek(r, &mut peeks)
+        {
+            if prefilter.is_some_and(|filter| !(filter.0)(&header)) {
+                // Unwanted, and its header says all the accounting needs.
+                out.stats.count_unrendered(
+                    &header.computer,
+                    &header.channel,
+                    header.time(),
+                    r.event_record_id,
+                );
+                unwanted = true;
+            } else if build {
+                built = event_from_peek(&header, r.event_record_id, path);
+            }
+        }
+        match built {
+            _ if unwanted => {}
+            Some(event) => out.accept(event, map),
+            None => accept(record, path, number, map, &mut out),
+        }
         if cut.is_some() {
             out.stats.records_in_truncated_chunk += out.stats.records_read - before;
         }

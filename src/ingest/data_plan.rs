@@ -19,6 +19,9 @@ pub(crate) struct DataField {
     pub name: Arc<str>,
     /// An unnamed `Data` element (its number depends on the unnamed ones before it).
     pub unnamed: bool,
+    /// A `Data` element, named by its `Name` attribute or unnamed (the rendering gives an
+    /// empty one as `""`; an empty element of another name is `null`).
+    pub data_element: bool,
     /// DependencyIds of the element and the elements that hold it: when one of those values
     /// is Null, the element is left out.
     pub deps: Vec<u16>,
@@ -37,6 +40,9 @@ pub(crate) struct DataPlan {
     /// The substitution that brings `EventData` or `UserData` as an embedded instance (the
     /// usual shape of Windows logs): then `fields` are empty and that instance tells.
     pub fragment: Option<u16>,
+    /// The fragment is the element inside `UserData` (`<UserData>%N</UserData>`), not the data
+    /// part itself.
+    pub fragment_in_user_data: bool,
     /// Field indexes by ASCII-lowercased name (the first of each name).
     by_name: HashMap<Box<str>, usize>,
 }
@@ -66,6 +72,8 @@ pub(crate) struct DataWalk {
     seen_user_data: bool,
     /// Substitutions directly inside `Event` after `System`.
     event_substitutions: Vec<u16>,
+    /// The substitution that is all an inline `UserData` holds.
+    user_data_substitution: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -81,6 +89,9 @@ struct OpenField {
 impl DataWalk {
     /// A container opens: `EventData` or `UserData` under `Event`, or the root under `UserData`.
     pub fn open_container(&mut self, kind: DataKind, dep: Option<u16>) {
+        if kind == DataKind::UserRoot && self.user_data_substitution.is_some() {
+            self.plan.incomplete = true; // an element beside the substitution
+        }
         let seen = match kind {
             DataKind::EventData => &mut self.seen_event_data,
             DataKind::UserData => &mut self.seen_user_data,
@@ -148,9 +159,24 @@ impl DataWalk {
         }
     }
 
-    /// Content directly inside a container: text or a fragment may add fields.
-    pub fn container_content(&mut self) {
-        self.plan.incomplete = true;
+    /// Content directly inside a container: text or a fragment may add fields. A substitution
+    /// that is all a `UserData` holds brings its element (the `UserData` element depends on
+    /// nothing, or on that substitution: Windows writes it so).
+    pub fn container_content(&mut self, kind: DataKind, piece: &Content) {
+        let alone = self.plan.fields.is_empty() && self.user_data_substitution.is_none();
+        match piece {
+            Content::Subst { index, .. }
+                if kind == DataKind::UserData
+                    && alone
+                    && self
+                        .containers
+                        .last()
+                        .is_some_and(|dep| dep.is_none_or(|d| d == *index)) =>
+            {
+                self.user_data_substitution = Some(*index);
+            }
+            _ => self.plan.incomplete = true,
+        }
     }
 
     /// Content directly inside `Event` after `System`: substitution `index`, or text.
@@ -167,6 +193,7 @@ impl DataWalk {
         let Some(open) = self.open.take() else {
             return;
         };
+        let data_element = open.element.is_none();
         let (name, unnamed) = match (open.element, open.name_attr) {
             (Some(element), _) => (element, false),
             (None, Some(name)) => (name, false),
@@ -184,6 +211,7 @@ impl DataWalk {
         self.plan.fields.push(DataField {
             name,
             unnamed,
+            data_element,
             deps: open.deps,
             content,
         });
@@ -203,6 +231,17 @@ impl DataWalk {
             && !inline
         {
             self.plan.fragment = Some(only);
+        }
+        if let Some(index) = self.user_data_substitution {
+            if self.plan.fields.is_empty()
+                && !self.seen_event_data
+                && self.event_substitutions.is_empty()
+            {
+                self.plan.fragment = Some(index);
+                self.plan.fragment_in_user_data = true;
+            } else {
+                self.plan.incomplete = true;
+            }
         }
         if inline && !self.event_substitutions.is_empty() {
             // A fragment beside the inline data part may bring another one: tell nothing.
@@ -287,6 +326,16 @@ impl Value<'_> {
     }
 }
 
+/// What the rendering gives for `field` when its element holds no text: `""` for a named
+/// `Data` element, `null` for any other.
+fn empty_text(field: &DataField) -> FieldValue {
+    if field.data_element {
+        FieldValue::Str(String::new())
+    } else {
+        FieldValue::Null
+    }
+}
+
 /// `bytes` in hexadecimal, two `digits` a byte.
 fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
     let mut text = String::with_capacity(bytes.len() * 2);
@@ -339,6 +388,50 @@ impl DataPlan {
             None => Some(None),
             Some((_, v)) => v.field_value().map(Some),
         }
+    }
+
+    /// Every field of an instance whose substitution values `value(i)` gives, in document
+    /// order, exactly as rendering and normalization give them; `None` when the plan cannot
+    /// tell them all: it is incomplete, or a field is empty, left out or of a type not
+    /// modelled (whose rendering the plan does not know), or unnamed `Data` are not together.
+    pub fn all<'a>(
+        &self,
+        value: impl Fn(u16) -> Option<Value<'a>>,
+    ) -> Option<Vec<(Arc<str>, FieldValue)>> {
+        if self.incomplete || self.fragment.is_some() {
+            return None;
+        }
+        let unnamed: Vec<usize> = (0..self.fields.len())
+            .filter(|&i| self.fields[i].unnamed)
+            .collect();
+        if unnamed.windows(2).any(|w| w[1] != w[0] + 1) {
+            return None; // the rendering gathers unnamed `Data` under one key
+        }
+        let mut out = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            let blank = |d: &u16| value(*d).is_none_or(|v| v.is_blank());
+            if field.deps.iter().any(blank) {
+                return None;
+            }
+            let v = match &field.content {
+                Content::Static(text) => FieldValue::Str(text.to_string()),
+                Content::Subst { index, .. } => {
+                    let v = value(*index)?;
+                    if v.ty == 0x01 && v.is_blank() && !field.unnamed {
+                        // An empty string: no text in the element.
+                        out.push((Arc::clone(&field.name), empty_text(field)));
+                        continue;
+                    }
+                    if v.is_blank() || v.adds_elements() {
+                        return None;
+                    }
+                    v.field_value()?
+                }
+                Content::Absent | Content::Unsupported => return None,
+            };
+            out.push((Arc::clone(&field.name), v));
+        }
+        Some(out)
     }
 
     /// The index of the field called `name`, ignoring ASCII case.
@@ -446,6 +539,7 @@ mod tests {
         DataField {
             name: name.into(),
             unnamed,
+            data_element: true,
             deps: Vec::new(),
             content: Content::Subst {
                 index,

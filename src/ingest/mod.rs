@@ -14,6 +14,7 @@
 mod archive;
 mod binxml_walk;
 mod chunk;
+mod compact;
 mod data_plan;
 mod dedup;
 mod discover;
@@ -28,6 +29,7 @@ mod string_table;
 pub mod windows;
 
 pub use archive::{DEFAULT_ENTRY_CAP, INFLATE_BUDGET};
+pub use compact::event_from_peek;
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
 pub use open::{Format, open_shared};
@@ -36,7 +38,7 @@ pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;
 use crate::event::Event;
-use chunk::{ChunkOutput, read_chunk};
+use chunk::{ChunkOutput, Reading, read_chunk};
 use dedup::{Key, Seen};
 use evtx::ParserSettings;
 use evtx_file::Work;
@@ -69,6 +71,10 @@ pub struct IngestOptions {
     pub keep_duplicates: bool,
     /// The largest archive entry read into memory, in bytes (0: [`DEFAULT_ENTRY_CAP`]).
     pub max_entry_size: u64,
+    /// Render every record through the `evtx` crate, even those whose event
+    /// [`event_from_peek`] builds straight from the template's values (slower; the two
+    /// give the same events, which this lets a test or a doubting user check).
+    pub render_all: bool,
 }
 
 impl IngestOptions {
@@ -265,8 +271,12 @@ where
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (job_rx, map, paths, settings) = (&job_rx, &map, &paths, &settings);
-            let prefilter = options.prefilter.as_ref();
-            let recover = options.recover_records;
+            let reading = Reading {
+                settings,
+                prefilter: options.prefilter.as_ref(),
+                recover: options.recover_records,
+                build: !options.render_all,
+            };
             let hosts = &options.hosts;
             scope.spawn(move || {
                 let keyed = |event: Event| {
@@ -277,7 +287,7 @@ where
                     map(event).map(|kept| (key, kept))
                 };
                 while let Ok(job) = next_job(job_rx) {
-                    let done = run_job(job, paths, settings, prefilter, recover, &keyed);
+                    let done = run_job(job, paths, &reading, &keyed);
                     if done_tx.send(done).is_err() {
                         break;
                     }
@@ -394,9 +404,7 @@ fn next_job(jobs: &Mutex<mpsc::Receiver<Job>>) -> Result<Job, mpsc::RecvError> {
 fn run_job<T>(
     job: Job,
     paths: &[Arc<Path>],
-    settings: &Arc<ParserSettings>,
-    prefilter: Option<&Prefilter>,
-    recover: bool,
+    reading: &Reading<'_>,
     map: &(dyn Fn(Event) -> Option<(Key, T)> + Sync),
 ) -> Done<T> {
     let path = &paths[job.file];
@@ -409,9 +417,7 @@ fn run_job<T>(
     };
     for work in job.works {
         let out = match work {
-            Work::Chunk { data, cut } => {
-                read_chunk(*data, cut, path, settings, prefilter, recover, map)
-            }
+            Work::Chunk { data, cut } => read_chunk(*data, cut, path, reading, map),
             Work::Events(events) => {
                 let mut out = ChunkOutput::new();
                 for event in events {

@@ -30,7 +30,7 @@
 
 use super::binxml_walk::{
     Content, Cursor, Field, Plan, TEMPLATE_HEADER_SIZE, decode_utf16, known_value_type,
-    plan_data_template, plan_template, until_nul,
+    plan_data_template, plan_template, plan_user_root_template, until_nul,
 };
 use super::data_plan::{DataPlan, Value};
 use crate::event::{EventSketch, FieldValue, HeaderField};
@@ -65,6 +65,21 @@ pub struct Peek<'a> {
     pub time_created: Option<DateTime<Utc>>,
     /// Where the data fields are.
     data: DataView<'a>,
+    /// Where the other header fields are ([`Peek::system_value`]).
+    system: &'a Plan,
+}
+
+/// A `System` field that only a whole event needs (see [`Peek::system_value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SystemField {
+    /// `EventRecordID`.
+    RecordId,
+    /// `Level`.
+    Level,
+    /// `Correlation/@ActivityID`.
+    ActivityId,
+    /// `Security/@UserID`.
+    UserId,
 }
 
 /// A template's data plan with one instance's values.
@@ -149,6 +164,7 @@ impl<'a> DataView<'a> {
         };
         let Nested {
             templates,
+            user_roots,
             values,
             read,
             memo,
@@ -161,13 +177,23 @@ impl<'a> DataView<'a> {
         if fragment.ty != 0x21 || fragment.size == 0 {
             return None;
         }
+        // The element inside `UserData`, or the data part itself: planned apart, as one
+        // definition could be read either way.
+        let in_user_data = self.plan.fragment_in_user_data;
+        let (plans, make): (_, MakeDataPlan) = if in_user_data {
+            (user_roots, plan_user_root_template)
+        } else {
+            (templates, plan_data_template)
+        };
         let inner = match *read {
-            Some((at, def)) if at == fragment.at => templates.get(&def)?.plan.as_ref()?,
+            Some((at, def, user)) if at == fragment.at && user == in_user_data => {
+                plans.get(&def)?.plan.as_ref()?
+            }
             _ => {
                 *read = None;
                 let def = read_instance(chunk, fragment.at, usize::from(fragment.size), values)?;
-                let plan = plan_for(chunk, def, templates, plan_data_template, self.trusted)?;
-                *read = Some((fragment.at, def));
+                let plan = plan_for(chunk, def, plans, make, self.trusted)?;
+                *read = Some((fragment.at, def, in_user_data));
                 plan
             }
         };
@@ -182,6 +208,35 @@ impl Peek<'_> {
         self.data
             .with_plan(|plan, _, _| plan.fields.iter().map(|f| f.name.to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// The value of a `System` field as rendering gives it: `Some(None)` when the record has
+    /// none, `None` when the peek cannot tell.
+    pub(crate) fn system_value(&self, field: SystemField) -> Option<Option<FieldValue>> {
+        let plan = self.system;
+        let field = match field {
+            SystemField::RecordId => &plan.record_id,
+            SystemField::Level => &plan.level,
+            SystemField::ActivityId => &plan.activity_id,
+            SystemField::UserId => &plan.user_id,
+        };
+        let chunk = self.data.chunk;
+        match source(field, self.data.values)? {
+            Source::Absent => Some(None),
+            Source::Static(text) => Some(Some(FieldValue::Str(text.to_string()))),
+            Source::Value(val) => Value {
+                ty: val.ty,
+                bytes: val.bytes(chunk),
+            }
+            .field_value()
+            .map(Some),
+        }
+    }
+
+    /// Every data field of the record in document order, as normalization names them; `None`
+    /// when the peek cannot tell them all (see [`DataPlan::all`]).
+    pub(crate) fn all_data(&self) -> Option<Vec<(Arc<str>, FieldValue)>> {
+        self.data.with_plan(|plan, value, _| plan.all(value))?
     }
 
     /// The event's time as normalization gives it: `TimeCreated`, else the header's.
@@ -315,15 +370,20 @@ impl PeekCache {
     }
 }
 
+/// Plans a data template: [`plan_data_template`] or [`plan_user_root_template`].
+type MakeDataPlan = fn(&[u8], u32) -> Option<DataPlan>;
+
 /// Plans of the templates of embedded `EventData`/`UserData` instances, and the values of the
 /// one read last.
 #[derive(Debug, Clone, Default)]
 struct Nested {
     templates: HashMap<u32, Entry<DataPlan>>,
+    /// Plans of the templates of elements inside `UserData`.
+    user_roots: HashMap<u32, Entry<DataPlan>>,
     values: Vec<Val>,
-    /// Where the instance read last is, and its definition (a record's fields are asked for
-    /// one after another).
-    read: Option<(usize, u32)>,
+    /// Where the instance read last is, its definition, and whether it was read as the
+    /// element inside `UserData` (a record's fields are asked for one after another).
+    read: Option<(usize, u32, bool)>,
     memo: Memo,
 }
 
@@ -446,11 +506,13 @@ pub(crate) fn peek_bytes<'a>(
     if *chunk != Some(key)
         || templates.len() > MAX_TEMPLATES
         || inner.templates.len() > MAX_TEMPLATES
+        || inner.user_roots.len() > MAX_TEMPLATES
     {
         *chunk = Some(key);
         templates.clear();
         texts.0.clear();
         inner.templates.clear();
+        inner.user_roots.clear();
         inner.read = None;
         inner.memo = Memo::default();
     }
@@ -704,6 +766,7 @@ fn evaluate<'a>(
             trusted,
             record,
         },
+        system: plan,
     })
 }
 
