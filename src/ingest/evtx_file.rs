@@ -194,16 +194,21 @@ fn chunks_past_the_end(
     if counted <= present {
         return;
     }
-    // Only a count that a record id gap backs up (no wrap, a sane distance).
+    // Only a count that a record id gap backs up (no wrap, a sane distance; a damaged chunk
+    // header may name the last id u64::MAX).
+    let first_lost = last_met.saturating_add(1);
     let lost = header
         .next_record_id
-        .checked_sub(last_met + 1)
-        .filter(|&n| last_met > 0 && n <= (counted - present) * MOST_RECORDS_IN_A_CHUNK)
+        .checked_sub(first_lost)
+        .filter(|&n| {
+            last_met > 0
+                && last_met < u64::MAX
+                && n <= (counted - present).saturating_mul(MOST_RECORDS_IN_A_CHUNK)
+        })
         .unwrap_or(0);
     let ids = if lost > 0 {
         format!(
-            "records {} to {} (by the header's next record id) are lost",
-            last_met + 1,
+            "records {first_lost} to {} (by the header's next record id) are lost",
             header.next_record_id - 1
         )
     } else {
