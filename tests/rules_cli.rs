@@ -128,3 +128,84 @@ fn rules_list_filters_by_role_and_category_and_writes_json_lines() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(texts(&bad).1.contains("not a role"));
 }
+
+#[test]
+fn rules_show_gives_one_rule_as_loaded_with_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stopped.yml");
+    fs::write(&file, RULE).unwrap();
+    let rules = dir.path().to_str().unwrap();
+    // Any case of the id.
+    let out = run(&[
+        "rules",
+        "show",
+        "DC-TEST-termservice-stopped",
+        "--rules",
+        rules,
+    ]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("dc-test-termservice-stopped\n"),
+        "{stdout}"
+    );
+    for fact in [
+        "role       cause",
+        "category   service",
+        "event ids  7036",
+        "self-tests 1 match, 1 no_match",
+        "window     120 s before to 30 s after the drop",
+    ] {
+        assert!(stdout.contains(fact), "{fact} in {stdout}");
+    }
+    assert!(stdout.contains(&file.display().to_string()), "{stdout}");
+    assert!(
+        stdout.contains("    param2: stopped"),
+        "the file's text: {stdout}"
+    );
+
+    let out = run(&[
+        "rules",
+        "show",
+        "dc-test-termservice-stopped",
+        "--rules",
+        rules,
+        "--format",
+        "json",
+    ]);
+    let (stdout, _) = texts(&out);
+    let shown: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(shown["id"], "dc-test-termservice-stopped");
+    assert_eq!(shown["event_ids"], serde_json::json!([7036]));
+    assert_eq!(
+        (
+            shown["match_tests"].as_u64(),
+            shown["no_match_tests"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(shown["text"], RULE);
+
+    // A built-in rule's text comes from the binary.
+    let out = run(&["rules", "show", "dc-tls-schannel-36874"]);
+    let (stdout, _) = texts(&out);
+    assert!(stdout.contains("<embedded>/tls/"), "{stdout}");
+    assert!(stdout.contains("  id: dc-tls-schannel-36874"), "{stdout}");
+}
+
+#[test]
+fn rules_show_of_an_unknown_id_names_the_close_ones_and_fails() {
+    let out = run(&["rules", "show", "schannel-368"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("no rule has the id `schannel-368`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean: "), "{stderr}");
+    assert!(stderr.contains("dc-tls-schannel-36874"), "{stderr}");
+    let out = run(&["rules", "show", "zzz-nothing"]);
+    let (_, stderr) = texts(&out);
+    assert!(stderr.contains("see `dropcause rules list`"), "{stderr}");
+}

@@ -1,10 +1,12 @@
 //! `dropcause rules list|lint|test`: the loaded rules, their problems, their self-tests.
 
-use super::EXIT_OK;
+use super::{EXIT_BAD_INPUT, EXIT_OK};
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::report::escape::terminal;
-use dropcause::rules::{Category, LoadReport, Role, RuleInfo, RuleSet, RuleSource, RuleSummary};
+use dropcause::rules::{
+    Category, LoadReport, Role, RuleInfo, RuleSet, RuleSource, RuleSummary, rule_text,
+};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -17,6 +19,7 @@ pub const EXAMPLES: &str = "Examples:
   dropcause rules list
   dropcause rules list --role cause --category certificate
   dropcause rules list --format jsonl | jq -r .id
+  dropcause rules show dc-tls-schannel-36874
   dropcause rules lint --rules ./my-rules
   dropcause rules test --rules ./my-rules --no-builtin-rules";
 
@@ -65,6 +68,28 @@ struct ListArgs {
     format: ListFormat,
 }
 
+/// `rules show`: one rule.
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// The rule's id (as `rules list` shows it; ignoring case).
+    id: String,
+    #[command(flatten)]
+    src: RuleSourceArgs,
+    /// Output format: the rule's facts and its file's text, or one JSON object.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    format: ShowFormat,
+}
+
+/// How `rules show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowFormat {
+    /// What the rule is, as loaded, then the text of its file.
+    Text,
+    /// One JSON object: what `rules list --format jsonl` gives, with the self-test counts, the
+    /// event ids the rule can match and the file's text.
+    Json,
+}
+
 /// How `rules list` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ListFormat {
@@ -102,6 +127,9 @@ enum RulesCommand {
     Lint(#[command(flatten)] RuleSourceArgs),
     /// Run the rules' self-tests (their `tests:` blocks). Exits 1 on any failure.
     Test(#[command(flatten)] RuleSourceArgs),
+    /// Show one rule as loaded: its metadata, `dropcause:` block, logsource, the event ids it
+    /// can match, its self-tests, where it comes from, and its file's text.
+    Show(ShowArgs),
 }
 
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
@@ -137,6 +165,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
         }
         RulesCommand::Lint(src) => lint(&src, &mut out)?,
         RulesCommand::Test(src) => self_test(&src, &mut out)?,
+        RulesCommand::Show(args) => show(&args, &mut out)?,
     };
     out.flush()?;
     Ok(ExitCode::from(code))
@@ -182,6 +211,137 @@ fn table(rules: &[RuleSummary<'_>]) -> Table {
         ]);
     }
     table
+}
+
+/// `rules show` as JSON.
+#[derive(Serialize)]
+struct ShownRule<'a> {
+    #[serde(flatten)]
+    listed: ListedRule<'a>,
+    match_tests: usize,
+    no_match_tests: usize,
+    /// `None`: any event id.
+    event_ids: Option<Vec<u16>>,
+    text: Option<String>,
+}
+
+fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
+    let (set, report) = RuleSet::load_with_report(&args.src.sources());
+    brief_problems(&report);
+    let wanted = |info: &RuleInfo| info.id.eq_ignore_ascii_case(&args.id);
+    let Some(rule) = set.summaries().find(|r| wanted(r.info)) else {
+        let needle = args.id.to_ascii_lowercase();
+        let mut near: Vec<&str> = set
+            .summaries()
+            .map(|r| r.info.id.as_str())
+            .filter(|id| id.to_ascii_lowercase().contains(&needle))
+            .collect();
+        near.truncate(8);
+        let hint = if near.is_empty() {
+            "see `dropcause rules list` for the ids".to_string()
+        } else {
+            format!("did you mean: {}", near.join(", "))
+        };
+        eprintln!(
+            "dropcause: no rule has the id `{}` ({} rules loaded); {}",
+            terminal(&args.id),
+            set.len(),
+            terminal(&hint)
+        );
+        return Ok(EXIT_BAD_INPUT);
+    };
+    let event_ids = set
+        .pinned()
+        .find(|p| wanted(p.info))
+        .and_then(|p| p.event_ids);
+    let text = rule_text(&rule.info.path);
+    if args.format == ShowFormat::Json {
+        let shown = ShownRule {
+            listed: ListedRule {
+                info: rule.info,
+                logsource: rule.logsource,
+                channels: rule.channels,
+            },
+            match_tests: rule.match_tests,
+            no_match_tests: rule.no_match_tests,
+            event_ids,
+            text,
+        };
+        serde_json::to_writer_pretty(&mut *out, &shown).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(EXIT_OK);
+    }
+    let info = rule.info;
+    let mut facts: Vec<(&str, String)> = vec![
+        ("title", info.title.clone()),
+        ("level", format!("{:?}", info.level).to_lowercase()),
+        ("role", format!("{:?}", info.role()).to_lowercase()),
+    ];
+    if let Some(category) = info.category() {
+        facts.push(("category", category.to_string()));
+    }
+    let channels = if rule.channels.is_empty() {
+        "any channel".to_string()
+    } else {
+        rule.channels.join(", ")
+    };
+    facts.push(("logsource", format!("{} ({channels})", rule.logsource)));
+    let ids = match &event_ids {
+        None => "any".to_string(),
+        Some(ids) => ids
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    facts.push(("event ids", ids));
+    if let Some(ext) = &info.extension {
+        if let Some(step) = ext.step {
+            facts.push(("step", format!("{step:?}").to_lowercase()));
+        }
+        if !ext.keys.is_empty() {
+            facts.push(("keys", ext.keys.join(", ")));
+        }
+        if info.role() == Role::Cause {
+            let secs = |d: std::time::Duration| d.as_secs();
+            facts.push((
+                "window",
+                format!(
+                    "{} s before to {} s after the drop",
+                    secs(ext.window.before),
+                    secs(ext.window.after)
+                ),
+            ));
+        }
+        if let Some(explain) = &ext.explain {
+            facts.push(("explain", explain.clone()));
+        }
+        if let Some(fix) = &ext.fix {
+            facts.push(("fix", fix.clone()));
+        }
+    }
+    facts.push((
+        "self-tests",
+        format!(
+            "{} match, {} no_match",
+            rule.match_tests, rule.no_match_tests
+        ),
+    ));
+    facts.push(("file", info.path.display().to_string()));
+    writeln!(out, "{}", terminal(&info.id))?;
+    for (name, value) in &facts {
+        writeln!(out, "  {name:<10} {}", terminal(value))?;
+    }
+    match text {
+        Some(text) => {
+            writeln!(out)?;
+            for line in text.lines() {
+                writeln!(out, "  {}", terminal(line))?;
+            }
+        }
+        None => writeln!(out, "  (the file can no longer be read)")?,
+    }
+    Ok(EXIT_OK)
 }
 
 /// On stderr: how many rules failed to load or were skipped (details: `rules lint`).

@@ -82,6 +82,10 @@ pub struct RuleSummary<'a> {
     pub logsource: &'a str,
     /// The channels it applies to (empty: any).
     pub channels: &'a [&'static str],
+    /// Its self-tests that expect a match.
+    pub match_tests: usize,
+    /// Its self-tests that expect no match.
+    pub no_match_tests: usize,
 }
 
 /// One rule with the events it can match at all (see [`RuleSet::pinned`]).
@@ -189,10 +193,15 @@ impl RuleSet {
 
     /// Every rule with its logsource, for listings.
     pub fn summaries(&self) -> impl Iterator<Item = RuleSummary<'_>> {
-        self.rules.iter().map(|r| RuleSummary {
-            info: &r.info,
-            logsource: &r.logsource,
-            channels: &r.scope.channels,
+        self.rules.iter().map(|r| {
+            let matching = r.tests.iter().filter(|t| t.expect_match).count();
+            RuleSummary {
+                info: &r.info,
+                logsource: &r.logsource,
+                channels: &r.scope.channels,
+                match_tests: matching,
+                no_match_tests: r.tests.len() - matching,
+            }
         })
     }
 

@@ -28,6 +28,19 @@ pub enum RuleSource {
     },
 }
 
+/// The text of the rule file at `path`, as a loaded rule names it ([`super::RuleInfo::path`]):
+/// a built-in file (`<embedded>/...`) or a file on disk. `None` when it cannot be read (any
+/// more).
+pub fn rule_text(path: &Path) -> Option<String> {
+    match path.strip_prefix(EMBEDDED_PREFIX) {
+        Ok(inside) => BUILT_IN
+            .get_file(inside)
+            .and_then(|f| f.contents_utf8())
+            .map(str::to_string),
+        Err(_) => std::fs::read_to_string(path).ok(),
+    }
+}
+
 fn is_rule_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
