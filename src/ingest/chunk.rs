@@ -146,30 +146,25 @@ pub(crate) fn read_chunk<T>(
             }
         }
         let before = out.stats.records_read;
-        let mut built = None;
-        let mut unwanted = false;
-        if let Ok(r) = &record
-            && !r.recovered
-            && (prefilter.is_some() || build)
-            && let Some(header) = peek(r, &mut peeks)
-        {
-            if prefilter.is_some_and(|filter| !(filter.0)(&header)) {
-                // Unwanted, and its header says all the accounting needs.
-                out.stats.count_unrendered(
-                    &header.computer,
-                    &header.channel,
-                    header.time(),
-                    r.event_record_id,
-                );
-                unwanted = true;
-            } else if build {
-                built = event_from_peek(&header, r.event_record_id, path);
+        let peeked = match &record {
+            Ok(r) if !r.recovered && (prefilter.is_some() || build) => {
+                peek(r, &mut peeks).map(|header| (header, r.event_record_id))
             }
-        }
-        match built {
-            _ if unwanted => {}
-            Some(event) => out.accept(event, map),
-            None => accept(record, path, number, map, &mut out),
+            _ => None,
+        };
+        match peeked {
+            Some((header, id)) if prefilter.is_some_and(|filter| !(filter.0)(&header)) => {
+                // Unwanted, and its header says all the accounting needs.
+                out.stats
+                    .count_unrendered(&header.computer, &header.channel, header.time(), id);
+            }
+            Some((header, id))
+                if let Some(event) =
+                    build.then(|| event_from_peek(&header, id, path)).flatten() =>
+            {
+                out.accept(event, map)
+            }
+            _ => accept(record, path, number, map, &mut out),
         }
         if cut.is_some() {
             out.stats.records_in_truncated_chunk += out.stats.records_read - before;

@@ -2,7 +2,7 @@
 //! of a record (its template plan and substitution values), with no rendering to JSON and no
 //! parsing back. It answers only when the plan accounts for every part normalization reads
 //! (`System` fields, every data field and its value); otherwise the caller renders the record,
-//! so both paths give the same event (`tests/compact_corpus.rs` holds them equal on the whole
+//! so both paths give the same event (`tests/peek_corpus.rs` holds them equal on the whole
 //! real corpus, and the `compact` fuzz target on crafted chunks).
 
 use super::peek::{Peek, SystemField};

@@ -418,14 +418,12 @@ impl DataPlan {
                 Content::Subst { index, .. } => {
                     let v = value(*index)?;
                     if v.ty == 0x01 && v.is_blank() && !field.unnamed {
-                        // An empty string: no text in the element.
-                        out.push((Arc::clone(&field.name), empty_text(field)));
-                        continue;
-                    }
-                    if v.is_blank() || v.adds_elements() {
+                        empty_text(field) // an empty string: no text in the element
+                    } else if v.is_blank() || v.adds_elements() {
                         return None;
+                    } else {
+                        v.field_value()?
                     }
-                    v.field_value()?
                 }
                 Content::Absent | Content::Unsupported => return None,
             };

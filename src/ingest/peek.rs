@@ -151,12 +151,7 @@ impl<'a> DataView<'a> {
         f: impl FnOnce(&DataPlan, &dyn Fn(u16) -> Option<Value<'a>>, &mut Memo) -> R,
     ) -> Option<R> {
         let chunk = self.chunk;
-        let value = |values: &[Val], i: u16| {
-            values.get(usize::from(i)).map(|v| Value {
-                ty: v.ty,
-                bytes: v.bytes(chunk),
-            })
-        };
+        let value = |values: &[Val], i: u16| values.get(usize::from(i)).map(|v| v.value(chunk));
         let mut nested = match self.nested.try_lock() {
             Ok(guard) => guard,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -224,12 +219,7 @@ impl Peek<'_> {
         match source(field, self.data.values)? {
             Source::Absent => Some(None),
             Source::Static(text) => Some(Some(FieldValue::Str(text.to_string()))),
-            Source::Value(val) => Value {
-                ty: val.ty,
-                bytes: val.bytes(chunk),
-            }
-            .field_value()
-            .map(Some),
+            Source::Value(val) => val.value(chunk).field_value().map(Some),
         }
     }
 
@@ -451,6 +441,14 @@ impl Val {
     fn bytes<'a>(&self, data: &'a [u8]) -> &'a [u8] {
         data.get(self.at..self.at + usize::from(self.size))
             .unwrap_or_default()
+    }
+
+    /// The value, with its bytes in the chunk `data`.
+    fn value<'a>(&self, data: &'a [u8]) -> Value<'a> {
+        Value {
+            ty: self.ty,
+            bytes: self.bytes(data),
+        }
     }
 
     /// Null as a DependencyId sees it (an empty fragment becomes Null in `evtx`).
