@@ -273,6 +273,8 @@ mod tests {
             description: String::new(),
             level: Level::High,
             references: vec![],
+            status: None,
+            tags: vec![],
             extension: Some(Extension {
                 role: Role::Cause,
                 category,

@@ -152,7 +152,7 @@ fn cases() -> Vec<Broken> {
         b(
             "unknown-modifier",
             with_detection("  sel:\n    Image|contians: x\n  condition: sel\n"),
-            Some((8, 5)),
+            Some((8, 11)),
             "unknown value modifier `contians`",
         ),
         b(
@@ -304,7 +304,7 @@ fn cases() -> Vec<Broken> {
             GOOD.replace("level: low", "level: severe")
                 .replace("id: good", "id: ID"),
             Some((10, 8)),
-            "one of informational",
+            "`level` is `severe`, which is not one of: informational, low,",
         ),
         b(
             "logsource-not-map",
@@ -336,19 +336,19 @@ fn cases() -> Vec<Broken> {
             "dropcause-unknown-role",
             with_dropcause("  role: culprit\n"),
             Some((12, 9)),
-            "unknown role `culprit`",
+            "`dropcause.role` is `culprit`, which is not one of: cause,",
         ),
         b(
             "dropcause-unknown-category",
             with_dropcause("  role: cause\n  category: gremlins\n"),
             Some((13, 13)),
-            "unknown category `gremlins`",
+            "`dropcause.category` is `gremlins`, which is not one of: certificate,",
         ),
         b(
             "dropcause-unknown-step",
             with_dropcause("  role: lifecycle\n  step: teleport\n"),
             Some((13, 9)),
-            "unknown step `teleport`",
+            "`dropcause.step` is `teleport`, which is not one of: connect,",
         ),
         b(
             "dropcause-bad-window",
@@ -403,7 +403,7 @@ fn cases() -> Vec<Broken> {
 }
 
 #[test]
-fn each_broken_rule_gives_one_located_error_and_the_rest_load() {
+fn each_broken_rule_gives_its_located_error_and_the_rest_load() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = cases();
     assert!(cases.len() >= 40);
@@ -424,7 +424,9 @@ fn each_broken_rule_gives_one_located_error_and_the_rest_load() {
     let mut failures = Vec::new();
     for c in &cases {
         let file = dir.path().join(format!("{}.yml", c.name));
-        let mine: Vec<_> = report.problems.iter().filter(|p| p.path == file).collect();
+        // The one error the case is about; a dropcause block without tests is also
+        // reported, as lint-only, and does not count.
+        let mine: Vec<_> = report.errors().filter(|p| p.path == file).collect();
         match mine.as_slice() {
             [p] if p.line_col == c.at
                 && p.error.to_string().contains(c.says)
@@ -466,9 +468,9 @@ fn each_broken_rule_gives_one_located_error_and_the_rest_load() {
         failures.join("\n")
     );
     assert_eq!(
-        report.problems.len(),
+        report.errors().count(),
         cases.len() + 2,
-        "one problem per broken file"
+        "one error per broken file"
     );
     assert_eq!(set.len(), 1, "the good rule loads");
     assert_eq!(
@@ -546,12 +548,15 @@ fn truncated_and_garbled_rules_never_panic() {
             text,
         };
         let (set, report) = RuleSet::load_with_report(&[source]);
+        let blocking = report.problems.iter().filter(|p| !p.error.is_lint_only());
+        let rejects = usize::from(blocking.count() > 0);
         loaded += set.len();
-        rejected += report.problems.len();
+        rejected += rejects;
         assert_eq!(
-            set.len() + report.problems.len(),
+            set.len() + rejects,
             1,
-            "each text loads or is reported, once"
+            "each text either loads or is reported: {:?}",
+            report.problems
         );
     }
     assert!(

@@ -1,6 +1,6 @@
 //! `dropcause rules list|lint|test` end to end.
 
-use crate::util::{run, texts};
+use crate::util::{dropcause, golden, run, texts};
 use std::fs;
 
 const RULE: &str = "title: TermService stopped
@@ -44,11 +44,12 @@ fn lint_prints_file_line_col_and_a_hint_and_fails() {
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     let want = format!(
-        "{}:11:5: error: unknown value modifier `contians`",
+        "{}:11:12: error: unknown value modifier `contians`",
         dir.path().join("broken.yml").display()
     );
     assert!(stdout.contains(&want), "{stdout}");
-    assert!(stdout.contains("  hint: modifiers:"), "{stdout}");
+    assert!(stdout.contains("did you mean `contains`?"), "{stdout}");
+    assert!(stdout.contains(" = hint: modifiers:"), "{stdout}");
     assert!(
         stdout.contains("2 rule files: 1 loaded, 0 skipped, 1 with errors"),
         "{stdout}"
@@ -208,4 +209,25 @@ fn rules_show_of_an_unknown_id_names_the_close_ones_and_fails() {
     let out = run(&["rules", "show", "zzz-nothing"]);
     let (_, stderr) = texts(&out);
     assert!(stderr.contains("see `dropcause rules list`"), "{stderr}");
+}
+
+#[test]
+fn lint_reports_all_six_errors_of_one_file_in_one_run() {
+    let out = dropcause()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "rules",
+            "lint",
+            "--no-builtin-rules",
+            "--rules",
+            "tests/golden/lint",
+        ])
+        .output()
+        .expect("dropcause runs");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(stderr, "");
+    let errors = stdout.lines().filter(|l| l.contains(": error: ")).count();
+    assert_eq!(errors, 6, "{stdout}");
+    golden("lint/six-errors.out", &stdout);
 }

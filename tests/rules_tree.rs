@@ -16,7 +16,7 @@ fn check_tree(sources: &[RuleSource]) -> (usize, usize) {
         "rule problems:\n{}",
         problems.join("\n")
     );
-    let untested: Vec<&str> = set.untested().iter().map(|r| r.id.as_str()).collect();
+    let untested: Vec<String> = report.untested().map(ToString::to_string).collect();
     assert!(
         untested.is_empty(),
         "rules without a match and a no_match self-test: {untested:?}"

@@ -17,6 +17,7 @@ mod render_fixture;
 mod render_golden;
 mod render_safety;
 mod report_scale;
+mod rule_author;
 mod rule_coverage;
 mod rule_errors;
 mod rules_cli;

@@ -8,6 +8,7 @@ mod explain;
 mod input_args;
 mod output_args;
 mod rules;
+mod rules_lint;
 mod sample;
 mod shell;
 

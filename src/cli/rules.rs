@@ -163,7 +163,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
             brief_problems(&report);
             EXIT_OK
         }
-        RulesCommand::Lint(src) => lint(&src, &mut out)?,
+        RulesCommand::Lint(src) => super::rules_lint::lint(&src.sources(), &mut out)?,
         RulesCommand::Test(src) => self_test(&src, &mut out)?,
         RulesCommand::Show(args) => show(&args, &mut out)?,
     };
@@ -346,68 +346,12 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
 
 /// On stderr: how many rules failed to load or were skipped (details: `rules lint`).
 fn brief_problems(report: &LoadReport) {
-    let (errors, skipped) = (report.errors().count(), report.skipped().count());
+    let (errors, skipped) = (report.files_with_errors(), report.skipped().count());
     if errors + skipped > 0 {
         eprintln!(
             "dropcause: {errors} rule files with errors, {skipped} skipped (see `dropcause rules lint`)"
         );
     }
-}
-
-fn lint(src: &RuleSourceArgs, out: &mut impl Write) -> anyhow::Result<u8> {
-    let (set, report) = RuleSet::load_with_report(&src.sources());
-    for p in &report.problems {
-        let label = if p.error.is_skip() { "note" } else { "error" };
-        let place = match p.line_col {
-            Some((l, c)) => format!("{}:{l}:{c}", p.path.display()),
-            None => p.path.display().to_string(),
-        };
-        writeln!(
-            out,
-            "{}: {label}: {}",
-            terminal(&place),
-            terminal(&p.error.to_string())
-        )?;
-        writeln!(out, "  hint: {}", p.error.hint())?;
-    }
-    let untested = set.untested();
-    for r in &untested {
-        writeln!(
-            out,
-            "{}: error: rule `{}` needs at least one `match` and one `no_match` self-test",
-            r.path.display(),
-            terminal(&r.id)
-        )?;
-        writeln!(out, "  hint: add a tests: block (see RULE-FORMAT.md)")?;
-    }
-    let disagreements = dropcause::correlate::check_rules(&set);
-    for d in &disagreements {
-        writeln!(
-            out,
-            "{}: error: rule `{}`: {}",
-            terminal(&d.path.display().to_string()),
-            terminal(&d.rule_id),
-            terminal(&d.message)
-        )?;
-        writeln!(
-            out,
-            "  hint: correlation's catalog of session events decides what these events mean; \
-             drop the step or key, or give a step of the same phase (rules/README.md)"
-        )?;
-    }
-    let errors = report.errors().count() + untested.len() + disagreements.len();
-    writeln!(
-        out,
-        "{} rule files: {} loaded, {} skipped, {errors} with errors",
-        report.files,
-        report.loaded,
-        report.skipped().count()
-    )?;
-    Ok(if errors > 0 {
-        EXIT_RULE_PROBLEMS
-    } else {
-        EXIT_OK
-    })
 }
 
 fn self_test(src: &RuleSourceArgs, out: &mut impl Write) -> anyhow::Result<u8> {

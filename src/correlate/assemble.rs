@@ -90,7 +90,21 @@ pub(crate) fn findings(
             let seg = f.seg.map(|s| &b.segs[s]);
             let t = input.items[f.decider].event.time;
             if let Some(r) = seg.and_then(|s| s.refusal.as_ref()) {
-                return index.own(input, &r.evidence, t);
+                let mut hits = index.own(input, &r.evidence, t);
+                // What the host logged around it that explains its own failure (a
+                // domain controller out of reach behind a failed logon): causes of the
+                // refusal's category, inside their window, that belong to no
+                // connection or session.
+                if let Some(category) = r.category {
+                    let mut near = index.near(f.host, t, None, None);
+                    near.retain(|h| {
+                        b.owner[h.item].is_none()
+                            && index.category(h.rule) == Some(category)
+                            && !hits.iter().any(|o| o.rule == h.rule)
+                    });
+                    hits.extend(near);
+                }
+                return hits;
             }
             // Never borrow the records of another session or attempt.
             let mut near = index.near(

@@ -30,6 +30,8 @@ pub(crate) fn rule(
         description: String::new(),
         level: Level::High,
         references: vec![],
+        status: None,
+        tags: vec![],
         extension: Some(Extension {
             role,
             category,

@@ -122,6 +122,11 @@ impl CauseIndex {
         hits
     }
 
+    /// The category of cause rule `rule` (an index into [`CauseIndex::rules`]).
+    pub fn category(&self, rule: usize) -> Option<crate::rules::Category> {
+        self.rules[rule].extension.as_ref()?.category
+    }
+
     /// The cause rules with events on `host` inside their window around `t`;
     /// when a rule is keyed and the drop's address or session is known, only
     /// events with that value (or without any) count.

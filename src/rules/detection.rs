@@ -5,7 +5,7 @@ use super::condition;
 use super::error::{Located, RuleError};
 use super::field::{FieldKey, Lookup, Val};
 use super::matcher::{self, Matcher};
-use super::modifier::{Mods, parse_key};
+use super::modifier::{Mods, NAMES, parse_key};
 use super::pattern;
 use super::yaml::{Node, Value};
 
@@ -112,83 +112,128 @@ impl Search {
     }
 }
 
-/// Compiles one search identifier's body.
-pub(crate) fn compile_search(name: &str, node: &Node) -> Result<Search, Located> {
+/// Compiles one search identifier's body, with every error of its items.
+pub(crate) fn compile_search(name: &str, node: &Node, text: &str) -> Result<Search, Vec<Located>> {
     match &node.value {
-        Value::Map(entries) => compile_map(entries, node).map(Search::Map),
-        Value::Seq(items) if items.is_empty() => Err(Located::at(
+        Value::Map(entries) => compile_map(entries, node, text).map(Search::Map),
+        Value::Seq(items) if items.is_empty() => Err(vec![Located::at(
             node.loc,
             RuleError::BadValue(format!("search identifier `{name}` is an empty list")),
-        )),
+        )]),
         Value::Seq(items) => {
             if items
                 .iter()
                 .all(|n| !matches!(n.value, Value::Map(_) | Value::Seq(_)))
             {
-                return keyword_item(&Mods::default(), items).map(Search::Keywords);
+                return keyword_item(&Mods::default(), items)
+                    .map(Search::Keywords)
+                    .map_err(|e| vec![e]);
             }
-            items
-                .iter()
-                .map(|n| match &n.value {
-                    Value::Map(entries) => compile_map(entries, n).map(Search::Map),
-                    Value::Seq(_) => Err(n.wrong(name, "a mapping or a keyword")),
+            gather(items.iter().map(|n| {
+                match &n.value {
+                    Value::Map(entries) => compile_map(entries, n, text).map(Search::Map),
+                    Value::Seq(_) => Err(vec![n.wrong(name, "a mapping or a keyword")]),
                     _ => keyword_item(&Mods::default(), std::slice::from_ref(n))
-                        .map(Search::Keywords),
-                })
-                .collect::<Result<_, _>>()
-                .map(Search::Any)
+                        .map(Search::Keywords)
+                        .map_err(|e| vec![e]),
+                }
+            }))
+            .map(Search::Any)
         }
-        Value::Str(_) | Value::Int(_) => {
-            keyword_item(&Mods::default(), std::slice::from_ref(node)).map(Search::Keywords)
-        }
-        _ => Err(node.wrong(name, "a mapping, a list or a keyword")),
+        Value::Str(_) | Value::Int(_) => keyword_item(&Mods::default(), std::slice::from_ref(node))
+            .map(Search::Keywords)
+            .map_err(|e| vec![e]),
+        _ => Err(vec![node.wrong(name, "a mapping, a list or a keyword")]),
     }
 }
 
-fn compile_map(entries: &[(Node, Node)], node: &Node) -> Result<Vec<Item>, Located> {
+/// Every value, or every error of every part.
+fn gather<T>(parts: impl Iterator<Item = Result<T, Vec<Located>>>) -> Result<Vec<T>, Vec<Located>> {
+    let (mut ok, mut errors) = (Vec::new(), Vec::new());
+    for part in parts {
+        match part {
+            Ok(v) => ok.push(v),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
+}
+
+fn compile_map(
+    entries: &[(Node, Node)],
+    node: &Node,
+    text: &str,
+) -> Result<Vec<Item>, Vec<Located>> {
     if entries.is_empty() {
-        return Err(Located::at(
+        return Err(vec![Located::at(
             node.loc,
             RuleError::BadValue("empty mapping in detection".into()),
+        )]);
+    }
+    gather(
+        entries
+            .iter()
+            .map(|(k, v)| compile_item(k, v, text).map_err(|e| vec![e])),
+    )
+}
+
+fn compile_item(k: &Node, v: &Node, text: &str) -> Result<Item, Located> {
+    let key = k.expect_str("a detection field name")?;
+    let (field, mods) = parse_key(key).map_err(|e| modifier_error(k, key, e, text))?;
+    let values: &[Node] = match &v.value {
+        Value::Seq(items) => items,
+        _ => std::slice::from_ref(v),
+    };
+    if values.is_empty() {
+        return Err(Located::at(
+            v.loc,
+            RuleError::BadValue(format!("`{key}` has an empty list of values")),
         ));
     }
-    entries
+    if values.len() > MAX_VALUES {
+        return Err(Located::at(
+            v.loc,
+            RuleError::BadValue(format!("`{key}` has more than {MAX_VALUES} values")),
+        ));
+    }
+    if field.is_empty() {
+        return keyword_item(&mods, values);
+    }
+    let matchers = values
         .iter()
-        .map(|(k, v)| {
-            let key = k.expect_str("a detection field name")?;
-            let (field, mods) = parse_key(key).map_err(|e| Located::at(k.loc, e))?;
-            let values: &[Node] = match &v.value {
-                Value::Seq(items) => items,
-                _ => std::slice::from_ref(v),
-            };
-            if values.is_empty() {
-                return Err(Located::at(
-                    v.loc,
-                    RuleError::BadValue(format!("`{key}` has an empty list of values")),
-                ));
-            }
-            if values.len() > MAX_VALUES {
-                return Err(Located::at(
-                    v.loc,
-                    RuleError::BadValue(format!("`{key}` has more than {MAX_VALUES} values")),
-                ));
-            }
-            if field.is_empty() {
-                return keyword_item(&mods, values);
-            }
-            let matchers = values
-                .iter()
-                .map(|n| value_matcher(key, &mods, n))
-                .collect::<Result<Vec<_>, _>>()?;
-            let all = mods.all || mods.neq;
-            let matchers = if all {
-                matchers
-            } else {
-                matcher::merge_contains(matchers)
-            };
-            Ok(Item::new(Some(FieldKey::new(field)), matchers, all))
+        .map(|n| value_matcher(key, &mods, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let all = mods.all || mods.neq;
+    let matchers = if all {
+        matchers
+    } else {
+        matcher::merge_contains(matchers)
+    };
+    Ok(Item::new(Some(FieldKey::new(field)), matchers, all))
+}
+
+/// A modifier error of `key` (at `k`), placed on the unknown modifier itself with the
+/// closest known one as a suggestion.
+fn modifier_error(k: &Node, key: &str, e: RuleError, text: &str) -> Located {
+    let RuleError::UnknownModifier(name) = &e else {
+        return Located::at(k.loc, e);
+    };
+    let name = name.clone();
+    let offset = key
+        .split('|')
+        .scan(0, |start, part| {
+            let here = *start;
+            *start += part.chars().count() + 1;
+            Some((here, part))
         })
-        .collect()
+        .skip(1)
+        .find(|(_, part)| *part == name)
+        .map_or(0, |(at, _)| at);
+    Located::at(k.offset_loc(key, offset, text), e).suggest(&name, NAMES.iter().copied())
 }
 
 fn keyword_item(mods: &Mods, values: &[Node]) -> Result<Item, Located> {

@@ -75,6 +75,22 @@ pub enum RuleError {
         /// The file that used it first.
         first: String,
     },
+    /// A key whose value must be one of a few names, holding another.
+    #[error("`{key}` is `{value}`, which is not one of: {allowed}")]
+    NotOneOf {
+        /// The key concerned.
+        key: String,
+        /// The value as written.
+        value: String,
+        /// The names it may hold, comma-separated.
+        allowed: String,
+    },
+    /// A rule with a `dropcause:` block lacks a `match` or a `no_match` self-test.
+    /// Only `rules lint` reports it: the rule still loads.
+    #[error(
+        "a rule with a dropcause block needs at least one `match` and one `no_match` self-test"
+    )]
+    Untested,
     /// A valid Sigma construct this engine does not evaluate; the rule is skipped.
     #[error("skipped: {0}")]
     Unsupported(String),
@@ -84,6 +100,12 @@ impl RuleError {
     /// True for rules skipped on purpose (valid Sigma this engine cannot run).
     pub fn is_skip(&self) -> bool {
         matches!(self, RuleError::Unsupported(_))
+    }
+
+    /// True for problems that only `rules lint` reports ([`RuleError::Untested`]): the
+    /// rule loads and runs anyway.
+    pub fn is_lint_only(&self) -> bool {
+        matches!(self, RuleError::Untested)
     }
 
     /// A short suggestion on how to fix the problem.
@@ -101,7 +123,7 @@ impl RuleError {
                 "check the spelling; custom data belongs in the dropcause block"
             }
             RuleError::UnknownModifier(_) => {
-                "modifiers: contains startswith endswith all exists cased neq re i m s cidr gt gte lt lte windash base64 base64offset wide utf16le utf16be utf16 fieldref"
+                "modifiers: contains startswith endswith all exists cased neq re i m s cidr gt gte lt lte windash base64 base64offset wide utf16le utf16be utf16 fieldref minute hour day week month year"
             }
             RuleError::BadModifiers(_) => "see the Sigma modifiers appendix for valid combinations",
             RuleError::BadRegex(_) => {
@@ -120,6 +142,10 @@ impl RuleError {
             RuleError::BadTests(_) => {
                 "tests: { match: [ {Field: value, ...} ], no_match: [ ... ] }, and the rule must agree"
             }
+            RuleError::NotOneOf { .. } => "write one of the listed names, in lower case",
+            RuleError::Untested => {
+                "add a tests: block with a `match` and a `no_match` event (RULE-FORMAT.md, \"The `tests:` block\")"
+            }
             RuleError::DuplicateId { .. } => "give each rule its own id",
             RuleError::Unsupported(_) => {
                 "the rule is valid Sigma but cannot run on Windows event logs here"
@@ -135,13 +161,51 @@ pub struct Located {
     pub loc: Option<(usize, usize)>,
     /// What is wrong.
     pub error: RuleError,
+    /// A known name close to the one written, when there is one.
+    pub suggestion: Option<String>,
 }
 
 impl Located {
     /// An error at `loc`.
     pub fn at(loc: Option<(usize, usize)>, error: RuleError) -> Self {
-        Located { loc, error }
+        Located {
+            loc,
+            error,
+            suggestion: None,
+        }
     }
+
+    /// The same error with the name of `known` closest to `written` as a suggestion,
+    /// if one is close enough (see [`did_you_mean`]).
+    pub fn suggest<'a>(mut self, written: &str, known: impl IntoIterator<Item = &'a str>) -> Self {
+        self.suggestion = did_you_mean(written, known).map(str::to_string);
+        self
+    }
+}
+
+/// The name of `known` closest to `written`, when it is near enough to be a slip
+/// of the keyboard: the same name in another case, or at most one edit in three
+/// characters (Damerau-Levenshtein: a swap counts as one). Ties go to the first.
+pub fn did_you_mean<'a>(
+    written: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = written.to_lowercase();
+    let budget = (written.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .filter(|k| *k != written)
+        .map(|k| {
+            let d = if k.to_lowercase() == lower {
+                0
+            } else {
+                strsim::damerau_levenshtein(&lower, &k.to_lowercase())
+            };
+            (d, k)
+        })
+        .filter(|(d, _)| *d <= budget)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 /// A problem with one rule file, ready to report as `file:line:col: message`.
@@ -153,6 +217,8 @@ pub struct RuleProblem {
     pub line_col: Option<(usize, usize)>,
     /// What is wrong.
     pub error: RuleError,
+    /// A known name close to the one written (`did you mean ...?`).
+    pub suggestion: Option<String>,
 }
 
 impl RuleProblem {
@@ -162,6 +228,16 @@ impl RuleProblem {
             path: path.into(),
             line_col: located.loc,
             error: located.error,
+            suggestion: located.suggestion,
+        }
+    }
+
+    /// The message with its suggestion: "unknown value modifier `contans` (did you
+    /// mean `contains`?)".
+    pub fn message(&self) -> String {
+        match &self.suggestion {
+            Some(s) => format!("{} (did you mean `{s}`?)", self.error),
+            None => self.error.to_string(),
         }
     }
 
@@ -172,7 +248,7 @@ impl RuleProblem {
         } else {
             ProblemKind::BadRule
         };
-        let mut p = Problem::file(kind, self.path.clone(), self.error.to_string());
+        let mut p = Problem::file(kind, self.path.clone(), self.message());
         p.line_col = self.line_col;
         p
     }
@@ -184,6 +260,34 @@ impl std::fmt::Display for RuleProblem {
         if let Some((l, c)) = self.line_col {
             write!(f, ":{l}:{c}")?;
         }
-        write!(f, ": {}", self.error)
+        write!(f, ": {}", self.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_slips_of_the_keyboard_only() {
+        let levels = ["informational", "low", "medium", "high", "critical"];
+        assert_eq!(did_you_mean("hihg", levels), Some("high"));
+        assert_eq!(did_you_mean("Medium", levels), Some("medium"));
+        assert_eq!(did_you_mean("informatonal", levels), Some("informational"));
+        assert_eq!(did_you_mean("severe", levels), None);
+        assert_eq!(
+            did_you_mean("high", levels),
+            None,
+            "a known name is not a slip"
+        );
+        assert_eq!(
+            did_you_mean("contans", ["contains", "cased"]),
+            Some("contains")
+        );
+        assert_eq!(
+            did_you_mean("x", ["re", "i"]),
+            Some("i"),
+            "one edit is always allowed"
+        );
     }
 }

@@ -80,7 +80,7 @@ pub struct Extension {
 
 /// What the rest of the pipeline knows of a rule: its metadata and extension,
 /// not its detection logic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleInfo {
     /// The rule's `id` (a UUID in Sigma, or our own slug).
     pub id: String,
@@ -92,6 +92,12 @@ pub struct RuleInfo {
     pub level: Level,
     /// The rule's `references`.
     pub references: Vec<String>,
+    /// The rule's `status` (Sigma: stable, test, experimental, deprecated, unsupported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The rule's `tags` (`attack.t1021.001`, `attack.lateral-movement`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// The `dropcause:` block, if the rule has one.
     pub extension: Option<Extension>,
     /// The file the rule came from (or `<embedded>/...` for built-in rules).
@@ -108,5 +114,61 @@ impl RuleInfo {
     /// The rule's category, if any.
     pub fn category(&self) -> Option<Category> {
         self.extension.as_ref().and_then(|e| e.category)
+    }
+
+    /// The MITRE ATT&CK technique ids among its tags: `attack.t1021.001` gives
+    /// `T1021.001`; tactics (`attack.lateral-movement`) and groups are left out.
+    pub fn attack_ids(&self) -> Vec<String> {
+        self.tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("attack."))
+            .filter(|t| is_technique(t))
+            .map(str::to_uppercase)
+            .collect()
+    }
+}
+
+/// `t1021` or `t1021.001` (any case).
+fn is_technique(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => b[0].eq_ignore_ascii_case(&b't') && digits(&b[1..]),
+        9 => {
+            b[0].eq_ignore_ascii_case(&b't') && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..])
+        }
+        _ => false,
+    }
+}
+
+/// Which context alerts (rules with the context role: plain Sigma rules and our
+/// own context rules) to keep; causes, drops and life-cycle rules are never left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// The lowest level kept (`None`: every level).
+    pub min_level: Option<Level>,
+    /// The statuses kept, lower case (empty: every status). A rule that states no
+    /// status is left out when any is asked for.
+    pub statuses: Vec<String>,
+}
+
+impl AlertFilter {
+    /// True when `rule` stays loaded: it is no context alert, or it passes the filter.
+    pub fn keeps(&self, rule: &RuleInfo) -> bool {
+        if rule.role() != Role::Context {
+            return true;
+        }
+        let level_ok = self.min_level.is_none_or(|min| rule.level >= min);
+        let status_ok = self.statuses.is_empty()
+            || rule
+                .status
+                .as_deref()
+                .is_some_and(|s| self.statuses.iter().any(|w| w.eq_ignore_ascii_case(s)));
+        level_ok && status_ok
+    }
+
+    /// True when the filter leaves nothing out.
+    pub fn is_empty(&self) -> bool {
+        self.min_level.is_none() && self.statuses.is_empty()
     }
 }

@@ -2,6 +2,7 @@
 
 use super::error::{Located, RuleError};
 use super::extension::{Category, Extension, Role, Step, Window, duration_text};
+use super::found::{Found, one_of};
 use super::yaml::{Node, Value};
 use std::time::Duration;
 
@@ -9,9 +10,31 @@ fn bad(n: &Node, msg: String) -> Located {
     Located::at(n.loc, RuleError::BadExtension(msg))
 }
 
-/// Parses the block.
-pub(crate) fn parse(node: &Node) -> Result<Extension, Located> {
-    let entries = node.expect_map("dropcause")?;
+/// The keys a `dropcause:` block may have.
+const KEYS: [&str; 7] = [
+    "role", "category", "step", "window", "keys", "explain", "fix",
+];
+
+const ROLES: [(&str, Role); 4] = [
+    ("cause", Role::Cause),
+    ("drop", Role::Drop),
+    ("lifecycle", Role::Lifecycle),
+    ("context", Role::Context),
+];
+
+const STEPS: [(&str, Step); 7] = [
+    ("connect", Step::Connect),
+    ("auth", Step::Auth),
+    ("logon", Step::Logon),
+    ("reconnect", Step::Reconnect),
+    ("disconnect", Step::Disconnect),
+    ("logoff", Step::Logoff),
+    ("refused", Step::Refused),
+];
+
+/// Parses the block, keeping every key's error in `found`; `None` when any was wrong.
+pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
+    let entries = found.keep(node.expect_map("dropcause"))?;
     let mut role = None;
     let mut ext = Extension {
         role: Role::Context,
@@ -23,77 +46,77 @@ pub(crate) fn parse(node: &Node) -> Result<Extension, Located> {
         fix: None,
     };
     let mut step_node = None;
+    let before = found.0.len();
+    let categories: Vec<(&str, Category)> =
+        Category::ALL.iter().map(|c| (c.as_str(), *c)).collect();
     for (k, v) in entries {
-        let key = k.expect_str("a dropcause key")?;
+        let Some(key) = found.keep(k.expect_str("a dropcause key")) else {
+            continue;
+        };
         match key {
-            "role" => role = Some(parse_role(v)?),
-            "category" => {
-                let s = v.expect_str("dropcause.category")?;
-                ext.category = Some(s.parse::<Category>().map_err(|e| bad(v, e))?);
-            }
+            "role" => role = found.keep(named(v, "dropcause.role", &ROLES)),
+            "category" => ext.category = found.keep(named(v, "dropcause.category", &categories)),
             "step" => {
-                ext.step = Some(parse_step(v)?);
+                ext.step = found.keep(named(v, "dropcause.step", &STEPS));
                 step_node = Some(v);
             }
-            "window" => ext.window = parse_window(v)?,
-            "keys" => ext.keys = v.expect_strings("dropcause.keys")?,
-            "explain" => ext.explain = Some(v.expect_str("dropcause.explain")?.to_string()),
-            "fix" => ext.fix = Some(v.expect_str("dropcause.fix")?.to_string()),
+            "window" => ext.window = found.keep(parse_window(v)).unwrap_or_default(),
+            "keys" => {
+                ext.keys = found
+                    .keep(v.expect_strings("dropcause.keys"))
+                    .unwrap_or_default()
+            }
+            "explain" => {
+                ext.explain = found
+                    .keep(v.expect_str("dropcause.explain"))
+                    .map(str::to_string)
+            }
+            "fix" => {
+                ext.fix = found
+                    .keep(v.expect_str("dropcause.fix"))
+                    .map(str::to_string)
+            }
             other => {
-                return Err(bad(
+                let e = bad(
                     k,
-                    format!(
-                        "unknown key `{other}` (known: role, category, step, window, keys, explain, fix)"
-                    ),
-                ));
+                    format!("unknown key `{other}` (known: {})", KEYS.join(", ")),
+                );
+                found.push(e.suggest(other, KEYS));
             }
         }
     }
-    ext.role = role.ok_or_else(|| {
-        bad(
+    if found.0.len() > before {
+        return None;
+    }
+    let Some(role) = role else {
+        found.push(bad(
             node,
             "missing `role` (cause, drop, lifecycle or context)".into(),
-        )
-    })?;
-    if ext.role == Role::Cause && ext.category.is_none() {
-        return Err(bad(node, "a cause needs a `category`".into()));
-    }
-    if ext.role == Role::Lifecycle && ext.step.is_none() {
-        return Err(bad(node, "a lifecycle rule needs a `step`".into()));
-    }
-    if let Some(n) = step_node.filter(|_| matches!(ext.role, Role::Cause | Role::Context)) {
-        return Err(bad(n, "`step` is for lifecycle and drop rules only".into()));
-    }
-    Ok(ext)
-}
-
-fn parse_role(v: &Node) -> Result<Role, Located> {
-    match v.expect_str("dropcause.role")? {
-        "cause" => Ok(Role::Cause),
-        "drop" => Ok(Role::Drop),
-        "lifecycle" => Ok(Role::Lifecycle),
-        "context" => Ok(Role::Context),
-        other => Err(bad(
-            v,
-            format!("unknown role `{other}` (cause, drop, lifecycle, context)"),
-        )),
+        ));
+        return None;
+    };
+    ext.role = role;
+    let wrong = if ext.role == Role::Cause && ext.category.is_none() {
+        Some((node, "a cause needs a `category`"))
+    } else if ext.role == Role::Lifecycle && ext.step.is_none() {
+        Some((node, "a lifecycle rule needs a `step`"))
+    } else {
+        step_node
+            .filter(|_| matches!(ext.role, Role::Cause | Role::Context))
+            .map(|n| (n, "`step` is for lifecycle and drop rules only"))
+    };
+    match wrong {
+        Some((n, why)) => {
+            found.push(bad(n, why.into()));
+            None
+        }
+        None => Some(ext),
     }
 }
 
-fn parse_step(v: &Node) -> Result<Step, Located> {
-    const STEPS: [(&str, Step); 7] = [
-        ("connect", Step::Connect),
-        ("auth", Step::Auth),
-        ("logon", Step::Logon),
-        ("reconnect", Step::Reconnect),
-        ("disconnect", Step::Disconnect),
-        ("logoff", Step::Logoff),
-        ("refused", Step::Refused),
-    ];
-    let s = v.expect_str("dropcause.step")?;
-    STEPS.iter().find(|(n, _)| *n == s).map(|(_, st)| *st).ok_or_else(|| {
-        bad(v, format!("unknown step `{s}` (connect, auth, logon, reconnect, disconnect, logoff, refused)"))
-    })
+/// The value a string node names among `names`.
+fn named<T: Copy>(v: &Node, key: &str, names: &[(&str, T)]) -> Result<T, Located> {
+    one_of(v, key, v.expect_str(key)?, names)
 }
 
 fn parse_window(v: &Node) -> Result<Window, Located> {
@@ -103,10 +126,8 @@ fn parse_window(v: &Node) -> Result<Window, Located> {
             "before" => &mut w.before,
             "after" => &mut w.after,
             other => {
-                return Err(bad(
-                    k,
-                    format!("unknown window key `{other}` (before, after)"),
-                ));
+                let e = bad(k, format!("unknown window key `{other}` (before, after)"));
+                return Err(e.suggest(other, ["before", "after"]));
             }
         };
         *slot = parse_duration(d)?;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod extension;
 mod extension_block;
 mod field;
+mod found;
 mod index;
 mod logsource;
 mod matched;
@@ -30,7 +31,7 @@ mod source;
 mod yaml;
 
 pub use error::{RuleError, RuleProblem};
-pub use extension::{Category, Extension, Level, Role, RuleInfo, Step, Window};
+pub use extension::{AlertFilter, Category, Extension, Level, Role, RuleInfo, Step, Window};
 pub use index::Interest;
 pub use matched::Matched;
 pub use ruleset::{LoadReport, RulePins, RuleSet, RuleSummary, SelfTestFailure};

@@ -71,6 +71,41 @@ pub(crate) struct Mods {
     pub time: Option<TimePart>,
 }
 
+/// Every modifier name Sigma defines that this engine reads (`expand` is refused).
+pub(crate) const NAMES: &[&str] = &[
+    "contains",
+    "startswith",
+    "endswith",
+    "all",
+    "cased",
+    "windash",
+    "wide",
+    "utf16le",
+    "utf16be",
+    "utf16",
+    "base64",
+    "base64offset",
+    "re",
+    "i",
+    "m",
+    "s",
+    "cidr",
+    "exists",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "neq",
+    "fieldref",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "expand",
+];
+
 /// Splits `Field|mod1|mod2` into the field name (empty for keywords) and its modifiers.
 pub(crate) fn parse_key(key: &str) -> Result<(&str, Mods), RuleError> {
     let mut parts = key.split('|');
@@ -186,6 +221,18 @@ fn check(m: &Mods) -> Result<(), RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_parses() {
+        for name in NAMES.iter().filter(|n| **n != "expand") {
+            let key = format!("F|{name}");
+            let parsed = parse_key(&key);
+            assert!(
+                !matches!(parsed, Err(RuleError::UnknownModifier(_))),
+                "{name}: {parsed:?}"
+            );
+        }
+    }
 
     #[test]
     fn keys_split_into_field_and_modifiers() {

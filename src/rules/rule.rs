@@ -7,6 +7,7 @@ use super::error::{Located, RuleError};
 use super::extension::{Level, RuleInfo};
 use super::extension_block;
 use super::field::{FieldKey, Lookup};
+use super::found::{Found, one_of};
 use super::logsource::{self, Scope};
 use super::selftest::{self, SelfTest};
 use super::yaml::{self, Loc, Node, Value};
@@ -111,92 +112,144 @@ impl CompiledRule {
     }
 }
 
-/// Compiles one rule file's text.
-pub(crate) fn compile(path: &Path, text: &str) -> Result<CompiledRule, Located> {
-    let doc = yaml::parse(text)?;
-    let top = doc.expect_map("the rule")?;
+/// What compiling one rule file gave: the rule, unless a problem keeps it from
+/// loading, and every problem found, in file order.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub rule: Option<CompiledRule>,
+    pub problems: Vec<Located>,
+}
+
+/// Compiles one rule file's text, finding every problem it can in one pass: each
+/// top-level key, the level, the logsource, each detection item, each condition,
+/// each `dropcause:` key and the tests are checked even after an earlier one failed.
+pub(crate) fn compile(path: &Path, text: &str) -> Outcome {
+    let mut found = Found::default();
+    let rule = compile_into(path, text, &mut found);
+    let rule = rule.filter(|_| !found.blocking());
+    let mut problems = found.0;
+    problems.sort_by_key(|p| p.loc.unwrap_or((usize::MAX, 0)));
+    Outcome { rule, problems }
+}
+
+fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRule> {
+    let doc = found.keep(yaml::parse(text))?;
+    let top = found.keep(doc.expect_map("the rule"))?;
     for (k, _) in top {
-        let key = k.expect_str("a top-level key")?;
-        match key {
-            "correlation" => {
-                return Err(skip(
-                    k.loc,
-                    "correlation rules are not evaluated (single-event matching only)",
-                ));
+        let Some(key) = found.keep(k.expect_str("a top-level key")) else {
+            continue;
+        };
+        let why = match key {
+            "correlation" => "correlation rules are not evaluated (single-event matching only)",
+            "filter" => "Sigma meta filters are not applied",
+            "action" => "rule collections (`action:`) are not supported",
+            _ if KNOWN_KEYS.contains(&key) => continue,
+            _ => {
+                let e = Located::at(k.loc, RuleError::UnknownKey(key.to_string()));
+                found.push(e.suggest(key, KNOWN_KEYS.iter().copied()));
+                continue;
             }
-            "filter" => return Err(skip(k.loc, "Sigma meta filters are not applied")),
-            "action" => {
-                return Err(skip(
-                    k.loc,
-                    "rule collections (`action:`) are not supported",
-                ));
-            }
-            _ if KNOWN_KEYS.contains(&key) => {}
-            _ => return Err(Located::at(k.loc, RuleError::UnknownKey(key.to_string()))),
-        }
+        };
+        // A rule of a kind this engine does not run: whatever else is wrong with it does
+        // not matter.
+        found.0 = vec![skip(k.loc, why)];
+        return None;
     }
-    let need = |key: &str| {
-        doc.get(key)
-            .ok_or_else(|| Located::at(doc.loc, RuleError::Missing(key.to_string())))
+    let mut need = |key: &str| {
+        let node = doc.get(key);
+        if node.is_none() {
+            found.push(Located::at(doc.loc, RuleError::Missing(key.to_string())));
+        }
+        node
     };
-    let title = need("title")?.expect_str("title")?.to_string();
-    let id_node = need("id")?;
-    let id = id_node
-        .scalar_text()
-        .ok_or_else(|| id_node.wrong("id", "a string"))?;
+    let (title, id_node, logsource, detection) = (
+        need("title"),
+        need("id"),
+        need("logsource"),
+        need("detection"),
+    );
+    let title = title.and_then(|n| found.keep(n.expect_str("title")));
+    let id = id_node.and_then(|n| {
+        let id = n.scalar_text();
+        if id.is_none() {
+            found.push(n.wrong("id", "a string"));
+        }
+        id
+    });
     for key in ["status", "description", "author", "license", "name"] {
         if let Some(n) = doc.get(key)
             && !matches!(n.value, Value::Str(_) | Value::Null)
         {
-            return Err(n.wrong(key, "a string"));
+            found.push(n.wrong(key, "a string"));
         }
     }
     for key in ["tags", "falsepositives", "fields"] {
         if let Some(n) = doc.get(key) {
-            n.expect_strings(key)?;
+            found.keep(n.expect_strings(key));
         }
     }
     let description = doc
         .get("description")
         .and_then(|n| n.scalar_text())
         .unwrap_or_default();
-    let references = doc
-        .get("references")
-        .map(|n| n.expect_strings("references"))
-        .transpose()?
-        .unwrap_or_default();
-    let level = match doc.get("level") {
-        None => Level::default(),
-        Some(n) => parse_level(n)?,
-    };
-    let (scope, logsource_text) = compile_logsource(need("logsource")?)?;
-    let detection = need("detection")?;
-    let (searches, cond) = compile_detection(detection, text)?;
-    let extension = doc
-        .get("dropcause")
-        .map(extension_block::parse)
-        .transpose()?;
-    let info = Arc::new(RuleInfo {
-        id,
-        title,
-        description,
-        level,
-        references,
-        extension,
-        path: path.to_path_buf(),
-    });
-    let tests = match doc.get("tests") {
-        Some(n) => selftest::parse(n, path)?,
+    let status = doc.get("status").and_then(|n| n.scalar_text());
+    let tags = match doc.get("tags") {
+        Some(n) => n.expect_strings("tags").unwrap_or_default(),
         None => Vec::new(),
     };
-    Ok(CompiledRule {
+    let references = match doc.get("references") {
+        Some(n) => found.keep(n.expect_strings("references")),
+        None => Some(Vec::new()),
+    };
+    let level = match doc.get("level") {
+        None => Some(Level::default()),
+        Some(n) => found.keep(parse_level(n)),
+    };
+    let logsource = logsource.and_then(|n| found.keep(compile_logsource(n)));
+    let detection = detection.and_then(|n| compile_detection(n, text, found));
+    let extension = match doc.get("dropcause") {
+        Some(n) => extension_block::parse(n, found).map(Some),
+        None => Some(None),
+    };
+    let tests = match doc.get("tests") {
+        Some(n) => found.keep(selftest::parse(n, path)),
+        None => Some(Vec::new()),
+    };
+    if let (Some(_), Some(tests)) = (doc.get("dropcause"), &tests)
+        && !(tests.iter().any(|t| t.expect_match) && tests.iter().any(|t| !t.expect_match))
+    {
+        let at = ["tests", "dropcause"]
+            .iter()
+            .find_map(|name| {
+                top.iter()
+                    .find(|(k, _)| k.value == Value::Str(name.to_string()))
+            })
+            .and_then(|(k, _)| k.loc);
+        found.push(Located::at(at, RuleError::Untested));
+    }
+    if found.blocking() {
+        return None;
+    }
+    let ((scope, logsource), (searches, cond)) = (logsource?, detection?);
+    let info = Arc::new(RuleInfo {
+        id: id?,
+        title: title?.to_string(),
+        description,
+        level: level?,
+        references: references?,
+        status,
+        tags,
+        extension: extension?,
+        path: path.to_path_buf(),
+    });
+    Some(CompiledRule {
         info,
         scope,
         searches,
         cond,
-        tests,
-        id_loc: id_node.loc,
-        logsource: logsource_text,
+        tests: tests?,
+        id_loc: id_node?.loc,
+        logsource,
     })
 }
 
@@ -204,20 +257,18 @@ fn skip(loc: Loc, why: &str) -> Located {
     Located::at(loc, RuleError::Unsupported(why.to_string()))
 }
 
+/// The names `level` takes, from least to most severe.
+pub(crate) const LEVELS: [(&str, Level); 5] = [
+    ("informational", Level::Informational),
+    ("low", Level::Low),
+    ("medium", Level::Medium),
+    ("high", Level::High),
+    ("critical", Level::Critical),
+];
+
 fn parse_level(n: &Node) -> Result<Level, Located> {
-    const LEVELS: [(&str, Level); 5] = [
-        ("informational", Level::Informational),
-        ("low", Level::Low),
-        ("medium", Level::Medium),
-        ("high", Level::High),
-        ("critical", Level::Critical),
-    ];
     let s = n.expect_str("level")?;
-    LEVELS
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|(_, l)| *l)
-        .ok_or_else(|| n.wrong("level", "one of informational, low, medium, high, critical"))
+    one_of(n, "level", s, &LEVELS)
 }
 
 fn compile_logsource(node: &Node) -> Result<(Scope, String), Located> {
@@ -245,58 +296,69 @@ fn compile_logsource(node: &Node) -> Result<(Scope, String), Located> {
     Ok((scope, shown.join(", ")))
 }
 
-fn compile_detection(node: &Node, text: &str) -> Result<(Vec<Search>, Cond), Located> {
-    let entries = node.expect_map("detection")?;
+/// The searches and the condition of `detection`, every search and condition checked.
+fn compile_detection(node: &Node, text: &str, found: &mut Found) -> Option<(Vec<Search>, Cond)> {
+    let entries = found.keep(node.expect_map("detection"))?;
     let mut names = Vec::new();
     let mut searches = Vec::new();
     let mut condition = None;
     for (k, v) in entries {
-        let name = k
-            .scalar_text()
-            .ok_or_else(|| k.wrong("a search identifier", "a string"))?;
+        let Some(name) = k.scalar_text() else {
+            found.push(k.wrong("a search identifier", "a string"));
+            continue;
+        };
         match name.as_str() {
             "condition" => condition = Some(v),
             "timeframe" => {
-                return Err(skip(
+                found.push(skip(
                     k.loc,
                     "`timeframe` needs correlation, which is not evaluated",
                 ));
             }
             _ => {
-                searches.push(compile_search(&name, v)?);
+                let search = compile_search(&name, v, text);
+                searches.push(search.map_err(|e| found.0.extend(e)).ok());
                 names.push(name);
             }
         }
     }
-    let cond_node = condition
-        .ok_or_else(|| Located::at(node.loc, RuleError::Missing("detection.condition".into())))?;
+    let Some(cond_node) = condition else {
+        found.push(Located::at(
+            node.loc,
+            RuleError::Missing("detection.condition".into()),
+        ));
+        return None;
+    };
     let texts: Vec<&Node> = match &cond_node.value {
         Value::Seq(items) if !items.is_empty() => items.iter().collect(),
         Value::Str(_) => vec![cond_node],
-        _ => return Err(cond_node.wrong("condition", "a string or a list of strings")),
+        _ => {
+            found.push(cond_node.wrong("condition", "a string or a list of strings"));
+            return None;
+        }
     };
     let mut conds = Vec::new();
     for n in texts {
-        let s = n.expect_str("condition")?;
-        let c = condition::parse(s, &names)
-            .map_err(|e| Located::at(offset_loc(n, s, e.offset, text), e.error))?;
-        conds.push(c);
+        let Some(s) = found.keep(n.expect_str("condition")) else {
+            continue;
+        };
+        match condition::parse(s, &names) {
+            Ok(c) => conds.push(c),
+            Err(e) => {
+                let mut located = Located::at(n.offset_loc(s, e.offset, text), e.error);
+                if let RuleError::UnknownIdentifier(w) = &located.error {
+                    let w = w.clone();
+                    located = located.suggest(&w, names.iter().map(String::as_str));
+                }
+                found.push(located);
+            }
+        }
     }
-    let cond = if conds.len() == 1 {
-        conds.remove(0)
-    } else {
-        Cond::Or(conds)
+    let searches = searches.into_iter().collect::<Option<Vec<_>>>()?;
+    let cond = match conds.len() {
+        0 => return None,
+        1 => conds.remove(0),
+        _ => Cond::Or(conds),
     };
-    Ok((searches, cond))
-}
-
-/// The file position of character `offset` inside the scalar `node` (plain or quoted, one line).
-fn offset_loc(node: &Node, value: &str, offset: usize, text: &str) -> Loc {
-    let (line, col) = node.loc?;
-    if value.contains('\n') {
-        return node.loc;
-    }
-    let first = text.lines().nth(line - 1)?.chars().nth(col - 1)?;
-    let quote = usize::from(first == '\'' || first == '"');
-    Some((line, col + quote + offset))
+    Some((searches, cond))
 }

@@ -1,7 +1,7 @@
 //! [`RuleSet`]: every loaded rule, indexed by (channel, event id), immutable after load.
 
 use super::error::{Located, RuleError, RuleProblem};
-use super::extension::RuleInfo;
+use super::extension::{AlertFilter, RuleInfo};
 use super::index::{Index, Interest};
 use super::matched::Matched;
 use super::pins;
@@ -21,15 +21,33 @@ pub struct LoadReport {
     pub files: usize,
     /// Rules loaded.
     pub loaded: usize,
+    /// Context alerts that loaded but that the [`AlertFilter`] left out.
+    pub filtered: usize,
     /// Problems, in file order: errors (the rule is not loaded) and skips
     /// ([`RuleError::Unsupported`]: valid Sigma this engine does not run).
     pub problems: Vec<RuleProblem>,
 }
 
 impl LoadReport {
-    /// The problems that are errors (not deliberate skips).
+    /// The problems that kept a rule from loading (not deliberate skips, not
+    /// [`RuleError::Untested`]).
     pub fn errors(&self) -> impl Iterator<Item = &RuleProblem> {
-        self.problems.iter().filter(|p| !p.error.is_skip())
+        self.problems
+            .iter()
+            .filter(|p| !p.error.is_skip() && !p.error.is_lint_only())
+    }
+
+    /// The rules with a `dropcause:` block that lack a `match` or a `no_match`
+    /// self-test ([`RuleError::Untested`]); they load all the same.
+    pub fn untested(&self) -> impl Iterator<Item = &RuleProblem> {
+        self.problems.iter().filter(|p| p.error.is_lint_only())
+    }
+
+    /// How many distinct files have an error (the rule did not load).
+    pub fn files_with_errors(&self) -> usize {
+        let mut files: Vec<&PathBuf> = self.errors().map(|p| &p.path).collect();
+        files.dedup();
+        files.len()
     }
 
     /// The rules skipped on purpose, with why.
@@ -37,10 +55,14 @@ impl LoadReport {
         self.problems.iter().filter(|p| p.error.is_skip())
     }
 
-    /// As diagnostics: errors as `BadRule`, skips as `Note`, each with line and column.
+    /// As diagnostics: errors as `BadRule`, skips as `Note`, each with line and column
+    /// (the lint-only problems are left to `rules lint`).
     pub fn diagnostics(&self) -> Diagnostics {
         let mut d = Diagnostics::default();
-        self.problems.iter().for_each(|p| d.push(p.to_problem()));
+        self.problems
+            .iter()
+            .filter(|p| !p.error.is_lint_only())
+            .for_each(|p| d.push(p.to_problem()));
         d
     }
 }
@@ -116,12 +138,23 @@ impl RuleSet {
 
     /// Like [`RuleSet::load`], with the typed problems and counts.
     pub fn load_with_report(sources: &[RuleSource]) -> (RuleSet, LoadReport) {
+        RuleSet::load_filtered(sources, &AlertFilter::default())
+    }
+
+    /// Like [`RuleSet::load_with_report`], leaving out the context alerts that `filter`
+    /// does not keep (counted in [`LoadReport::filtered`]).
+    pub fn load_filtered(sources: &[RuleSource], filter: &AlertFilter) -> (RuleSet, LoadReport) {
         let files: Vec<_> = sources.iter().flat_map(source::files).collect();
-        let compiled: Vec<Result<CompiledRule, RuleProblem>> = files
+        let compiled: Vec<(Option<CompiledRule>, Vec<RuleProblem>)> = files
             .par_iter()
             .map(|(path, text)| match text {
-                Ok(text) => rule::compile(path, text).map_err(|e| RuleProblem::new(path, e)),
-                Err(p) => Err(p.clone()),
+                Ok(text) => {
+                    let outcome = rule::compile(path, text);
+                    let problems = outcome.problems.into_iter();
+                    let problems = problems.map(|e| RuleProblem::new(path, e)).collect();
+                    (outcome.rule, problems)
+                }
+                Err(p) => (None, vec![p.clone()]),
             })
             .collect();
         let mut report = LoadReport {
@@ -130,24 +163,27 @@ impl RuleSet {
         };
         let mut rules = Vec::new();
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
-        for result in compiled {
-            match result {
-                Ok(r) => match seen.get(&r.info.id) {
-                    Some(first) => {
-                        let error = RuleError::DuplicateId {
-                            id: r.info.id.clone(),
-                            first: first.display().to_string(),
-                        };
-                        report
-                            .problems
-                            .push(RuleProblem::new(&r.info.path, Located::at(r.id_loc, error)));
-                    }
-                    None => {
-                        seen.insert(r.info.id.clone(), r.info.path.clone());
-                        rules.push(r);
-                    }
-                },
-                Err(p) => report.problems.push(p),
+        for (rule, problems) in compiled {
+            report.problems.extend(problems);
+            let Some(r) = rule else { continue };
+            if !filter.keeps(&r.info) {
+                report.filtered += 1;
+                continue;
+            }
+            match seen.get(&r.info.id) {
+                Some(first) => {
+                    let error = RuleError::DuplicateId {
+                        id: r.info.id.clone(),
+                        first: first.display().to_string(),
+                    };
+                    report
+                        .problems
+                        .push(RuleProblem::new(&r.info.path, Located::at(r.id_loc, error)));
+                }
+                None => {
+                    seen.insert(r.info.id.clone(), r.info.path.clone());
+                    rules.push(r);
+                }
             }
         }
         report.loaded = rules.len();
@@ -263,17 +299,5 @@ impl RuleSet {
             }
         }
         failures
-    }
-
-    /// Rules with a `dropcause:` block that lack a `match` or a `no_match` self-test.
-    pub fn untested(&self) -> Vec<&Arc<RuleInfo>> {
-        self.rules
-            .iter()
-            .filter(|r| r.info.extension.is_some())
-            .filter(|r| {
-                !(r.tests.iter().any(|t| t.expect_match) && r.tests.iter().any(|t| !t.expect_match))
-            })
-            .map(|r| &r.info)
-            .collect()
     }
 }

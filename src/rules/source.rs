@@ -97,7 +97,8 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
             }
             Ok(e) if e.file_type().is_file() && (is_rule_file(e.path()) || e.depth() == 0) => {
                 let path = e.path().to_path_buf();
-                out.push((path.clone(), read(&path)));
+                let text = read(&path).map_err(|e| RuleProblem::new(&path, Located::at(None, e)));
+                out.push((path, text));
             }
             Ok(_) => {}
         }
@@ -105,17 +106,17 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
     out
 }
 
-fn read(path: &Path) -> Result<String, RuleProblem> {
+fn read(path: &Path) -> Result<String, RuleError> {
+    let unreadable = |why: String| RuleError::Unreadable(why);
     let size = std::fs::metadata(path)
-        .map_err(|e| unreadable(path, &e.to_string()))?
+        .map_err(|e| unreadable(e.to_string()))?
         .len();
     if size > MAX_FILE_BYTES as u64 {
-        let error = RuleError::TooLarge {
+        return Err(RuleError::TooLarge {
             size: usize::try_from(size).unwrap_or(usize::MAX),
             limit: MAX_FILE_BYTES,
-        };
-        return Err(RuleProblem::new(path, Located::at(None, error)));
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| unreadable(path, "not UTF-8 text"))
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))
 }

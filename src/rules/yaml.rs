@@ -89,6 +89,19 @@ impl Node {
         }
     }
 
+    /// The file position of character `offset` inside this scalar, whose value is
+    /// `value` and whose file is `text` (plain or quoted, one line; else the node's own
+    /// position).
+    pub fn offset_loc(&self, value: &str, offset: usize, text: &str) -> Loc {
+        let (line, col) = self.loc?;
+        if value.contains('\n') {
+            return self.loc;
+        }
+        let first = text.lines().nth(line - 1)?.chars().nth(col - 1)?;
+        let quote = usize::from(first == '\'' || first == '"');
+        Some((line, col + quote + offset))
+    }
+
     /// The "`what` must be `expected`, not ..." error at this node.
     pub fn wrong(&self, what: &str, expected: &'static str) -> Located {
         Located::at(

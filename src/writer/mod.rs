@@ -4,7 +4,8 @@
 //! The layers, bottom up: [`value`] (typed substitution values), [`template`]
 //! (template trees), [`binxml`] (their encoding), [`chunk`] and [`file`](mod@file)
 //! (the EVTX container). Above them, [`catalog`] knows the schema of each
-//! event the samples use, and [`scenario`] turns a YAML scenario into files.
+//! event the samples use, [`generic`] makes schemas for any other event a
+//! scenario names, and [`scenario`] turns a YAML scenario into files.
 
 pub mod binxml;
 pub mod catalog;
@@ -14,6 +15,7 @@ mod error;
 mod field_input;
 pub mod file;
 mod generate;
+pub mod generic;
 pub mod hash;
 pub mod plan;
 pub mod render;

@@ -5,10 +5,11 @@
 use super::WriterError;
 use super::catalog::{self, EventSchema};
 use super::field_input::{self, Context};
+use super::generic::{self, GenericEvent};
 use super::hash::stable_guid;
 use super::rng::Rng;
 use super::scenario::{EventSpec, FieldInput, Scenario, parse_offset};
-use super::value::{Value, parse_guid, parse_sid, to_filetime};
+use super::value::{Value, ValueType, parse_guid, parse_sid, to_filetime};
 use serde_saphyr::Location;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -226,6 +227,31 @@ fn materialize(
     })
 }
 
+/// The type a generic event's field is written as, from the scenario's value: integers
+/// as UInt32 (Int64 when negative, UInt64 when larger), booleans as Bool, anything
+/// else, or a list that mixes kinds, as String.
+fn generic_type(input: &FieldInput) -> ValueType {
+    match input {
+        FieldInput::Bool(_) => ValueType::Bool,
+        FieldInput::Int(i) if *i < 0 => ValueType::Int64,
+        FieldInput::Int(i) if u32::try_from(*i).is_ok() => ValueType::UInt32,
+        FieldInput::Int(_) | FieldInput::UInt(_) => ValueType::UInt64,
+        FieldInput::Text(_) => ValueType::String,
+        FieldInput::Choice(items) => {
+            let mut types = items.iter().map(generic_type);
+            let first = types.next().unwrap_or(ValueType::String);
+            let widest = types.try_fold(first, |a, b| match (a, b) {
+                _ if a == b => Some(a),
+                (ValueType::UInt32 | ValueType::UInt64, ValueType::UInt32 | ValueType::UInt64) => {
+                    Some(ValueType::UInt64)
+                }
+                _ => None,
+            });
+            widest.unwrap_or(ValueType::String)
+        }
+    }
+}
+
 /// Checks a scenario event against the catalog and resolves its defaults.
 fn resolve(
     scenario: &Scenario,
@@ -233,15 +259,32 @@ fn resolve(
     at: &Location,
     start: u64,
 ) -> Result<Resolved, WriterError> {
-    let schema = catalog::lookup(&spec.provider, spec.id).ok_or_else(|| {
-        scenario.error(
-            at,
-            format!(
-                "event {} of `{}` is not in the writer's catalog (src/writer/catalog.rs)",
-                spec.id, spec.provider
-            ),
-        )
-    })?;
+    let schema = match (catalog::lookup(&spec.provider, spec.id), &spec.channel) {
+        (Some(schema), _) => schema,
+        (None, Some(channel)) => generic::schema(&GenericEvent {
+            provider: spec.provider.clone(),
+            event_id: spec.id,
+            channel: channel.clone(),
+            classic: spec.qualifiers.is_some(),
+            fields: spec
+                .fields
+                .iter()
+                .map(|(name, input)| (name.clone(), generic_type(input)))
+                .collect(),
+        })
+        .map_err(|m| scenario.error(at, m))?,
+        (None, None) => {
+            return Err(scenario.error(
+                at,
+                format!(
+                    "event {} of `{}` is not in the writer's catalog (src/writer/catalog.rs); \
+                     give its `channel:` to write it as a generic event, with its `fields:` \
+                     as named EventData",
+                    spec.id, spec.provider
+                ),
+            ));
+        }
+    };
     let ctx = Context {
         n: 1,
         start,
