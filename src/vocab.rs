@@ -137,6 +137,38 @@ pub enum Level {
     Critical,
 }
 
+impl Level {
+    /// Every level, least severe first.
+    pub const ALL: [Level; 5] = [
+        Level::Informational,
+        Level::Low,
+        Level::Medium,
+        Level::High,
+        Level::Critical,
+    ];
+
+    /// The name rules and reports use (`informational`, ..., `critical`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Informational => "informational",
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("unknown level `{s}`"))
+    }
+}
+
 /// A reason or status code and what it means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecodedCode {

@@ -379,6 +379,7 @@ fn entry(
         host: event.computer.clone(),
         kind,
         category,
+        level: (kind == TimelineKind::Context).then_some(Level::Medium),
         rule_id: rule.to_string(),
         title: title.to_string(),
         message: message.to_string(),
@@ -631,7 +632,43 @@ pub fn analysis() -> Analysis {
         timeline,
         incidents,
         outlook: outlook(),
+        alerts: alerts(),
     }
+}
+
+/// Two alert rules: one worth reading, one informational flood that the human formats
+/// fold by default.
+fn alerts() -> Vec<AlertSummary> {
+    vec![
+        AlertSummary {
+            rule_id: "sigma-external-rdp-logon".into(),
+            title: "External Remote RDP Logon from Public IP".into(),
+            level: Level::Medium,
+            status: Some("test".into()),
+            tags: vec![
+                "attack.initial-access".into(),
+                "attack.t1133".into(),
+                "attack.t1078".into(),
+            ],
+            attack: vec!["T1133".into(), "T1078".into()],
+            count: 4,
+            first: at("09:21:48.000"),
+            last: at("09:56:04.000"),
+            hosts: vec![RDS01.into()],
+        },
+        AlertSummary {
+            rule_id: "sigma-user-logoff".into(),
+            title: "User Logoff Event".into(),
+            level: Level::Informational,
+            status: Some("test".into()),
+            tags: vec!["attack.impact".into()],
+            attack: vec![],
+            count: 2258,
+            first: at("06:00:05.000"),
+            last: at("17:59:00.000"),
+            hosts: vec![RDS01.into(), RDS02.into()],
+        },
+    ]
 }
 
 /// One host whose certificate renewal failed and whose TermService keeps

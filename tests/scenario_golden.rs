@@ -28,6 +28,7 @@ fn termservice_crash_renders_the_same_in_every_format() {
         width: Some(120),
         findings: true,
         timeline: true,
+        alerts: false,
     };
     let report = Report::new(
         analyzed.analysis,

@@ -42,3 +42,79 @@ fn every_sigmahq_windows_rule_loads_or_is_skipped_for_a_stated_reason() {
     assert_eq!(set.len(), report.loaded);
     assert!(report.loaded >= 2300, "only {} rules loaded", report.loaded);
 }
+
+/// Sigma alert triage on a real host (issue 16): StolenSzechuan with SigmaHQ at
+/// `--min-level medium` shows no informational alert, in the terminal summary or the
+/// JSON, and its alert summary names the RDP-from-public-IP and Getsystem rules with
+/// their levels and ATT&CK ids.
+#[test]
+fn stolenszechuan_with_sigmahq_at_medium_shows_the_alerts_that_matter() {
+    let (Some(sigma), Some(corpus)) = (sigma_dir(), crate::util::corpus("sigma triage")) else {
+        return;
+    };
+    let logs = corpus.join("dfir-artifact-museum/StolenSzechuanEventLogs");
+    let (logs, sigma) = (logs.to_str().unwrap(), sigma.to_str().unwrap());
+    let base = [
+        "analyze",
+        "-q",
+        logs,
+        "--rules",
+        sigma,
+        "--min-level",
+        "medium",
+    ];
+    let out = crate::util::run(&[&base[..], &["--format", "json"]].concat());
+    let (stdout, stderr) = crate::util::texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
+    let alerts = report["analysis"]["alerts"].as_array().expect("alerts");
+    assert!(!alerts.is_empty());
+    for a in alerts {
+        assert_ne!(a["level"], "informational", "{a}");
+    }
+    let find = |title: &str| {
+        alerts
+            .iter()
+            .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(title)))
+            .unwrap_or_else(|| panic!("no `{title}` alert in {alerts:?}"))
+    };
+    let rdp = find("External Remote RDP Logon from Public IP");
+    assert_eq!(rdp["level"], "medium");
+    assert!(
+        rdp["attack"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "T1133"),
+        "{rdp}"
+    );
+    let getsystem = find("Meterpreter or Cobalt Strike Getsystem Service Installation");
+    assert_eq!(getsystem["level"], "high");
+    let timeline = report["analysis"]["timeline"].as_array().expect("timeline");
+    assert!(
+        timeline
+            .iter()
+            .all(|e| e["kind"] != "context" || e["level"] != "informational"),
+        "an informational alert on the timeline"
+    );
+
+    let out = crate::util::run(&base);
+    let (stdout, _) = crate::util::texts(&out);
+    let section: String = stdout
+        .split("\nAlerts: ")
+        .nth(1)
+        .expect("an alert summary")
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        section.contains("high · 3 × Meterpreter or Cobalt Strike Getsystem"),
+        "{section}"
+    );
+    assert!(
+        section.contains("External Remote RDP Logon from Public IP"),
+        "{section}"
+    );
+    assert!(!section.contains("informational"), "{section}");
+}

@@ -12,7 +12,7 @@ use dropcause::correlate::CorrelateOptions;
 use dropcause::diag::Diagnostics;
 use dropcause::ingest::Observer;
 use dropcause::report::{self, Format, Progress, ProgressSink, Report};
-use dropcause::rules::RuleSet;
+use dropcause::rules::{AlertFilter, Level, RuleSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -25,7 +25,8 @@ pub const EXAMPLES: &str = "Examples:
   dropcause analyze ./logs --findings --timeline
   dropcause analyze ./logs --report incident.html
   dropcause analyze ./logs --format json > analysis.json
-  dropcause analyze ./logs --rules ./my-rules --tz Europe/Berlin";
+  dropcause analyze ./logs --rules ./my-rules --tz Europe/Berlin
+  dropcause analyze ./logs --rules ./sigma/rules/windows --min-level medium --status stable,test";
 
 pub const TIMELINE_EXAMPLES: &str = "Examples:
   dropcause timeline ./logs
@@ -45,12 +46,32 @@ pub struct AnalyzeArgs {
     rules: RuleSourceArgs,
     #[command(flatten)]
     output: OutputArgs,
+    /// Leave out the plain Sigma rules (those without a dropcause: block) below this
+    /// level; dropcause's own rules always run.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    min_level: Option<Level>,
+    /// Keep only the plain Sigma rules of these statuses (comma-separated; a rule that
+    /// states none is left out); dropcause's own rules always run.
+    #[arg(
+        long,
+        value_name = "STATUS",
+        value_delimiter = ',',
+        value_parser = ["stable", "test", "experimental", "deprecated", "unsupported"]
+    )]
+    status: Vec<String>,
     /// How many causes to list per drop.
     #[arg(long, value_name = "N", default_value_t = 5)]
     max_causes: usize,
     /// Exit with status 1 when at least one drop was found (for scripts).
     #[arg(long)]
     exit_code: bool,
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    text.parse::<Level>().map_err(|e| {
+        let names = Level::ALL.map(Level::as_str).join(", ");
+        format!("{e}; use one of {names}")
+    })
 }
 
 /// Which view the terminal shows.
@@ -101,7 +122,12 @@ impl Observer for Ticks<'_> {
 pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     let stdout_opts = args.output.stdout_options()?;
     let report_file = args.output.report_file()?;
-    let (rules, rule_problems) = RuleSet::load(&args.rules.sources());
+    let filter = AlertFilter {
+        min_level: args.min_level,
+        statuses: args.status.clone(),
+    };
+    let (rules, loaded) = RuleSet::load_filtered(&args.rules.sources(), &filter);
+    let rule_problems = loaded.diagnostics();
     // Errors always; rules skipped on purpose (valid Sigma this engine does
     // not run) one by one, or with -q as a count.
     let skipped = rule_problems
@@ -128,6 +154,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(found.sources.len() as u64, args.output.quiet);
     let correlate = CorrelateOptions {
         max_causes: args.max_causes,
+        min_alert_level: args.min_level,
         ..CorrelateOptions::default()
     };
     let analyzed = analyze(

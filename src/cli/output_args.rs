@@ -45,6 +45,11 @@ pub struct OutputArgs {
     #[arg(long)]
     pub timeline: bool,
 
+    /// Terminal, Markdown, HTML: list every alert rule, informational ones included
+    /// (they are folded into a count otherwise).
+    #[arg(long)]
+    pub alerts: bool,
+
     /// No progress display.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -89,6 +94,7 @@ impl OutputArgs {
             width: terminal_width(),
             findings: self.findings,
             timeline: self.timeline,
+            alerts: self.alerts,
         })
     }
 
@@ -107,6 +113,7 @@ impl OutputArgs {
             width: Some(120),
             findings: self.findings,
             timeline: self.timeline,
+            alerts: self.alerts,
         };
         Ok(Some((path.clone(), format, opts)))
     }

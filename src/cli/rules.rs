@@ -203,7 +203,7 @@ fn table(rules: &[RuleSummary<'_>]) -> Table {
         table.add_row([
             terminal(&info.id).into_owned(),
             terminal(&info.title).into_owned(),
-            format!("{:?}", info.level).to_lowercase(),
+            info.level.as_str().to_string(),
             format!("{:?}", info.role()).to_lowercase(),
             info.category().map(|c| c.to_string()).unwrap_or_default(),
             terminal(&source).into_owned(),
@@ -274,7 +274,7 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     let info = rule.info;
     let mut facts: Vec<(&str, String)> = vec![
         ("title", info.title.clone()),
-        ("level", format!("{:?}", info.level).to_lowercase()),
+        ("level", info.level.as_str().to_string()),
         ("role", format!("{:?}", info.role()).to_lowercase()),
     ];
     if let Some(category) = info.category() {

@@ -8,9 +8,11 @@
 //! cause rule's window around every drop (`window`), ranks them and draws a
 //! verdict (`rank`), names the logs that were missing (`coverage`), groups the
 //! findings into incidents (`incident`) and sums it all up per host, user,
-//! client and cause, with a timeline (`summary`). Computer names of one
+//! client and cause, with a timeline (`summary`) and one line per context alert
+//! rule (`alerts`). Computer names of one
 //! machine are one host (`hosts`).
 
+mod alerts;
 mod assemble;
 mod attempt;
 mod catalog;
@@ -40,7 +42,7 @@ pub use model::Analysis;
 pub use rank::fill;
 
 use crate::ingest::ChannelSpan;
-use crate::rules::Matched;
+use crate::rules::{Level, Matched};
 use std::time::Duration;
 
 /// How to correlate.
@@ -51,6 +53,9 @@ pub struct CorrelateOptions {
     /// How close to a disconnect without a reason a user action (logoff, a
     /// session disconnecting itself, the client closing) must be to explain it.
     pub user_action_window: Duration,
+    /// Context alerts below this level are left out of the alert summary and the
+    /// timeline (the rules still run: correlation reads some of them).
+    pub min_alert_level: Option<Level>,
 }
 
 impl Default for CorrelateOptions {
@@ -58,6 +63,7 @@ impl Default for CorrelateOptions {
         CorrelateOptions {
             max_causes: 5,
             user_action_window: Duration::from_secs(5),
+            min_alert_level: None,
         }
     }
 }
@@ -94,8 +100,9 @@ pub fn correlate(
     let outlook = outlook::outlook(&input, &coverage);
     Analysis {
         outlook,
+        alerts: alerts::alerts(&input, options.min_alert_level),
         summaries: summary::summaries(&sessions, &findings),
-        timeline: summary::timeline(&input, &sessions, &findings),
+        timeline: summary::timeline(&input, &sessions, &findings, options.min_alert_level),
         sessions,
         findings,
         coverage,

@@ -381,6 +381,9 @@ pub struct TimelineEntry {
     /// The category, for causes and drops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
+    /// The rule's level, for context alerts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
     /// The rule.
     pub rule_id: String,
     /// The rule's title.
@@ -546,4 +549,35 @@ pub struct Analysis {
     pub incidents: Vec<Incident>,
     /// Per host: what will break next (certificate, licensing, recurring failures).
     pub outlook: Vec<HostOutlook>,
+    /// Per context alert rule (plain Sigma rules, our own context rules): what it
+    /// matched, most severe first.
+    pub alerts: Vec<AlertSummary>,
+}
+
+/// One context alert rule and what it matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertSummary {
+    /// The rule.
+    pub rule_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its level.
+    pub level: Level,
+    /// Its status, when it states one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Its tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The MITRE ATT&CK technique ids among its tags (`T1021.001`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attack: Vec<String>,
+    /// How many events it matched.
+    pub count: usize,
+    /// The first of them.
+    pub first: DateTime<Utc>,
+    /// The last of them.
+    pub last: DateTime<Utc>,
+    /// The hosts they were on, by name.
+    pub hosts: Vec<String>,
 }

@@ -7,8 +7,9 @@ use super::model::{
     Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
 };
 use super::rank::{fill, human};
-use crate::rules::{Category, Role};
+use crate::rules::{Category, Level, Role, RuleInfo};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// Builds the four summaries.
 pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries {
@@ -132,12 +133,13 @@ fn causes(findings: &[Finding]) -> Vec<SummaryRow> {
         .collect()
 }
 
-/// The timeline: life-cycle steps, drops, their causes and context alerts, in
-/// time order.
+/// The timeline: life-cycle steps, drops, their causes and context alerts (of
+/// `min_level` or above, when given), in time order.
 pub(crate) fn timeline(
     input: &Input,
     sessions: &[Session],
     findings: &[Finding],
+    min_level: Option<Level>,
 ) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
     let titles: std::collections::HashMap<&str, &str> = input
@@ -154,6 +156,7 @@ pub(crate) fn timeline(
                 host: s.host.clone(),
                 kind: TimelineKind::Lifecycle,
                 category: None,
+                level: None,
                 rule_id: step.rule_id.clone(),
                 title: step.step.as_str().to_string(),
                 message: step_message(s, title, step.event.event_id),
@@ -173,6 +176,7 @@ pub(crate) fn timeline(
                 host: d.host.clone(),
                 kind: TimelineKind::Drop,
                 category: f.verdict.category,
+                level: None,
                 rule_id: d.rule_id.clone(),
                 title: match d.kind {
                     crate::correlate::model::DropKind::SessionDropped => "Session dropped",
@@ -192,6 +196,7 @@ pub(crate) fn timeline(
                     host: d.host.clone(),
                     kind: TimelineKind::Cause,
                     category: Some(c.category),
+                    level: None,
                     rule_id: c.rule_id.clone(),
                     title: c.title.clone(),
                     message: c.explanation.clone(),
@@ -202,7 +207,7 @@ pub(crate) fn timeline(
             }
         }
     }
-    out.extend(context(input));
+    out.extend(context(input, min_level));
     out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
     out
 }
@@ -222,27 +227,31 @@ fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
     format!("{what}: Windows session {sid} of {who} from {from}")
 }
 
-/// Every event a context rule matched.
-fn context(input: &Input) -> impl Iterator<Item = TimelineEntry> + '_ {
+/// Every event a context rule matched (of `min_level` or above, when given).
+fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = TimelineEntry> + '_ {
     (0..input.items.len())
         .filter(|i| input.facts[*i].context)
         .flat_map(move |i| {
             let m = &input.items[i];
-            m.with_role(Role::Context).map(move |r| TimelineEntry {
-                time: m.event.time,
-                host: input.hosts[input.host_of(i)].0.clone(),
-                kind: TimelineKind::Context,
-                category: r.category(),
-                rule_id: r.id.clone(),
-                title: r.title.clone(),
-                message: r
-                    .extension
-                    .as_ref()
-                    .and_then(|x| x.explain.as_deref())
-                    .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
-                session: None,
-                finding: None,
-                event: input.event_ref(i),
-            })
+            let shown = move |r: &&Arc<RuleInfo>| min_level.is_none_or(|min| r.level >= min);
+            m.with_role(Role::Context)
+                .filter(shown)
+                .map(move |r| TimelineEntry {
+                    time: m.event.time,
+                    host: input.hosts[input.host_of(i)].0.clone(),
+                    kind: TimelineKind::Context,
+                    category: r.category(),
+                    level: Some(r.level),
+                    rule_id: r.id.clone(),
+                    title: r.title.clone(),
+                    message: r
+                        .extension
+                        .as_ref()
+                        .and_then(|x| x.explain.as_deref())
+                        .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
+                    session: None,
+                    finding: None,
+                    event: input.event_ref(i),
+                })
         })
 }

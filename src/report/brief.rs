@@ -4,6 +4,7 @@
 //! the fix), the logs that were not given, and which flags show the detail.
 //! Its length does not grow with the input: 29,000 refusals are two incidents.
 
+use super::alert_view;
 use super::escape::terminal;
 use super::incident_view::{self, IncidentView};
 use super::outlook_view;
@@ -12,6 +13,7 @@ use super::{RenderOptions, Report};
 use crate::correlate::absent_logs;
 use crate::correlate::model::{Analysis, OutlookLevel};
 use crate::correlate::thousands;
+use crate::vocab::Level;
 use std::io::{self, Write};
 
 /// Incidents listed on the first screen; the rest are counted.
@@ -20,6 +22,8 @@ pub const MAX_INCIDENTS: usize = 5;
 pub const MAX_OUTLOOK: usize = 4;
 /// Hosts listed on the first screen; the rest are counted.
 pub const MAX_HOSTS: usize = 4;
+/// At most this many alert rules in the summary (all with `--alerts`).
+pub const MAX_ALERTS: usize = 8;
 /// The width used when neither the options nor the terminal give one.
 pub const DEFAULT_WIDTH: usize = 100;
 
@@ -120,6 +124,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         }
     }
     outlook(&mut o, a)?;
+    alerts(&mut o, a, opts)?;
     let absent: Vec<String> = a.coverage.iter().filter_map(absent_logs).collect();
     if !absent.is_empty() {
         writeln!(o.out)?;
@@ -217,6 +222,69 @@ fn outlook(o: &mut Out<'_>, a: &Analysis) -> io::Result<()> {
             incident_view::plural(unknown.len(), "host", "hosts")
         );
         let dim = o.paint("2", &line);
+        o.wrapped("  ", &dim, 2)?;
+    }
+    Ok(())
+}
+
+/// The alert summary: one line per alert rule, most severe first, at most
+/// [`MAX_ALERTS`] lines (all of them with `--alerts`); informational rules are
+/// folded into a count unless `opts.alerts`.
+fn alerts(o: &mut Out<'_>, a: &Analysis, opts: &RenderOptions) -> io::Result<()> {
+    let all = opts.alerts;
+    if a.alerts.is_empty() {
+        return Ok(());
+    }
+    let (count, rules) = alert_view::totals(a);
+    let view = alert_view::rows(a, all);
+    writeln!(o.out)?;
+    if view.shown.is_empty() {
+        let line = format!(
+            "Alerts: {}",
+            alert_view::folded_note(&view).unwrap_or_default()
+        );
+        let dim = o.paint("2", &line);
+        return o.wrapped("", &dim, 2);
+    }
+    let head = format!(
+        "Alerts: {} from {} rule(s), most severe first",
+        thousands(count),
+        rules
+    );
+    writeln!(o.out, "{}", o.paint("1", &head))?;
+    let limit = if all { usize::MAX } else { MAX_ALERTS };
+    for r in view.shown.iter().take(limit) {
+        let level = match r.level {
+            Level::Critical | Level::High => o.paint("1;31", r.level.as_str()),
+            Level::Medium => o.paint("33", r.level.as_str()),
+            _ => r.level.as_str().to_string(),
+        };
+        let attack = alert_view::attack(r);
+        let attack = if attack.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", terminal(&attack))
+        };
+        let when = incident_view::span(r.first, r.last, opts);
+        let line = format!(
+            "{level} · {} × {}{attack} · {} · {when}",
+            thousands(r.count),
+            terminal(&r.title),
+            terminal(&alert_view::hosts(r)),
+        );
+        o.wrapped("  ", &line, 2)?;
+    }
+    if view.shown.len() > limit {
+        let rest = &view.shown[limit..];
+        writeln!(
+            o.out,
+            "  … and {} more rule(s) with {} alert(s) (--alerts lists them)",
+            rest.len(),
+            thousands(rest.iter().map(|r| r.count).sum())
+        )?;
+    }
+    if let Some(note) = alert_view::folded_note(&view) {
+        let dim = o.paint("2", &note);
         o.wrapped("  ", &dim, 2)?;
     }
     Ok(())

@@ -10,11 +10,12 @@ use super::{RenderOptions, Report};
 use std::io::{self, Write};
 
 /// The header row.
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 20] = [
     "time",
     "host",
     "kind",
     "category",
+    "level",
     "rule",
     "title",
     "message",
@@ -51,6 +52,9 @@ fn cells(row: &Row<'_>, opts: &RenderOptions) -> [String; COLUMNS.len()] {
         kind_name(row.kind).to_string(),
         row.category
             .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        row.level
+            .map(|l| l.as_str().to_string())
             .unwrap_or_default(),
         row.rule.to_string(),
         row.title.to_string(),

@@ -45,6 +45,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     hosts(report, &host_views, out)?;
     incidents(report, &view, opts, out)?;
     outlook(report, out)?;
+    alerts(report, opts, out)?;
     timeline(report, &rows, opts, out)?;
     sessions_and_scope(&view, out)?;
     inputs(&view, out)?;
@@ -474,6 +475,49 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</tbody></table></section>")
+}
+
+/// The alert summary: every alert rule, most severe first (informational ones folded
+/// unless `--alerts`).
+fn alerts(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let a = &report.analysis;
+    if a.alerts.is_empty() {
+        return Ok(());
+    }
+    let (count, rules) = super::alert_view::totals(a);
+    writeln!(
+        out,
+        "<section><h2>Alerts</h2><p class=\"muted\">{} alert(s) from {rules} rule(s) that \
+         explain no drop (Sigma and context rules).</p>",
+        crate::correlate::thousands(count)
+    )?;
+    let view = super::alert_view::rows(a, opts.alerts);
+    if !view.shown.is_empty() {
+        writeln!(
+            out,
+            "<table><thead><tr><th>Level</th><th>Rule</th><th>Alerts</th><th>When</th>\
+             <th>Hosts</th><th>ATT&amp;CK</th><th>Status</th></tr></thead><tbody>"
+        )?;
+        for r in &view.shown {
+            writeln!(
+                out,
+                "<tr class=\"level-{0}\"><td>{0}</td><td title=\"{1}\">{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td></tr>",
+                r.level.as_str(),
+                h(&r.rule_id),
+                h(&r.title),
+                crate::correlate::thousands(r.count),
+                h(&super::incident_view::span(r.first, r.last, opts)),
+                h(&super::alert_view::hosts(r)),
+                h(&super::alert_view::attack(r)),
+                h(r.status.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    if let Some(note) = super::alert_view::folded_note(&view) {
+        writeln!(out, "<p class=\"muted\">{}</p>", h(&note))?;
+    }
+    writeln!(out, "</section>")
 }
 
 /// What will break next, per host: every item, most urgent first.

@@ -71,7 +71,8 @@ pub(crate) fn duration(seconds: i64) -> String {
     }
 }
 
-fn span(first: DateTime<Utc>, last: DateTime<Utc>, opts: &RenderOptions) -> String {
+/// `2024-03-11 07:05:03 – 07:06:03 (60 s)`, in the options' zone.
+pub(crate) fn span(first: DateTime<Utc>, last: DateTime<Utc>, opts: &RenderOptions) -> String {
     let tz = &opts.time_zone;
     let (d1, c1) = tz.date_and_clock(first);
     let (d2, c2) = tz.date_and_clock(last);

@@ -1,12 +1,12 @@
 //! `--format json` (the [`Report`] as one document), `jsonl` (a header line,
-//! then one line per timeline event, per finding and per host's outlook, each with a
-//! `type`) and
+//! then one line per timeline event, per finding, per host's outlook and per alert
+//! rule, each with a `type`) and
 //! `timesketch` (JSONL for Timesketch's importer). Times are UTC in all three;
 //! `options.time_zone` records the display zone. Shape: `docs/report.schema.json`.
 
 use super::Report;
 use super::rows::rows;
-use super::wire::{EventLine, FindingLine, HeaderLine, OutlookLine, TimesketchLine};
+use super::wire::{AlertLine, EventLine, FindingLine, HeaderLine, OutlookLine, TimesketchLine};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -16,7 +16,7 @@ pub(crate) fn render_document(report: &Report, out: &mut dyn Write) -> io::Resul
     out.write_all(b"\n")
 }
 
-/// A header line, the timeline's events, then the findings.
+/// A header line, the timeline's events, the findings, the outlook, the alerts.
 pub(crate) fn render_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     line(out, &HeaderLine::new(report))?;
     for row in &rows(report) {
@@ -25,7 +25,11 @@ pub(crate) fn render_lines(report: &Report, out: &mut dyn Write) -> io::Result<(
     for finding in &report.analysis.findings {
         line(out, &FindingLine::new(finding))?;
     }
-    render_outlook_lines(report, out)
+    render_outlook_lines(report, out)?;
+    for alert in &report.analysis.alerts {
+        line(out, &AlertLine::new(alert))?;
+    }
+    Ok(())
 }
 
 /// One line per host's outlook.

@@ -87,6 +87,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         )?;
     }
     outlook(a, out)?;
+    alerts(a, opts, out)?;
     writeln!(out, "## Evidence\n")?;
     scope(&view, out)?;
     writeln!(out, "{}\n", view.totals.inputs_line())?;
@@ -397,6 +398,50 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The alert summary: every alert rule, most severe first (informational ones folded
+/// unless `--alerts`).
+fn alerts(
+    a: &crate::correlate::Analysis,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if a.alerts.is_empty() {
+        return Ok(());
+    }
+    let (count, rules) = super::alert_view::totals(a);
+    writeln!(out, "## Alerts\n")?;
+    writeln!(
+        out,
+        "{} alert(s) from {rules} rule(s) that explain no drop (Sigma and context rules).\n",
+        crate::correlate::thousands(count)
+    )?;
+    let view = super::alert_view::rows(a, opts.alerts);
+    if !view.shown.is_empty() {
+        writeln!(
+            out,
+            "| Level | Rule | Alerts | When | Hosts | ATT&CK | Status |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
+    }
+    for r in &view.shown {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.level.as_str(),
+            md(&r.title),
+            crate::correlate::thousands(r.count),
+            md(&super::incident_view::span(r.first, r.last, opts)),
+            md(&super::alert_view::hosts(r)),
+            md(&super::alert_view::attack(r)),
+            r.status.as_deref().map(md).unwrap_or_default()
+        )?;
+    }
+    if let Some(note) = super::alert_view::folded_note(&view) {
+        writeln!(out, "\n{}", md(&note))?;
+    }
+    writeln!(out)
 }
 
 /// What will break next, per host: every item, most urgent first.

@@ -15,9 +15,10 @@
 //! let report = Report::new(Analysis::default(), Vec::new(), Diagnostics::default(), 0, &opts);
 //! let mut out = Vec::new();
 //! render(&report, Format::Json, &opts, &mut out).unwrap();
-//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 3"));
+//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 4"));
 //! ```
 
+mod alert_view;
 mod brief;
 mod csv;
 pub mod escape;
@@ -49,7 +50,7 @@ use std::str::FromStr;
 
 /// The version of the JSON report's layout (`docs/report.schema.json`). Bumped
 /// on any change that can break a reader.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Everything a report shows. Its JSON form is the `--format json` output.
 #[derive(Debug, Clone, Serialize)]
@@ -258,6 +259,9 @@ pub struct RenderOptions {
     pub findings: bool,
     /// Terminal: show the timeline after the summary (always for small inputs).
     pub timeline: bool,
+    /// Terminal, Markdown, HTML: list every alert rule of the alert summary,
+    /// informational ones too (folded into a count otherwise).
+    pub alerts: bool,
 }
 
 /// Writes only the terminal timeline of `report` (the `timeline` view).

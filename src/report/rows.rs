@@ -5,7 +5,7 @@
 
 use super::Report;
 use crate::correlate::model::{Confidence, Ending, TimelineEntry, TimelineKind};
-use crate::vocab::Category;
+use crate::vocab::{Category, Level};
 use chrono::{DateTime, Utc};
 
 /// One timeline line, flattened.
@@ -15,6 +15,8 @@ pub(crate) struct Row<'a> {
     pub host: &'a str,
     pub kind: TimelineKind,
     pub category: Option<Category>,
+    /// The rule's level, on context alert rows.
+    pub level: Option<Level>,
     pub rule: &'a str,
     pub title: &'a str,
     pub message: &'a str,
@@ -64,6 +66,7 @@ fn row<'a>(report: &'a Report, e: &'a TimelineEntry) -> Row<'a> {
         host: &e.host,
         kind: e.kind,
         category: e.category,
+        level: e.level,
         rule: &e.rule_id,
         title: &e.title,
         message: &e.message,

@@ -305,7 +305,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             rank: i + 1,
             score: format!("{:.2}", c.score),
             category: c.category,
-            level: level_name(c.level),
+            level: Level::as_str(c.level),
             offset: offset(c.offset_seconds),
             occurrences: c.occurrences,
             title: c.title.clone(),
@@ -360,16 +360,6 @@ fn evidence_view(e: &EventRef, opts: &RenderOptions) -> EvidenceView {
         time: opts.time_zone.format(e.time),
         event: evidence(&e.channel, e.event_id, e.record_id),
         file: e.source.display().to_string(),
-    }
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Informational => "informational",
-        Level::Low => "low",
-        Level::Medium => "medium",
-        Level::High => "high",
-        Level::Critical => "critical",
     }
 }
 

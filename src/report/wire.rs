@@ -3,10 +3,10 @@
 
 use super::rows::{Row, id, kind_name};
 use super::{GenerationOptions, Report, Tool};
-use crate::correlate::model::{Finding, HostOutlook};
+use crate::correlate::model::{AlertSummary, Finding, HostOutlook};
 use crate::diag::Diagnostics;
 use crate::ingest::FileStats;
-use crate::vocab::Category;
+use crate::vocab::{Category, Level};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -17,6 +17,8 @@ pub(crate) struct RowFields<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     category: Option<Category>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Level>,
     rule_id: &'a str,
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +51,7 @@ impl<'a> RowFields<'a> {
             host: row.host,
             kind: kind_name(row.kind),
             category: row.category,
+            level: row.level,
             rule_id: row.rule,
             title: row.title,
             user: row.user,
@@ -148,6 +151,25 @@ impl<'a> OutlookLine<'a> {
         OutlookLine {
             tag: "outlook",
             outlook,
+        }
+    }
+}
+
+/// A JSONL alert line: one context alert rule's summary as in the JSON document,
+/// tagged.
+#[derive(Serialize)]
+pub(crate) struct AlertLine<'a> {
+    #[serde(rename = "type")]
+    tag: &'static str,
+    #[serde(flatten)]
+    alert: &'a AlertSummary,
+}
+
+impl<'a> AlertLine<'a> {
+    pub(crate) fn new(alert: &'a AlertSummary) -> Self {
+        AlertLine {
+            tag: "alert",
+            alert,
         }
     }
 }

@@ -141,8 +141,9 @@ fn is_technique(tag: &str) -> bool {
     }
 }
 
-/// Which context alerts (rules with the context role: plain Sigma rules and our
-/// own context rules) to keep; causes, drops and life-cycle rules are never left out.
+/// Which plain Sigma rules (rules without a `dropcause:` block, run as context
+/// alerts) to keep. Rules with a `dropcause:` block are never left out: correlation
+/// reads even their context ones (EventLog 6011 renames link a host's names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertFilter {
     /// The lowest level kept (`None`: every level).
@@ -153,9 +154,10 @@ pub struct AlertFilter {
 }
 
 impl AlertFilter {
-    /// True when `rule` stays loaded: it is no context alert, or it passes the filter.
+    /// True when `rule` stays loaded: it has a `dropcause:` block, or it passes the
+    /// filter.
     pub fn keeps(&self, rule: &RuleInfo) -> bool {
-        if rule.role() != Role::Context {
+        if rule.extension.is_some() {
             return true;
         }
         let level_ok = self.min_level.is_none_or(|min| rule.level >= min);
@@ -170,5 +172,63 @@ impl AlertFilter {
     /// True when the filter leaves nothing out.
     pub fn is_empty(&self) -> bool {
         self.min_level.is_none() && self.statuses.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sigma(level: Level, status: Option<&str>) -> RuleInfo {
+        RuleInfo {
+            id: "r".into(),
+            level,
+            status: status.map(str::to_string),
+            tags: vec![
+                "attack.lateral-movement".into(),
+                "attack.t1021.001".into(),
+                "attack.T1078".into(),
+                "attack.g0032".into(),
+                "car.2013-07-002".into(),
+            ],
+            ..RuleInfo::default()
+        }
+    }
+
+    #[test]
+    fn attack_ids_are_the_technique_tags() {
+        assert_eq!(sigma(Level::Low, None).attack_ids(), ["T1021.001", "T1078"]);
+    }
+
+    #[test]
+    fn the_alert_filter_leaves_out_plain_sigma_rules_only() {
+        let filter = AlertFilter {
+            min_level: Some(Level::Medium),
+            statuses: vec!["stable".into(), "test".into()],
+        };
+        assert!(filter.keeps(&sigma(Level::High, Some("test"))));
+        assert!(filter.keeps(&sigma(Level::Medium, Some("Stable"))));
+        assert!(!filter.keeps(&sigma(Level::Low, Some("stable"))));
+        assert!(!filter.keeps(&sigma(Level::High, Some("experimental"))));
+        assert!(
+            !filter.keeps(&sigma(Level::High, None)),
+            "no status, none asked for"
+        );
+        let mut ours = sigma(Level::Informational, None);
+        ours.extension = Some(Extension {
+            role: Role::Context,
+            category: None,
+            step: None,
+            window: Window::default(),
+            keys: vec![],
+            explain: None,
+            fix: None,
+        });
+        assert!(
+            filter.keeps(&ours),
+            "correlation reads dropcause's own rules"
+        );
+        assert!(AlertFilter::default().keeps(&sigma(Level::Informational, None)));
+        assert!(AlertFilter::default().is_empty() && !filter.is_empty());
     }
 }

@@ -257,18 +257,9 @@ fn skip(loc: Loc, why: &str) -> Located {
     Located::at(loc, RuleError::Unsupported(why.to_string()))
 }
 
-/// The names `level` takes, from least to most severe.
-pub(crate) const LEVELS: [(&str, Level); 5] = [
-    ("informational", Level::Informational),
-    ("low", Level::Low),
-    ("medium", Level::Medium),
-    ("high", Level::High),
-    ("critical", Level::Critical),
-];
-
 fn parse_level(n: &Node) -> Result<Level, Located> {
     let s = n.expect_str("level")?;
-    one_of(n, "level", s, &LEVELS)
+    one_of(n, "level", s, &Level::ALL.map(|l| (l.as_str(), l)))
 }
 
 fn compile_logsource(node: &Node) -> Result<(Scope, String), Located> {

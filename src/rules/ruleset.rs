@@ -21,7 +21,7 @@ pub struct LoadReport {
     pub files: usize,
     /// Rules loaded.
     pub loaded: usize,
-    /// Context alerts that loaded but that the [`AlertFilter`] left out.
+    /// Plain Sigma rules that loaded but that the [`AlertFilter`] left out.
     pub filtered: usize,
     /// Problems, in file order: errors (the rule is not loaded) and skips
     /// ([`RuleError::Unsupported`]: valid Sigma this engine does not run).
@@ -141,8 +141,8 @@ impl RuleSet {
         RuleSet::load_filtered(sources, &AlertFilter::default())
     }
 
-    /// Like [`RuleSet::load_with_report`], leaving out the context alerts that `filter`
-    /// does not keep (counted in [`LoadReport::filtered`]).
+    /// Like [`RuleSet::load_with_report`], leaving out the plain Sigma rules that
+    /// `filter` does not keep (counted in [`LoadReport::filtered`]).
     pub fn load_filtered(sources: &[RuleSource], filter: &AlertFilter) -> (RuleSet, LoadReport) {
         let files: Vec<_> = sources.iter().flat_map(source::files).collect();
         let compiled: Vec<(Option<CompiledRule>, Vec<RuleProblem>)> = files

@@ -1,0 +1,67 @@
+//! The alert summary: per context alert rule (plain Sigma rules and our own context
+//! rules), how many events it matched, when, on which hosts, with its level, status,
+//! tags and ATT&CK ids. A burst of thousands of alerts becomes one line per rule.
+
+use super::input::Input;
+use super::model::AlertSummary;
+use crate::rules::{Level, Role, RuleInfo};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+struct Tally<'a> {
+    rule: &'a Arc<RuleInfo>,
+    count: usize,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    hosts: BTreeSet<usize>,
+}
+
+/// One row per context rule that matched (at `min_level` or above, when given),
+/// most severe first, then the most frequent, then by title.
+pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummary> {
+    let mut tallies: HashMap<&str, Tally<'_>> = HashMap::new();
+    for (i, m) in input.items.iter().enumerate() {
+        if !input.facts[i].context {
+            continue;
+        }
+        let t = m.event.time;
+        let shown = |r: &&Arc<RuleInfo>| min_level.is_none_or(|min| r.level >= min);
+        for rule in m.with_role(Role::Context).filter(shown) {
+            let tally = tallies.entry(rule.id.as_str()).or_insert_with(|| Tally {
+                rule,
+                count: 0,
+                first: t,
+                last: t,
+                hosts: BTreeSet::new(),
+            });
+            tally.count += 1;
+            tally.first = tally.first.min(t);
+            tally.last = tally.last.max(t);
+            tally.hosts.insert(input.host_of(i));
+        }
+    }
+    let mut rows: Vec<AlertSummary> = tallies
+        .into_values()
+        .map(|t| AlertSummary {
+            rule_id: t.rule.id.clone(),
+            title: t.rule.title.clone(),
+            level: t.rule.level,
+            status: t.rule.status.clone(),
+            tags: t.rule.tags.clone(),
+            attack: t.rule.attack_ids(),
+            count: t.count,
+            first: t.first,
+            last: t.last,
+            hosts: t.hosts.iter().map(|h| input.hosts[*h].0.clone()).collect(),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.title.cmp(&b.title))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    rows
+}
