@@ -77,6 +77,27 @@ fn jsonl(path: &Path) -> String {
     out
 }
 
+/// `evtx_dump -o xml`: each record's XML document after a `Record N` line.
+fn evtx_dump_xml(path: &Path) -> String {
+    let mut out = String::new();
+    for r in parser(path, false).records() {
+        let r = r.unwrap();
+        out.push_str(&format!(
+            "Record {}\n{}\n",
+            r.event_record_id,
+            r.data.trim()
+        ));
+    }
+    out
+}
+
+/// `dropcause events --format jsonl`: our own normalized events, one per line.
+fn dropcause_events(path: &Path) -> String {
+    let out = crate::util::run(&["events", path.to_str().unwrap(), "--format", "jsonl"]);
+    assert!(out.status.success(), "events {}", path.display());
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Chainsaw `--json` style: an array of documents whose `data` is the record
 /// rendered with separate attributes.
 fn chainsaw_json(path: &Path) -> String {
@@ -199,15 +220,17 @@ fn evtx_baseline() -> (Value, Vec<String>) {
 }
 
 #[test]
-fn xml_jsonl_chainsaw_and_zip_forms_give_the_findings_of_the_evtx_files() {
+fn xml_jsonl_chainsaw_events_and_zip_forms_give_the_findings_of_the_evtx_files() {
     let (evtx, expected) = evtx_baseline();
     let records = total(&evtx, "records_read");
     let tmp = tempfile::tempdir().unwrap();
-    let forms: [(&str, &str, Convert); 4] = [
+    let forms: [(&str, &str, Convert); 6] = [
         ("wevtutil", "xml", wevtutil_xml),
         ("eventviewer", "log", event_viewer_xml),
         ("jsonl", "jsonl", jsonl),
         ("chainsaw", "json", chainsaw_json),
+        ("evtx_dump-xml", "xml", evtx_dump_xml),
+        ("dropcause-events", "jsonl", dropcause_events),
     ];
     for (name, ext, convert) in forms {
         let dir = tmp.path().join(name);
@@ -649,4 +672,27 @@ fn corpus_folders_together_report_each_host_separately() {
             );
         }
     }
+}
+
+/// `events --format jsonl` reads back through `events`: the same lines, byte for byte,
+/// each still naming the log it was first read from.
+#[test]
+fn events_jsonl_reads_back_through_events_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let extract = tmp.path().join("extract.jsonl");
+    let first = run(&["events", samples().to_str().unwrap(), "--format", "jsonl"]);
+    assert!(first.status.success());
+    std::fs::write(&extract, &first.stdout).unwrap();
+    let again = run(&["events", extract.to_str().unwrap(), "--format", "jsonl"]);
+    let (stdout, stderr) = texts(&again);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stdout.lines().count() > 1000,
+        "the samples hold many events"
+    );
+    assert_eq!(stdout.as_bytes(), &first.stdout[..], "{stderr}");
+    assert!(
+        stdout.lines().all(|l| l.contains(".evtx\"")),
+        "sources are the logs"
+    );
 }

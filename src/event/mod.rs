@@ -10,12 +10,14 @@ mod normalize;
 mod raw;
 mod sketch;
 mod value;
+mod wire;
 
 pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
 pub use filter::EventFilter;
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use sketch::{EventSketch, HeaderField};
 pub use value::FieldValue;
+pub use wire::{from_event_line, looks_like_event_line};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -407,6 +407,10 @@ fn json_event(text: Vec<u8>, path: &Arc<Path>) -> Result<Event, String> {
         Ok(event) if event.time != DateTime::<Utc>::UNIX_EPOCH => return Ok(event),
         _ => serde_json::from_slice::<Value>(&text).map_err(|e| format!("not JSON: {e}"))?,
     };
+    if value.get("Event").is_none() && event::looks_like_event_line(&value) {
+        return event::from_event_line(&text, path)
+            .map_err(|e| format!("not a `dropcause events` line: {e}"));
+    }
     let mut root = locate_event(value)?;
     fold_attributes(&mut root);
     let event = event::from_json(&root, 0, DateTime::<Utc>::UNIX_EPOCH, path, false)

@@ -62,7 +62,21 @@ pub(crate) fn sniff(head: &[u8]) -> Sniffed {
     match text.first() {
         Some(b'<') if contains(text, b"<Event") => Sniffed::Log(Format::Xml),
         Some(b'{' | b'[') if contains(text, b"\"Event\"") => Sniffed::Log(Format::Json),
-        _ if text.starts_with(b"Record ") => Sniffed::Log(Format::Json),
+        // `dropcause events --format jsonl`: our own normalized events.
+        Some(b'{') if contains(text, b"\"event_id\":") && contains(text, b"\"fields\":") => {
+            Sniffed::Log(Format::Json)
+        }
+        // `evtx_dump -o json` and `-o xml` put a `Record N` line before each record.
+        _ if text.starts_with(b"Record ") => {
+            let after = text
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(&[][..], |n| &text[n..]);
+            match after.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'<') => Sniffed::Log(Format::Xml),
+                _ => Sniffed::Log(Format::Json),
+            }
+        }
         _ => Sniffed::Other,
     }
 }
@@ -184,6 +198,14 @@ mod tests {
             Sniffed::Log(Format::Json)
         );
         assert_eq!(sniff(b"Record 1\n{"), Sniffed::Log(Format::Json));
+        assert_eq!(
+            sniff(b"Record 1\r\n<?xml version=\"1.0\"?>\n<Event>"),
+            Sniffed::Log(Format::Xml)
+        );
+        assert_eq!(
+            sniff(b"{\"time\":\"2024-03-11T08:00:00Z\",\"event_id\":131,\"fields\":{}}"),
+            Sniffed::Log(Format::Json)
+        );
         assert_eq!(sniff(b"<html><body>"), Sniffed::Other);
         assert_eq!(sniff(b"hello"), Sniffed::Other);
         assert_eq!(sniff(b""), Sniffed::Other);
