@@ -185,6 +185,11 @@ fn an_error_says_each_cause_once() {
     let (_, err) = texts(&out);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("/nonexistent-root").count(),
+        1,
+        "the folder once: {err}"
+    );
 }
 
 #[test]

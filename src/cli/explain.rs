@@ -97,6 +97,29 @@ fn write_text(e: &Explanation, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out, "  - {hint}")?;
         }
     }
+    let unknown = e
+        .readings
+        .iter()
+        .all(|r| r.decoded.name == codes::hex(r.decoded.code));
+    if let (true, Some(r)) = (unknown, e.readings.first()) {
+        let hex = codes::hex(r.decoded.code);
+        writeln!(out, "\nNot in dropcause's tables. To look it up elsewhere:")?;
+        writeln!(
+            out,
+            "  - on Windows, `certutil -error {hex}` (Win32, HRESULT and NTSTATUS codes) or \
+             Microsoft's Error Lookup Tool, `Err.exe {hex}`"
+        )?;
+        writeln!(
+            out,
+            "  - the status code tables of [MS-ERREF]: \
+             https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-erref/"
+        )?;
+        writeln!(
+            out,
+            "  - the RDP client's disconnect reasons (IMsTscAxEvents::OnDisconnected): \
+             https://learn.microsoft.com/en-us/windows/win32/termserv/imstscaxevents-ondisconnected"
+        )?;
+    }
     if !e.rules.is_empty() {
         writeln!(out, "\nRules that look for this failure:")?;
         for r in &e.rules {
@@ -139,6 +162,16 @@ mod tests {
         assert_eq!(
             v["readings"][0]["decoded"]["name"],
             "HRESULT(ERROR_NETNAME_DELETED)"
+        );
+        let mut out = Vec::new();
+        run(&args("0xDEADBEEF", None), &[], &mut out).expect("explains");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains("certutil -error 0xDEADBEEF"), "{text}");
+        let mut out = Vec::new();
+        run(&args("0x904", None), &[], &mut out).expect("explains");
+        assert!(
+            !String::from_utf8(out).unwrap().contains("certutil"),
+            "a known code"
         );
         let err = run(&args("0xZZ", None), &[], &mut Vec::new()).expect_err("bad code");
         assert!(err.to_string().contains("not a code"));

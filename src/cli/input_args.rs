@@ -73,8 +73,8 @@ impl InputArgs {
     pub fn discover(&self) -> anyhow::Result<Discovery> {
         let mut paths = self.paths.clone();
         for root in &self.windows_root {
-            let logs = windows::logs_under_root(root)
-                .with_context(|| format!("--windows-root {}", root.display()))?;
+            // The error names the folder itself.
+            let logs = windows::logs_under_root(root).context("--windows-root")?;
             eprintln!(
                 "dropcause: {} relevant logs under {}",
                 logs.len(),
