@@ -231,3 +231,34 @@ fn lint_reports_all_six_errors_of_one_file_in_one_run() {
     assert_eq!(errors, 6, "{stdout}");
     golden("lint/six-errors.out", &stdout);
 }
+
+#[test]
+fn rules_list_filters_by_level_and_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("mine.yml"), RULE).unwrap();
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let rules = dir.path().to_str().unwrap();
+        let args = [
+            &["rules", "list", "--rules", rules, "--format", "jsonl"][..],
+            extra,
+        ]
+        .concat();
+        let out = run(&args);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect()
+    };
+    let mine = ids(&["--origin", "files"]);
+    assert_eq!(mine, ["\"dc-test-termservice-stopped\""]);
+    let built_in = ids(&["--origin", "builtin"]);
+    assert!(built_in.len() > 50 && !built_in.contains(&mine[0]));
+    let high = ids(&["--min-level", "high"]);
+    assert!(!high.is_empty() && high.len() < built_in.len() && !high.contains(&mine[0]));
+    assert!(
+        ids(&["--min-level", "medium"]).contains(&mine[0]),
+        "medium counts at medium"
+    );
+}

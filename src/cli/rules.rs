@@ -5,7 +5,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::report::escape::terminal;
 use dropcause::rules::{
-    Category, LoadReport, Role, RuleInfo, RuleSet, RuleSource, RuleSummary, rule_text,
+    Category, EMBEDDED_PREFIX, Level, LoadReport, Role, RuleInfo, RuleSet, RuleSource, RuleSummary,
+    rule_text,
 };
 use serde::Serialize;
 use std::io::{BufWriter, Write};
@@ -63,6 +64,12 @@ struct ListArgs {
     /// Only rules of this category (certificate, tls, licensing, service, ...).
     #[arg(long, value_parser = parse_category)]
     category: Option<Category>,
+    /// Only rules of this level or above (informational, low, medium, high, critical).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    min_level: Option<Level>,
+    /// Only the rules built into dropcause, or only those of --rules folders.
+    #[arg(long, value_enum)]
+    origin: Option<Origin>,
     /// Output format: a table, or one JSON object per rule (JSON Lines).
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     format: ListFormat,
@@ -90,6 +97,15 @@ enum ShowFormat {
     Json,
 }
 
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Origin {
+    /// Built into dropcause.
+    Builtin,
+    /// A --rules folder.
+    Files,
+}
+
 /// How `rules list` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ListFormat {
@@ -102,6 +118,10 @@ enum ListFormat {
 fn parse_role(text: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(text.to_string()))
         .map_err(|_| format!("`{text}` is not a role: drop, lifecycle, cause or context"))
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    text.parse::<Level>()
 }
 
 fn parse_category(text: &str) -> Result<Category, String> {
@@ -120,7 +140,7 @@ struct ListedRule<'a> {
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
     /// List the loaded rules: id, title, level, role, category, logsource, file
-    /// (filtered by --role and --category; --format jsonl for scripts).
+    /// (filtered by --role, --category, --min-level and --origin; --format jsonl for scripts).
     List(ListArgs),
     /// Check rule files; print each problem as file:line:col: message, with a hint.
     /// Exits 1 when any rule has an error.
@@ -142,6 +162,12 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
                 .summaries()
                 .filter(|r| args.role.is_none_or(|role| r.info.role() == role))
                 .filter(|r| args.category.is_none_or(|c| r.info.category() == Some(c)))
+                .filter(|r| args.min_level.is_none_or(|l| r.info.level >= l))
+                .filter(|r| {
+                    let built_in = r.info.path.starts_with(EMBEDDED_PREFIX);
+                    args.origin
+                        .is_none_or(|o| (o == Origin::Builtin) == built_in)
+                })
                 .collect();
             match args.format {
                 ListFormat::Table => {
