@@ -152,7 +152,11 @@ fn nothing_read_is_said_on_stderr_never_presented_as_no_drops() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("notes.txt"), "not a log").unwrap();
     let missing = dir.path().join("missing");
-    for path in [dir.path().to_path_buf(), missing] {
+    // An EVTX file cut after its header: read, but 0 records in it.
+    let sample = crate::util::samples_dir().join("network-drop/System.evtx");
+    let header_only = dir.path().join("header-only.evtx");
+    fs::write(&header_only, &fs::read(sample).unwrap()[..4096]).unwrap();
+    for path in [dir.path().to_path_buf(), missing, header_only] {
         let out = run(&["analyze", "-q", path.to_str().unwrap()]);
         let (stdout, stderr) = texts(&out);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
