@@ -135,24 +135,7 @@ pub(crate) fn compile(path: &Path, text: &str) -> Outcome {
 fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRule> {
     let doc = found.keep(yaml::parse(text))?;
     let top = found.keep(doc.expect_map("the rule"))?;
-    for (k, _) in top {
-        let Some(key) = found.keep(k.expect_str("a top-level key")) else {
-            continue;
-        };
-        let why = match key {
-            "correlation" => "correlation rules are not evaluated (single-event matching only)",
-            "filter" => "Sigma meta filters are not applied",
-            "action" => "rule collections (`action:`) are not supported",
-            _ if KNOWN_KEYS.contains(&key) => continue,
-            _ => {
-                let e = Located::at(k.loc, RuleError::UnknownKey(key.to_string()));
-                found.push(e.suggest(key, KNOWN_KEYS.iter().copied()));
-                continue;
-            }
-        };
-        // A rule of a kind this engine does not run: whatever else is wrong with it does
-        // not matter.
-        found.0 = vec![skip(k.loc, why)];
+    if !top_keys(top, found) {
         return None;
     }
     let mut need = |key: &str| {
@@ -176,27 +159,11 @@ fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRu
         }
         id
     });
-    for key in ["status", "description", "author", "license", "name"] {
-        if let Some(n) = doc.get(key)
-            && !matches!(n.value, Value::Str(_) | Value::Null)
-        {
-            found.push(n.wrong(key, "a string"));
-        }
-    }
-    for key in ["tags", "falsepositives", "fields"] {
-        if let Some(n) = doc.get(key) {
-            found.keep(n.expect_strings(key));
-        }
-    }
+    let (status, tags) = check_text_keys(&doc, found);
     let description = doc
         .get("description")
         .and_then(|n| n.scalar_text())
         .unwrap_or_default();
-    let status = doc.get("status").and_then(|n| n.scalar_text());
-    let tags = match doc.get("tags") {
-        Some(n) => n.expect_strings("tags").unwrap_or_default(),
-        None => Vec::new(),
-    };
     let references = match doc.get("references") {
         Some(n) => found.keep(n.expect_strings("references")),
         None => Some(Vec::new()),
@@ -215,17 +182,8 @@ fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRu
         Some(n) => found.keep(selftest::parse(n, path)),
         None => Some(Vec::new()),
     };
-    if let (Some(_), Some(tests)) = (doc.get("dropcause"), &tests)
-        && !(tests.iter().any(|t| t.expect_match) && tests.iter().any(|t| !t.expect_match))
-    {
-        let at = ["tests", "dropcause"]
-            .iter()
-            .find_map(|name| {
-                top.iter()
-                    .find(|(k, _)| k.value == Value::Str(name.to_string()))
-            })
-            .and_then(|(k, _)| k.loc);
-        found.push(Located::at(at, RuleError::Untested));
+    if let (Some(_), Some(tests)) = (doc.get("dropcause"), &tests) {
+        check_tested(top, tests, found);
     }
     if found.blocking() {
         return None;
@@ -251,6 +209,65 @@ fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRu
         id_loc: id_node?.loc,
         logsource,
     })
+}
+
+/// The descriptive keys hold text, or lists of it; returns the status and the tags.
+fn check_text_keys(doc: &Node, found: &mut Found) -> (Option<String>, Vec<String>) {
+    for key in ["status", "description", "author", "license", "name"] {
+        if let Some(n) = doc.get(key)
+            && !matches!(n.value, Value::Str(_) | Value::Null)
+        {
+            found.push(n.wrong(key, "a string"));
+        }
+    }
+    for key in ["tags", "falsepositives", "fields"] {
+        if let Some(n) = doc.get(key) {
+            found.keep(n.expect_strings(key));
+        }
+    }
+    let status = doc.get("status").and_then(|n| n.scalar_text());
+    let tags = doc.get("tags").and_then(|n| n.expect_strings("tags").ok());
+    (status, tags.unwrap_or_default())
+}
+
+/// Checks every top-level key; false (with only that skip kept) for a kind of rule
+/// this engine does not run, whatever else is wrong with it.
+fn top_keys(top: &[(Node, Node)], found: &mut Found) -> bool {
+    for (k, _) in top {
+        let Some(key) = found.keep(k.expect_str("a top-level key")) else {
+            continue;
+        };
+        let why = match key {
+            "correlation" => "correlation rules are not evaluated (single-event matching only)",
+            "filter" => "Sigma meta filters are not applied",
+            "action" => "rule collections (`action:`) are not supported",
+            _ if KNOWN_KEYS.contains(&key) => continue,
+            _ => {
+                let e = Located::at(k.loc, RuleError::UnknownKey(key.to_string()));
+                found.push(e.suggest(key, KNOWN_KEYS.iter().copied()));
+                continue;
+            }
+        };
+        found.0 = vec![skip(k.loc, why)];
+        return false;
+    }
+    true
+}
+
+/// A rule with a `dropcause:` block needs a `match` and a `no_match` self-test: the
+/// problem is placed at its `tests:` key, or its `dropcause:` key when it has none.
+fn check_tested(top: &[(Node, Node)], tests: &[SelfTest], found: &mut Found) {
+    if tests.iter().any(|t| t.expect_match) && tests.iter().any(|t| !t.expect_match) {
+        return;
+    }
+    let at = ["tests", "dropcause"]
+        .iter()
+        .find_map(|name| {
+            top.iter()
+                .find(|(k, _)| k.value == Value::Str(name.to_string()))
+        })
+        .and_then(|(k, _)| k.loc);
+    found.push(Located::at(at, RuleError::Untested));
 }
 
 fn skip(loc: Loc, why: &str) -> Located {
