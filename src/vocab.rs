@@ -104,6 +104,17 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in life-cycle order.
+    pub const ALL: [Step; 7] = [
+        Step::Connect,
+        Step::Auth,
+        Step::Logon,
+        Step::Reconnect,
+        Step::Disconnect,
+        Step::Logoff,
+        Step::Refused,
+    ];
+
     /// The name rules and reports use (`connect`, `refused`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

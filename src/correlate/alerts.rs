@@ -4,7 +4,7 @@
 
 use super::input::Input;
 use super::model::AlertSummary;
-use crate::rules::{Level, Role, RuleInfo};
+use crate::rules::{Level, RuleInfo};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -26,8 +26,7 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
             continue;
         }
         let t = m.event.time;
-        let shown = |r: &&Arc<RuleInfo>| min_level.is_none_or(|min| r.level >= min);
-        for rule in m.with_role(Role::Context).filter(shown) {
+        for rule in m.alerts_at(min_level) {
             let tally = tallies.entry(rule.id.as_str()).or_insert_with(|| Tally {
                 rule,
                 count: 0,

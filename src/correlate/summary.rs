@@ -7,9 +7,8 @@ use super::model::{
     Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
 };
 use super::rank::{fill, human};
-use crate::rules::{Category, Level, Role, RuleInfo};
+use crate::rules::{Category, Level};
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
 
 /// Builds the four summaries.
 pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries {
@@ -233,25 +232,22 @@ fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = Time
         .filter(|i| input.facts[*i].context)
         .flat_map(move |i| {
             let m = &input.items[i];
-            let shown = move |r: &&Arc<RuleInfo>| min_level.is_none_or(|min| r.level >= min);
-            m.with_role(Role::Context)
-                .filter(shown)
-                .map(move |r| TimelineEntry {
-                    time: m.event.time,
-                    host: input.hosts[input.host_of(i)].0.clone(),
-                    kind: TimelineKind::Context,
-                    category: r.category(),
-                    level: Some(r.level),
-                    rule_id: r.id.clone(),
-                    title: r.title.clone(),
-                    message: r
-                        .extension
-                        .as_ref()
-                        .and_then(|x| x.explain.as_deref())
-                        .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
-                    session: None,
-                    finding: None,
-                    event: input.event_ref(i),
-                })
+            m.alerts_at(min_level).map(move |r| TimelineEntry {
+                time: m.event.time,
+                host: input.hosts[input.host_of(i)].0.clone(),
+                kind: TimelineKind::Context,
+                category: r.category(),
+                level: Some(r.level),
+                rule_id: r.id.clone(),
+                title: r.title.clone(),
+                message: r
+                    .extension
+                    .as_ref()
+                    .and_then(|x| x.explain.as_deref())
+                    .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
+                session: None,
+                finding: None,
+                event: input.event_ref(i),
+            })
         })
 }

@@ -45,10 +45,15 @@ pub fn looks_like_event_line(value: &serde_json::Value) -> bool {
         .all(|k| value.get(k).is_some())
 }
 
-/// The event of one line. Its `source` names the log the event was first read from,
-/// and stays its source (record ids are per log); without one, `export` is.
-pub fn from_event_line(text: &[u8], export: &Arc<Path>) -> Result<Event, serde_json::Error> {
-    let line: Line = serde_json::from_slice(text)?;
+/// The event of one line, already parsed as JSON (`serde_json` keeps object order here:
+/// the `evtx` crate turns on its `preserve_order`, and the test below checks it). Its `source` names the log the event
+/// was first read from, and stays its source (record ids are per log); without one,
+/// `export` is.
+pub fn from_event_line(
+    value: serde_json::Value,
+    export: &Arc<Path>,
+) -> Result<Event, serde_json::Error> {
+    let line = Line::deserialize(value)?;
     let source = match line.source {
         Some(s) if Path::new(&s) != &**export => Arc::from(Path::new(&s)),
         _ => export.clone(),
@@ -160,14 +165,17 @@ mod tests {
             recovered: true,
             fields,
         };
-        let line = serde_json::to_vec(&event).unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let parse = |text: &[u8]| serde_json::from_slice::<serde_json::Value>(text).unwrap();
+        let value = parse(&serde_json::to_vec(&event).unwrap());
         assert!(looks_like_event_line(&value));
-        let back = from_event_line(&line, &export).unwrap();
+        let back = from_event_line(value, &export).unwrap();
         assert_eq!(back, event, "field order and types survive");
         let anonymous = br#"{"time":"2024-03-11T09:12:01Z","record_id":1,"channel":"System","provider":"P","event_id":1,"computer":"C","fields":{}}"#;
-        assert_eq!(from_event_line(anonymous, &export).unwrap().source, export);
+        assert_eq!(
+            from_event_line(parse(anonymous), &export).unwrap().source,
+            export
+        );
         let unknown = br#"{"time":"2024-03-11T09:12:01Z","record_id":1,"channel":"S","provider":"P","event_id":1,"computer":"C","fields":{},"extra":1}"#;
-        assert!(from_event_line(unknown, &export).is_err());
+        assert!(from_event_line(parse(unknown), &export).is_err());
     }
 }

@@ -408,7 +408,7 @@ fn json_event(text: Vec<u8>, path: &Arc<Path>) -> Result<Event, String> {
         _ => serde_json::from_slice::<Value>(&text).map_err(|e| format!("not JSON: {e}"))?,
     };
     if value.get("Event").is_none() && event::looks_like_event_line(&value) {
-        return event::from_event_line(&text, path)
+        return event::from_event_line(value, path)
             .map_err(|e| format!("not a `dropcause events` line: {e}"));
     }
     let mut root = locate_event(value)?;

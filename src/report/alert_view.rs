@@ -2,7 +2,10 @@
 //! row per context alert rule, most severe first, informational rules folded into
 //! a count unless every rule is asked for (`--alerts`).
 
+use super::RenderOptions;
+use super::incident_view::span;
 use crate::correlate::model::{AlertSummary, Analysis};
+use crate::correlate::thousands;
 use crate::vocab::Level;
 
 /// The rows to show and what was folded.
@@ -34,13 +37,44 @@ pub(crate) fn totals(a: &Analysis) -> (usize, usize) {
     (a.alerts.iter().map(|r| r.count).sum(), a.alerts.len())
 }
 
-/// `T1021.001, T1078` or empty.
-pub(crate) fn attack(r: &AlertSummary) -> String {
-    r.attack.join(", ")
+/// The sentence that opens the Markdown and HTML sections.
+pub(crate) fn intro(a: &Analysis) -> String {
+    let (count, rules) = totals(a);
+    format!(
+        "{} alert(s) from {rules} rule(s) that explain no drop (Sigma and context rules).",
+        thousands(count)
+    )
+}
+
+/// One alert rule as every format shows it, raw: renderers escape.
+#[derive(Debug)]
+pub(crate) struct AlertCells<'a> {
+    pub level: &'static str,
+    pub title: &'a str,
+    pub count: String,
+    /// First to last, in the options' zone.
+    pub when: String,
+    pub hosts: String,
+    /// `T1021.001, T1078` or empty.
+    pub attack: String,
+    pub status: &'a str,
+}
+
+/// The cells of `r`.
+pub(crate) fn cells<'a>(r: &'a AlertSummary, opts: &RenderOptions) -> AlertCells<'a> {
+    AlertCells {
+        level: r.level.as_str(),
+        title: &r.title,
+        count: thousands(r.count),
+        when: span(r.first, r.last, opts),
+        hosts: hosts(r),
+        attack: r.attack.join(", "),
+        status: r.status.as_deref().unwrap_or(""),
+    }
 }
 
 /// `RDS01` or `RDS01, RDS02 and 3 more`.
-pub(crate) fn hosts(r: &AlertSummary) -> String {
+fn hosts(r: &AlertSummary) -> String {
     const SHOWN: usize = 2;
     let mut text = r
         .hosts
@@ -60,7 +94,7 @@ pub(crate) fn folded_note(rows: &AlertRows<'_>) -> Option<String> {
     (rows.folded_rules > 0).then(|| {
         format!(
             "{} informational alert(s) from {} rule(s) folded (--alerts lists them)",
-            crate::correlate::thousands(rows.folded_alerts),
+            thousands(rows.folded_alerts),
             rows.folded_rules
         )
     })
@@ -107,7 +141,14 @@ mod tests {
         assert_eq!(all.shown.len(), 2);
         assert_eq!(folded_note(&all), None);
         assert_eq!(totals(&a), (2260, 2));
-        assert_eq!(hosts(&a.alerts[0]), "A, B and 1 more");
-        assert_eq!(attack(&a.alerts[0]), "T1021.001");
+        assert_eq!(
+            intro(&a),
+            "2,260 alert(s) from 2 rule(s) that explain no drop (Sigma and context rules)."
+        );
+        let c = cells(&a.alerts[1], &RenderOptions::default());
+        assert_eq!((c.level, c.count.as_str()), ("informational", "2,258"));
+        assert_eq!(c.hosts, "A, B and 1 more");
+        assert_eq!(c.attack, "T1021.001");
+        assert_eq!(c.when, "2024-03-11 09:00:00");
     }
 }

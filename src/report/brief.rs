@@ -259,18 +259,18 @@ fn alerts(o: &mut Out<'_>, a: &Analysis, opts: &RenderOptions) -> io::Result<()>
             Level::Medium => o.paint("33", r.level.as_str()),
             _ => r.level.as_str().to_string(),
         };
-        let attack = alert_view::attack(r);
-        let attack = if attack.is_empty() {
+        let c = alert_view::cells(r, opts);
+        let attack = if c.attack.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", terminal(&attack))
+            format!(" [{}]", terminal(&c.attack))
         };
-        let when = incident_view::span(r.first, r.last, opts);
         let line = format!(
-            "{level} · {} × {}{attack} · {} · {when}",
-            thousands(r.count),
-            terminal(&r.title),
-            terminal(&alert_view::hosts(r)),
+            "{level} · {} × {}{attack} · {} · {}",
+            c.count,
+            terminal(c.title),
+            terminal(&c.hosts),
+            c.when
         );
         o.wrapped("  ", &line, 2)?;
     }

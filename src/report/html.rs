@@ -484,12 +484,10 @@ fn alerts(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
     if a.alerts.is_empty() {
         return Ok(());
     }
-    let (count, rules) = super::alert_view::totals(a);
     writeln!(
         out,
-        "<section><h2>Alerts</h2><p class=\"muted\">{} alert(s) from {rules} rule(s) that \
-         explain no drop (Sigma and context rules).</p>",
-        crate::correlate::thousands(count)
+        "<section><h2>Alerts</h2><p class=\"muted\">{}</p>",
+        h(&super::alert_view::intro(a))
     )?;
     let view = super::alert_view::rows(a, opts.alerts);
     if !view.shown.is_empty() {
@@ -499,17 +497,18 @@ fn alerts(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
              <th>Hosts</th><th>ATT&amp;CK</th><th>Status</th></tr></thead><tbody>"
         )?;
         for r in &view.shown {
+            let c = super::alert_view::cells(r, opts);
             writeln!(
                 out,
                 "<tr class=\"level-{0}\"><td>{0}</td><td title=\"{1}\">{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td></tr>",
-                r.level.as_str(),
+                c.level,
                 h(&r.rule_id),
-                h(&r.title),
-                crate::correlate::thousands(r.count),
-                h(&super::incident_view::span(r.first, r.last, opts)),
-                h(&super::alert_view::hosts(r)),
-                h(&super::alert_view::attack(r)),
-                h(r.status.as_deref().unwrap_or(""))
+                h(c.title),
+                c.count,
+                h(&c.when),
+                h(&c.hosts),
+                h(&c.attack),
+                h(c.status)
             )?;
         }
         writeln!(out, "</tbody></table>")?;

@@ -410,13 +410,8 @@ fn alerts(
     if a.alerts.is_empty() {
         return Ok(());
     }
-    let (count, rules) = super::alert_view::totals(a);
     writeln!(out, "## Alerts\n")?;
-    writeln!(
-        out,
-        "{} alert(s) from {rules} rule(s) that explain no drop (Sigma and context rules).\n",
-        crate::correlate::thousands(count)
-    )?;
+    writeln!(out, "{}\n", super::alert_view::intro(a))?;
     let view = super::alert_view::rows(a, opts.alerts);
     if !view.shown.is_empty() {
         writeln!(
@@ -426,16 +421,17 @@ fn alerts(
         writeln!(out, "|---|---|---|---|---|---|---|")?;
     }
     for r in &view.shown {
+        let c = super::alert_view::cells(r, opts);
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            r.level.as_str(),
-            md(&r.title),
-            crate::correlate::thousands(r.count),
-            md(&super::incident_view::span(r.first, r.last, opts)),
-            md(&super::alert_view::hosts(r)),
-            md(&super::alert_view::attack(r)),
-            r.status.as_deref().map(md).unwrap_or_default()
+            c.level,
+            md(c.title),
+            c.count,
+            md(&c.when),
+            md(&c.hosts),
+            md(&c.attack),
+            md(c.status)
         )?;
     }
     if let Some(note) = super::alert_view::folded_note(&view) {

@@ -22,16 +22,6 @@ const ROLES: [(&str, Role); 4] = [
     ("context", Role::Context),
 ];
 
-const STEPS: [(&str, Step); 7] = [
-    ("connect", Step::Connect),
-    ("auth", Step::Auth),
-    ("logon", Step::Logon),
-    ("reconnect", Step::Reconnect),
-    ("disconnect", Step::Disconnect),
-    ("logoff", Step::Logoff),
-    ("refused", Step::Refused),
-];
-
 /// Parses the block, keeping every key's error in `found`; `None` when any was wrong.
 pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
     let entries = found.keep(node.expect_map("dropcause"))?;
@@ -47,8 +37,8 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
     };
     let mut step_node = None;
     let before = found.0.len();
-    let categories: Vec<(&str, Category)> =
-        Category::ALL.iter().map(|c| (c.as_str(), *c)).collect();
+    let categories = Category::ALL.map(|c| (c.as_str(), c));
+    let steps = Step::ALL.map(|s| (s.as_str(), s));
     for (k, v) in entries {
         let Some(key) = found.keep(k.expect_str("a dropcause key")) else {
             continue;
@@ -57,7 +47,7 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
             "role" => role = found.keep(named(v, "dropcause.role", &ROLES)),
             "category" => ext.category = found.keep(named(v, "dropcause.category", &categories)),
             "step" => {
-                ext.step = found.keep(named(v, "dropcause.step", &STEPS));
+                ext.step = found.keep(named(v, "dropcause.step", &steps));
                 step_node = Some(v);
             }
             "window" => ext.window = found.keep(parse_window(v)).unwrap_or_default(),

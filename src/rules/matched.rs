@@ -1,6 +1,6 @@
 //! The output of the rules stage: events kept because rules matched them.
 
-use super::extension::{Role, RuleInfo};
+use super::extension::{Level, Role, RuleInfo};
 use crate::event::Event;
 use std::sync::Arc;
 
@@ -17,5 +17,11 @@ impl Matched {
     /// The matched rules that play `role`.
     pub fn with_role(&self, role: Role) -> impl Iterator<Item = &Arc<RuleInfo>> {
         self.rules.iter().filter(move |r| r.role() == role)
+    }
+
+    /// The context alert rules it matched, of `min_level` or above when one is given.
+    pub fn alerts_at(&self, min_level: Option<Level>) -> impl Iterator<Item = &Arc<RuleInfo>> {
+        self.with_role(Role::Context)
+            .filter(move |r| min_level.is_none_or(|min| r.level >= min))
     }
 }
