@@ -233,8 +233,8 @@ fn matching_rules(
                 format!("category {cat}")
             };
             Some(RuleRef {
-                id: rule.id.clone(),
-                title: rule.title.clone(),
+                id: rule.id.to_string(),
+                title: rule.title.to_string(),
                 why,
             })
         })
@@ -244,7 +244,7 @@ fn matching_rules(
 fn rule_text(rule: &RuleInfo) -> String {
     let ext = rule.extension.as_ref();
     [
-        rule.title.as_str(),
+        &*rule.title,
         rule.description.as_str(),
         ext.and_then(|e| e.explain.as_deref()).unwrap_or(""),
     ]
@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(ext.decoded.name, "exDiscReasonServerDeniedConnection");
         assert!(e.summary.contains("server denied connection"));
         assert!(e.look_for[0].contains("36870"));
-        let ids: Vec<_> = e.rules.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<_> = e.rules.iter().map(|r| &*r.id).collect();
         assert_eq!(ids, ["cert", "client"]);
         assert_eq!(e.rules[1].why, "mentions 0x904");
     }

@@ -29,7 +29,7 @@
 //! let a = &analyzed.analysis;
 //! assert_eq!(a.findings.len(), 1);
 //! assert_eq!(a.findings[0].verdict.category, Some(Category::Network));
-//! assert_eq!(a.incidents[0].title, "1 session of CORP\\alice dropped: RDP connection ended on a network error code (RdpCoreTS 226)");
+//! assert_eq!(&*a.incidents[0].title, "1 session of CORP\\alice dropped: RDP connection ended on a network error code (RdpCoreTS 226)");
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -222,7 +222,7 @@ fn termdd_56_alone_is_a_refused_connection() {
     assert!(
         a.findings
             .iter()
-            .all(|f| f.dropped.rule_id == "dc-net-termdd-56"
+            .all(|f| &*f.dropped.rule_id == "dc-net-termdd-56"
                 && f.dropped.kind == DropKind::ConnectionRefused)
     );
 }

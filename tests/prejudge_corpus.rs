@@ -39,7 +39,7 @@ fn run(root: &Path, rules: &RuleSet, prejudge: bool) -> Run {
             let source = e.source.to_path_buf();
             let id = e.record_id;
             rules.match_event(e).map(|m| {
-                let ids = m.rules.iter().map(|r| r.id.clone()).collect();
+                let ids = m.rules.iter().map(|r| r.id.to_string()).collect();
                 (source, id, ids)
             })
         },

@@ -10,6 +10,7 @@ use dropcause::ingest::{ChannelSpan, FileStats};
 use dropcause::report::{RenderOptions, Report};
 use dropcause::rules::extension::{Category, Level, Step};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const RDS01: &str = "RDS01.contoso.local";
 pub const RDS02: &str = "RDS02.contoso.local";
@@ -51,9 +52,9 @@ pub fn ev(host: &str, channel: &str, event_id: u16, record_id: u64, clock: &str)
     };
     EventRef {
         time: at(clock),
-        computer: host.to_string(),
-        channel: channel.to_string(),
-        provider: provider.to_string(),
+        computer: host.into(),
+        channel: channel.into(),
+        provider: provider.into(),
         event_id,
         record_id,
         source: file(host, channel).into(),
@@ -64,7 +65,7 @@ fn step(step: Step, rule: &str, event: EventRef) -> SessionStep {
     SessionStep {
         time: event.time,
         step,
-        rule_id: rule.to_string(),
+        rule_id: rule.into(),
         event,
     }
 }
@@ -81,7 +82,7 @@ fn session(
     Session {
         index,
         id: format!("S{}", index + 1),
-        host: host.to_string(),
+        host: host.into(),
         kind: SessionKind::Remote,
         server: None,
         session_id: Some(id),
@@ -216,8 +217,8 @@ fn cause(
     fix: Option<&str>,
 ) -> Cause {
     Cause {
-        rule_id: rule.to_string(),
-        title: title.to_string(),
+        rule_id: rule.into(),
+        title: title.into(),
         category,
         level,
         time: evidence.time,
@@ -225,7 +226,7 @@ fn cause(
         occurrences: 1,
         score,
         explanation: explanation.to_string(),
-        fix: fix.map(str::to_string),
+        fix: fix.map(Arc::from),
         evidence,
     }
 }
@@ -235,7 +236,7 @@ const CERT_FIX: &str = "Give NETWORK SERVICE read access to the certificate's ke
 fn findings() -> Vec<Finding> {
     let drop_alice = Drop {
         index: 0,
-        host: RDS01.to_string(),
+        host: RDS01.into(),
         time: at("09:41:07.500"),
         kind: DropKind::SessionDropped,
         session: Some(0),
@@ -246,7 +247,7 @@ fn findings() -> Vec<Finding> {
             name: "SOCKET_CLOSED".into(),
             meaning: "The network connection was closed".into(),
         }),
-        rule_id: "lsm-40-disconnect".to_string(),
+        rule_id: "lsm-40-disconnect".into(),
         evidence: vec![
             ev(RDS01, LSM, 40, 8830, "09:41:07.500"),
             ev(RDS01, CORE, 98, 7690, "09:41:07.310"),
@@ -277,14 +278,14 @@ fn findings() -> Vec<Finding> {
     );
     let drop_carol = Drop {
         index: 1,
-        host: RDS01.to_string(),
+        host: RDS01.into(),
         time: at("09:52:31.000"),
         kind: DropKind::ConnectionRefused,
         session: Some(2),
         user: Some(r"CONTOSO\carol".to_string()),
         client_address: Some("203.0.113.7".to_string()),
         reason: None,
-        rule_id: "core-refused".to_string(),
+        rule_id: "core-refused".into(),
         evidence: vec![ev(RDS01, CORE, 227, 7702, "09:52:31.000")],
     };
     let lic = cause(
@@ -300,7 +301,7 @@ fn findings() -> Vec<Finding> {
     );
     let drop_dave = Drop {
         index: 2,
-        host: RDS02.to_string(),
+        host: RDS02.into(),
         time: at("09:47:44.125"),
         kind: DropKind::SessionDropped,
         session: Some(3),
@@ -311,7 +312,7 @@ fn findings() -> Vec<Finding> {
             name: "NONE".into(),
             meaning: "No additional information".into(),
         }),
-        rule_id: "lsm-40-disconnect".to_string(),
+        rule_id: "lsm-40-disconnect".into(),
         evidence: vec![ev(RDS02, LSM, 40, 322, "09:47:44.125")],
     };
     vec![
@@ -380,8 +381,8 @@ fn entry(
         kind,
         category,
         level: (kind == TimelineKind::Context).then_some(Level::Medium),
-        rule_id: rule.to_string(),
-        title: title.to_string(),
+        rule_id: rule.into(),
+        title: title.into(),
         message: message.to_string(),
         session,
         finding,
@@ -764,26 +765,26 @@ pub fn hostile_report(opts: &RenderOptions) -> Report {
         s.user = Some(format!("{FORMULA}{evil}"));
     }
     for e in &mut a.timeline {
-        e.title = FORMULA.to_string();
+        e.title = FORMULA.into();
         e.message = evil.clone();
-        e.host = format!("{RDS01}{ESCAPES}");
-        e.event.channel = format!("{SCRIPT}{ESCAPES}");
+        e.host = format!("{RDS01}{ESCAPES}").into();
+        e.event.channel = format!("{SCRIPT}{ESCAPES}").into();
     }
     for f in &mut a.findings {
-        f.dropped.host = format!("{SCRIPT}{ESCAPES}");
+        f.dropped.host = format!("{SCRIPT}{ESCAPES}").into();
         f.dropped.user = Some(evil.clone());
         f.verdict.summary = evil.clone();
         for c in &mut f.causes {
-            c.title = evil.clone();
+            c.title = evil.as_str().into();
             c.explanation = format!("{FORMULA} {evil}");
         }
     }
     for x in &mut a.incidents {
         // The timeline's host, so that the SVG labels carry the hostile title.
-        x.host = format!("{RDS01}{ESCAPES}");
-        x.title = evil.clone();
+        x.host = format!("{RDS01}{ESCAPES}").into();
+        x.title = evil.as_str().into();
         x.summary = evil.clone();
-        x.fix = Some(format!("{FORMULA} {evil}"));
+        x.fix = Some(format!("{FORMULA} {evil}").into());
         x.clients = vec![Tally {
             name: evil.clone(),
             count: 1,

@@ -65,7 +65,7 @@ fn coverage(set: &RuleSet, root: &Path) -> (String, usize) {
                         .filter(|f| event.field(f).is_none())
                         .map(str::to_string)
                         .collect();
-                    (r.id.clone(), missing)
+                    (r.id.to_string(), missing)
                 })
                 .collect();
             if rules.is_empty() {
@@ -108,7 +108,7 @@ fn coverage(set: &RuleSet, root: &Path) -> (String, usize) {
         let file = r.path.to_string_lossy().replace('\\', "/");
         let file = file.trim_start_matches("<embedded>/");
         let category = r.category().map(|c| c.as_str()).unwrap_or("");
-        let (instances, fields) = match hits.get(&r.id) {
+        let (instances, fields) = match hits.get(&*r.id) {
             None => ("no corpus instance".to_string(), "-".to_string()),
             Some(h) => {
                 fired += 1;

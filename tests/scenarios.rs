@@ -33,7 +33,7 @@ fn describe(findings: &[Finding]) -> String {
                 f.dropped.time,
                 f.dropped.kind,
                 f.verdict.category,
-                f.causes.first().map_or("no cause", |c| c.rule_id.as_str()),
+                f.causes.first().map_or("no cause", |c| &*c.rule_id),
             )
         })
         .collect::<Vec<_>>()
@@ -49,7 +49,7 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
         assert_eq!(a.findings.len(), s.expect.drops as usize, "{what}");
         // The server's view counts: every drop is on the scenario's server.
         assert!(
-            a.findings.iter().all(|f| f.dropped.host == s.computer),
+            a.findings.iter().all(|f| *f.dropped.host == *s.computer),
             "{what}"
         );
         match s.expect.cause {
@@ -72,7 +72,7 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
             assert!(
                 a.findings
                     .iter()
-                    .any(|f| f.causes.iter().any(|c| &c.rule_id == rule)),
+                    .any(|f| f.causes.iter().any(|c| *c.rule_id == **rule)),
                 "{what}: rule {rule} expected"
             );
         }
@@ -89,7 +89,8 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
         if !s.expect.sessions.is_empty() {
             let mut endings: BTreeMap<String, u32> = BTreeMap::new();
             for x in a.sessions.iter().filter(|x| {
-                x.host == s.computer && matches!(x.kind, SessionKind::Remote | SessionKind::Unknown)
+                *x.host == *s.computer
+                    && matches!(x.kind, SessionKind::Remote | SessionKind::Unknown)
             }) {
                 let name = serde_json::to_value(x.ending).unwrap();
                 *endings
@@ -142,7 +143,7 @@ fn all_samples_at_once_keep_each_hosts_verdicts() {
     let a = run(&crate::util::samples_dir()).analysis;
     let mut per_host: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &a.findings {
-        per_host.entry(f.dropped.host.as_str()).or_default().push(f);
+        per_host.entry(&*f.dropped.host).or_default().push(f);
     }
     let what = describe(&a.findings);
     let servers: Vec<&str> = all.iter().map(|s| s.computer.as_str()).collect();

@@ -259,7 +259,7 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
         let needle = args.id.to_ascii_lowercase();
         let mut near: Vec<&str> = set
             .summaries()
-            .map(|r| r.info.id.as_str())
+            .map(|r| &*r.info.id)
             .filter(|id| id.to_ascii_lowercase().contains(&needle))
             .collect();
         near.truncate(8);
@@ -299,7 +299,7 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     }
     let info = rule.info;
     let mut facts: Vec<(&str, String)> = vec![
-        ("title", info.title.clone()),
+        ("title", info.title.to_string()),
         ("level", info.level.as_str().to_string()),
         ("role", format!("{:?}", info.role()).to_lowercase()),
     ];
@@ -343,7 +343,7 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
             facts.push(("explain", explain.clone()));
         }
         if let Some(fix) = &ext.fix {
-            facts.push(("fix", fix.clone()));
+            facts.push(("fix", fix.to_string()));
         }
     }
     facts.push((

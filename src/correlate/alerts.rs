@@ -27,7 +27,7 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
         }
         let t = m.event.time;
         for rule in m.alerts_at(min_level) {
-            let tally = tallies.entry(rule.id.as_str()).or_insert_with(|| Tally {
+            let tally = tallies.entry(&*rule.id).or_insert_with(|| Tally {
                 rule,
                 count: 0,
                 first: t,
@@ -43,8 +43,8 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
     let mut rows: Vec<AlertSummary> = tallies
         .into_values()
         .map(|t| AlertSummary {
-            rule_id: t.rule.id.clone(),
-            title: t.rule.title.clone(),
+            rule_id: t.rule.id.to_string(),
+            title: t.rule.title.to_string(),
             level: t.rule.level,
             status: t.rule.status.clone(),
             tags: t.rule.tags.clone(),
@@ -52,7 +52,11 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
             count: t.count,
             first: t.first,
             last: t.last,
-            hosts: t.hosts.iter().map(|h| input.hosts[*h].0.clone()).collect(),
+            hosts: t
+                .hosts
+                .iter()
+                .map(|h| input.hosts[*h].0.to_string())
+                .collect(),
         })
         .collect();
     rows.sort_by(|a, b| {

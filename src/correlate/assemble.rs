@@ -225,7 +225,7 @@ fn own_record_summary(input: &Input, decider: usize, verdict: &super::model::Ver
             rule.extension
                 .as_ref()
                 .and_then(|x| x.explain.as_deref())
-                .map_or_else(|| rule.title.clone(), |t| rank::fill(t, event))
+                .map_or_else(|| rule.title.to_string(), |t| rank::fill(t, event))
         })
         .unwrap_or_else(|| format!("event {}", event.event_id));
     let mut summary = format!("Refused: {said}.");

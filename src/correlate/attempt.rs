@@ -527,7 +527,7 @@ impl Coverage {
 fn rdp_in_use(input: &Input, h: usize, spans: &[ChannelSpan]) -> bool {
     let host = &input.hosts[h].0;
     let rdp_log = spans.iter().any(|s| {
-        s.computer == *host
+        *s.computer == **host
             && [
                 "LocalSessionManager",
                 "RemoteConnectionManager",

@@ -362,7 +362,7 @@ pub fn check_rules(rules: &RuleSet) -> Vec<RuleDisagreement> {
         let logs: Vec<Log> = channels.iter().filter_map(|c| log_of_channel(c)).collect();
         let mut say = |message: String| {
             out.push(RuleDisagreement {
-                rule_id: pinned.info.id.clone(),
+                rule_id: pinned.info.id.to_string(),
                 path: pinned.info.path.clone(),
                 message,
             })

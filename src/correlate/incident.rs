@@ -24,6 +24,7 @@ use super::model::{
 use crate::vocab::{Category, Step};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The longest pause inside one burst of refusals.
 pub const REFUSAL_GAP: TimeDelta = TimeDelta::minutes(10);
@@ -37,10 +38,10 @@ const BURST: usize = 3;
 /// What findings must share to be one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    host: String,
+    host: Arc<str>,
     kind: IncidentKind,
     category: Option<Category>,
-    rule: String,
+    rule: Arc<str>,
     /// Client address, else user, for refusals; empty for drops.
     who: String,
 }
@@ -63,16 +64,14 @@ fn key(f: &Finding) -> Key {
         host: d.host.clone(),
         kind,
         category: f.verdict.category,
-        rule: rule_of(f).to_string(),
+        rule: Arc::clone(rule_of(f)),
         who,
     }
 }
 
 /// The cause rule a finding is filed under: its top cause's, else its own.
-fn rule_of(f: &Finding) -> &str {
-    f.causes
-        .first()
-        .map_or(f.dropped.rule_id.as_str(), |c| c.rule_id.as_str())
+fn rule_of(f: &Finding) -> &Arc<str> {
+    f.causes.first().map_or(&f.dropped.rule_id, |c| &c.rule_id)
 }
 
 /// Groups `findings` into incidents, sets each finding's `incident`, and
@@ -205,7 +204,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     {
         evidence.push(c.evidence.clone());
     }
-    let cause_title = first.causes.first().map(|c| c.title.as_str());
+    let cause_title = first.causes.first().map(|c| &*c.title);
     let title = title(
         &k,
         members.len(),
@@ -222,7 +221,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
         kind: k.kind,
         category: k.category,
         rule_id: k.rule,
-        title,
+        title: title.into(),
         count: members.len(),
         first: first.dropped.time,
         last: last.dropped.time,
@@ -383,7 +382,7 @@ mod tests {
                 user: None,
                 client_address: client.map(str::to_string),
                 reason: None,
-                rule_id: format!("own-{category}"),
+                rule_id: format!("own-{category}").into(),
                 evidence: Vec::new(),
             },
             causes: Vec::new(),

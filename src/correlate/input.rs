@@ -5,6 +5,7 @@ use super::catalog::{self, Facts};
 use super::hosts::Hosts;
 use super::model::EventRef;
 use crate::rules::{Matched, RuleInfo};
+use foldhash::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -15,7 +16,10 @@ pub(crate) struct Input {
     /// What correlation reads from each item.
     pub facts: Vec<Facts>,
     /// Each host's name and its range in `items`.
-    pub hosts: Vec<(String, Range<usize>)>,
+    pub hosts: Vec<(Arc<str>, Range<usize>)>,
+    /// Where each item is in the evidence; the names are shared, so a reference
+    /// costs four counter increments to copy, whatever the number of findings.
+    refs: Vec<EventRef>,
 }
 
 impl Input {
@@ -28,33 +32,41 @@ impl Input {
             (host, e.time, e.record_id, Arc::clone(&e.source))
         });
         let facts = matched.iter().map(catalog::facts).collect();
-        let mut hosts: Vec<(String, Range<usize>)> = Vec::new();
+        let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
         for (i, m) in matched.iter().enumerate() {
             let name = names.name_of(&m.event.computer);
             match hosts.last_mut() {
-                Some((h, r)) if h == name => r.end = i + 1,
-                _ => hosts.push((name.to_string(), i..i + 1)),
+                Some((h, r)) if **h == *name => r.end = i + 1,
+                _ => hosts.push((Arc::from(name), i..i + 1)),
             }
         }
+        let mut names = Interner::default();
+        let refs = matched
+            .iter()
+            .map(|m| {
+                let e = &m.event;
+                EventRef {
+                    time: e.time,
+                    computer: names.get(&e.computer),
+                    channel: names.get(&e.channel),
+                    provider: names.get(&e.provider),
+                    event_id: e.event_id,
+                    record_id: e.record_id,
+                    source: Arc::clone(&e.source),
+                }
+            })
+            .collect();
         Input {
             items: matched,
             facts,
             hosts,
+            refs,
         }
     }
 
     /// Where item `i` is in the evidence.
     pub fn event_ref(&self, i: usize) -> EventRef {
-        let e = &self.items[i].event;
-        EventRef {
-            time: e.time,
-            computer: e.computer.clone(),
-            channel: e.channel.clone(),
-            provider: e.provider.clone(),
-            event_id: e.event_id,
-            record_id: e.record_id,
-            source: Arc::clone(&e.source),
-        }
+        self.refs[i].clone()
     }
 
     /// The rule of item `i` that plays the part asked for, else its first rule.
@@ -68,5 +80,21 @@ impl Input {
         self.hosts
             .partition_point(|(_, r)| r.end <= i)
             .min(self.hosts.len().saturating_sub(1))
+    }
+}
+
+/// One shared copy of each name (computers, channels, providers: a handful per
+/// run, however many events name them).
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(Box::from(name), Arc::clone(&shared));
+        shared
     }
 }

@@ -13,13 +13,14 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRef {
     /// When it happened (UTC).
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
-    /// `System/Computer`.
-    pub computer: String,
+    /// `System/Computer` (shared with every reference to the same name).
+    pub computer: Arc<str>,
     /// `System/Channel`.
-    pub channel: String,
+    pub channel: Arc<str>,
     /// `System/Provider/@Name`.
-    pub provider: String,
+    pub provider: Arc<str>,
     /// Event id (low 16 bits).
     pub event_id: u16,
     /// `System/EventRecordID`.
@@ -80,11 +81,12 @@ pub enum SessionKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionStep {
     /// When.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// Which step.
     pub step: Step,
     /// The rule that recognised it.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// The event.
     pub event: EventRef,
 }
@@ -98,7 +100,7 @@ pub struct Session {
     /// Windows' session id, which is `session_id`.
     pub id: String,
     /// The server (`Computer`); for client-side connections, the client.
-    pub host: String,
+    pub host: Arc<str>,
     /// What kind of session it is.
     pub kind: SessionKind,
     /// For client-side connections: the server it connected to.
@@ -117,8 +119,10 @@ pub struct Session {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_address: Option<String>,
     /// First event.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub start: DateTime<Utc>,
     /// Last event.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub end: DateTime<Utc>,
     /// How it ended.
     pub ending: Ending,
@@ -145,8 +149,9 @@ pub struct Drop {
     /// Index in [`Analysis::findings`].
     pub index: usize,
     /// The server (`Computer`); for client-side logs, the client's computer.
-    pub host: String,
+    pub host: Arc<str>,
     /// When it happened.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// What kind of drop.
     pub kind: DropKind,
@@ -163,7 +168,7 @@ pub struct Drop {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<DecodedCode>,
     /// The rule that recognised the drop.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// The events that show the drop.
     pub evidence: Vec<EventRef>,
 }
@@ -172,14 +177,15 @@ pub struct Drop {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cause {
     /// The rule that found it.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// The rule's title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Its failure family.
     pub category: Category,
     /// The rule's level.
     pub level: Level,
     /// When the (closest) matching event happened.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// Seconds from the drop to the cause (negative: before the drop).
     pub offset_seconds: f64,
@@ -191,7 +197,7 @@ pub struct Cause {
     pub explanation: String,
     /// What to try.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub fix: Option<Arc<str>>,
     /// The closest matching event.
     pub evidence: EventRef,
 }
@@ -220,7 +226,7 @@ pub struct Verdict {
     pub summary: String,
     /// What to do.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub fix: Option<Arc<str>>,
     /// Logs that were not given but could have told (e.g. "System").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_logs: Vec<String>,
@@ -270,6 +276,7 @@ pub struct LogonAfter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// When the logon succeeded (the session's first authentication or logon record).
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// Seconds after the incident's last refusal (negative: during the burst).
     pub seconds_after_last: f64,
@@ -285,16 +292,16 @@ pub struct Incident {
     /// Its number in every report: `I` and the 1-based index (`I1`).
     pub id: String,
     /// The host.
-    pub host: String,
+    pub host: Arc<str>,
     /// Refusals or drops.
     pub kind: IncidentKind,
     /// The shared verdict category; `None` when no cause was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
     /// The shared cause rule (the top cause's, or the record's own rule).
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// The incident in one sentence.
-    pub title: String,
+    pub title: Arc<str>,
     /// How many findings.
     pub count: usize,
     /// The first finding's time.
@@ -315,7 +322,7 @@ pub struct Incident {
     pub summary: String,
     /// What to do.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub fix: Option<Arc<str>>,
     /// A sample of the evidence: the first finding's drop record and top cause.
     pub evidence: Vec<EventRef>,
     /// For a burst of refusals: a successful logon from the same client soon
@@ -373,9 +380,10 @@ pub enum TimelineKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEntry {
     /// When.
+    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// Which host.
-    pub host: String,
+    pub host: Arc<str>,
     /// What kind of line.
     pub kind: TimelineKind,
     /// The category, for causes and drops.
@@ -385,9 +393,9 @@ pub struct TimelineEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     /// The rule.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// The rule's title.
-    pub title: String,
+    pub title: Arc<str>,
     /// A one-line description with the event's details.
     pub message: String,
     /// The session it belongs to, when known.

@@ -63,7 +63,7 @@ pub(crate) fn outlook(input: &Input, coverage: &[HostCoverage]) -> Vec<HostOutlo
             let range = input
                 .hosts
                 .iter()
-                .find(|(name, _)| *name == cov.host)
+                .find(|(name, _)| **name == *cov.host)
                 .map_or(0..0, |(_, r)| r.clone());
             let as_of = cov.channels.iter().map(|c| c.2).max();
             let system = cov
@@ -114,7 +114,7 @@ fn thumbprint(input: &Input, i: usize) -> Option<String> {
 fn fix_of(input: &Input, i: usize) -> Option<String> {
     input
         .rule(i, |r| r.extension.as_ref().is_some_and(|e| e.fix.is_some()))
-        .and_then(|r| r.extension.as_ref()?.fix.clone())
+        .and_then(|r| r.extension.as_ref()?.fix.as_deref().map(str::to_string))
 }
 
 fn day(t: DateTime<Utc>) -> String {

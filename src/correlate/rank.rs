@@ -79,7 +79,7 @@ pub(crate) fn causes(
                 explanation: ext
                     .explain
                     .as_deref()
-                    .map_or_else(|| rule.title.clone(), |t| fill(t, event)),
+                    .map_or_else(|| rule.title.to_string(), |t| fill(t, event)),
                 fix: ext.fix.clone(),
                 evidence: input.event_ref(hit.item),
             })

@@ -9,6 +9,7 @@ use super::model::{
 use super::rank::{fill, human};
 use crate::rules::{Category, Level};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// Builds the four summaries.
 pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries {
@@ -33,8 +34,8 @@ pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries
     };
     Summaries {
         hosts: group(
-            &|s| Some(s.host.clone()),
-            &|f| Some(f.dropped.host.clone()),
+            &|s| Some(s.host.to_string()),
+            &|f| Some(f.dropped.host.to_string()),
             "on",
         ),
         users: group(&|s| s.user.clone(), &|f| f.dropped.user.clone(), "of"),
@@ -62,12 +63,9 @@ fn row(
             *by_cat.entry(c).or_default() += 1;
         }
         if let Some(top) = f.causes.first() {
-            let e = by_rule.entry(top.rule_id.as_str()).or_insert((
-                0,
-                0.0,
-                top.title.as_str(),
-                top.category,
-            ));
+            let e = by_rule
+                .entry(&*top.rule_id)
+                .or_insert((0, 0.0, &*top.title, top.category));
             e.0 += 1;
             e.1 = e.1.max(top.offset_seconds.abs());
         }
@@ -102,17 +100,13 @@ fn causes(findings: &[Finding]) -> Vec<SummaryRow> {
     let mut rows: BTreeMap<&str, (usize, usize, &str, Category, Vec<&str>)> = BTreeMap::new();
     for f in findings {
         for (rank, c) in f.causes.iter().enumerate() {
-            let e = rows.entry(c.rule_id.as_str()).or_insert((
-                0,
-                0,
-                c.title.as_str(),
-                c.category,
-                Vec::new(),
-            ));
+            let e = rows
+                .entry(&*c.rule_id)
+                .or_insert((0, 0, &*c.title, c.category, Vec::new()));
             e.0 += 1;
             e.1 += usize::from(rank == 0);
-            if !e.4.contains(&f.dropped.host.as_str()) {
-                e.4.push(f.dropped.host.as_str());
+            if !e.4.contains(&&*f.dropped.host) {
+                e.4.push(&*f.dropped.host);
             }
         }
     }
@@ -145,11 +139,11 @@ pub(crate) fn timeline(
         .items
         .iter()
         .flat_map(|m| m.rules.iter())
-        .map(|r| (r.id.as_str(), r.title.as_str()))
+        .map(|r| (&*r.id, &*r.title))
         .collect();
     for s in sessions {
         for step in &s.steps {
-            let title = titles.get(step.rule_id.as_str()).copied();
+            let title = titles.get(&*step.rule_id).copied();
             out.push(TimelineEntry {
                 time: step.time,
                 host: s.host.clone(),
@@ -157,7 +151,7 @@ pub(crate) fn timeline(
                 category: None,
                 level: None,
                 rule_id: step.rule_id.clone(),
-                title: step.step.as_str().to_string(),
+                title: Arc::from(step.step.as_str()),
                 message: step_message(s, title, step.event.event_id),
                 session: Some(s.index),
                 finding: None,
@@ -181,7 +175,7 @@ pub(crate) fn timeline(
                     crate::correlate::model::DropKind::SessionDropped => "Session dropped",
                     crate::correlate::model::DropKind::ConnectionRefused => "Connection refused",
                 }
-                .to_string(),
+                .into(),
                 message: f.verdict.summary.clone(),
                 session: d.session,
                 finding: Some(i),
@@ -244,7 +238,7 @@ fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = Time
                     .extension
                     .as_ref()
                     .and_then(|x| x.explain.as_deref())
-                    .map_or_else(|| r.title.clone(), |t| fill(t, &m.event)),
+                    .map_or_else(|| r.title.to_string(), |t| fill(t, &m.event)),
                 session: None,
                 finding: None,
                 event: input.event_ref(i),

@@ -26,7 +26,7 @@ pub(crate) fn rule(
 ) -> Arc<RuleInfo> {
     Arc::new(RuleInfo {
         id: id.into(),
-        title: format!("title of {id}"),
+        title: format!("title of {id}").into(),
         description: String::new(),
         level: Level::High,
         references: vec![],
@@ -42,7 +42,7 @@ pub(crate) fn rule(
             },
             keys: keys.iter().map(|k| k.to_string()).collect(),
             explain: Some(format!("{id} happened ({{ErrorCode}})")),
-            fix: Some(format!("fix {id}")),
+            fix: Some(format!("fix {id}").into()),
         }),
         path: "test.yml".into(),
     })

@@ -118,7 +118,7 @@ fn a_reason_zero_disconnect_is_a_drop_with_ranked_causes() {
     );
     assert_eq!(f.dropped.user.as_deref(), Some("CORP\\bob"));
     assert_eq!(f.dropped.client_address.as_deref(), Some("10.0.0.5"));
-    let ids: Vec<_> = f.causes.iter().map(|c| c.rule_id.as_str()).collect();
+    let ids: Vec<_> = f.causes.iter().map(|c| &*c.rule_id).collect();
     assert_eq!(ids, ["cert", "net"]);
     assert_eq!(f.causes[0].offset_seconds, -40.0);
     assert_eq!(f.causes[0].occurrences, 1);

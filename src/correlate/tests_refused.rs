@@ -71,7 +71,7 @@ fn a_failure_right_at_an_accept_refuses_it_and_a_bare_accept_is_no_drop() {
         "the attempt with its own failure, and the other client's error on its own"
     );
     assert_eq!(a.findings[0].dropped.kind, DropKind::ConnectionRefused);
-    assert_eq!(a.findings[0].dropped.rule_id, "cert");
+    assert_eq!(&*a.findings[0].dropped.rule_id, "cert");
     assert_eq!(a.findings[0].verdict.category, Some(Category::Certificate));
     let attempts: Vec<_> = a.sessions.iter().map(|s| (s.kind, s.ending)).collect();
     assert_eq!(attempts, [(SessionKind::Attempt, Ending::Refused)]);
@@ -148,7 +148,7 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
     let hosts: Vec<_> = a
         .findings
         .iter()
-        .map(|f| (f.dropped.host.as_str(), f.dropped.kind))
+        .map(|f| (&*f.dropped.host, f.dropped.kind))
         .collect();
     assert_eq!(
         hosts,
@@ -161,7 +161,7 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
         .dropped
         .evidence
         .iter()
-        .map(|e| (e.computer.as_str(), e.event_id))
+        .map(|e| (&*e.computer, e.event_id))
         .collect();
     assert!(evidence.contains(&("WKS01", 1026)), "{evidence:?}");
     let clients = a
@@ -240,5 +240,5 @@ fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop() {
         (DropKind::SessionDropped, at(1005))
     );
     assert_eq!(f.verdict.category, Some(Category::Power));
-    assert_eq!(f.causes[0].rule_id, "restart");
+    assert_eq!(&*f.causes[0].rule_id, "restart");
 }

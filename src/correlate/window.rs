@@ -52,7 +52,7 @@ pub(crate) struct CauseIndex {
     /// The cause rules, each once.
     pub rules: Vec<Arc<RuleInfo>>,
     keys: Vec<Key>,
-    ids: HashMap<String, usize>,
+    ids: HashMap<Arc<str>, usize>,
     lists: HashMap<(usize, usize), Lists>,
     per_host: HashMap<usize, Vec<usize>>,
 }
@@ -61,7 +61,7 @@ impl CauseIndex {
     /// Indexes every event a cause rule matched.
     pub fn new(input: &Input) -> Self {
         let mut index = CauseIndex::default();
-        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut ids: HashMap<Arc<str>, usize> = HashMap::new();
         for (h, (_, range)) in input.hosts.iter().enumerate() {
             for i in range.clone().filter(|i| input.facts[*i].cause) {
                 let ev = &input.items[i].event;
@@ -104,7 +104,7 @@ impl CauseIndex {
         let mut hits: Vec<Hit> = Vec::new();
         for &item in items {
             for rule in input.items[item].with_role(Role::Cause) {
-                let Some(&r) = self.ids.get(&rule.id) else {
+                let Some(&r) = self.ids.get(&*rule.id) else {
                     continue;
                 };
                 if hits.iter().any(|h| h.rule == r) {

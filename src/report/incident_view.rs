@@ -142,7 +142,7 @@ pub(crate) fn incidents(a: &Analysis, opts: &RenderOptions) -> Vec<IncidentView>
         .iter()
         .map(|x| IncidentView {
             id: incident_id(x.index),
-            host: x.host.clone(),
+            host: x.host.to_string(),
             category: x.category,
             verdict: x
                 .category
@@ -154,14 +154,14 @@ pub(crate) fn incidents(a: &Analysis, opts: &RenderOptions) -> Vec<IncidentView>
                 Confidence::High => "high",
             },
             when: span(x.first, x.last, opts),
-            title: x.title.clone(),
+            title: x.title.to_string(),
             who: who(x),
             mixed: x.kind == IncidentKind::Refusals && x.clients.len() > 1
                 || x.users.len() > 1
                 || (x.without_client > 0 && x.without_client < x.count),
             compromise: compromise(x, opts),
             summary: x.summary.clone(),
-            fix: x.fix.clone(),
+            fix: x.fix.as_deref().map(str::to_string),
             findings: x.findings.iter().map(|f| finding_id(*f)).collect(),
             count: x.count,
             evidence: x
@@ -181,21 +181,21 @@ pub(crate) fn hosts(a: &Analysis) -> Vec<HostView> {
         .map(|h| (h.name.clone(), h.aliases.clone()))
         .collect();
     for s in &a.sessions {
-        if !names.iter().any(|(n, _)| *n == s.host) {
-            names.push((s.host.clone(), Vec::new()));
+        if !names.iter().any(|(n, _)| **n == *s.host) {
+            names.push((s.host.to_string(), Vec::new()));
         }
     }
     names
         .into_iter()
         .filter_map(|(name, aliases)| {
-            let sessions = a.sessions.iter().filter(|s| s.host == name);
+            let sessions = a.sessions.iter().filter(|s| *s.host == *name);
             let remote: Vec<_> = sessions
                 .filter(|s| matches!(s.kind, SessionKind::Remote | SessionKind::Unknown))
                 .collect();
             let count = |k: DropKind| {
                 a.findings
                     .iter()
-                    .filter(|f| f.dropped.host == name && f.dropped.kind == k)
+                    .filter(|f| *f.dropped.host == *name && f.dropped.kind == k)
                     .count()
             };
             let (dropped, refused) = (

@@ -215,12 +215,14 @@ pub(crate) fn host_chart(
     let sessions: Vec<&Session> = a
         .sessions
         .iter()
-        .filter(|s| s.host == host && !matches!(s.kind, SessionKind::Attempt | SessionKind::Client))
+        .filter(|s| {
+            *s.host == *host && !matches!(s.kind, SessionKind::Attempt | SessionKind::Client)
+        })
         .collect();
     let findings: Vec<&Finding> = a
         .findings
         .iter()
-        .filter(|f| f.dropped.host == host)
+        .filter(|f| *f.dropped.host == *host)
         .collect();
     let times = rows
         .iter()
@@ -248,7 +250,7 @@ pub(crate) fn host_chart(
             .or_default()
             .add(scale.bucket(r.time), false);
     }
-    let incidents: Vec<&Incident> = a.incidents.iter().filter(|x| x.host == host).collect();
+    let incidents: Vec<&Incident> = a.incidents.iter().filter(|x| *x.host == *host).collect();
     let wanted: Vec<(f64, f64)> = incidents
         .iter()
         .map(|x| {

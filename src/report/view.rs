@@ -230,7 +230,7 @@ impl View {
             .iter()
             .map(|s| SessionView {
                 number: s.index + 1,
-                host: s.host.clone(),
+                host: s.host.to_string(),
                 id: s.session_id,
                 user: s.user.clone(),
                 client: s.client_address.clone(),
@@ -308,17 +308,17 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             level: Level::as_str(c.level),
             offset: offset(c.offset_seconds),
             occurrences: c.occurrences,
-            title: c.title.clone(),
-            rule: c.rule_id.clone(),
+            title: c.title.to_string(),
+            rule: c.rule_id.to_string(),
             explanation: c.explanation.clone(),
-            fix: c.fix.clone(),
+            fix: c.fix.as_deref().map(str::to_string),
             evidence: evidence_view(&c.evidence, opts),
         })
         .collect();
     FindingView {
         number: d.index + 1,
         incident: f.incident + 1,
-        host: d.host.clone(),
+        host: d.host.to_string(),
         time: tz.format(d.time),
         date,
         clock,
@@ -330,7 +330,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
         user: d.user.clone(),
         client: d.client_address.clone(),
         reason: d.reason.as_ref().map(code),
-        rule: d.rule_id.clone(),
+        rule: d.rule_id.to_string(),
         category: f.verdict.category,
         verdict: f
             .verdict
@@ -343,7 +343,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             Confidence::High => "high",
         },
         summary: f.verdict.summary.clone(),
-        fix: f.verdict.fix.clone(),
+        fix: f.verdict.fix.as_deref().map(str::to_string),
         missing_logs: f.verdict.missing_logs.clone(),
         causes,
         evidence: d.evidence.iter().map(|e| evidence_view(e, opts)).collect(),

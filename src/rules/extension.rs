@@ -16,6 +16,7 @@
 pub use crate::vocab::{Category, Level, Step, duration_text};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a rule's match means for the correlation.
@@ -75,7 +76,7 @@ pub struct Extension {
     pub explain: Option<String>,
     /// What to try to fix it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub fix: Option<Arc<str>>,
 }
 
 /// What the rest of the pipeline knows of a rule: its metadata and extension,
@@ -83,9 +84,9 @@ pub struct Extension {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RuleInfo {
     /// The rule's `id` (a UUID in Sigma, or our own slug).
-    pub id: String,
+    pub id: Arc<str>,
     /// The rule's `title`.
-    pub title: String,
+    pub title: Arc<str>,
     /// The rule's `description`.
     pub description: String,
     /// The rule's `level`.

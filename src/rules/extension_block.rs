@@ -4,6 +4,7 @@ use super::error::{Located, RuleError};
 use super::extension::{Category, Extension, Role, Step, Window, duration_text};
 use super::found::{Found, one_of};
 use super::yaml::{Node, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn bad(n: &Node, msg: String) -> Located {
@@ -61,11 +62,7 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
                     .keep(v.expect_str("dropcause.explain"))
                     .map(str::to_string)
             }
-            "fix" => {
-                ext.fix = found
-                    .keep(v.expect_str("dropcause.fix"))
-                    .map(str::to_string)
-            }
+            "fix" => ext.fix = found.keep(v.expect_str("dropcause.fix")).map(Arc::from),
             other => {
                 let e = bad(
                     k,

@@ -190,8 +190,8 @@ fn compile_into(path: &Path, text: &str, found: &mut Found) -> Option<CompiledRu
     }
     let ((scope, logsource), (searches, cond)) = (logsource?, detection?);
     let info = Arc::new(RuleInfo {
-        id: id?,
-        title: title?.to_string(),
+        id: id?.into(),
+        title: title?.into(),
         description,
         level: level?,
         references: references?,

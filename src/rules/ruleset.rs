@@ -162,7 +162,7 @@ impl RuleSet {
             ..LoadReport::default()
         };
         let mut rules = Vec::new();
-        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut seen: HashMap<Arc<str>, PathBuf> = HashMap::new();
         for (rule, problems) in compiled {
             report.problems.extend(problems);
             let Some(r) = rule else { continue };
@@ -170,10 +170,10 @@ impl RuleSet {
                 report.filtered += 1;
                 continue;
             }
-            match seen.get(&r.info.id) {
+            match seen.get(&*r.info.id) {
                 Some(first) => {
                     let error = RuleError::DuplicateId {
-                        id: r.info.id.clone(),
+                        id: r.info.id.to_string(),
                         first: first.display().to_string(),
                     };
                     report
@@ -290,7 +290,7 @@ impl RuleSet {
                 let matched = self.matches(&t.event).any(|i| Arc::ptr_eq(i, &rule.info));
                 if matched != t.expect_match {
                     failures.push(SelfTestFailure {
-                        rule_id: rule.info.id.clone(),
+                        rule_id: rule.info.id.to_string(),
                         path: rule.info.path.clone(),
                         line_col: t.loc,
                         expected_match: t.expect_match,
