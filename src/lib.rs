@@ -44,6 +44,7 @@ pub mod ingest;
 pub mod report;
 pub mod rules;
 pub mod vocab;
+#[cfg(feature = "writer")]
 pub mod writer;
 
 pub use diag::{Diagnostics, Problem, ProblemKind};

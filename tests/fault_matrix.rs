@@ -625,10 +625,23 @@ fn unreadable_files_and_folders_are_named() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::File::open(&file).is_ok() {
+        // Root: the permissions bind only a process without the capabilities
+        // that bypass them, so the command is run as one.
+        let test = "unreadable_files_and_folders_are_named";
+        let cmd = crate::util::dropcause_bound_by_permissions(test, false);
+        let out = cmd.map(|mut cmd| {
+            cmd.args(["events", dir.path().to_str().unwrap()])
+                .output()
+                .unwrap()
+        });
         std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
-        eprintln!(
-            "SKIP unreadable_files_and_folders_are_named: running as root, permissions are moot"
-        );
+        let Some(out) = out else { return };
+        let (_, err) = crate::util::texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        for named in [&file, &folder] {
+            assert!(err.contains(named.to_str().unwrap()), "{err}");
+        }
+        assert_eq!(err.matches("Permission denied").count(), 2, "{err}");
         return;
     }
     let found = discover(&[dir.path().to_path_buf()], false);

@@ -8,6 +8,36 @@ pub fn dropcause() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dropcause"))
 }
 
+/// `dropcause` run as a user whom file permissions bind. `permissions_hold`
+/// says whether they already bind this process (a mode 000 path it could not
+/// open); when they do not (root, as in CI), the command runs under `setpriv`
+/// without the two capabilities that bypass them (CAP_DAC_OVERRIDE,
+/// CAP_DAC_READ_SEARCH). `None`, with a SKIP line, when setpriv is missing;
+/// under `CI=true` that fails the test instead.
+#[cfg(unix)]
+pub fn dropcause_bound_by_permissions(test: &str, permissions_hold: bool) -> Option<Command> {
+    if permissions_hold {
+        return Some(dropcause());
+    }
+    let setpriv = Command::new("setpriv").arg("--version").output();
+    if setpriv.is_ok_and(|o| o.status.success()) {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search",
+            "--",
+            env!("CARGO_BIN_EXE_dropcause"),
+        ]);
+        return Some(cmd);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: running as root and setpriv (util-linux) is missing under CI=true"
+    );
+    eprintln!("SKIP {test}: running as root, and setpriv is missing to drop the capabilities");
+    None
+}
+
 /// Runs `dropcause` with `args`.
 pub fn run(args: &[&str]) -> Output {
     dropcause().args(args).output().expect("dropcause runs")

@@ -3,6 +3,7 @@
 
 use super::input_args::{InputArgs, report_reading};
 use super::output_args::OutputArgs;
+use super::progress::Progress;
 use super::rules::RuleSourceArgs;
 use super::{EXIT_BAD_INPUT, EXIT_OK};
 use anyhow::Context;
@@ -10,8 +11,7 @@ use clap::Args;
 use dropcause::analyze::analyze;
 use dropcause::correlate::CorrelateOptions;
 use dropcause::diag::Diagnostics;
-use dropcause::ingest::Observer;
-use dropcause::report::{self, Format, Progress, ProgressSink, Report};
+use dropcause::report::{self, Format, Report};
 use dropcause::rules::{AlertFilter, Level, RuleSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -107,18 +107,6 @@ fn refuse_overwriting_an_input(
     Ok(())
 }
 
-/// Feeds ingest progress to the progress display.
-struct Ticks<'a>(&'a Progress);
-
-impl Observer for Ticks<'_> {
-    fn records(&mut self, records: u64) {
-        self.0.inc_records(records);
-    }
-    fn file_done(&mut self) {
-        self.0.inc_file();
-    }
-}
-
 pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     let stdout_opts = args.output.stdout_options()?;
     let report_file = args.output.report_file()?;
@@ -151,7 +139,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     if let Some((path, _, _)) = &report_file {
         refuse_overwriting_an_input(path, &found.sources)?;
     }
-    let progress = Progress::new(found.sources.len() as u64, args.output.quiet);
+    let mut progress = Progress::new(found.sources.len() as u64, args.output.quiet);
     let correlate = CorrelateOptions {
         max_causes: args.max_causes,
         min_alert_level: args.min_level,
@@ -162,7 +150,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
         &rules,
         &args.input.options(),
         &correlate,
-        &mut Ticks(&progress),
+        &mut progress,
     );
     progress.finish();
     let bad_input = report_reading(&analyzed.ingest, &found);

@@ -7,6 +7,7 @@ mod events;
 mod explain;
 mod input_args;
 mod output_args;
+mod progress;
 mod rules;
 mod rules_lint;
 mod sample;

@@ -8,8 +8,9 @@
 //! inflate past the size the directory gives it; and the logs of all archives
 //! of a run together may inflate to at most [`INFLATE_BUDGET`] bytes.
 
+use super::INFLATE_BUDGET;
 use super::discover::{ArchiveEntry, Source, not_a_log};
-use super::open::{SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
+use super::open::{EntryBytes, SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,15 +18,6 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
-
-/// How large an archive entry may be when it is read into memory, unless the
-/// options say otherwise: 1 GiB.
-pub const DEFAULT_ENTRY_CAP: u64 = 1 << 30;
-
-/// How many bytes the logs inside the archives of one run may inflate to, all
-/// together (by the sizes their directories give, which loading holds them
-/// to): 16 GiB. The entries past it are refused with a message.
-pub const INFLATE_BUDGET: u64 = 16 << 30;
 
 /// An archive opened once: its parsed directory, shared by all its entries
 /// (each load works on a cheap clone with its own file position).
@@ -211,22 +203,6 @@ fn overlap(taken: &BTreeMap<u64, (u64, usize)>, start: u64, end: u64) -> Option<
         .filter(|(_, (e, _))| *e > start)
         .or(after.filter(|(s, _)| **s < end))
         .map(|(_, (_, index))| *index)
-}
-
-/// An archive entry's inflated bytes, shared without copying.
-#[derive(Debug, Clone)]
-pub(crate) struct EntryBytes(Arc<Vec<u8>>);
-
-impl From<Vec<u8>> for EntryBytes {
-    fn from(bytes: Vec<u8>) -> Self {
-        EntryBytes(Arc::new(bytes))
-    }
-}
-
-impl AsRef<[u8]> for EntryBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 /// Decompresses one entry into memory, refusing entries larger than `cap`

@@ -1,6 +1,7 @@
 //! Finds the logs to read among the paths the user gave: EVTX files, XML and
 //! JSON exports, and the logs inside zip archives, all told by their content.
 
+#[cfg(feature = "zip")]
 use super::archive;
 use super::open::{Format, SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
@@ -40,6 +41,7 @@ pub struct ArchiveEntry {
     /// The entry's index in the archive.
     pub index: usize,
     /// The archive, opened once for all its entries.
+    #[cfg(feature = "zip")]
     pub(crate) handle: archive::OpenArchive,
 }
 
@@ -50,7 +52,8 @@ pub struct Discovery {
     pub sources: Vec<Source>,
     /// Files and folders that could not be used, with the reason.
     pub diagnostics: Diagnostics,
-    /// What the archives met inflate to (held to [`archive::INFLATE_BUDGET`]).
+    /// What the archives met inflate to (held to [`super::INFLATE_BUDGET`]).
+    #[cfg(feature = "zip")]
     inflated: u64,
 }
 
@@ -178,12 +181,20 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
         )),
         Ok((size, n)) => match sniff(&head[..n]) {
             Sniffed::Log(format) => found.sources.push(Source::file(path, size, format)),
+            #[cfg(feature = "zip")]
             Sniffed::Zip => archive::list(
                 path,
                 &mut found.sources,
                 &mut found.diagnostics,
                 &mut found.inflated,
             ),
+            #[cfg(not(feature = "zip"))]
+            Sniffed::Zip => found.diagnostics.push(Problem::file(
+                ProblemKind::NotEvtx,
+                path,
+                "a zip archive: this build of dropcause reads no zip archives (feature `zip`)"
+                    .to_string(),
+            )),
             Sniffed::Other if complain => {
                 found.diagnostics.push(Problem::file(
                     ProblemKind::NotEvtx,

@@ -11,6 +11,7 @@
 //! a run: they become [`Problem`](crate::diag::Problem)s, and every file gets a
 //! [`FileStats`] account.
 
+#[cfg(feature = "zip")]
 mod archive;
 mod binxml_walk;
 mod chunk;
@@ -28,7 +29,6 @@ mod stats;
 mod string_table;
 pub mod windows;
 
-pub use archive::{DEFAULT_ENTRY_CAP, INFLATE_BUDGET};
 pub use compact::event_from_peek;
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
@@ -38,6 +38,15 @@ pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;
 use crate::event::Event;
+
+/// How large an archive entry may be when it is read into memory, unless the
+/// options say otherwise: 1 GiB.
+pub const DEFAULT_ENTRY_CAP: u64 = 1 << 30;
+
+/// How many bytes the logs inside the archives of one run may inflate to, all
+/// together (by the sizes their directories give, which loading holds them
+/// to): 16 GiB. The entries past it are refused with a message.
+pub const INFLATE_BUDGET: u64 = 16 << 30;
 use chunk::{ChunkOutput, Reading, read_chunk};
 use dedup::{Key, Seen};
 use evtx::ParserSettings;

@@ -2,11 +2,13 @@
 //! log service holds open can be read on Windows) or an archive entry loaded
 //! into memory; and telling a log's format from its first bytes.
 
-use super::archive::{self, EntryBytes};
+#[cfg(feature = "zip")]
+use super::archive;
 use super::{EVTX_MAGIC, IngestOptions, Source};
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 /// What a log file holds, judged from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -111,7 +113,24 @@ pub(crate) enum Data {
     /// A file on disk.
     File(File),
     /// An archive entry, decompressed.
+    #[cfg_attr(not(feature = "zip"), allow(dead_code))]
     Mem(Cursor<EntryBytes>),
+}
+
+/// Bytes read into memory (an archive entry's, inflated), shared without copying.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryBytes(Arc<Vec<u8>>);
+
+impl From<Vec<u8>> for EntryBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        EntryBytes(Arc::new(bytes))
+    }
+}
+
+impl AsRef<[u8]> for EntryBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl Data {
@@ -122,8 +141,18 @@ impl Data {
             None => open_shared(&source.path)
                 .map(Data::File)
                 .map_err(|e| e.to_string()),
+            #[cfg(feature = "zip")]
             Some(entry) => {
                 archive::load(entry, options.entry_cap()).map(|bytes| Data::Mem(Cursor::new(bytes)))
+            }
+            // Discovery makes no archive entries without zip support.
+            #[cfg(not(feature = "zip"))]
+            Some(entry) => {
+                let _cap_of_entries = options;
+                Err(format!(
+                    "{}: this build of dropcause reads no zip archives (feature `zip`)",
+                    entry.archive.display()
+                ))
             }
         }
     }

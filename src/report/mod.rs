@@ -27,7 +27,6 @@ mod incident_view;
 mod json;
 mod markdown;
 mod outlook_view;
-pub mod progress;
 mod rows;
 mod svg;
 mod table;
@@ -36,7 +35,6 @@ mod timeline;
 mod view;
 mod wire;
 
-pub use progress::{NoProgress, Progress, ProgressSink};
 pub use time::{BadTime, TimeZone, UnknownTimeZone, Zoom};
 
 use crate::correlate::Analysis;
