@@ -17,6 +17,9 @@ pub enum Error {
     /// Writing output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    /// A code that `explain` was given is not a number.
+    #[error(transparent)]
+    Code(#[from] crate::vocab::NotACode),
     /// An option's value was not acceptable.
     #[error("{0}")]
     Invalid(String),

@@ -191,13 +191,41 @@ pub struct DecodedCode {
     pub meaning: String,
 }
 
+/// A text that is not a code (`event::codes::parse_code`) (decimal, or hexadecimal up to 32 bits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a code: give a decimal number or hex (0x904, c000015b) up to 32 bits")]
+pub struct NotACode(pub String);
+
 /// `90s`, `2m`, `1h30m`, `2d` <-> [`std::time::Duration`].
 pub mod duration_text {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
-    /// Parses `1h30m`, `90s`, `2d`, `500ms`, or a bare number of seconds.
-    pub fn parse(text: &str) -> Result<Duration, String> {
+    /// Why a text is not a duration.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    pub enum DurationError {
+        /// Nothing was given.
+        #[error("empty duration")]
+        Empty,
+        /// Not numbers each followed by a unit.
+        #[error("`{0}` is not a duration like 90s, 2m or 1h30m")]
+        Malformed(String),
+        /// A number past 64 bits.
+        #[error("`{0}`: number too large")]
+        TooLarge(String),
+        /// A unit other than ms, s, m, h, d.
+        #[error("`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)")]
+        UnknownUnit {
+            /// The whole text.
+            text: String,
+            /// The unit it used.
+            unit: String,
+        },
+    }
+
+    /// Parses `1h30m`, `90s`, `2d`, `500ms`, or a bare number of seconds (each
+    /// part saturates rather than overflows).
+    pub fn parse(text: &str) -> Result<Duration, DurationError> {
         let text = text.trim();
         if let Ok(secs) = text.parse::<u64>() {
             return Ok(Duration::from_secs(secs));
@@ -205,18 +233,18 @@ pub mod duration_text {
         let mut total = Duration::ZERO;
         let mut rest = text;
         if rest.is_empty() {
-            return Err("empty duration".into());
+            return Err(DurationError::Empty);
         }
         while !rest.is_empty() {
             let digits = rest
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(rest.len());
             if digits == 0 {
-                return Err(format!("`{text}` is not a duration like 90s, 2m or 1h30m"));
+                return Err(DurationError::Malformed(text.to_string()));
             }
             let n: u64 = rest[..digits]
                 .parse()
-                .map_err(|_| format!("`{text}`: number too large"))?;
+                .map_err(|_| DurationError::TooLarge(text.to_string()))?;
             rest = &rest[digits..];
             let unit = rest
                 .find(|c: char| c.is_ascii_digit())
@@ -228,9 +256,10 @@ pub mod duration_text {
                 "h" => Duration::from_secs(n.saturating_mul(3600)),
                 "d" => Duration::from_secs(n.saturating_mul(86400)),
                 u => {
-                    return Err(format!(
-                        "`{text}`: unknown unit `{u}` (use ms, s, m, h or d)"
-                    ));
+                    return Err(DurationError::UnknownUnit {
+                        text: text.to_string(),
+                        unit: u.to_string(),
+                    });
                 }
             };
             total = total.saturating_add(part);

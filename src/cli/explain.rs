@@ -45,13 +45,12 @@ pub fn command(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Explains the code in `args`, listing the `rules` that look for the failure.
 pub fn run(args: &Args, rules: &[Arc<RuleInfo>], out: &mut dyn Write) -> Result<()> {
-    let code = codes::parse_code(&args.code).map_err(Error::Invalid)?;
+    let code = codes::parse_code(&args.code)?;
     let extended = args
         .extended
         .as_deref()
         .map(codes::parse_code)
-        .transpose()
-        .map_err(Error::Invalid)?;
+        .transpose()?;
     let explanation = explain(code, extended, args.family, rules);
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &explanation)

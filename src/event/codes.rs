@@ -9,6 +9,7 @@
 //! the NTSTATUS values of failed logons (4625 `Status`/`SubStatus`). Values not
 //! in a table are decoded by their HRESULT/NTSTATUS structure and shown in hex.
 
+pub use crate::vocab::NotACode;
 use crate::vocab::{Category, DecodedCode};
 use serde::Serialize;
 use std::fmt;
@@ -489,7 +490,7 @@ fn normalize(family: Family, code: i64) -> i64 {
 
 /// Parses a code as people type it: decimal (also negative 32-bit values) or
 /// `0x` hexadecimal.
-pub fn parse_code(text: &str) -> Result<i64, String> {
+pub fn parse_code(text: &str) -> Result<i64, NotACode> {
     let t = text.trim();
     let bare_hex = !t.is_empty()
         && t.chars().all(|c| c.is_ascii_hexdigit())
@@ -510,9 +511,7 @@ pub fn parse_code(text: &str) -> Result<i64, String> {
     };
     match parsed {
         Some(v) if (0..=0xFFFF_FFFF).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "`{text}` is not a code: give a decimal number or hex (0x904, c000015b) up to 32 bits"
-        )),
+        _ => Err(NotACode(text.to_string())),
     }
 }
 

@@ -136,7 +136,7 @@ impl AsRef<[u8]> for EntryBytes {
 impl Data {
     /// Opens `source`: its file, or its archive entry read into memory (at
     /// most `options.max_entry_size` bytes).
-    pub fn open(source: &Source, options: &IngestOptions) -> Result<Data, String> {
+    pub(crate) fn open(source: &Source, options: &IngestOptions) -> Result<Data, String> {
         match &source.entry {
             None => open_shared(&source.path)
                 .map(Data::File)

@@ -125,7 +125,7 @@ fn parse_window(v: &Node) -> Result<Window, Located> {
 fn parse_duration(d: &Node) -> Result<Duration, Located> {
     match &d.value {
         Value::Int(s) if *s >= 0 => Ok(Duration::from_secs(*s as u64)),
-        Value::Str(s) => duration_text::parse(s).map_err(|e| bad(d, e)),
+        Value::Str(s) => duration_text::parse(s).map_err(|e| bad(d, e.to_string())),
         _ => Err(d.wrong("a window duration", "a duration like 90s, 2m or 1h30m")),
     }
 }

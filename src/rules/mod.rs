@@ -35,7 +35,7 @@ pub use extension::{AlertFilter, Category, Extension, Level, Role, RuleInfo, Ste
 pub use index::Interest;
 pub use matched::Matched;
 pub use ruleset::{LoadReport, RulePins, RuleSet, RuleSummary, SelfTestFailure};
-pub use selftest::event_from_fields;
+pub use selftest::{BadSystemField, event_from_fields};
 pub use source::{EMBEDDED_PREFIX, RuleSource, rule_text};
 
 /// Parses a Sigma `condition` against a rule's search identifiers `names` and

@@ -36,23 +36,39 @@ pub(crate) fn blank_event() -> Event {
     }
 }
 
+/// A numeric System field (`EventID`, `Level`, ...) given a value it cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}` must be a number up to {max}, not `{value}`")]
+pub struct BadSystemField {
+    /// The field's name.
+    pub name: String,
+    /// The largest value it holds.
+    pub max: u64,
+    /// What was given.
+    pub value: String,
+}
+
 /// Builds an event from `(name, value)` pairs written with the names rules use:
 /// `EventID`, `Channel`, `Provider_Name`, `EventSourceName`, `Computer`, `Level`,
 /// `Qualifiers`, `EventRecordID`, `ActivityID` and `UserID` fill the event's
 /// typed System fields; every other name becomes a data field.
-pub fn event_from_fields<I>(pairs: I) -> Result<Event, String>
+pub fn event_from_fields<I>(pairs: I) -> Result<Event, BadSystemField>
 where
     I: IntoIterator<Item = (String, FieldValue)>,
 {
     let mut ev = blank_event();
     for (name, value) in pairs {
         let text = value.as_text().into_owned();
-        let number = |max: u64| -> Result<u64, String> {
+        let number = |max: u64| -> Result<u64, BadSystemField> {
             value
                 .as_i64()
                 .and_then(|n| u64::try_from(n).ok())
                 .filter(|n| *n <= max)
-                .ok_or_else(|| format!("`{name}` must be a number up to {max}, not `{text}`"))
+                .ok_or_else(|| BadSystemField {
+                    name: name.clone(),
+                    max,
+                    value: text.clone(),
+                })
         };
         match name.as_str() {
             "EventID" => ev.event_id = number(u16::MAX.into())? as u16,
@@ -95,7 +111,7 @@ pub(crate) fn parse(node: &Node, path: &Path) -> Result<Vec<SelfTest>, Located> 
                     Ok((name, field_value(value)?))
                 })
                 .collect::<Result<Vec<_>, Located>>()?;
-            let mut event = event_from_fields(pairs).map_err(|m| bad(e, m))?;
+            let mut event = event_from_fields(pairs).map_err(|m| bad(e, m.to_string()))?;
             event.source = Arc::from(path);
             out.push(SelfTest {
                 expect_match,

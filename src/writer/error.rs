@@ -33,6 +33,9 @@ pub enum WriterError {
     /// The file would have more chunks than the header's 16-bit count allows.
     #[error("{0} chunks exceed the 65535 an EVTX header can count")]
     TooManyChunks(u64),
+    /// More distinct events outside the catalog than the writer keeps schemas for.
+    #[error("more than {0} distinct events outside the writer's catalog")]
+    TooManySchemas(usize),
     /// An argument or scenario value is not acceptable.
     #[error("{0}")]
     Invalid(String),

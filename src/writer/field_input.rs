@@ -40,7 +40,7 @@ pub fn field_value(
 }
 
 /// Checks every alternative of `input` against `ty`.
-pub fn validate(ty: ValueType, input: &FieldInput, ctx: Context) -> Result<(), String> {
+pub(crate) fn validate(ty: ValueType, input: &FieldInput, ctx: Context) -> Result<(), String> {
     match input {
         FieldInput::Choice(items) if items.is_empty() => {
             Err("an empty list has nothing to pick".into())

@@ -8,6 +8,7 @@
 //! (provider, id, channel, fields) always gets the same schema. The table holds at
 //! most [`MAX_SCHEMAS`] of them.
 
+use super::WriterError;
 use super::catalog::{EventSchema, Provider};
 use super::template::DataShape;
 use super::value::ValueType;
@@ -36,16 +37,14 @@ static INTERNED: Mutex<Option<HashMap<GenericEvent, &'static EventSchema>>> = Mu
 
 /// The schema of `event`: Level 4 (information), task and opcode 0, no provider GUID,
 /// classic keywords for classic events.
-pub fn schema(event: &GenericEvent) -> Result<&'static EventSchema, String> {
+pub fn schema(event: &GenericEvent) -> Result<&'static EventSchema, WriterError> {
     let mut table = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
     let table = table.get_or_insert_with(HashMap::new);
     if let Some(s) = table.get(event) {
         return Ok(s);
     }
     if table.len() >= MAX_SCHEMAS {
-        return Err(format!(
-            "more than {MAX_SCHEMAS} distinct events outside the writer's catalog"
-        ));
+        return Err(WriterError::TooManySchemas(MAX_SCHEMAS));
     }
     let text = |s: &str| -> &'static str { Box::leak(s.into()) };
     let name = text(&event.provider);

@@ -25,6 +25,7 @@
 
 use super::WriterError;
 use crate::rules::Category;
+use crate::vocab::duration_text::{self, DurationError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::{Location, Spanned};
@@ -231,12 +232,12 @@ impl Scenario {
     }
 
     /// An error about the part of the file at `at`.
-    pub fn error(&self, at: &Location, message: impl Into<String>) -> WriterError {
+    pub fn error(&self, at: &Location, message: impl std::fmt::Display) -> WriterError {
         WriterError::Scenario {
             path: self.path.clone(),
             line: at.line(),
             column: at.column(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }
@@ -255,49 +256,17 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// Parses an offset such as `+90s`, `2m`, `1h30m`, `1d` or `250ms` into
-/// 100 ns ticks.
-pub fn parse_offset(text: &str) -> Result<u64, String> {
+/// Parses an offset such as `+90s`, `2m`, `1h30m`, `1d` or `250ms` (the rules'
+/// duration syntax, [`duration_text::parse`], with an optional `+`; empty is 0)
+/// into 100 ns ticks.
+pub fn parse_offset(text: &str) -> Result<u64, DurationError> {
     let t = text.trim();
     let t = t.strip_prefix('+').unwrap_or(t);
     if t.is_empty() {
         return Ok(0);
     }
-    let mut total: u64 = 0;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return Err(format!("bad duration `{text}`: expected a number"));
-        }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("bad duration `{text}`"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let ticks_per = match &rest[..unit_len] {
-            "ms" => 10_000,
-            "s" => 10_000_000,
-            "m" => 600_000_000,
-            "h" => 36_000_000_000,
-            "d" => 864_000_000_000,
-            unit => {
-                return Err(format!(
-                    "bad duration `{text}`: unit `{unit}` is not one of ms, s, m, h, d"
-                ));
-            }
-        };
-        rest = &rest[unit_len..];
-        total = n
-            .checked_mul(ticks_per)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("duration `{text}` is too long"))?;
-    }
-    Ok(total)
+    let d = duration_text::parse(t)?;
+    u64::try_from(d.as_nanos() / 100).map_err(|_| DurationError::TooLarge(text.to_string()))
 }
 
 #[cfg(test)]
