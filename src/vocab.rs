@@ -191,7 +191,8 @@ pub struct DecodedCode {
     pub meaning: String,
 }
 
-/// A text that is not a code (`event::codes::parse_code`) (decimal, or hexadecimal up to 32 bits).
+/// What `event::codes::parse_code` says of a text that is neither decimal nor
+/// hexadecimal, or is past 32 bits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a code: give a decimal number or hex (0x904, c000015b) up to 32 bits")]
 pub struct NotACode(pub String);

@@ -25,8 +25,7 @@ pub(crate) fn render_document(report: &Report, out: &mut dyn Write) -> io::Resul
 
 /// A header line, the timeline's events, the findings, the outlook, the alerts.
 pub(crate) fn render_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut buffered = io::BufWriter::with_capacity(BUFFER, out);
-    let out: &mut io::BufWriter<_> = &mut buffered;
+    let out = &mut io::BufWriter::with_capacity(BUFFER, out);
     line(out, &HeaderLine::new(report))?;
     for row in &rows(report) {
         line(out, &EventLine::new(row))?;
