@@ -248,3 +248,20 @@ fn a_report_never_overwrites_an_input() {
     assert!(err.contains("refusing to overwrite the evidence"), "{err}");
     assert_eq!(fs::read(&log).unwrap(), before, "the evidence is intact");
 }
+
+#[test]
+fn an_events_table_past_what_it_holds_is_refused_with_the_streaming_hint() {
+    // A table is laid out at the end, so its rows stay in memory: past its cap
+    // the command says so before reading anything, and names the streaming form.
+    let out = run(&["events", "--limit", "20001", "samples/reboot"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("20001 is not in 0..=20000"), "{stderr}");
+    // The cap itself is accepted, and the table says how many it shows.
+    let out = run(&["events", "--limit", "2", "samples/reboot"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("the earliest 2 of"), "{stdout}");
+    assert!(stdout.contains("--format jsonl"), "{stdout}");
+}

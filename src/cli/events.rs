@@ -54,11 +54,16 @@ pub struct EventsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EventsFormat::Table)]
     format: EventsFormat,
-    /// The table shows the earliest N events (0: all, held in memory until the
-    /// end); JSON Lines streams every event.
-    #[arg(long, value_name = "N", default_value_t = 5000)]
-    limit: usize,
+    /// The table shows the earliest N events (0: as many as a table holds,
+    /// 20000); JSON Lines streams every event.
+    #[arg(long, value_name = "N", default_value_t = 5000,
+          value_parser = clap::value_parser!(u32).range(0..=MAX_TABLE_ROWS as i64))]
+    limit: u32,
 }
+
+/// The most events a table holds: a table is sorted and laid out at the end, so
+/// its rows stay in memory; past this many, `--format jsonl` streams them.
+const MAX_TABLE_ROWS: u32 = 20_000;
 
 /// An event in the table's heap, ordered by when it happened.
 struct Row(Event);
@@ -106,10 +111,10 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
     let mut rows: BinaryHeap<Row> = BinaryHeap::new();
     let mut matched = 0usize;
     let limit = if args.limit == 0 {
-        usize::MAX
+        MAX_TABLE_ROWS
     } else {
         args.limit
-    };
+    } as usize;
     let mut failure: Option<std::io::Error> = None;
     let keep = |e: Event| filter.accepts(&e).then_some(e);
     let report = ingest::read_all(&found.sources, &options, keep, |batch| match args.format {
@@ -145,7 +150,8 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "the earliest {} of {matched} events; narrow with --from/--to/--event-id, \
-                 raise --limit (0: all), or stream them all with --format jsonl",
+                 raise --limit (at most {MAX_TABLE_ROWS}, or 0), or stream them all with \
+                 --format jsonl",
                 rows.len()
             )?;
         }
