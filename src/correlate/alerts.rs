@@ -6,7 +6,8 @@ use super::input::Input;
 use super::model::AlertSummary;
 use crate::rules::{Level, RuleInfo};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 struct Tally<'a> {
@@ -20,7 +21,7 @@ struct Tally<'a> {
 /// One row per context rule that matched (at `min_level` or above, when given),
 /// most severe first, then the most frequent, then by title.
 pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummary> {
-    let mut tallies: HashMap<&str, Tally<'_>> = HashMap::new();
+    let mut tallies: HashMap<&str, Tally<'_>> = HashMap::default();
     for (i, m) in input.items.iter().enumerate() {
         if !input.facts[i].context {
             continue;

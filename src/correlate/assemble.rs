@@ -8,7 +8,8 @@ use super::rank::{self, Implied};
 use super::session::Built;
 use super::window::{CauseIndex, Hit};
 use crate::rules::Role;
-use std::collections::HashMap;
+use foldhash::HashMap;
+use rayon::prelude::*;
 
 /// The sessions in output order (per host, by start), and each rebuilt
 /// session's index among them.
@@ -84,8 +85,11 @@ pub(crate) fn findings(
     cov: &[HostCoverage],
     max: usize,
 ) -> Vec<Finding> {
+    // Each drop's hits and finding depend only on the read-only input: the
+    // drops are shared out over the worker threads (thousands of refusals in a
+    // burst made this the longest step of correlation).
     let hits: Vec<Vec<Hit>> = found
-        .iter()
+        .par_iter()
         .map(|f| {
             let seg = f.seg.map(|s| &b.segs[s]);
             let t = input.items[f.decider].event.time;
@@ -117,8 +121,8 @@ pub(crate) fn findings(
             near
         })
         .collect();
-    let mut per_host: HashMap<usize, usize> = HashMap::new();
-    let mut per_rule: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut per_host: HashMap<usize, usize> = HashMap::default();
+    let mut per_rule: HashMap<(usize, usize), usize> = HashMap::default();
     for (f, h) in found.iter().zip(&hits) {
         *per_host.entry(f.host).or_default() += 1;
         for hit in h {
@@ -126,7 +130,7 @@ pub(crate) fn findings(
         }
     }
     found
-        .iter()
+        .par_iter()
         .zip(&hits)
         .enumerate()
         .map(|(k, (f, h))| {

@@ -34,7 +34,7 @@ use crate::event::codes::{self, Family};
 use crate::ingest::ChannelSpan;
 use crate::rules::{Category, Role};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// How far apart a client's connect (1024) and the server's accept may be.
 const JOIN: TimeDelta = TimeDelta::seconds(5);
@@ -97,7 +97,7 @@ pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
     let mut bare_all = Vec::new();
     for h in 0..input.hosts.len() {
         let mut bare = bare_connections(input, b, h);
-        let mut claimed: HashSet<usize> = HashSet::new();
+        let mut claimed: HashSet<usize> = HashSet::default();
         let tls = tls_failures(input, b, h);
         let tls_of = tie_tls(&bare, &tls, &mut claimed);
         tie_logons(input, b, h, &mut bare, &tls_of, &mut claimed);
@@ -424,7 +424,7 @@ fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal>
 }
 
 fn dedup_keep_order(v: &mut Vec<usize>) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     v.retain(|x| seen.insert(*x));
 }
 
@@ -582,7 +582,7 @@ fn security_only(
     coverage: &Coverage,
 ) {
     let range = input.hosts[h].1.clone();
-    let mut rdp_logons: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    let mut rdp_logons: HashMap<String, Vec<DateTime<Utc>>> = HashMap::default();
     for i in range.clone() {
         if input.facts[i].kind == Some(Kind::SecLogon)
             && let Some(u) = input.facts[i].user.as_deref()
@@ -647,7 +647,7 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
     let hosts: HashMap<String, usize> = (0..input.hosts.len())
         .map(|h| (short(&input.hosts[h].0), h))
         .collect();
-    let mut starts: HashMap<usize, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
+    let mut starts: HashMap<usize, Vec<(DateTime<Utc>, usize)>> = HashMap::default();
     for (k, c) in b.conns.iter().enumerate().filter(|(_, c)| !c.client) {
         if let Some(first) = c.items.first() {
             let start = (input.items[*first].event.time, k);
@@ -655,7 +655,7 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
         }
     }
     starts.values_mut().for_each(|v| v.sort_unstable());
-    let mut joined: HashSet<usize> = HashSet::new();
+    let mut joined: HashSet<usize> = HashSet::default();
     let clients: Vec<usize> = (0..b.segs.len())
         .filter(|s| b.segs[*s].kind == SessionKind::Client)
         .collect();

@@ -487,7 +487,7 @@ mod tests {
 
     #[test]
     fn the_catalog_has_one_row_per_log_and_id() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         assert!(CATALOG.iter().all(|e| seen.insert((e.log as u8, e.id))));
     }
 }

@@ -19,7 +19,7 @@ use super::input::Input;
 use super::model::{Confidence, DecodedCode};
 use crate::rules::Category;
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 /// The events of one connection (one `ActivityID`).
@@ -161,7 +161,7 @@ pub(crate) fn fold_side_channels(
     conns: &mut [Conn],
     conn_of: &mut [Option<usize>],
 ) {
-    let mut tcp: HashMap<String, Vec<(DateTime<Utc>, usize)>> = HashMap::new();
+    let mut tcp: HashMap<String, Vec<(DateTime<Utc>, usize)>> = HashMap::default();
     let mut udp: Vec<(DateTime<Utc>, String, usize)> = Vec::new();
     let mut ids: Vec<usize> = range.filter_map(|i| conn_of[i]).collect();
     ids.sort_unstable();

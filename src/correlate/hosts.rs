@@ -17,7 +17,7 @@ use super::model::Host;
 use crate::ingest::ChannelSpan;
 use crate::rules::Matched;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// The names of every host, and which host each name belongs to.
 #[derive(Debug, Default)]
@@ -192,7 +192,7 @@ impl Names {
     }
 
     fn into_hosts(mut self) -> Hosts {
-        let mut members: HashMap<usize, Vec<Seen>> = HashMap::new();
+        let mut members: HashMap<usize, Vec<Seen>> = HashMap::default();
         let times = std::mem::take(&mut self.times);
         for (name, (first, last)) in times {
             let g = self.group[&key(&name)];

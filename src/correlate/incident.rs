@@ -23,7 +23,7 @@ use super::model::{
 };
 use crate::vocab::{Category, Step};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// The longest pause inside one burst of refusals.
@@ -80,7 +80,7 @@ pub fn group(sessions: &[Session], findings: &mut [Finding]) -> Vec<Incident> {
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|i| findings[*i].dropped.time);
     // Open groups per key: (members, last time).
-    let mut open: HashMap<Key, usize> = HashMap::new();
+    let mut open: HashMap<Key, usize> = HashMap::default();
     let mut groups: Vec<(Key, Vec<usize>)> = Vec::new();
     for i in order {
         let k = key(&findings[i]);
@@ -168,7 +168,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     let first = &findings[members[0]];
     let last = &findings[members[members.len() - 1]];
     let tally = |pick: &dyn Fn(&Finding) -> Option<&str>| {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: HashMap<&str, usize> = HashMap::default();
         for f in members.iter().map(|i| &findings[*i]) {
             if let Some(name) = pick(f) {
                 *counts.entry(name).or_default() += 1;

@@ -6,6 +6,7 @@ use super::hosts::Hosts;
 use super::model::EventRef;
 use crate::rules::{Matched, RuleInfo};
 use foldhash::HashMap;
+use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ impl Input {
             let host = names.index_of(&e.computer);
             (host, e.time, e.record_id, Arc::clone(&e.source))
         });
-        let facts = matched.iter().map(catalog::facts).collect();
+        let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
         for (i, m) in matched.iter().enumerate() {
             let name = names.name_of(&m.event.computer);

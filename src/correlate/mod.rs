@@ -98,11 +98,13 @@ pub fn correlate(
     );
     let incidents = incident::group(&sessions, &mut findings);
     let outlook = outlook::outlook(&input, &coverage);
+    let alerts = alerts::alerts(&input, options.min_alert_level);
+    let timeline = summary::timeline(&input, &sessions, &findings, options.min_alert_level);
     Analysis {
         outlook,
-        alerts: alerts::alerts(&input, options.min_alert_level),
+        alerts,
         summaries: summary::summaries(&sessions, &findings),
-        timeline: summary::timeline(&input, &sessions, &findings, options.min_alert_level),
+        timeline,
         sessions,
         findings,
         coverage,

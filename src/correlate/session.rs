@@ -10,7 +10,7 @@ use super::input::Input;
 use super::model::SessionKind;
 use crate::rules::Step;
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 /// How long after a disconnect or logoff further end events still belong to it.
@@ -93,7 +93,7 @@ pub(crate) fn build(input: &Input) -> Built {
         ..Built::default()
     };
     for (h, (_, range)) in input.hosts.iter().enumerate() {
-        let mut by_sid: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut by_sid: HashMap<u32, Vec<usize>> = HashMap::default();
         link_connections(input, range.clone(), &mut b);
         connection::fold_side_channels(input, range.clone(), &mut b.conns, &mut b.conn_of);
         let has_lsm = range
@@ -178,7 +178,7 @@ fn fold_transient(input: &Input, b: &mut Built) {
 /// Groups items by the `ActivityID` of connections: ids that RCM or RdpCoreTS
 /// (or the client) logged, then the LSM events that carry the same id.
 fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
-    let mut by_activity: HashMap<&str, usize> = HashMap::new();
+    let mut by_activity: HashMap<&str, usize> = HashMap::default();
     for pass_lsm in [false, true] {
         for i in range.clone() {
             let ev = &input.items[i].event;
@@ -352,7 +352,7 @@ pub(crate) fn attach(input: &Input, b: &mut Built, s: usize, i: usize) {
 /// it (same account, within seconds), then 4634/4647/4778/4779 by logon id or
 /// by connection name (`SessionName`).
 fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<u32, Vec<usize>>) {
-    let mut logon_sid: HashMap<String, u32> = HashMap::new();
+    let mut logon_sid: HashMap<String, u32> = HashMap::default();
     let names: HashMap<&str, usize> = range
         .clone()
         .filter_map(|i| Some((input.facts[i].connection.as_deref()?, b.conn_of[i]?)))

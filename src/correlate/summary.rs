@@ -8,7 +8,8 @@ use super::model::{
 };
 use super::rank::{fill, human};
 use crate::rules::{Category, Level};
-use std::collections::{BTreeMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Builds the four summaries.
@@ -134,8 +135,15 @@ pub(crate) fn timeline(
     findings: &[Finding],
     min_level: Option<Level>,
 ) -> Vec<TimelineEntry> {
-    let mut out = Vec::new();
-    let titles: std::collections::HashMap<&str, &str> = input
+    // Sized once: a timeline of a burst holds a hundred thousand entries, and
+    // growing it by doubling copied each of them several times.
+    let context: Vec<TimelineEntry> = context(input, min_level).collect();
+    let steps: usize = sessions.iter().map(|s| s.steps.len()).sum();
+    let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
+    let mut out = Vec::with_capacity(steps + findings.len() + causes + context.len());
+    let (dropped, refused): (Arc<str>, Arc<str>) =
+        (Arc::from("Session dropped"), Arc::from("Connection refused"));
+    let titles: HashMap<&str, &str> = input
         .items
         .iter()
         .flat_map(|m| m.rules.iter())
@@ -160,7 +168,7 @@ pub(crate) fn timeline(
         }
     }
     // Files by their path's bytes: hashing a `Path` walks its components.
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (i, f) in findings.iter().enumerate() {
         let d = &f.dropped;
         if let Some(ev) = d.evidence.first() {
@@ -171,11 +179,10 @@ pub(crate) fn timeline(
                 category: f.verdict.category,
                 level: None,
                 rule_id: d.rule_id.clone(),
-                title: match d.kind {
-                    crate::correlate::model::DropKind::SessionDropped => "Session dropped",
-                    crate::correlate::model::DropKind::ConnectionRefused => "Connection refused",
-                }
-                .into(),
+                title: Arc::clone(match d.kind {
+                    crate::correlate::model::DropKind::SessionDropped => &dropped,
+                    crate::correlate::model::DropKind::ConnectionRefused => &refused,
+                }),
                 message: f.verdict.summary.clone(),
                 session: d.session,
                 finding: Some(i),
@@ -200,7 +207,7 @@ pub(crate) fn timeline(
             }
         }
     }
-    out.extend(context(input, min_level));
+    out.extend(context);
     out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
     out
 }

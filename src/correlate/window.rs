@@ -7,7 +7,7 @@ use super::catalog::{ADDRESS_FIELDS, SESSION_FIELDS, strip_port};
 use super::input::Input;
 use crate::rules::{Role, RuleInfo};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// Which key a rule's events are matched on.
@@ -61,7 +61,7 @@ impl CauseIndex {
     /// Indexes every event a cause rule matched.
     pub fn new(input: &Input) -> Self {
         let mut index = CauseIndex::default();
-        let mut ids: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut ids: HashMap<Arc<str>, usize> = HashMap::default();
         for (h, (_, range)) in input.hosts.iter().enumerate() {
             for i in range.clone().filter(|i| input.facts[*i].cause) {
                 let ev = &input.items[i].event;
