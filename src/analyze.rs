@@ -37,7 +37,11 @@ pub fn analyze(
     let report = ingest::read_all_observed(
         sources,
         &options,
-        |event| rules.match_event(event),
+        |event| {
+            let mut kept = rules.match_event(event)?;
+            kept.event.fields.shrink_to_fit();
+            Some(kept)
+        },
         |batch| matched.extend(batch),
         observer,
     );
