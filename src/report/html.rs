@@ -105,20 +105,12 @@ fn incidents(
         )?;
     }
     for (x, incident) in list.iter().zip(&report.analysis.incidents) {
-        let class = cat_class(x.category);
-        writeln!(
+        card_head(
             out,
-            "<article class=\"finding incident {class}\" id=\"{}\">",
-            x.id
-        )?;
-        writeln!(
-            out,
-            "<h3>{} <span class=\"muted\">{} · {}</span> <span class=\"badge {class}\">{} · {}</span></h3>",
-            x.id,
-            h(&x.host),
-            h(&x.when),
-            h(&x.verdict),
-            x.confidence
+            "finding incident",
+            &x.id,
+            [&x.host, &x.when],
+            (x.category, &x.verdict, x.confidence),
         )?;
         writeln!(out, "<p class=\"summary\">{}</p>", h(&x.title))?;
         if let Some(c) = &x.compromise {
@@ -245,29 +237,34 @@ fn timeline(
     )
 }
 
-fn badge(f: &FindingView) -> String {
-    let class = cat_class(f.category);
-    format!(
-        "<span class=\"badge {class}\">{} · {}</span>",
-        h(&f.verdict),
-        f.confidence
+/// Opens a card: `<article class="{kind} cat-…" id="{id}">`, then its heading:
+/// the id, where and when (`place`, escaped here), and a badge with the
+/// verdict (category, text, confidence).
+fn card_head(
+    out: &mut dyn Write,
+    kind: &str,
+    id: &str,
+    place: [&str; 2],
+    (category, verdict, confidence): (Option<Category>, &str, &str),
+) -> io::Result<()> {
+    let class = cat_class(category);
+    writeln!(out, "<article class=\"{kind} {class}\" id=\"{id}\">")?;
+    writeln!(
+        out,
+        "<h3>{id} <span class=\"muted\">{} · {}</span> <span class=\"badge {class}\">{} · {confidence}</span></h3>",
+        h(place[0]),
+        h(place[1]),
+        h(verdict)
     )
 }
 
 fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
-    let class = cat_class(f.category);
-    writeln!(
+    card_head(
         out,
-        "<article class=\"finding {class}\" id=\"F{}\">",
-        f.number
-    )?;
-    writeln!(
-        out,
-        "<h3>F{} <span class=\"muted\">{} · {}</span> {}</h3>",
-        f.number,
-        h(&f.host),
-        h(&f.time),
-        badge(f)
+        "finding",
+        &format!("F{}", f.number),
+        [&f.host, &f.time],
+        (f.category, &f.verdict, f.confidence),
     )?;
     writeln!(out, "<p class=\"summary\">{}</p>", h(&f.summary))?;
     if let Some(fix) = &f.fix {

@@ -356,6 +356,33 @@ mod tests {
     }
 
     #[test]
+    fn a_part_is_its_own_view_only_where_the_format_has_one() {
+        let opts = RenderOptions::default();
+        let report = Report::new(
+            Analysis::default(),
+            Vec::new(),
+            crate::Diagnostics::default(),
+            0,
+            &opts,
+        );
+        let write = |part, format| {
+            let mut out = Vec::new();
+            render_part(&report, part, format, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let whole = |format| {
+            let mut out = Vec::new();
+            render(&report, format, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(write(Part::Outlook, Format::Json), "[]\n");
+        assert_eq!(write(Part::Outlook, Format::Md), whole(Format::Md));
+        assert_eq!(write(Part::Timeline, Format::Json), whole(Format::Json));
+        assert_eq!(write(Part::Whole, Format::Table), whole(Format::Table));
+        assert_ne!(write(Part::Timeline, Format::Table), whole(Format::Table));
+    }
+
+    #[test]
     fn color_auto_needs_a_terminal_and_no_no_color() {
         assert!(ColorChoice::Auto.decide(true, false));
         assert!(!ColorChoice::Auto.decide(true, true));
