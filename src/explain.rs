@@ -264,29 +264,7 @@ fn mentions(text: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Extension, Level, Role, Window};
-
-    fn rule(id: &str, category: Option<Category>, explain: &str) -> Arc<RuleInfo> {
-        Arc::new(RuleInfo {
-            id: id.into(),
-            title: id.into(),
-            description: String::new(),
-            level: Level::High,
-            references: vec![],
-            status: None,
-            tags: vec![],
-            extension: Some(Extension {
-                role: Role::Cause,
-                category,
-                step: None,
-                window: Window::default(),
-                keys: vec![],
-                explain: Some(explain.into()),
-                fix: None,
-            }),
-            path: "test.yml".into(),
-        })
-    }
+    use crate::correlate::testkit::cause_rule as rule;
 
     #[test]
     fn socket_closed_with_server_denied_points_to_the_certificate() {

@@ -11,7 +11,7 @@ use clap::Args;
 use dropcause::analyze::analyze;
 use dropcause::correlate::CorrelateOptions;
 use dropcause::diag::Diagnostics;
-use dropcause::report::{self, Format, Report};
+use dropcause::report::{self, Report};
 use dropcause::rules::{AlertFilter, Level, RuleSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -74,17 +74,6 @@ fn parse_level(text: &str) -> Result<Level, String> {
     })
 }
 
-/// Which view the terminal shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// Drops with verdicts, then the timeline.
-    Analysis,
-    /// The timeline only.
-    Timeline,
-    /// The outlook only.
-    Outlook,
-}
-
 /// Fails when the report file would replace one of the logs read (or the
 /// archive holding one): the evidence must survive the report.
 fn refuse_overwriting_an_input(
@@ -107,7 +96,7 @@ fn refuse_overwriting_an_input(
     Ok(())
 }
 
-pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
+pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
     let stdout_opts = args.output.stdout_options()?;
     let report_file = args.output.report_file()?;
     let filter = AlertFilter {
@@ -199,13 +188,7 @@ pub fn run(args: AnalyzeArgs, view: View) -> anyhow::Result<ExitCode> {
     );
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    match (view, args.output.format) {
-        (View::Timeline, Format::Table) => {
-            report::render_timeline(&report, &stdout_opts, &mut out)?
-        }
-        (View::Outlook, format) => report::render_outlook(&report, format, &stdout_opts, &mut out)?,
-        (_, format) => report::render(&report, format, &stdout_opts, &mut out)?,
-    }
+    report::render_part(&report, part, args.output.format, &stdout_opts, &mut out)?;
     out.flush()?;
     if let Some((path, format, opts)) = report_file {
         let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;

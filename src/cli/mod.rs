@@ -71,9 +71,9 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Analyze(args) => analyze::run(args, analyze::View::Analysis),
-        Command::Timeline(args) => analyze::run(args, analyze::View::Timeline),
-        Command::Outlook(args) => analyze::run(args, analyze::View::Outlook),
+        Command::Analyze(args) => analyze::run(args, dropcause::report::Part::Whole),
+        Command::Timeline(args) => analyze::run(args, dropcause::report::Part::Timeline),
+        Command::Outlook(args) => analyze::run(args, dropcause::report::Part::Outlook),
         Command::Events(args) => events::run(args),
         Command::Explain(args) => explain::command(&args),
         Command::Sample(args) => sample::run(args),

@@ -1,6 +1,7 @@
 //! Test helpers: `Matched` events from compact descriptions, and `RuleInfo`
 //! values built directly.
 
+use super::model::{Analysis, Ending};
 use crate::event::{Event, FieldValue, Fields};
 use crate::rules::{Category, Extension, Level, Matched, Role, RuleInfo, Step, Window};
 use chrono::{DateTime, Utc};
@@ -46,6 +47,24 @@ pub(crate) fn rule(
         }),
         path: "test.yml".into(),
     })
+}
+
+/// A cause rule of `category` (as [`rule`] makes it) whose explanation reads
+/// `explain`.
+pub(crate) fn cause_rule(id: &str, category: Option<Category>, explain: &str) -> Arc<RuleInfo> {
+    let mut info = Arc::unwrap_or_clone(rule(id, Role::Cause, category, None, &[]));
+    if let Some(ext) = info.extension.as_mut() {
+        ext.explain = Some(explain.into());
+    }
+    Arc::new(info)
+}
+
+/// Each session's Windows id and how it ended, in the analysis' order.
+pub(crate) fn endings(a: &Analysis) -> Vec<(Option<u32>, Ending)> {
+    a.sessions
+        .iter()
+        .map(|s| (s.session_id, s.ending))
+        .collect()
 }
 
 /// The channel a short name stands for.

@@ -1,7 +1,7 @@
 //! Correlation on hand-built events.
 
 use super::model::{Confidence, DropKind, Ending, SessionKind};
-use super::testkit::{at, ev, m, rule};
+use super::testkit::{at, endings, ev, m, rule};
 use super::{CorrelateOptions, correlate};
 use crate::ingest::ChannelSpan;
 use crate::rules::{Category, Matched, Role, RuleInfo, Step};
@@ -178,13 +178,8 @@ fn user_actions_replacements_and_time_limits_are_not_drops() {
     ];
     let a = correlate(events, &[], &CorrelateOptions::default());
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
-    let endings: Vec<_> = a
-        .sessions
-        .iter()
-        .map(|s| (s.session_id, s.ending))
-        .collect();
     assert_eq!(
-        endings,
+        endings(&a),
         [
             (Some(1), Ending::UserDisconnect),
             (Some(2), Ending::UserLogoff),

@@ -1,7 +1,7 @@
 //! Refused connections, client-side joins and forced logoffs, on hand-built events.
 
 use super::model::{Analysis, DropKind, Ending, SessionKind};
-use super::testkit::{at, ev, m, rule};
+use super::testkit::{at, endings, ev, m, rule};
 use super::{CorrelateOptions, correlate};
 use crate::rules::{Category, Matched, Role, RuleInfo, Step};
 use std::sync::Arc;
@@ -220,13 +220,8 @@ fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop() {
     events.push(m(ev("H", 1000, "sys", 1074, &[]), &[&power]));
     events.extend(ended("2", 1005, "alice", "0x11", false));
     let a = run(events);
-    let endings: Vec<_> = a
-        .sessions
-        .iter()
-        .map(|s| (s.session_id, s.ending))
-        .collect();
     assert_eq!(
-        endings,
+        endings(&a),
         [
             (Some(2), Ending::Dropped),
             (Some(3), Ending::UserLogoff),

@@ -134,12 +134,7 @@ fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> 
     }
     Ok(Event {
         time,
-        record_id: system
-            .record_id
-            .as_ref()
-            .and_then(Node::value)
-            .and_then(FieldValue::as_i64)
-            .map_or(origin.record_id, |r| r as u64),
+        record_id: number(system.record_id.as_ref()).map_or(origin.record_id, |r| r as u64),
         channel: text(system.channel).unwrap_or_default(),
         event_source: provider
             .as_ref()
@@ -148,12 +143,7 @@ fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> 
         provider: provider.and_then(|p| p.name).unwrap_or_default(),
         event_id,
         qualifiers,
-        level: system
-            .level
-            .as_ref()
-            .and_then(Node::value)
-            .and_then(FieldValue::as_i64)
-            .map(|l| l as u8),
+        level: number(system.level.as_ref()).map(|l| l as u8),
         computer: text(system.computer).unwrap_or_default(),
         activity_id: system
             .correlation
@@ -190,6 +180,11 @@ fn event_id(node: Option<&Node>) -> Result<(u16, Option<u16>), NormalizeError> {
         // Classic message ids can arrive whole (0xC00A0038): keep the low 16 bits.
         .or_else(|| (id > 0xFFFF).then_some((id >> 16) as u16));
     Ok(((id & 0xFFFF) as u16, qualifiers))
+}
+
+/// The number a node holds, if it holds one.
+fn number(node: Option<&Node>) -> Option<i64> {
+    node.and_then(Node::value).and_then(FieldValue::as_i64)
 }
 
 fn text(node: Option<Node>) -> Option<String> {

@@ -60,6 +60,22 @@ pub(crate) struct AlertCells<'a> {
     pub status: &'a str,
 }
 
+impl AlertCells<'_> {
+    /// The alert table's cells, escaped with `esc`: level, rule title, count,
+    /// when, hosts, ATT&CK, status.
+    pub fn escaped(&self, esc: super::view::Escape) -> [String; 7] {
+        [
+            self.level.to_string(),
+            esc(self.title).into_owned(),
+            self.count.clone(),
+            esc(&self.when).into_owned(),
+            esc(&self.hosts).into_owned(),
+            esc(&self.attack).into_owned(),
+            esc(self.status).into_owned(),
+        ]
+    }
+}
+
 /// The cells of `r`.
 pub(crate) fn cells<'a>(r: &'a AlertSummary, opts: &RenderOptions) -> AlertCells<'a> {
     AlertCells {

@@ -105,20 +105,12 @@ fn incidents(
         )?;
     }
     for (x, incident) in list.iter().zip(&report.analysis.incidents) {
-        let class = cat_class(x.category);
-        writeln!(
+        card_head(
             out,
-            "<article class=\"finding incident {class}\" id=\"{}\">",
-            x.id
-        )?;
-        writeln!(
-            out,
-            "<h3>{} <span class=\"muted\">{} · {}</span> <span class=\"badge {class}\">{} · {}</span></h3>",
-            x.id,
-            h(&x.host),
-            h(&x.when),
-            h(&x.verdict),
-            x.confidence
+            "finding incident",
+            &x.id,
+            [&x.host, &x.when],
+            (x.category, &x.verdict, x.confidence),
         )?;
         writeln!(out, "<p class=\"summary\">{}</p>", h(&x.title))?;
         if let Some(c) = &x.compromise {
@@ -245,29 +237,34 @@ fn timeline(
     )
 }
 
-fn badge(f: &FindingView) -> String {
-    let class = cat_class(f.category);
-    format!(
-        "<span class=\"badge {class}\">{} · {}</span>",
-        h(&f.verdict),
-        f.confidence
+/// Opens a card: `<article class="{kind} cat-…" id="{id}">`, then its heading:
+/// the id, where and when (`place`, escaped here), and a badge with the
+/// verdict (category, text, confidence).
+fn card_head(
+    out: &mut dyn Write,
+    kind: &str,
+    id: &str,
+    place: [&str; 2],
+    (category, verdict, confidence): (Option<Category>, &str, &str),
+) -> io::Result<()> {
+    let class = cat_class(category);
+    writeln!(out, "<article class=\"{kind} {class}\" id=\"{id}\">")?;
+    writeln!(
+        out,
+        "<h3>{id} <span class=\"muted\">{} · {}</span> <span class=\"badge {class}\">{} · {confidence}</span></h3>",
+        h(place[0]),
+        h(place[1]),
+        h(verdict)
     )
 }
 
 fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
-    let class = cat_class(f.category);
-    writeln!(
+    card_head(
         out,
-        "<article class=\"finding {class}\" id=\"F{}\">",
-        f.number
-    )?;
-    writeln!(
-        out,
-        "<h3>F{} <span class=\"muted\">{} · {}</span> {}</h3>",
-        f.number,
-        h(&f.host),
-        h(&f.time),
-        badge(f)
+        "finding",
+        &format!("F{}", f.number),
+        [&f.host, &f.time],
+        (f.category, &f.verdict, f.confidence),
     )?;
     writeln!(out, "<p class=\"summary\">{}</p>", h(&f.summary))?;
     if let Some(fix) = &f.fix {
@@ -341,19 +338,8 @@ fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
     )?;
     let listed: Vec<_> = view.sessions.iter().filter(|s| !s.attempt).collect();
     for s in listed.iter().take(MAX_SESSIONS) {
-        writeln!(
-            out,
-            "<tr{}><td>S{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if s.dropped { " class=\"bad\"" } else { "" },
-            s.number,
-            h(&s.host),
-            s.id.map(|i| i.to_string()).unwrap_or_default(),
-            h(s.user.as_deref().unwrap_or("")),
-            h(s.client.as_deref().unwrap_or("")),
-            h(&s.start),
-            h(&s.end),
-            s.ending
-        )?;
+        let class = if s.dropped { " class=\"bad\"" } else { "" };
+        tr(out, class, &[], &s.cells(h))?;
     }
     writeln!(out, "</tbody></table>")?;
     let attempts = view.sessions.len() - listed.len();
@@ -370,14 +356,7 @@ fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
         "<h2>Scope</h2><table><thead><tr><th>Host</th><th>Log</th><th>From</th><th>To</th></tr></thead><tbody>"
     )?;
     for s in &view.scope {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            h(&s.computer),
-            h(&s.channel),
-            h(&s.first),
-            h(&s.last)
-        )?;
+        tr(out, "", &[], &s.cells(h))?;
     }
     writeln!(out, "</tbody></table>")?;
     for (name, lines) in &view.summaries {
@@ -400,18 +379,9 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<table><thead><tr><th>File</th><th>Records</th><th>Recovered</th><th>Unreadable</th><th>Chunks skipped</th><th>Logs</th></tr></thead><tbody>"
     )?;
+    const COLUMNS: [Td<'_>; 5] = [Td::Code, Td::Number, Td::Number, Td::Number, Td::Number];
     for f in &view.inputs {
-        let logs = f.logs_cell(h, |t: &str| format!("<b>{t}</b>"), "<br>");
-        writeln!(
-            out,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            h(&f.path),
-            f.records,
-            f.recovered,
-            f.unreadable,
-            f.chunks_skipped,
-            logs
-        )?;
+        tr(out, "", &COLUMNS, &f.cells(h, |t| format!("<b>{t}</b>")))?;
     }
     writeln!(out, "</tbody></table></section>")
 }
@@ -428,15 +398,18 @@ fn event_table(rows: &[Row<'_>], opts: &RenderOptions, out: &mut dyn Write) -> i
             (_, Some(c)) => format!(" class=\"cat-{}\"", c.as_str()),
             _ => String::new(),
         };
-        writeln!(
+        let cells = [
+            h(&opts.time_zone.format(r.time)).into_owned(),
+            h(r.host).into_owned(),
+            format!("<span class=\"tag\">{}</span>", label(r)),
+            h(&evidence(r.channel, r.event_id, r.record_id)).into_owned(),
+            format!("<b>{}</b> {}", h(r.title), h(r.message)),
+        ];
+        tr(
             out,
-            "<tr{class}><td>{}</td><td>{}</td><td><span class=\"tag\">{}</span></td><td><code>{}</code></td><td><b>{}</b> {}</td></tr>",
-            h(&opts.time_zone.format(r.time)),
-            h(r.host),
-            label(r),
-            h(&evidence(r.channel, r.event_id, r.record_id)),
-            h(r.title),
-            h(r.message)
+            &class,
+            &[Td::Text, Td::Text, Td::Text, Td::Code],
+            &cells,
         )?;
     }
     writeln!(out, "</tbody></table>")?;
@@ -466,13 +439,7 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
         "<table><thead><tr><th>Problem</th><th>Where</th><th>Message</th></tr></thead><tbody>"
     )?;
     for p in &view.problems {
-        writeln!(
-            out,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            p.kind,
-            h(&p.place),
-            h(&p.message)
-        )?;
+        tr(out, "", &[Td::Text, Td::Code], &p.cells(h))?;
     }
     writeln!(out, "</tbody></table></section>")
 }
@@ -498,18 +465,9 @@ fn alerts(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Res
         )?;
         for r in &view.shown {
             let c = super::alert_view::cells(r, opts);
-            writeln!(
-                out,
-                "<tr class=\"level-{0}\"><td>{0}</td><td title=\"{1}\">{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td></tr>",
-                c.level,
-                h(&r.rule_id),
-                h(c.title),
-                c.count,
-                h(&c.when),
-                h(&c.hosts),
-                h(&c.attack),
-                h(c.status)
-            )?;
+            let class = format!(" class=\"level-{}\"", c.level);
+            let rule = h(&r.rule_id);
+            tr(out, &class, &[Td::Text, Td::Titled(&rule)], &c.escaped(h))?;
         }
         writeln!(out, "</tbody></table>")?;
     }
@@ -532,17 +490,55 @@ fn outlook(report: &Report, out: &mut dyn Write) -> io::Result<()> {
          <th>Fix</th><th>Evidence</th></tr></thead><tbody>"
     )?;
     for r in super::outlook_view::rows(a, crate::correlate::model::OutlookLevel::Ok) {
-        writeln!(
-            out,
-            "<tr class=\"outlook-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            r.level().replace(' ', "-"),
-            h(r.level()),
-            h(r.host),
-            h(&r.item.title),
-            h(&r.detail()),
-            h(r.item.fix.as_deref().unwrap_or("")),
-            h(&r.evidence())
-        )?;
+        let class = format!(" class=\"outlook-{}\"", r.level().replace(' ', "-"));
+        tr(out, &class, &[], &r.cells(h))?;
     }
     writeln!(out, "</tbody></table></section>")
+}
+
+/// How a column's cells are marked up in [`tr`].
+#[derive(Debug, Clone, Copy)]
+enum Td<'a> {
+    /// `<td>text</td>`.
+    Text,
+    /// `<td class="n">text</td>`: a number, set right.
+    Number,
+    /// `<td><code>text</code></td>`.
+    Code,
+    /// `<td title="…">text</td>`: the title is already escaped.
+    Titled(&'a str),
+}
+
+/// One table row: `<tr{attrs}>`, each cell marked up as its column in
+/// `columns` says ([`Td::Text`] past its end), then `</tr>`. Cells are
+/// already escaped.
+fn tr(out: &mut dyn Write, attrs: &str, columns: &[Td<'_>], cells: &[String]) -> io::Result<()> {
+    write!(out, "<tr{attrs}>")?;
+    for (i, cell) in cells.iter().enumerate() {
+        match columns.get(i).copied().unwrap_or(Td::Text) {
+            Td::Text => write!(out, "<td>{cell}</td>")?,
+            Td::Number => write!(out, "<td class=\"n\">{cell}</td>")?,
+            Td::Code => write!(out, "<td><code>{cell}</code></td>")?,
+            Td::Titled(title) => write!(out, "<td title=\"{title}\">{cell}</td>")?,
+        }
+    }
+    writeln!(out, "</tr>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_marks_up_each_cell_as_its_column_says() {
+        let mut out = Vec::new();
+        let cells = ["a", "1", "x", "t", "z"].map(String::from);
+        let columns = [Td::Code, Td::Number, Td::Titled("r&amp;d"), Td::Text];
+        tr(&mut out, " class=\"bad\"", &columns, &cells).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<tr class=\"bad\"><td><code>a</code></td><td class=\"n\">1</td>\
+             <td title=\"r&amp;d\">x</td><td>t</td><td>z</td></tr>\n"
+        );
+    }
 }

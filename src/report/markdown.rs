@@ -176,14 +176,7 @@ fn scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
     if !view.scope.is_empty() {
         writeln!(out, "| Host | Log | From | To |\n|---|---|---|---|")?;
         for s in &view.scope {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                md(&s.computer),
-                md(&s.channel),
-                s.first,
-                s.last
-            )?;
+            row(out, &s.cells(md))?;
         }
         writeln!(out)?;
     }
@@ -200,23 +193,11 @@ fn sessions(view: &View, out: &mut dyn Write) -> io::Result<()> {
         "| # | Host | Windows id | User | Client | Start | End | Ended |\n|---|---|---|---|---|---|---|---|"
     )?;
     for s in &view.sessions {
-        let ending = if s.dropped {
-            format!("**{}**", s.ending)
-        } else {
-            s.ending.to_string()
-        };
-        writeln!(
-            out,
-            "| S{} | {} | {} | {} | {} | {} | {} | {} |",
-            s.number,
-            md(&s.host),
-            s.id.map(|i| i.to_string()).unwrap_or_default(),
-            md(s.user.as_deref().unwrap_or("")),
-            md(s.client.as_deref().unwrap_or("")),
-            s.start,
-            s.end,
-            ending
-        )?;
+        let mut cells = s.cells(md);
+        if s.dropped {
+            cells[7] = format!("**{}**", s.ending);
+        }
+        row(out, &cells)?;
     }
     writeln!(out)
 }
@@ -229,17 +210,7 @@ fn inputs(view: &View, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "|---|---:|---:|---:|---:|---|")?;
     for f in &view.inputs {
-        let logs = f.logs_cell(md, |t: &str| format!("**{t}**"), "<br>");
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            md(&f.path),
-            f.records,
-            f.recovered,
-            f.unreadable,
-            f.chunks_skipped,
-            logs
-        )?;
+        row(out, &f.cells(md, |t| format!("**{t}**")))?;
     }
     writeln!(out)
 }
@@ -388,13 +359,7 @@ fn unreadable(view: &View, out: &mut dyn Write) -> io::Result<()> {
     if !view.problems.is_empty() {
         writeln!(out, "\n| Problem | Where | Message |\n|---|---|---|")?;
         for p in &view.problems {
-            writeln!(
-                out,
-                "| {} | {} | {} |",
-                p.kind,
-                md(&p.place),
-                md(&p.message)
-            )?;
+            row(out, &p.cells(md))?;
         }
     }
     Ok(())
@@ -421,18 +386,7 @@ fn alerts(
         writeln!(out, "|---|---|---|---|---|---|---|")?;
     }
     for r in &view.shown {
-        let c = super::alert_view::cells(r, opts);
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            c.level,
-            md(c.title),
-            c.count,
-            md(&c.when),
-            md(&c.hosts),
-            md(&c.attack),
-            md(c.status)
-        )?;
+        row(out, &super::alert_view::cells(r, opts).escaped(md))?;
     }
     if let Some(note) = super::alert_view::folded_note(&view) {
         writeln!(out, "\n{}", md(&note))?;
@@ -454,16 +408,28 @@ fn outlook(a: &crate::correlate::Analysis, out: &mut dyn Write) -> io::Result<()
     writeln!(out, "|---|---|---|---|---|---|")?;
     let rows = super::outlook_view::rows(a, crate::correlate::model::OutlookLevel::Ok);
     for r in &rows {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.level(),
-            md(r.host),
-            md(&r.item.title),
-            md(&r.detail()),
-            r.item.fix.as_deref().map(md).unwrap_or_default(),
-            md(&r.evidence())
-        )?;
+        row(out, &r.cells(md))?;
     }
     writeln!(out)
+}
+
+/// One table row: each cell between `|`s.
+fn row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+    write!(out, "|")?;
+    for cell in cells {
+        write!(out, " {cell} |")?;
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_puts_each_cell_between_bars() {
+        let mut out = Vec::new();
+        row(&mut out, &["a".to_string(), md("b|c").into_owned()]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "| a | b\\|c |\n");
+    }
 }

@@ -262,37 +262,45 @@ pub struct RenderOptions {
     pub alerts: bool,
 }
 
-/// Writes only the terminal timeline of `report` (the `timeline` view).
-pub fn render_timeline(
-    report: &Report,
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    timeline::render(report, opts, out)?;
-    timeline::inputs_line(report, opts, out)
+/// Which part of a report to write: the whole of it, or one view of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Part {
+    /// The whole report (`dropcause analyze`).
+    #[default]
+    Whole,
+    /// The terminal timeline alone (`dropcause timeline`); other formats write
+    /// the whole report.
+    Timeline,
+    /// The outlook alone (`dropcause outlook`): every item of every host on the
+    /// terminal, with how it was read, its fix and evidence; in JSON the
+    /// `analysis.outlook` array, in JSONL one tagged line per host. Other
+    /// formats hold the outlook as a section of the whole report.
+    Outlook,
 }
 
-/// Writes the outlook of `report` alone (`dropcause outlook`): every item of
-/// every host on the terminal, with how it was read, its fix and evidence; in
-/// JSON the `analysis.outlook` array, in JSONL one tagged line per host. Other
-/// formats hold the outlook as a section of the whole report.
-pub fn render_outlook(
+/// Writes `part` of `report` in `format` to `out` ([`render`] for the whole).
+pub fn render_part(
     report: &Report,
+    part: Part,
     format: Format,
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Table => {
+    match (part, format) {
+        (Part::Timeline, Format::Table) => {
+            timeline::render(report, opts, out)?;
+            timeline::inputs_line(report, opts, out)
+        }
+        (Part::Outlook, Format::Table) => {
             brief::render_outlook(report, opts, out)?;
             timeline::inputs_line(report, opts, out)
         }
-        Format::Json => {
+        (Part::Outlook, Format::Json) => {
             serde_json::to_writer_pretty(&mut *out, &report.analysis.outlook)?;
             out.write_all(b"\n")
         }
-        Format::Jsonl => json::render_outlook_lines(report, out),
-        other => render(report, other, opts, out),
+        (Part::Outlook, Format::Jsonl) => json::render_outlook_lines(report, out),
+        _ => render(report, format, opts, out),
     }
 }
 
@@ -345,6 +353,33 @@ mod tests {
         );
         assert_eq!(Format::from_extension(Path::new("r.pdf")), None);
         assert_eq!(Format::from_extension(Path::new("report")), None);
+    }
+
+    #[test]
+    fn a_part_is_its_own_view_only_where_the_format_has_one() {
+        let opts = RenderOptions::default();
+        let report = Report::new(
+            Analysis::default(),
+            Vec::new(),
+            crate::Diagnostics::default(),
+            0,
+            &opts,
+        );
+        let write = |part, format| {
+            let mut out = Vec::new();
+            render_part(&report, part, format, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let whole = |format| {
+            let mut out = Vec::new();
+            render(&report, format, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(write(Part::Outlook, Format::Json), "[]\n");
+        assert_eq!(write(Part::Outlook, Format::Md), whole(Format::Md));
+        assert_eq!(write(Part::Timeline, Format::Json), whole(Format::Json));
+        assert_eq!(write(Part::Whole, Format::Table), whole(Format::Table));
+        assert_ne!(write(Part::Timeline, Format::Table), whole(Format::Table));
     }
 
     #[test]

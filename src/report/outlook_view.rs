@@ -36,6 +36,19 @@ impl OutlookRow<'_> {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// The outlook table's cells, escaped with `esc`: level, host, what, how
+    /// it was read, fix, evidence.
+    pub fn cells(&self, esc: super::view::Escape) -> [String; 6] {
+        [
+            esc(self.level()).into_owned(),
+            esc(self.host).into_owned(),
+            esc(&self.item.title).into_owned(),
+            esc(&self.detail()).into_owned(),
+            esc(self.item.fix.as_deref().unwrap_or("")).into_owned(),
+            esc(&self.evidence()).into_owned(),
+        ]
+    }
 }
 
 /// Every item at `min` or above, most urgent first (hosts in report order within a level).

@@ -7,6 +7,10 @@ use super::{RenderOptions, Report};
 use crate::correlate::model::{Confidence, DecodedCode, DropKind, Ending, EventRef, Finding};
 use crate::diag::{Problem, ProblemKind};
 use crate::vocab::{Category, Level};
+use std::borrow::Cow;
+
+/// A document format's escape for text from the logs ([`super::escape`]).
+pub(crate) type Escape = fn(&str) -> Cow<'_, str>;
 
 /// Counts for the headline and the closing summary line.
 pub(crate) struct Totals {
@@ -85,14 +89,10 @@ pub(crate) struct InputView {
 
 impl InputView {
     /// The "logs" cell of the inputs table: each span as `computer · channel:
-    /// records, first – last`, then why the file was not read, joined by
-    /// `sep`; `esc` escapes log text for the format, `strong` marks a label.
-    pub fn logs_cell(
-        &self,
-        esc: impl Fn(&str) -> std::borrow::Cow<'_, str>,
-        strong: impl Fn(&str) -> String,
-        sep: &str,
-    ) -> String {
+    /// records, first – last`, then why the file was not read, split by
+    /// `<br>` (which Markdown tables keep); `esc` escapes log text for the
+    /// format, `strong` marks a label.
+    fn logs_cell(&self, esc: Escape, strong: fn(&str) -> String) -> String {
         let mut logs: Vec<String> = self
             .spans
             .iter()
@@ -110,7 +110,21 @@ impl InputView {
         if let Some(failed) = &self.failed {
             logs.push(format!("{} {}", strong("not read:"), esc(failed)));
         }
-        logs.join(sep)
+        logs.join("<br>")
+    }
+
+    /// The inputs table's cells, escaped with `esc`: path, records, recovered,
+    /// unreadable, chunks skipped, then the logs the file held and why it was
+    /// not read (`strong` marks that label).
+    pub fn cells(&self, esc: Escape, strong: fn(&str) -> String) -> [String; 6] {
+        [
+            esc(&self.path).into_owned(),
+            self.records.to_string(),
+            self.recovered.to_string(),
+            self.unreadable.to_string(),
+            self.chunks_skipped.to_string(),
+            self.logs_cell(esc, strong),
+        ]
     }
 }
 
@@ -123,11 +137,30 @@ pub(crate) struct SpanView {
     pub last: String,
 }
 
+impl SpanView {
+    /// The scope table's cells, escaped with `esc`: computer, channel, first,
+    /// last.
+    pub fn cells(&self, esc: Escape) -> [String; 4] {
+        [&self.computer, &self.channel, &self.first, &self.last].map(|t| esc(t).into_owned())
+    }
+}
+
 /// A problem met while reading.
 pub(crate) struct ProblemView {
     pub kind: &'static str,
     pub place: String,
     pub message: String,
+}
+
+impl ProblemView {
+    /// The problems table's cells, escaped with `esc`: kind, place, message.
+    pub fn cells(&self, esc: Escape) -> [String; 3] {
+        [
+            self.kind.to_string(),
+            esc(&self.place).into_owned(),
+            esc(&self.message).into_owned(),
+        ]
+    }
 }
 
 /// One session or connection attempt.
@@ -143,6 +176,23 @@ pub(crate) struct SessionView {
     pub dropped: bool,
     /// A connection attempt (listed under its incident, not as a session).
     pub attempt: bool,
+}
+
+impl SessionView {
+    /// The sessions table's cells, escaped with `esc`: `S1`, host, Windows
+    /// id, user, client, start, end, how it ended.
+    pub fn cells(&self, esc: Escape) -> [String; 8] {
+        [
+            format!("S{}", self.number),
+            esc(&self.host).into_owned(),
+            self.id.map(|i| i.to_string()).unwrap_or_default(),
+            esc(self.user.as_deref().unwrap_or("")).into_owned(),
+            esc(self.client.as_deref().unwrap_or("")).into_owned(),
+            esc(&self.start).into_owned(),
+            esc(&self.end).into_owned(),
+            self.ending.to_string(),
+        ]
+    }
 }
 
 /// Everything the document-like formats show besides the timeline.

@@ -2,14 +2,22 @@
 
 use crate::diag::{Problem, ProblemKind};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Why a rule could not be loaded (or, for [`RuleError::Unsupported`], why it was
-/// deliberately skipped).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// deliberately skipped). Errors from below (I/O, YAML, regex) stay reachable
+/// through [`std::error::Error::source`]; two errors are equal when they are of
+/// the same kind and say the same.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RuleError {
-    /// The file could not be read.
-    #[error("cannot read the file: {0}")]
-    Unreadable(String),
+    /// The file could not be read (for a file that is not UTF-8 text, the I/O
+    /// error's [`get_ref`](std::io::Error::get_ref) is a [`NotUtf8`]).
+    #[error("cannot read the file: {source}")]
+    Unreadable {
+        /// Why.
+        #[source]
+        source: Arc<std::io::Error>,
+    },
     /// The file is larger than rule files may be.
     #[error("file is {size} bytes, more than the {limit}-byte limit for a rule")]
     TooLarge {
@@ -19,8 +27,14 @@ pub enum RuleError {
         limit: usize,
     },
     /// The file is not valid YAML.
-    #[error("YAML syntax error: {0}")]
-    Yaml(String),
+    #[error("YAML syntax error: {message}")]
+    Yaml {
+        /// The parser's message, without its snippet and location.
+        message: String,
+        /// The parser's error.
+        #[source]
+        source: Arc<serde_saphyr::Error>,
+    },
     /// Mappings or lists nest too deeply.
     #[error("nested more than {0} levels deep")]
     TooDeep(usize),
@@ -47,8 +61,14 @@ pub enum RuleError {
     #[error("{0}")]
     BadModifiers(String),
     /// A regular expression that does not compile or is too large.
-    #[error("bad regular expression: {0}")]
-    BadRegex(String),
+    #[error("bad regular expression: {message}")]
+    BadRegex {
+        /// The last line of the regex compiler's message.
+        message: String,
+        /// The compiler's error.
+        #[source]
+        source: Arc<regex::Error>,
+    },
     /// A value that cannot be used (bad CIDR, bad number, ...).
     #[error("bad value: {0}")]
     BadValue(String),
@@ -96,6 +116,33 @@ pub enum RuleError {
     Unsupported(String),
 }
 
+/// Why a file is [`RuleError::Unreadable`] when its bytes are not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not UTF-8 text")]
+pub struct NotUtf8(#[source] pub std::str::Utf8Error);
+
+impl From<NotUtf8> for RuleError {
+    fn from(e: NotUtf8) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e).into()
+    }
+}
+
+impl From<std::io::Error> for RuleError {
+    fn from(e: std::io::Error) -> Self {
+        RuleError::Unreadable {
+            source: Arc::new(e),
+        }
+    }
+}
+
+impl PartialEq for RuleError {
+    /// The same kind of error, saying the same (sources compare by their text).
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && self.to_string() == other.to_string()
+    }
+}
+
 impl RuleError {
     /// True for rules skipped on purpose (valid Sigma this engine cannot run).
     pub fn is_skip(&self) -> bool {
@@ -111,9 +158,9 @@ impl RuleError {
     /// A short suggestion on how to fix the problem.
     pub fn hint(&self) -> &'static str {
         match self {
-            RuleError::Unreadable(_) => "check the file's permissions and encoding (UTF-8)",
+            RuleError::Unreadable { .. } => "check the file's permissions and encoding (UTF-8)",
             RuleError::TooLarge { .. } => "a rule is one small YAML file; split or trim it",
-            RuleError::Yaml(_) => "check indentation, quoting and brackets near this position",
+            RuleError::Yaml { .. } => "check indentation, quoting and brackets near this position",
             RuleError::TooDeep(_) => "flatten the structure; Sigma detections need little nesting",
             RuleError::WrongType { .. } => "see RULE-FORMAT.md for the type each key takes",
             RuleError::Missing(_) => {
@@ -126,7 +173,7 @@ impl RuleError {
                 "modifiers: contains startswith endswith all exists cased neq re i m s cidr gt gte lt lte windash base64 base64offset wide utf16le utf16be utf16 fieldref minute hour day week month year"
             }
             RuleError::BadModifiers(_) => "see the Sigma modifiers appendix for valid combinations",
-            RuleError::BadRegex(_) => {
+            RuleError::BadRegex { .. } => {
                 "Rust regex syntax: no look-around or back-references; keep patterns small"
             }
             RuleError::BadValue(_) => "check the value's format",
@@ -266,7 +313,27 @@ impl std::fmt::Display for RuleProblem {
 
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn unreadable_files_keep_the_io_error_and_say_what_it_says() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "Permission denied");
+        let e = RuleError::from(io);
+        assert_eq!(e.to_string(), "cannot read the file: Permission denied");
+        let source = e.source().expect("a source");
+        assert!(source.downcast_ref::<Arc<std::io::Error>>().is_some());
+        let bad = String::from_utf8(vec![0xff]).unwrap_err().utf8_error();
+        let e = RuleError::from(NotUtf8(bad));
+        assert_eq!(e.to_string(), "cannot read the file: not UTF-8 text");
+        let RuleError::Unreadable { source } = &e else {
+            panic!("{e:?}")
+        };
+        let inner = source.get_ref().expect("the inner error");
+        assert!(inner.downcast_ref::<NotUtf8>().is_some());
+        assert_eq!(e.clone(), e);
+        assert_ne!(e, RuleError::Untested);
+    }
 
     #[test]
     fn suggests_slips_of_the_keyboard_only() {

@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use regex::{Regex, RegexBuilder};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Compiled regexes may use at most this much memory (10 MiB, enough for `\\w{1,64}`) (the `regex` crate matches
 /// in linear time, so size is the only thing to bound).
@@ -319,7 +320,10 @@ pub(crate) fn regex(pattern: &str, i: bool, m: bool, s: bool) -> Result<Regex, R
                 .rev()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or(&text);
-            RuleError::BadRegex(last.trim().trim_start_matches("error: ").to_string())
+            RuleError::BadRegex {
+                message: last.trim().trim_start_matches("error: ").to_string(),
+                source: Arc::new(e),
+            }
         })
 }
 
@@ -427,11 +431,11 @@ mod tests {
     fn oversized_regexes_are_refused() {
         assert!(matches!(
             regex("(a{1000}){1000}", false, false, false),
-            Err(RuleError::BadRegex(_))
+            Err(RuleError::BadRegex { .. })
         ));
         assert!(matches!(
             regex("(?=a)", false, false, false),
-            Err(RuleError::BadRegex(_))
+            Err(RuleError::BadRegex { .. })
         ));
     }
 }

@@ -30,7 +30,7 @@ mod selftest;
 mod source;
 mod yaml;
 
-pub use error::{RuleError, RuleProblem};
+pub use error::{NotUtf8, RuleError, RuleProblem};
 pub use extension::{AlertFilter, Category, Extension, Level, Role, RuleInfo, Step, Window};
 pub use index::Interest;
 pub use matched::Matched;

@@ -1,7 +1,7 @@
 //! Where rule files come from: the built-in `rules/` tree embedded in the binary,
 //! directories walked for `*.yml`/`*.yaml`, or text given directly.
 
-use super::error::{Located, RuleError, RuleProblem};
+use super::error::{Located, NotUtf8, RuleError, RuleProblem};
 use super::yaml::MAX_FILE_BYTES;
 use include_dir::{Dir, include_dir};
 use std::path::{Path, PathBuf};
@@ -64,10 +64,9 @@ pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Result<String, RulePro
 fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProblem>)>) {
     for f in dir.files().filter(|f| is_rule_file(f.path())) {
         let path = Path::new(EMBEDDED_PREFIX).join(f.path());
-        let text = f
-            .contents_utf8()
+        let text = std::str::from_utf8(f.contents())
             .map(str::to_string)
-            .ok_or_else(|| unreadable(&path, "not UTF-8 text"));
+            .map_err(|e| unreadable(&path, NotUtf8(e).into()));
         out.push((path, text));
     }
     for d in dir.dirs() {
@@ -75,11 +74,8 @@ fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProbl
     }
 }
 
-fn unreadable(path: &Path, why: &str) -> RuleProblem {
-    RuleProblem::new(
-        path,
-        Located::at(None, RuleError::Unreadable(why.to_string())),
-    )
+fn unreadable(path: &Path, error: RuleError) -> RuleProblem {
+    RuleProblem::new(path, Located::at(None, error))
 }
 
 fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
@@ -92,7 +88,8 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
         match entry {
             Err(e) => {
                 let path = e.path().unwrap_or(root).to_path_buf();
-                let problem = unreadable(&path, &e.to_string());
+                // The walk's error stays inside the I/O error, and says the same (with the path).
+                let problem = unreadable(&path, std::io::Error::from(e).into());
                 out.push((path, Err(problem)));
             }
             Ok(e) if e.file_type().is_file() && (is_rule_file(e.path()) || e.depth() == 0) => {
@@ -107,16 +104,13 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
 }
 
 fn read(path: &Path) -> Result<String, RuleError> {
-    let unreadable = |why: String| RuleError::Unreadable(why);
-    let size = std::fs::metadata(path)
-        .map_err(|e| unreadable(e.to_string()))?
-        .len();
+    let size = std::fs::metadata(path)?.len();
     if size > MAX_FILE_BYTES as u64 {
         return Err(RuleError::TooLarge {
             size: usize::try_from(size).unwrap_or(usize::MAX),
             limit: MAX_FILE_BYTES,
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| unreadable("not UTF-8 text".into()))
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| NotUtf8(e.utf8_error()).into())
 }

@@ -5,6 +5,7 @@ use super::error::{Located, RuleError};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
+use std::sync::Arc;
 
 /// Rule files larger than this are refused before parsing.
 pub(crate) const MAX_FILE_BYTES: usize = 1 << 20;
@@ -161,7 +162,10 @@ pub(crate) fn parse(text: &str) -> Result<Node, Located> {
             let error = if message.contains("depth") {
                 RuleError::TooDeep(MAX_DEPTH)
             } else {
-                RuleError::Yaml(message)
+                RuleError::Yaml {
+                    message,
+                    source: Arc::new(e),
+                }
             };
             Err(Located::at(loc, error))
         }
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn syntax_errors_are_located() {
         let err = parse("title: x\ndetection: [a, b\n").expect_err("bad yaml");
-        assert!(matches!(err.error, RuleError::Yaml(_)), "{err:?}");
+        assert!(matches!(err.error, RuleError::Yaml { .. }), "{err:?}");
         assert!(err.loc.is_some());
     }
 

@@ -161,18 +161,26 @@ const fn classic(
     }
 }
 
-/// A Service Control Manager event: classic, but with version and opcode 0.
-const fn scm(
+/// A classic event with named parameters, version 0 and opcode 0 (the
+/// Service Control Manager's, User32's).
+const fn classic_named(
+    provider: &'static Provider,
     event_id: u16,
     qualifiers: u16,
     level: u8,
-    shape: DataShape,
     fields: &'static [(&'static str, ValueType)],
 ) -> EventSchema {
     EventSchema {
         opcode: Some(0),
         version: Some(0),
-        ..classic(&SCM, event_id, qualifiers, level, shape, fields)
+        ..classic(
+            provider,
+            event_id,
+            qualifiers,
+            level,
+            DataShape::Named,
+            fields,
+        )
     }
 }
 
@@ -310,13 +318,13 @@ pub static CATALOG: &[EventSchema] = &[
     EventSchema { task: 101, opcode: Some(11),
         ..ev(&CLIENT, 1026, CLIENT_OP, DataShape::Named, &[("Name", STR), ("Value", U32), ("CustomLevel", STR)]) },
     // System: Service Control Manager (classic source, named params).
-    scm(7031, 49152, 2, DataShape::Named, &[
+    classic_named(&SCM, 7031, 49152, 2, &[
         ("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR), ("param5", STR), ("Binary", BIN),
     ]),
-    scm(7034, 49152, 2, DataShape::Named, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
-    scm(7036, 16384, 4, DataShape::Named, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
-    scm(7040, 16384, 4, DataShape::Named, &[("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR)]),
-    scm(7045, 16384, 4, DataShape::Named, &[
+    classic_named(&SCM, 7034, 49152, 2, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
+    classic_named(&SCM, 7036, 16384, 4, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
+    classic_named(&SCM, 7040, 16384, 4, &[("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR)]),
+    classic_named(&SCM, 7045, 16384, 4, &[
         ("ServiceName", STR), ("ImagePath", STR), ("ServiceType", STR), ("StartType", STR), ("AccountName", STR),
     ]),
     // System: event log service, shutdown, kernel, TermDD, Schannel.
@@ -328,10 +336,10 @@ pub static CATALOG: &[EventSchema] = &[
         ("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR), ("param5", STR),
         ("param6", STR), ("param7", STR), ("Binary", BIN),
     ]),
-    EventSchema { opcode: Some(0), version: Some(0), ..classic(&USER32, 1074, 32768, 4, DataShape::Named, &[
+    classic_named(&USER32, 1074, 32768, 4, &[
         ("param1", STR), ("param2", STR), ("param3", STR), ("param4", STR), ("param5", STR),
         ("param6", STR), ("param7", STR),
-    ]) },
+    ]),
     ev(&KERNEL_GENERAL, 12, SYSTEM, DataShape::Named, &[
         ("MajorVersion", U32), ("MinorVersion", U32), ("BuildVersion", U32), ("QfeVersion", U32),
         ("ServiceVersion", U16), ("BootMode", U32), ("StartTime", TIME),

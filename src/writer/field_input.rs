@@ -19,7 +19,7 @@ pub struct Context {
 
 /// The value of a field of type `ty`: `input` when given (a list picks one
 /// item with `rng`), else the type's empty value.
-pub fn field_value(
+pub(crate) fn field_value(
     ty: ValueType,
     input: Option<&FieldInput>,
     ctx: Context,
