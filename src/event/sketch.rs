@@ -46,6 +46,13 @@ pub trait EventSketch {
         self.with_data(name, &mut |v| out = Some(v.cloned()))?;
         out
     }
+
+    /// Whether `test` holds for some data field's value, the fields taken in document order
+    /// (what a Sigma keyword search reads); `None` when the sketch cannot tell every field.
+    fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
+        let _ = test;
+        None
+    }
 }
 
 /// A whole event is a sketch that can tell everything (for tests and tools).
@@ -70,5 +77,9 @@ impl EventSketch for Event {
     fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()> {
         f(self.fields.get(name));
         Some(())
+    }
+
+    fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
+        Some(self.fields.iter().any(|(_, v)| test(v)))
     }
 }

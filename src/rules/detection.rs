@@ -81,8 +81,11 @@ impl Item {
 }
 
 impl Search {
-    /// True when no record sketch can tell this search: it has a keyword list, a field
-    /// reference, or a header field that sketches do not read.
+    /// True when no record sketch can tell this search: it has a field reference or a header
+    /// field that sketches do not read. A keyword list can be told by a sketch that reads
+    /// every data field ([`crate::event::EventSketch::any_data`]), so it is judged like a
+    /// field test (a sketch that cannot read them all leaves it unknown, and the record is
+    /// taken).
     pub fn blind_to_sketches(&self) -> bool {
         match self {
             Search::Map(items) => items.iter().any(|i| {
@@ -98,7 +101,7 @@ impl Search {
                     )
             }),
             Search::Any(parts) => parts.iter().any(Search::blind_to_sketches),
-            Search::Keywords(_) => true,
+            Search::Keywords(_) => false,
         }
     }
 

@@ -218,8 +218,8 @@ impl Lookup for Sketched<'_> {
         }
     }
 
-    fn any_data_text(&self, _: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
-        None
+    fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.0.any_data(&mut |v| test(&v.as_text()))
     }
 
     fn is_whole(&self) -> bool {
