@@ -3,41 +3,18 @@
 //! failures become a note with the file's account.
 
 use super::chunk::{MOST_RECORDS_IN_A_CHUNK, chain, located};
-use super::export::JsonItem;
 use super::open::Data;
 use super::stats::FileStats;
+use super::work::{Work, note};
 use super::{IngestOptions, Source};
-use crate::diag::{Diagnostics, Problem, ProblemKind};
-use crate::event::Event;
+use crate::diag::{Problem, ProblemKind};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// The first eight bytes of every EVTX file.
-pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
-
 const HEADER_SIZE: u64 = 4096;
 const CHUNK_SIZE: u64 = 65536;
-
-/// A unit of work found in a file.
-pub(crate) enum Work {
-    /// A chunk to read; `cut` is how many of its bytes the file holds when it
-    /// was cut short.
-    Chunk {
-        data: Box<EvtxChunkData>,
-        cut: Option<u64>,
-    },
-    /// Events of an XML export, parsed and normalized (not yet counted).
-    Events(Vec<Event>),
-    /// Records of a JSON export, to normalize.
-    Json(Vec<JsonItem>),
-    /// Counts and problems found while splitting the file.
-    Note {
-        stats: Box<FileStats>,
-        diagnostics: Diagnostics,
-    },
-}
 
 /// Hands every chunk of `source` (whose bytes are `data`) and every
 /// file-level problem to `emit`, in record order.
@@ -270,15 +247,6 @@ fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
         },
         problem,
     ));
-}
-
-pub(crate) fn note(stats: FileStats, problem: Problem) -> Work {
-    let mut diagnostics = Diagnostics::default();
-    diagnostics.push(problem);
-    Work::Note {
-        stats: Box::new(stats),
-        diagnostics,
-    }
 }
 
 /// Where a chunk cut short by the end of the file starts, and how many of its
