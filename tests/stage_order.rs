@@ -196,7 +196,10 @@ fn sibling_modules_import_without_cycles() {
             cycles.push(format!("{dir}:\n{}", steps.join("\n")));
         }
     }
-    assert!(graphs.contains_key(&vec!["ingest".to_string()]), "no edges read in src/ingest");
+    assert!(
+        graphs.contains_key(&vec!["ingest".to_string()]),
+        "no edges read in src/ingest"
+    );
     assert!(
         cycles.is_empty(),
         "sibling modules that import each other in a cycle:\n{}",
@@ -209,15 +212,14 @@ fn is_folder_module(src: &Path, file: &Path) -> bool {
     let rel = file.strip_prefix(src).unwrap();
     rel.file_name().is_some_and(|n| n == "mod.rs")
         || (rel.components().count() == 1
-            && rel.file_name().is_some_and(|n| n == "lib.rs" || n == "main.rs"))
+            && rel
+                .file_name()
+                .is_some_and(|n| n == "lib.rs" || n == "main.rs"))
 }
 
 /// Every file's module path (`src/ingest/export/xml.rs`: `ingest::export::xml`),
 /// `#[path = "..."] mod name;` followed.
-fn module_paths(
-    src: &Path,
-    files: &[PathBuf],
-) -> std::collections::BTreeMap<PathBuf, Vec<String>> {
+fn module_paths(src: &Path, files: &[PathBuf]) -> std::collections::BTreeMap<PathBuf, Vec<String>> {
     let mut map = std::collections::BTreeMap::new();
     for file in files {
         let rel = file.strip_prefix(src).unwrap();
@@ -417,8 +419,7 @@ fn paths(tokens: &[Tok], own: &[String]) -> Vec<Named> {
                 }
             }
             Tok::Ident(kw, _)
-                if kw == "mod"
-                    && matches!(tokens.get(i + 2), Some(Tok::Punct('{'))) =>
+                if kw == "mod" && matches!(tokens.get(i + 2), Some(Tok::Punct('{'))) =>
             {
                 if let Some(Tok::Ident(name, _)) = tokens.get(i + 1) {
                     inline.push((name.clone(), depth));
@@ -440,11 +441,21 @@ fn paths(tokens: &[Tok], own: &[String]) -> Vec<Named> {
                 for (segs, name, line) in raw {
                     let reexport = public && inline.is_empty();
                     if let Some(full) = resolve(&segs, &here) {
-                        out.push(Named { full, name, line, reexport });
+                        out.push(Named {
+                            full,
+                            name,
+                            line,
+                            reexport,
+                        });
                     } else if reexport {
                         let mut full = own.to_vec();
                         full.extend(segs.iter().cloned());
-                        out.push(Named { full, name, line, reexport: true });
+                        out.push(Named {
+                            full,
+                            name,
+                            line,
+                            reexport: true,
+                        });
                     }
                 }
                 i = end;
@@ -461,7 +472,12 @@ fn paths(tokens: &[Tok], own: &[String]) -> Vec<Named> {
                 let end = tree(tokens, i, Vec::new(), &mut raw);
                 for (segs, name, line) in raw {
                     if let Some(full) = resolve(&segs, &here) {
-                        out.push(Named { full, name, line, reexport: false });
+                        out.push(Named {
+                            full,
+                            name,
+                            line,
+                            reexport: false,
+                        });
                     }
                 }
                 i = end;
