@@ -129,7 +129,7 @@ fn sibling_modules_import_without_cycles() {
             if found.reexport && parent_module {
                 if let Some(child) = found.full.get(own.len())
                     && found.full.len() > own.len() + 1
-                    && modules.contains(&found.full[..=own.len()].to_vec())
+                    && modules.contains(&found.full[..=own.len()])
                 {
                     reexports.insert((own.clone(), found.name.clone()), child.clone());
                 }

@@ -1,6 +1,6 @@
 //! `dropcause rules list|lint|test`: the loaded rules, their problems, their self-tests.
 
-use super::{EXIT_BAD_INPUT, EXIT_OK};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_RULE_PROBLEMS};
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::report::escape::terminal;
@@ -12,9 +12,6 @@ use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Exit code: a rule has an error, or a self-test failed.
-pub const EXIT_RULE_PROBLEMS: u8 = 1;
 
 pub const EXAMPLES: &str = "Examples:
   dropcause rules list

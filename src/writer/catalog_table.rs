@@ -1,6 +1,6 @@
 //! The data of [`super::catalog`]: providers and event schemas.
 
-use super::catalog::{EventSchema, Provider};
+use super::schema::{EventSchema, Provider};
 use super::template::DataShape;
 use super::value::ValueType;
 
