@@ -34,6 +34,8 @@ pub(crate) fn split(
     }
 }
 
+/// [`split`] on the concrete reader; `again` is a second handle on the same
+/// bytes, to read a chunk cut short by the end of the file.
 fn split_from<R: Read + Seek>(
     source: &Source,
     data: R,
@@ -70,31 +72,7 @@ fn split_from<R: Read + Seek>(
     // The whole chunks the file holds; the `evtx` crate passes over those that
     // are all zeros without a word.
     let whole = source.size.saturating_sub(HEADER_SIZE) / CHUNK_SIZE;
-    // Per chunk number: the first and last record id of the chunks met.
-    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
-    for chunk in parser.chunks() {
-        match chunk {
-            Ok(data) => {
-                let ids = (
-                    data.header.first_event_record_id,
-                    data.header.last_event_record_id,
-                );
-                mark(&mut seen, data.number, ids);
-                emit(Work::Chunk {
-                    data: Box::new(data),
-                    cut: None,
-                })
-            }
-            Err(err) => {
-                if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
-                    mark(&mut seen, Some(*chunk_id), (0, 0));
-                }
-                let mut stats = FileStats::default();
-                let problem = located(path, None, &err, &mut stats);
-                emit(note(stats, problem));
-            }
-        }
-    }
+    let seen = split_chunks(&mut parser, path, whole, emit);
     let tail = truncated_tail(source);
     let mut tail_ids = None;
     if let Some(tail) = tail
@@ -126,9 +104,55 @@ fn split_from<R: Read + Seek>(
         last_met,
         emit,
     );
-    // A zeroed chunk held records once when the header counts it, or when the
-    // record ids of the chunks around it leave a gap (not a wrap-around).
-    let header = parser.header();
+    zeroed_chunks(path, parser.header(), &seen, emit);
+}
+
+/// Hands on every chunk the parser finds (and a problem for each it cannot
+/// read); returns the first and last record id of the chunks met, per chunk
+/// number of the `whole` chunks the file holds.
+fn split_chunks<R: Read + Seek>(
+    parser: &mut EvtxParser<R>,
+    path: &Path,
+    whole: u64,
+    emit: &mut dyn FnMut(Work),
+) -> Vec<Option<(u64, u64)>> {
+    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
+    for chunk in parser.chunks() {
+        match chunk {
+            Ok(data) => {
+                let ids = (
+                    data.header.first_event_record_id,
+                    data.header.last_event_record_id,
+                );
+                mark(&mut seen, data.number, ids);
+                emit(Work::Chunk {
+                    data: Box::new(data),
+                    cut: None,
+                })
+            }
+            Err(err) => {
+                if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
+                    mark(&mut seen, Some(*chunk_id), (0, 0));
+                }
+                let mut stats = FileStats::default();
+                let problem = located(path, None, &err, &mut stats);
+                emit(note(stats, problem));
+            }
+        }
+    }
+    seen
+}
+
+/// Notes the chunks not met (`seen` is `None`: all zeros) that held records
+/// once: those the header counts, or where the record ids of the chunks
+/// around leave a gap (not a wrap-around).
+fn zeroed_chunks(
+    path: &Path,
+    header: &evtx::EvtxFileHeader,
+    seen: &[Option<(u64, u64)>],
+    emit: &mut dyn FnMut(Work),
+) {
+    let whole = seen.len() as u64;
     let (counted, oldest) = (u64::from(header.chunk_count), header.first_chunk_number);
     // The header counts `counted` chunks from the oldest one on, wrapping.
     let is_counted = |n: u64| (n + whole - oldest % whole.max(1)) % whole.max(1) < counted;
