@@ -371,6 +371,7 @@ fn label_text(x: &Incident) -> String {
 
 /// One lane's counts: a bar per non-empty slice, its height growing with the
 /// log of the count, refusals lighter than drops.
+// Long: draws one lane: what (lane, counts), where (scale, y, h) and how (options) are all it needs; bundled they would only be renamed.
 fn density(
     svg: &mut String,
     lane: Lane,

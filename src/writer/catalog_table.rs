@@ -144,6 +144,7 @@ const fn ev(
 }
 
 /// A classic (ReportEvent) event: qualifiers, no version or opcode.
+// Long: a const constructor of the catalog table: each parameter is a field of the schema it builds.
 const fn classic(
     provider: &'static Provider,
     event_id: u16,
