@@ -3,7 +3,7 @@
 //! documents).
 //!
 //! Both become the same [`Event`] as an EVTX record, through the same
-//! normalizer ([`event::from_json_bytes`]):
+//! normalizer ([`event::from_json_bytes`](crate::event::from_json_bytes)):
 //!
 //! - An XML `<Event>` is turned into the JSON shape the `evtx` crate renders
 //!   (attributes under `#attributes`, text under `#text`, named `Data` as
