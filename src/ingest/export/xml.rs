@@ -90,26 +90,14 @@ pub(crate) fn split(data: impl Read, path: &Arc<Path>, emit: &mut dyn FnMut(Work
                     Ok(event) => batch.push(event),
                     Err(message) => {
                         stats.records_unreadable += 1;
-                        let mut p = Problem::file(
-                            ProblemKind::BadEvent,
-                            &**path,
-                            format!("event {seen}: {message}"),
-                        );
-                        p.line_col = Some((line as usize, 1));
-                        diagnostics.push(p);
+                        diagnostics.push(bad_event(path, seen, line, &message));
                     }
                 }
             }
             Ok(Xml::Empty(e)) if e.local_name().as_ref() == b"Event" => {
                 seen += 1;
                 stats.records_unreadable += 1;
-                let mut p = Problem::file(
-                    ProblemKind::BadEvent,
-                    &**path,
-                    format!("event {seen}: empty <Event/>"),
-                );
-                p.line_col = Some((line as usize, 1));
-                diagnostics.push(p);
+                diagnostics.push(bad_event(path, seen, line, "empty <Event/>"));
             }
             Ok(Xml::Eof) => break,
             Ok(_) => errors_in_a_row = 0,
@@ -140,6 +128,13 @@ pub(crate) fn split(data: impl Read, path: &Arc<Path>, emit: &mut dyn FnMut(Work
         diagnostics.push(Problem::file(ProblemKind::NotEvtx, &**path, message));
     }
     flush_xml(&mut batch, &mut stats, &mut diagnostics, emit);
+}
+
+/// The problem of the `seen`-th `<Event>`, starting on `line`, that is no event.
+fn bad_event(path: &Path, seen: u64, line: u64, why: &str) -> Problem {
+    let mut p = Problem::file(ProblemKind::BadEvent, path, format!("event {seen}: {why}"));
+    p.line_col = Some((line as usize, 1));
+    p
 }
 
 fn flush_xml(
