@@ -2,6 +2,8 @@
 //! all) < `event` < `ingest` < `rules` < `correlate` and `writer` < `report` and
 //! `explain` < `analyze`. Read from the `crate::` paths of every source file
 //! (comments left out), so that a back edge fails here, with its file and line.
+//! And inside every folder of `src/`, the modules side by side import each other
+//! without a cycle ([`sibling_modules_import_without_cycles`]).
 
 use std::path::{Path, PathBuf};
 

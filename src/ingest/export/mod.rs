@@ -21,6 +21,7 @@
 //! The producer thread splits a file into batches (XML parsed there, as XML
 //! cannot be split without parsing; JSON records only cut into lines), the
 //! worker threads normalize and map them. Memory stays bounded: a batch holds
+//! at most [`BATCH_RECORDS`] records and one record at most [`MAX_RECORD`] bytes.
 //!
 //! [`split`] is the one way in: `xml.rs` and `json.rs` read their format,
 //! what they share is here.
