@@ -11,6 +11,7 @@ use clap::Args;
 use dropcause::analyze::analyze;
 use dropcause::correlate::CorrelateOptions;
 use dropcause::diag::Diagnostics;
+use dropcause::ingest::{FileStats, HostFilter};
 use dropcause::report::{self, Report};
 use dropcause::rules::{AlertFilter, Level, RuleSet};
 use std::fs::File;
@@ -96,17 +97,16 @@ fn refuse_overwriting_an_input(
     Ok(())
 }
 
-pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
-    let stdout_opts = args.output.stdout_options()?;
-    let report_file = args.output.report_file()?;
+/// Loads the rules `args` name, and says what is wrong with them: errors
+/// always, rules skipped on purpose one by one (or with -q as a count).
+fn load_rules(args: &AnalyzeArgs) -> (RuleSet, Diagnostics) {
     let filter = AlertFilter {
         min_level: args.min_level,
         statuses: args.status.clone(),
     };
     let (rules, loaded) = RuleSet::load_filtered(&args.rules.sources(), &filter);
     let rule_problems = loaded.diagnostics();
-    // Errors always; rules skipped on purpose (valid Sigma this engine does
-    // not run) one by one, or with -q as a count.
+    // Rules skipped on purpose are valid Sigma this engine does not run.
     let skipped = rule_problems
         .problems
         .iter()
@@ -124,6 +124,40 @@ pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
     if args.output.quiet && skipped > 0 {
         eprintln!("dropcause: {skipped} rule(s) skipped (see `dropcause rules lint`)");
     }
+    (rules, rule_problems)
+}
+
+/// False, with a message, when `--host` names none of the computers whose
+/// records `files` hold (and they hold some).
+fn hosts_found(files: &[FileStats], filter: &HostFilter) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let mut seen: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f.spans.iter().map(|s| s.computer.as_str()))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    if !seen.is_empty() && !seen.iter().any(|c| filter.matches(c)) {
+        let names: Vec<String> = seen
+            .iter()
+            .map(|c| dropcause::report::escape::terminal(c).into_owned())
+            .collect();
+        eprintln!(
+            "dropcause: --host {} matches no computer of these logs; they hold: {}",
+            filter.0.join(", "),
+            names.join(", ")
+        );
+        return false;
+    }
+    true
+}
+
+pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
+    let stdout_opts = args.output.stdout_options()?;
+    let report_file = args.output.report_file()?;
+    let (rules, rule_problems) = load_rules(&args);
     let found = args.input.discover()?;
     if let Some((path, _, _)) = &report_file {
         refuse_overwriting_an_input(path, &found.sources)?;
@@ -143,28 +177,8 @@ pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
     );
     progress.finish();
     let bad_input = report_reading(&analyzed.ingest, &found);
-    let filter = args.input.options().hosts;
-    if !filter.is_empty() {
-        let mut seen: Vec<&str> = analyzed
-            .ingest
-            .files
-            .iter()
-            .flat_map(|f| f.spans.iter().map(|s| s.computer.as_str()))
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if !seen.is_empty() && !seen.iter().any(|c| filter.matches(c)) {
-            let names: Vec<String> = seen
-                .iter()
-                .map(|c| dropcause::report::escape::terminal(c).into_owned())
-                .collect();
-            eprintln!(
-                "dropcause: --host {} matches no computer of these logs; they hold: {}",
-                filter.0.join(", "),
-                names.join(", ")
-            );
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
+    if !hosts_found(&analyzed.ingest.files, &args.input.options().hosts) {
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     let records: u64 = analyzed.ingest.files.iter().map(|f| f.records_read).sum();
     if records == 0 {

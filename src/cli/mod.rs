@@ -18,6 +18,8 @@ use std::process::ExitCode;
 
 /// Exit code: success, and (for `analyze`) no drop found.
 pub const EXIT_OK: u8 = 0;
+/// Exit code of `rules`: a rule has an error, or a self-test failed.
+pub const EXIT_RULE_PROBLEMS: u8 = 1;
 /// Exit code: bad input or usage: nothing could be read, a path does not exist,
 /// an option's value is invalid.
 pub const EXIT_BAD_INPUT: u8 = 2;

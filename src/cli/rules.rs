@@ -1,6 +1,6 @@
 //! `dropcause rules list|lint|test`: the loaded rules, their problems, their self-tests.
 
-use super::{EXIT_BAD_INPUT, EXIT_OK};
+use super::{EXIT_BAD_INPUT, EXIT_OK, EXIT_RULE_PROBLEMS};
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use dropcause::report::escape::terminal;
@@ -12,9 +12,6 @@ use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Exit code: a rule has an error, or a self-test failed.
-pub const EXIT_RULE_PROBLEMS: u8 = 1;
 
 pub const EXAMPLES: &str = "Examples:
   dropcause rules list
@@ -256,24 +253,7 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
     brief_problems(&report);
     let wanted = |info: &RuleInfo| info.id.eq_ignore_ascii_case(&args.id);
     let Some(rule) = set.summaries().find(|r| wanted(r.info)) else {
-        let needle = args.id.to_ascii_lowercase();
-        let mut near: Vec<&str> = set
-            .summaries()
-            .map(|r| &*r.info.id)
-            .filter(|id| id.to_ascii_lowercase().contains(&needle))
-            .collect();
-        near.truncate(8);
-        let hint = if near.is_empty() {
-            "see `dropcause rules list` for the ids".to_string()
-        } else {
-            format!("did you mean: {}", near.join(", "))
-        };
-        eprintln!(
-            "dropcause: no rule has the id `{}` ({} rules loaded); {}",
-            terminal(&args.id),
-            set.len(),
-            terminal(&hint)
-        );
+        no_such_rule(&set, &args.id);
         return Ok(EXIT_BAD_INPUT);
     };
     let event_ids = set
@@ -321,6 +301,56 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
             .join(", "),
     };
     facts.push(("event ids", ids));
+    extension_facts(info, &mut facts);
+    facts.push((
+        "self-tests",
+        format!(
+            "{} match, {} no_match",
+            rule.match_tests, rule.no_match_tests
+        ),
+    ));
+    facts.push(("file", info.path.display().to_string()));
+    writeln!(out, "{}", terminal(&info.id))?;
+    for (name, value) in &facts {
+        writeln!(out, "  {name:<10} {}", terminal(value))?;
+    }
+    match text {
+        Some(text) => {
+            writeln!(out)?;
+            for line in text.lines() {
+                writeln!(out, "  {}", terminal(line))?;
+            }
+        }
+        None => writeln!(out, "  (the file can no longer be read)")?,
+    }
+    Ok(EXIT_OK)
+}
+
+/// On stderr: no rule of `set` has `id`; the ids that contain it, if any.
+fn no_such_rule(set: &RuleSet, id: &str) {
+    let needle = id.to_ascii_lowercase();
+    let mut near: Vec<&str> = set
+        .summaries()
+        .map(|r| &*r.info.id)
+        .filter(|known| known.to_ascii_lowercase().contains(&needle))
+        .collect();
+    near.truncate(8);
+    let hint = if near.is_empty() {
+        "see `dropcause rules list` for the ids".to_string()
+    } else {
+        format!("did you mean: {}", near.join(", "))
+    };
+    eprintln!(
+        "dropcause: no rule has the id `{}` ({} rules loaded); {}",
+        terminal(id),
+        set.len(),
+        terminal(&hint)
+    );
+}
+
+/// The facts `show` gives of a rule's extension block: step, keys, window
+/// (of a cause), explanation, fix.
+fn extension_facts(info: &RuleInfo, facts: &mut Vec<(&'static str, String)>) {
     if let Some(ext) = &info.extension {
         if let Some(step) = ext.step {
             facts.push(("step", format!("{step:?}").to_lowercase()));
@@ -346,28 +376,6 @@ fn show(args: &ShowArgs, out: &mut impl Write) -> anyhow::Result<u8> {
             facts.push(("fix", fix.to_string()));
         }
     }
-    facts.push((
-        "self-tests",
-        format!(
-            "{} match, {} no_match",
-            rule.match_tests, rule.no_match_tests
-        ),
-    ));
-    facts.push(("file", info.path.display().to_string()));
-    writeln!(out, "{}", terminal(&info.id))?;
-    for (name, value) in &facts {
-        writeln!(out, "  {name:<10} {}", terminal(value))?;
-    }
-    match text {
-        Some(text) => {
-            writeln!(out)?;
-            for line in text.lines() {
-                writeln!(out, "  {}", terminal(line))?;
-            }
-        }
-        None => writeln!(out, "  (the file can no longer be read)")?,
-    }
-    Ok(EXIT_OK)
 }
 
 /// On stderr: how many rules failed to load or were skipped (details: `rules lint`).

@@ -2,8 +2,7 @@
 //! line and column with the line quoted, a caret under the spot and, where a known
 //! name is close, what was probably meant.
 
-use super::EXIT_OK;
-use super::rules::EXIT_RULE_PROBLEMS;
+use super::{EXIT_OK, EXIT_RULE_PROBLEMS};
 use dropcause::report::escape::terminal;
 use dropcause::rules::{RuleSet, RuleSource, rule_text};
 use std::collections::{BTreeSet, HashMap};

@@ -76,6 +76,7 @@ fn session(input: &Input, b: &Built, s: usize, index: usize, out: &Outcome) -> S
 }
 
 /// The findings: each drop with its ranked causes and verdict.
+// Long: the last step of correlation takes what the steps before it built (input, state, cause index, drops found, segment numbers, coverage) and the cap on causes.
 pub(crate) fn findings(
     input: &Input,
     b: &Built,
@@ -90,36 +91,7 @@ pub(crate) fn findings(
     // burst made this the longest step of correlation).
     let hits: Vec<Vec<Hit>> = found
         .par_iter()
-        .map(|f| {
-            let seg = f.seg.map(|s| &b.segs[s]);
-            let t = input.items[f.decider].event.time;
-            if let Some(r) = seg.and_then(|s| s.refusal.as_ref()) {
-                let mut hits = index.own(input, &r.evidence, t);
-                // What the host logged around it that explains its own failure (a
-                // domain controller out of reach behind a failed logon): causes of the
-                // refusal's category, inside their window, that belong to no
-                // connection or session.
-                if let Some(category) = r.category {
-                    let mut near = index.near(f.host, t, None, None);
-                    near.retain(|h| {
-                        b.owner[h.item].is_none()
-                            && index.category(h.rule) == Some(category)
-                            && !hits.iter().any(|o| o.rule == h.rule)
-                    });
-                    hits.extend(near);
-                }
-                return hits;
-            }
-            // Never borrow the records of another session or attempt.
-            let mut near = index.near(
-                f.host,
-                t,
-                seg.and_then(|s| s.address.as_deref()),
-                seg.and_then(|s| s.sid),
-            );
-            near.retain(|h| b.owner[h.item].is_none_or(|o| Some(o) == f.seg));
-            near
-        })
+        .map(|f| hits_of(input, b, index, f))
         .collect();
     let mut per_host: HashMap<usize, usize> = HashMap::default();
     let mut per_rule: HashMap<(usize, usize), usize> = HashMap::default();
@@ -170,6 +142,40 @@ pub(crate) fn findings(
             }
         })
         .collect()
+}
+
+/// The cause records that may explain drop `f`: for a refusal, its own
+/// evidence and the host's unowned records of its category; else the records
+/// near it that belong to no other session or attempt.
+fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> {
+    let seg = f.seg.map(|s| &b.segs[s]);
+    let t = input.items[f.decider].event.time;
+    if let Some(r) = seg.and_then(|s| s.refusal.as_ref()) {
+        let mut hits = index.own(input, &r.evidence, t);
+        // What the host logged around it that explains its own failure (a
+        // domain controller out of reach behind a failed logon): causes of the
+        // refusal's category, inside their window, that belong to no
+        // connection or session.
+        if let Some(category) = r.category {
+            let mut near = index.near(f.host, t, None, None);
+            near.retain(|h| {
+                b.owner[h.item].is_none()
+                    && index.category(h.rule) == Some(category)
+                    && !hits.iter().any(|o| o.rule == h.rule)
+            });
+            hits.extend(near);
+        }
+        return hits;
+    }
+    // Never borrow the records of another session or attempt.
+    let mut near = index.near(
+        f.host,
+        t,
+        seg.and_then(|s| s.address.as_deref()),
+        seg.and_then(|s| s.sid),
+    );
+    near.retain(|h| b.owner[h.item].is_none_or(|o| Some(o) == f.seg));
+    near
 }
 
 fn drop_of(input: &Input, b: &Built, f: &Found, index: usize, seg_index: &[usize]) -> Drop {

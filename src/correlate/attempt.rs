@@ -273,6 +273,7 @@ fn logon_failure(input: &Input, i: usize) -> Option<(u16, i64)> {
 /// Matches failed logons to connections: each goes to the connection accepted
 /// last before it that was still open (or had just closed), from the same
 /// address when both name one, and had no TLS failure.
+// Long: a pass over one host (`h`) of the attempts being built: the shared input and state, and the lists this pass reads and claims from.
 fn tie_logons(
     input: &Input,
     b: &Built,
@@ -546,6 +547,7 @@ fn rdp_in_use(input: &Input, h: usize, spans: &[ChannelSpan]) -> bool {
 
 /// TLS failures of no connection at moments the RDP connection logs do not
 /// cover: each is a refused attempt seen only in System.
+// Long: a pass over one host (`h`) of the attempts being built: the shared input and state, and the lists this pass reads and claims from.
 fn system_only(
     input: &Input,
     b: &mut Built,
@@ -692,6 +694,7 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
 
 /// When client connection `cs` failed, makes the bare server connection
 /// `conn` an attempt refused for the client's reason and returns it.
+// Long: one step of the attempts being built: the shared input and state, the two connections it ties, the host and what it claims.
 fn failed_client(
     input: &Input,
     b: &mut Built,

@@ -218,6 +218,7 @@ fn connection_outcome(input: &Input, seg: &Seg) -> Outcome {
 /// A disconnect without a reason: a move when its connection carried on into
 /// a session, the user's doing when they acted within `user_window` of it,
 /// else a drop.
+// Long: one disconnect judged against the shared input, state and cause index, within its segment, under the run's user window.
 fn bare_disconnect(
     input: &Input,
     b: &Built,

@@ -239,6 +239,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
 
 /// "29,205 connections from 194.61.24.102 refused: TLS client offered no
 /// cipher suite the server supports (Schannel 36874)".
+// Long: each parameter is a part of the incident the title names, counted once by the caller for other uses too.
 fn title(
     k: &Key,
     n: usize,

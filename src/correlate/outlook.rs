@@ -169,41 +169,9 @@ fn certificate(
     let mut picks = Vec::new();
     let mut failure: Option<usize> = None;
     for i in range {
-        let e = &input.items[i].event;
         if rcm(input, i, CERT_MADE) || rcm(input, i, CERT_EXPIRING) {
             picks.push(i);
-            let thumb = thumbprint(input, i);
-            let subject = text(input, i, "param1");
-            // The same certificate: the same thumbprint, or with none logged the same subject.
-            let known = certs.iter_mut().find(|c| match (&c.thumbprint, &thumb) {
-                (Some(a), Some(b)) => a == b,
-                (None, None) => c.subject == subject,
-                _ => false,
-            });
-            let days = rcm(input, i, CERT_EXPIRING)
-                .then(|| text(input, i, "param2")?.parse::<i64>().ok())
-                .flatten();
-            match known {
-                Some(c) => {
-                    c.last_seen = e.time;
-                    if let Some(days) = days {
-                        c.expires = Some(e.time + TimeDelta::days(days));
-                        c.expiry_stated = true;
-                    }
-                }
-                None => certs.push(ListenerCertificate {
-                    thumbprint: thumb,
-                    subject,
-                    self_signed: rcm(input, i, CERT_MADE),
-                    first_seen: e.time,
-                    last_seen: e.time,
-                    expires: match days {
-                        Some(days) => Some(e.time + TimeDelta::days(days)),
-                        None => Some(e.time + SELF_SIGNED_LIFE),
-                    },
-                    expiry_stated: days.is_some(),
-                }),
-            }
+            note_certificate(input, i, &mut certs);
             failure = None;
         } else if rcm(input, i, CERT_FAILED) {
             picks.push(i);
@@ -211,27 +179,7 @@ fn certificate(
         }
     }
     let mut out = match (certs.last(), failure, system) {
-        (_, Some(f), _) => {
-            let e = &input.items[f].event;
-            let status = text(input, f, "param1")
-                .map(|s| format!(": {s}"))
-                .unwrap_or_default();
-            let mut it = item(
-                OutlookTopic::Certificate,
-                OutlookLevel::ActNow,
-                Confidence::High,
-                format!(
-                    "The RDP listener certificate could not be renewed or loaded (RCM {} on {}{status})",
-                    e.event_id,
-                    day(e.time)
-                ),
-                "No certificate was made or loaded after this failure in the logs: connections fail \
-                 in the TLS handshake (0x904) until it is fixed"
-                    .to_string(),
-            );
-            it.fix = fix_of(input, f);
-            it
-        }
+        (_, Some(f), _) => renewal_failed(input, f),
         (Some(cert), None, _) => current(cert, as_of),
         (None, None, Some(span)) => item(
             OutlookTopic::Certificate,
@@ -263,6 +211,69 @@ fn certificate(
     out.evidence = sample(input, &picks);
     out.certificates = certs;
     out
+}
+
+/// Takes certificate event `i` (made, or expiring) into `certs`: a certificate
+/// met before (the same thumbprint, or with none logged the same subject) is
+/// seen again, else a new one is listed.
+fn note_certificate(input: &Input, i: usize, certs: &mut Vec<ListenerCertificate>) {
+    let e = &input.items[i].event;
+    let thumb = thumbprint(input, i);
+    let subject = text(input, i, "param1");
+    // The same certificate: the same thumbprint, or with none logged the same subject.
+    let known = certs.iter_mut().find(|c| match (&c.thumbprint, &thumb) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => c.subject == subject,
+        _ => false,
+    });
+    let days = rcm(input, i, CERT_EXPIRING)
+        .then(|| text(input, i, "param2")?.parse::<i64>().ok())
+        .flatten();
+    match known {
+        Some(c) => {
+            c.last_seen = e.time;
+            if let Some(days) = days {
+                c.expires = Some(e.time + TimeDelta::days(days));
+                c.expiry_stated = true;
+            }
+        }
+        None => certs.push(ListenerCertificate {
+            thumbprint: thumb,
+            subject,
+            self_signed: rcm(input, i, CERT_MADE),
+            first_seen: e.time,
+            last_seen: e.time,
+            expires: match days {
+                Some(days) => Some(e.time + TimeDelta::days(days)),
+                None => Some(e.time + SELF_SIGNED_LIFE),
+            },
+            expiry_stated: days.is_some(),
+        }),
+    }
+}
+
+/// The item when the last certificate event is a failure to renew or load one
+/// (event `f`).
+fn renewal_failed(input: &Input, f: usize) -> OutlookItem {
+    let e = &input.items[f].event;
+    let status = text(input, f, "param1")
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
+    let mut it = item(
+        OutlookTopic::Certificate,
+        OutlookLevel::ActNow,
+        Confidence::High,
+        format!(
+            "The RDP listener certificate could not be renewed or loaded (RCM {} on {}{status})",
+            e.event_id,
+            day(e.time)
+        ),
+        "No certificate was made or loaded after this failure in the logs: connections fail \
+         in the TLS handshake (0x904) until it is fixed"
+            .to_string(),
+    );
+    it.fix = fix_of(input, f);
+    it
 }
 
 /// The item for the certificate the logs last show.

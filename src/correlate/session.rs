@@ -219,6 +219,7 @@ fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
 /// RdpCoreTS 66 names are not followed: Windows reuses them for every new
 /// connection, so those sessions are cut at connection boundaries instead
 /// ([`connection_sessions`]).
+// Long: a pass over one host's records (`host`, `range`) of the sessions being built: the shared input and state, and the session ids it follows.
 fn lsm_sessions(
     input: &Input,
     host: usize,

@@ -141,8 +141,10 @@ pub(crate) fn timeline(
     let steps: usize = sessions.iter().map(|s| s.steps.len()).sum();
     let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
     let mut out = Vec::with_capacity(steps + findings.len() + causes + context.len());
-    let (dropped, refused): (Arc<str>, Arc<str>) =
-        (Arc::from("Session dropped"), Arc::from("Connection refused"));
+    let (dropped, refused): (Arc<str>, Arc<str>) = (
+        Arc::from("Session dropped"),
+        Arc::from("Connection refused"),
+    );
     let titles: HashMap<&str, &str> = input
         .items
         .iter()

@@ -1,5 +1,5 @@
 //! Zip archives of logs, read in place: every entry is judged by its content
-//! and becomes a [`Source`] of its own; when its turn comes it is
+//! and becomes a [`Source`](super::Source) of its own; when its turn comes it is
 //! decompressed into memory (up to a size cap) and read like a file.
 //!
 //! Bounds, against crafted archives: the central directory is read once per
@@ -9,14 +9,15 @@
 //! of a run together may inflate to at most [`INFLATE_BUDGET`] bytes.
 
 use super::INFLATE_BUDGET;
-use super::discover::{ArchiveEntry, Source, not_a_log};
-use super::open::{EntryBytes, SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
+use super::open::{
+    EntryBytes, Format, SNIFF_LEN, Sniffed, not_a_log, open_shared, read_up_to, sniff,
+};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// An archive opened once: its parsed directory, shared by all its entries
@@ -75,16 +76,52 @@ impl Seek for SharedFile {
     }
 }
 
-/// Lists the logs in the zip archive at `path`: one source per entry that is a
-/// log, one problem per entry that is not (nested archives included) or that
-/// is refused. `inflated` is what the run's archives inflate to so far (by
-/// their directories), held to [`INFLATE_BUDGET`].
-pub(crate) fn list(
-    path: &Path,
-    sources: &mut Vec<Source>,
-    diagnostics: &mut Diagnostics,
-    inflated: &mut u64,
-) {
+/// A log found in an archive, for discovery to make a source of.
+pub(crate) struct Listed {
+    /// The archive's path joined with the entry's name.
+    pub path: PathBuf,
+    /// Its size, inflated, as the archive's directory gives it.
+    pub size: u64,
+    /// What it holds.
+    pub format: Format,
+    /// The entry's index in the archive.
+    pub index: usize,
+    /// The archive, opened once for all its entries.
+    pub handle: OpenArchive,
+}
+
+/// Lists the logs in the zip archive at `path`: one [`Listed`] per entry that
+/// is a log, one problem per entry that is not (nested archives included) or
+/// that is refused. `inflated` is what the run's archives inflate to so far
+/// (by their directories), held to [`INFLATE_BUDGET`].
+pub(crate) fn list(path: &Path, diagnostics: &mut Diagnostics, inflated: &mut u64) -> Vec<Listed> {
+    let mut zip = match open_zip(path) {
+        Ok(zip) => zip,
+        Err(err) => {
+            diagnostics.push(Problem::file(
+                ProblemKind::Unreadable,
+                path,
+                format!("cannot read the zip archive: {err}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut lister = Lister {
+        path,
+        handle: OpenArchive(Arc::new(zip.clone())),
+        taken: BTreeMap::new(),
+        diagnostics,
+        inflated,
+        found: Vec::new(),
+    };
+    for index in 0..zip.len() {
+        lister.entry(&mut zip, index);
+    }
+    lister.found
+}
+
+/// Opens the archive at `path` and reads its directory.
+fn open_zip(path: &Path) -> Result<zip::ZipArchive<SharedFile>, String> {
     let opened = open_shared(path).and_then(|file| {
         let len = file.metadata()?.len();
         Ok(SharedFile {
@@ -93,50 +130,52 @@ pub(crate) fn list(
             len,
         })
     });
-    let mut zip = match opened
+    opened
         .map_err(|e| e.to_string())
         .and_then(|f| zip::ZipArchive::new(f).map_err(|e| e.to_string()))
-    {
-        Ok(zip) => zip,
-        Err(err) => {
-            diagnostics.push(Problem::file(
-                ProblemKind::Unreadable,
-                path,
-                format!("cannot read the zip archive: {err}"),
-            ));
-            return;
-        }
-    };
-    let handle = OpenArchive(Arc::new(zip.clone()));
-    // Compressed byte ranges of the entries taken so far: start -> (end, index).
-    let mut taken: BTreeMap<u64, (u64, usize)> = BTreeMap::new();
-    for index in 0..zip.len() {
+}
+
+/// What [`list`] keeps while it goes through the entries of one archive.
+struct Lister<'a> {
+    path: &'a Path,
+    handle: OpenArchive,
+    /// Compressed byte ranges of the entries taken so far: start -> (end, index).
+    taken: BTreeMap<u64, (u64, usize)>,
+    diagnostics: &'a mut Diagnostics,
+    inflated: &'a mut u64,
+    found: Vec<Listed>,
+}
+
+impl Lister<'_> {
+    /// Looks at entry `index`: refused when its bytes overlap an entry taken
+    /// before, else judged by its first bytes.
+    fn entry(&mut self, zip: &mut zip::ZipArchive<SharedFile>, index: usize) {
         let mut entry = match zip.by_index(index) {
             Ok(entry) => entry,
             Err(err) => {
-                diagnostics.push(Problem::file(
+                self.diagnostics.push(Problem::file(
                     ProblemKind::Unreadable,
-                    path,
+                    self.path,
                     format!("entry {index}: {err}"),
                 ));
-                continue;
+                return;
             }
         };
         if !entry.is_file() {
-            continue;
+            return;
         }
         let name = entry
             .name()
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| format!("entry-{index}"));
-        let entry_path = path.join(name.trim_start_matches(['/', '\\']));
+        let entry_path = self.path.join(name.trim_start_matches(['/', '\\']));
         let start = entry.header_start();
         let end = entry
             .data_start()
             .unwrap_or(start)
             .saturating_add(entry.compressed_size());
-        if let Some(other) = overlap(&taken, start, end) {
-            diagnostics.push(Problem::file(
+        if let Some(other) = overlap(&self.taken, start, end) {
+            self.diagnostics.push(Problem::file(
                 ProblemKind::Unreadable,
                 entry_path,
                 format!(
@@ -144,53 +183,56 @@ pub(crate) fn list(
                      (the trick of a zip bomb; a zip tool never writes this)"
                 ),
             ));
-            continue;
+            return;
         }
-        taken.insert(start, (end.max(start + 1), index));
+        self.taken.insert(start, (end.max(start + 1), index));
         let size = entry.size();
         let mut head = vec![0u8; SNIFF_LEN];
         match read_up_to(&mut entry, &mut head) {
-            Err(err) => diagnostics.push(Problem::file(
+            Err(err) => self.diagnostics.push(Problem::file(
                 ProblemKind::Unreadable,
                 entry_path,
                 format!("cannot decompress the archive entry: {err}"),
             )),
-            Ok(n) => match sniff(&head[..n]) {
-                Sniffed::Log(_) if size > INFLATE_BUDGET - *inflated => {
-                    diagnostics.push(Problem::file(
-                        ProblemKind::Unreadable,
-                        entry_path,
-                        format!(
-                            "archive entry refused: the logs inside this run's archives would \
+            Ok(n) => self.judge(entry_path, index, size, &head[..n]),
+        }
+    }
+
+    /// Keeps the entry whose first bytes are `head` when it is a log the
+    /// run's budget still has room for; says why not otherwise.
+    fn judge(&mut self, entry_path: PathBuf, index: usize, size: u64, head: &[u8]) {
+        match sniff(head) {
+            Sniffed::Log(_) if size > INFLATE_BUDGET - *self.inflated => {
+                self.diagnostics.push(Problem::file(
+                    ProblemKind::Unreadable,
+                    entry_path,
+                    format!(
+                        "archive entry refused: the logs inside this run's archives would \
                          inflate to more than {} GiB; extract the archive and give the files",
-                            INFLATE_BUDGET >> 30
-                        ),
-                    ))
-                }
-                Sniffed::Log(format) => {
-                    *inflated += size;
-                    sources.push(Source {
-                        path: entry_path,
-                        size,
-                        format,
-                        entry: Some(ArchiveEntry {
-                            archive: path.to_path_buf(),
-                            index,
-                            handle: handle.clone(),
-                        }),
-                    })
-                }
-                Sniffed::Zip => diagnostics.push(Problem::file(
-                    ProblemKind::NotEvtx,
-                    entry_path,
-                    "a zip inside the archive is not read: extract it first",
-                )),
-                Sniffed::Other => diagnostics.push(Problem::file(
-                    ProblemKind::NotEvtx,
-                    entry_path,
-                    format!("archive entry skipped, {}", not_a_log(&head[..n], size)),
-                )),
-            },
+                        INFLATE_BUDGET >> 30
+                    ),
+                ))
+            }
+            Sniffed::Log(format) => {
+                *self.inflated += size;
+                self.found.push(Listed {
+                    path: entry_path,
+                    size,
+                    format,
+                    index,
+                    handle: self.handle.clone(),
+                })
+            }
+            Sniffed::Zip => self.diagnostics.push(Problem::file(
+                ProblemKind::NotEvtx,
+                entry_path,
+                "a zip inside the archive is not read: extract it first",
+            )),
+            Sniffed::Other => self.diagnostics.push(Problem::file(
+                ProblemKind::NotEvtx,
+                entry_path,
+                format!("archive entry skipped, {}", not_a_log(head, size)),
+            )),
         }
     }
 }
@@ -205,13 +247,13 @@ fn overlap(taken: &BTreeMap<u64, (u64, usize)>, start: u64, end: u64) -> Option<
         .map(|(_, (_, index))| *index)
 }
 
-/// Decompresses one entry into memory, refusing entries larger than `cap`
+/// Decompresses entry `index` into memory, refusing entries larger than `cap`
 /// bytes or than the size the archive's directory gives them (checked on the
 /// bytes actually produced).
-pub(crate) fn load(entry: &ArchiveEntry, cap: u64) -> Result<EntryBytes, String> {
-    let mut zip = (*entry.handle.0).clone();
+pub(crate) fn load(handle: &OpenArchive, index: usize, cap: u64) -> Result<EntryBytes, String> {
+    let mut zip = (*handle.0).clone();
     let item = zip
-        .by_index(entry.index)
+        .by_index(index)
         .map_err(|e| format!("cannot read the archive entry: {e}"))?;
     let claimed = item.size();
     if claimed > cap {

@@ -102,16 +102,7 @@ pub(crate) fn read_chunk<T>(
     }
     let (mut data, cleared) = clear_bad_slots(data);
     if cleared > 0 {
-        let mut p = Problem::file(
-            ProblemKind::Note,
-            &**path,
-            format!(
-                "{cleared} of the chunk's string-table slots point outside it (damaged): \
-                 they are ignored, and the names are read where the records point"
-            ),
-        );
-        p.chunk = number;
-        out.diagnostics.push(p);
+        out.diagnostics.push(cleared_slots(cleared, path, number));
     }
     let mut chunk = match data.parse(Arc::clone(settings)) {
         Ok(chunk) => chunk,
@@ -134,16 +125,10 @@ pub(crate) fn read_chunk<T>(
         return out;
     }
     for record in chunk.iter() {
-        if let Some(len) = cut {
-            // Past the cut the chunk holds zeros: the first record that does
-            // not lie whole inside what is there (its trailing size copy
-            // included) ends it.
-            let whole = record
-                .as_ref()
-                .is_ok_and(|r| r.binxml_offset + u64::from(r.binxml_size) + 4 <= len);
-            if !whole {
-                break;
-            }
+        // Past the cut the chunk holds zeros: the first record that does not
+        // lie whole inside what is there ends it.
+        if cut.is_some_and(|len| !lies_whole(&record, len)) {
+            break;
         }
         let before = out.stats.records_read;
         let peeked = match &record {
@@ -172,6 +157,29 @@ pub(crate) fn read_chunk<T>(
     }
     account_named(&mut out, named, path, number);
     out
+}
+
+/// The note on a chunk whose string table had `cleared` slots pointing
+/// outside it.
+fn cleared_slots(cleared: usize, path: &Path, chunk: Option<u64>) -> Problem {
+    let mut p = Problem::file(
+        ProblemKind::Note,
+        path,
+        format!(
+            "{cleared} of the chunk's string-table slots point outside it (damaged): \
+             they are ignored, and the names are read where the records point"
+        ),
+    );
+    p.chunk = chunk;
+    p
+}
+
+/// Whether a record lies whole (its trailing size copy included) inside the
+/// first `len` bytes of its chunk.
+fn lies_whole(record: &evtx::err::Result<EvtxRecord<'_>>, len: u64) -> bool {
+    record
+        .as_ref()
+        .is_ok_and(|r| r.binxml_offset + u64::from(r.binxml_size) + 4 <= len)
 }
 
 /// The most records a 64 KiB chunk can hold (each takes at least 28 bytes):

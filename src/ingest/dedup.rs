@@ -21,7 +21,7 @@
 //! 2. **Whole files, by fingerprint.** Every file's account already holds,
 //!    per computer and channel, the record count and the first and last event
 //!    time ([`ChannelSpan`]); with the lowest and highest record id
-//!    ([`Fingerprint`], gathered while reading) this makes a fingerprint
+//!    ([`Fingerprint`](super::fingerprint::Fingerprint), gathered while reading) this makes a fingerprint
 //!    that costs a few numbers per file. A file whose fingerprint equals an
 //!    earlier file's holds the same records (a copy, or a backup of a log not
 //!    written to since): it is marked [`FileStats::duplicate_of`], all its
@@ -83,49 +83,6 @@ impl Seen {
     }
 }
 
-/// The lowest and highest record id per computer and channel of a file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fingerprint(Vec<(String, String, u64, u64)>);
-
-impl Fingerprint {
-    /// Takes one record into account.
-    pub(crate) fn add(&mut self, computer: &str, channel: &str, record_id: u64) {
-        self.add_with(
-            |c, ch| c == computer && ch == channel,
-            || (computer.to_string(), channel.to_string()),
-            record_id,
-        );
-    }
-
-    /// Takes one record into account: `same` finds its computer and channel,
-    /// `name` names them when they are new.
-    pub(crate) fn add_with(
-        &mut self,
-        same: impl Fn(&str, &str) -> bool,
-        name: impl FnOnce() -> (String, String),
-        record_id: u64,
-    ) {
-        match self.0.iter_mut().find(|(c, ch, _, _)| same(c, ch)) {
-            Some((_, _, lo, hi)) => {
-                *lo = (*lo).min(record_id);
-                *hi = (*hi).max(record_id);
-            }
-            None => {
-                let (computer, channel) = name();
-                self.0.push((computer, channel, record_id, record_id));
-            }
-        }
-    }
-
-    /// Joins the ranges of another part of the same file.
-    pub(crate) fn merge(&mut self, other: Fingerprint) {
-        for (c, ch, lo, hi) in other.0 {
-            self.add(&c, &ch, lo);
-            self.add(&c, &ch, hi);
-        }
-    }
-}
-
 /// One channel of one computer in a file: computer, channel, records, first
 /// and last time (ns), lowest and highest record id.
 type SpanPrint<'a> = (&'a str, &'a str, u64, i64, i64, u64, u64);
@@ -149,10 +106,8 @@ fn whole(file: &FileStats) -> Option<Vec<SpanPrint<'_>>> {
         .map(|s: &ChannelSpan| {
             let (lo, hi) = file
                 .fingerprint
-                .0
-                .iter()
-                .find(|(c, ch, _, _)| *c == s.computer && *ch == s.channel)
-                .map_or((0, 0), |(_, _, lo, hi)| (*lo, *hi));
+                .range(&s.computer, &s.channel)
+                .unwrap_or((0, 0));
             (
                 s.computer.as_str(),
                 s.channel.as_str(),

@@ -1,10 +1,13 @@
 //! Finds the logs to read among the paths the user gave: EVTX files, XML and
 //! JSON exports, and the logs inside zip archives, all told by their content.
 
+use super::IngestOptions;
 #[cfg(feature = "zip")]
 use super::archive;
-use super::open::{Format, SNIFF_LEN, Sniffed, open_shared, read_up_to, sniff};
+use super::open::{Data, Format, SNIFF_LEN, Sniffed, not_a_log, open_shared, read_up_to, sniff};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
+#[cfg(feature = "zip")]
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 /// One input to read.
@@ -29,6 +32,27 @@ impl Source {
             size,
             format,
             entry: None,
+        }
+    }
+
+    /// Opens the log: its file, or its archive entry read into memory (at
+    /// most `options.max_entry_size` bytes).
+    // Without zip support the options (the entry size cap) have nothing to bound.
+    #[cfg_attr(not(feature = "zip"), allow(unused_variables))]
+    pub(crate) fn open(&self, options: &IngestOptions) -> Result<Data, String> {
+        match &self.entry {
+            None => open_shared(&self.path)
+                .map(Data::File)
+                .map_err(|e| e.to_string()),
+            #[cfg(feature = "zip")]
+            Some(entry) => archive::load(&entry.handle, entry.index, options.entry_cap())
+                .map(|bytes| Data::Mem(Cursor::new(bytes))),
+            // Discovery makes no archive entries without zip support.
+            #[cfg(not(feature = "zip"))]
+            Some(entry) => Err(format!(
+                "{}: this build of dropcause reads no zip archives (feature `zip`)",
+                entry.archive.display()
+            )),
         }
     }
 }
@@ -182,12 +206,19 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
         Ok((size, n)) => match sniff(&head[..n]) {
             Sniffed::Log(format) => found.sources.push(Source::file(path, size, format)),
             #[cfg(feature = "zip")]
-            Sniffed::Zip => archive::list(
-                path,
-                &mut found.sources,
-                &mut found.diagnostics,
-                &mut found.inflated,
-            ),
+            Sniffed::Zip => {
+                let listed = archive::list(path, &mut found.diagnostics, &mut found.inflated);
+                found.sources.extend(listed.into_iter().map(|log| Source {
+                    path: log.path,
+                    size: log.size,
+                    format: log.format,
+                    entry: Some(ArchiveEntry {
+                        archive: path.to_path_buf(),
+                        index: log.index,
+                        handle: log.handle,
+                    }),
+                }));
+            }
             #[cfg(not(feature = "zip"))]
             Sniffed::Zip => found.diagnostics.push(Problem::file(
                 ProblemKind::NotEvtx,
@@ -204,23 +235,5 @@ fn consider(path: &Path, complain: bool, found: &mut Discovery) {
             }
             Sniffed::Other => {}
         },
-    }
-}
-
-/// Why a file whose first bytes are `head` is not a log.
-pub(crate) fn not_a_log(head: &[u8], size: u64) -> String {
-    if size == 0 {
-        "not an EVTX log: the file is empty".to_string()
-    } else if memchr::memmem::find(head, b"\"RuleTitle\"").is_some() {
-        "not an EVTX log nor an event export: a Hayabusa timeline keeps a summary of each \
-         event, not the record (see docs/inputs.md); give the .evtx files Hayabusa read"
-            .to_string()
-    } else if head.starts_with(b"\xFE\xFF") {
-        "not an EVTX log, and the text is big-endian UTF-16; convert it to UTF-8 or UTF-16LE, \
-         e.g. `Get-Content in.xml | Set-Content -Encoding utf8 out.xml`"
-            .to_string()
-    } else {
-        "not an EVTX log (no \"ElfFile\\0\"), nor an XML or JSON event export or a zip archive"
-            .to_string()
     }
 }

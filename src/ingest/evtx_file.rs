@@ -3,41 +3,18 @@
 //! failures become a note with the file's account.
 
 use super::chunk::{MOST_RECORDS_IN_A_CHUNK, chain, located};
-use super::export::JsonItem;
 use super::open::Data;
 use super::stats::FileStats;
+use super::work::{Work, note};
 use super::{IngestOptions, Source};
-use crate::diag::{Diagnostics, Problem, ProblemKind};
-use crate::event::Event;
+use crate::diag::{Problem, ProblemKind};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// The first eight bytes of every EVTX file.
-pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
-
 const HEADER_SIZE: u64 = 4096;
 const CHUNK_SIZE: u64 = 65536;
-
-/// A unit of work found in a file.
-pub(crate) enum Work {
-    /// A chunk to read; `cut` is how many of its bytes the file holds when it
-    /// was cut short.
-    Chunk {
-        data: Box<EvtxChunkData>,
-        cut: Option<u64>,
-    },
-    /// Events of an XML export, parsed and normalized (not yet counted).
-    Events(Vec<Event>),
-    /// Records of a JSON export, to normalize.
-    Json(Vec<JsonItem>),
-    /// Counts and problems found while splitting the file.
-    Note {
-        stats: Box<FileStats>,
-        diagnostics: Diagnostics,
-    },
-}
 
 /// Hands every chunk of `source` (whose bytes are `data`) and every
 /// file-level problem to `emit`, in record order.
@@ -57,6 +34,8 @@ pub(crate) fn split(
     }
 }
 
+/// [`split`] on the concrete reader; `again` is a second handle on the same
+/// bytes, to read a chunk cut short by the end of the file.
 fn split_from<R: Read + Seek>(
     source: &Source,
     data: R,
@@ -93,31 +72,7 @@ fn split_from<R: Read + Seek>(
     // The whole chunks the file holds; the `evtx` crate passes over those that
     // are all zeros without a word.
     let whole = source.size.saturating_sub(HEADER_SIZE) / CHUNK_SIZE;
-    // Per chunk number: the first and last record id of the chunks met.
-    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
-    for chunk in parser.chunks() {
-        match chunk {
-            Ok(data) => {
-                let ids = (
-                    data.header.first_event_record_id,
-                    data.header.last_event_record_id,
-                );
-                mark(&mut seen, data.number, ids);
-                emit(Work::Chunk {
-                    data: Box::new(data),
-                    cut: None,
-                })
-            }
-            Err(err) => {
-                if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
-                    mark(&mut seen, Some(*chunk_id), (0, 0));
-                }
-                let mut stats = FileStats::default();
-                let problem = located(path, None, &err, &mut stats);
-                emit(note(stats, problem));
-            }
-        }
-    }
+    let seen = split_chunks(&mut parser, path, whole, emit);
     let tail = truncated_tail(source);
     let mut tail_ids = None;
     if let Some(tail) = tail
@@ -149,9 +104,55 @@ fn split_from<R: Read + Seek>(
         last_met,
         emit,
     );
-    // A zeroed chunk held records once when the header counts it, or when the
-    // record ids of the chunks around it leave a gap (not a wrap-around).
-    let header = parser.header();
+    zeroed_chunks(path, parser.header(), &seen, emit);
+}
+
+/// Hands on every chunk the parser finds (and a problem for each it cannot
+/// read); returns the first and last record id of the chunks met, per chunk
+/// number of the `whole` chunks the file holds.
+fn split_chunks<R: Read + Seek>(
+    parser: &mut EvtxParser<R>,
+    path: &Path,
+    whole: u64,
+    emit: &mut dyn FnMut(Work),
+) -> Vec<Option<(u64, u64)>> {
+    let mut seen: Vec<Option<(u64, u64)>> = vec![None; usize::try_from(whole).unwrap_or(0)];
+    for chunk in parser.chunks() {
+        match chunk {
+            Ok(data) => {
+                let ids = (
+                    data.header.first_event_record_id,
+                    data.header.last_event_record_id,
+                );
+                mark(&mut seen, data.number, ids);
+                emit(Work::Chunk {
+                    data: Box::new(data),
+                    cut: None,
+                })
+            }
+            Err(err) => {
+                if let EvtxError::FailedToParseChunk { chunk_id, .. } = &err {
+                    mark(&mut seen, Some(*chunk_id), (0, 0));
+                }
+                let mut stats = FileStats::default();
+                let problem = located(path, None, &err, &mut stats);
+                emit(note(stats, problem));
+            }
+        }
+    }
+    seen
+}
+
+/// Notes the chunks not met (`seen` is `None`: all zeros) that held records
+/// once: those the header counts, or where the record ids of the chunks
+/// around leave a gap (not a wrap-around).
+fn zeroed_chunks(
+    path: &Path,
+    header: &evtx::EvtxFileHeader,
+    seen: &[Option<(u64, u64)>],
+    emit: &mut dyn FnMut(Work),
+) {
+    let whole = seen.len() as u64;
     let (counted, oldest) = (u64::from(header.chunk_count), header.first_chunk_number);
     // The header counts `counted` chunks from the oldest one on, wrapping.
     let is_counted = |n: u64| (n + whole - oldest % whole.max(1)) % whole.max(1) < counted;
@@ -270,15 +271,6 @@ fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
         },
         problem,
     ));
-}
-
-pub(crate) fn note(stats: FileStats, problem: Problem) -> Work {
-    let mut diagnostics = Diagnostics::default();
-    diagnostics.push(problem);
-    Work::Note {
-        stats: Box::new(stats),
-        diagnostics,
-    }
 }
 
 /// Where a chunk cut short by the end of the file starts, and how many of its

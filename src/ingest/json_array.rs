@@ -82,11 +82,7 @@ impl<R: BufRead> Elements<R> {
             return Ok(None);
         }
         if !self.started {
-            match self.skip_blank_and(b' ')? {
-                Some(b'[') => self.consume(1),
-                _ => return Err(invalid("the input does not start with a JSON array")),
-            }
-            self.started = true;
+            self.open()?;
         }
         match self.skip_blank_and(b',')? {
             None => {
@@ -101,57 +97,7 @@ impl<R: BufRead> Elements<R> {
             }
             Some(_) => {}
         }
-        let mut bytes = Vec::new();
-        let mut size = 0u64;
-        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-        loop {
-            let buf = self.reader.fill_buf()?;
-            if buf.is_empty() {
-                return Err(invalid("the array ends inside an element (truncated)"));
-            }
-            let mut end = None;
-            for (i, &b) in buf.iter().enumerate() {
-                if in_string {
-                    match b {
-                        _ if escaped => escaped = false,
-                        b'\\' => escaped = true,
-                        b'"' => in_string = false,
-                        _ => {}
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' if depth == 0 => {
-                        // The closing `]` after a bare value.
-                        end = Some(i);
-                        break;
-                    }
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    b',' if depth == 0 => {
-                        end = Some(i);
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            let take = end.unwrap_or(buf.len());
-            size += take as u64;
-            if size as usize <= self.max {
-                bytes.extend_from_slice(&buf[..take]);
-            }
-            self.consume(take);
-            if end.is_some() {
-                break;
-            }
-        }
+        let (bytes, size) = self.take_element()?;
         if size == 0 {
             // A `}` where an element should start: nothing to take, and no way on.
             return Err(invalid("a `}` or `]` where an element should start"));
@@ -160,6 +106,82 @@ impl<R: BufRead> Elements<R> {
             return Ok(Some(Element::TooLarge(size)));
         }
         Ok(Some(Element::Bytes(bytes)))
+    }
+
+    /// Reads past the `[` that opens the array.
+    fn open(&mut self) -> io::Result<()> {
+        match self.skip_blank_and(b' ')? {
+            Some(b'[') => self.consume(1),
+            _ => return Err(invalid("the input does not start with a JSON array")),
+        }
+        self.started = true;
+        Ok(())
+    }
+
+    /// Reads one element, up to the `,` or `]` after it: its bytes (none kept
+    /// past the walk's limit) and its size.
+    fn take_element(&mut self) -> io::Result<(Vec<u8>, u64)> {
+        let mut bytes = Vec::new();
+        let mut size = 0u64;
+        let mut scan = Scan::default();
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Err(invalid("the array ends inside an element (truncated)"));
+            }
+            let end = scan.end_in(buf);
+            let take = end.unwrap_or(buf.len());
+            size += take as u64;
+            if size as usize <= self.max {
+                bytes.extend_from_slice(&buf[..take]);
+            }
+            self.consume(take);
+            if end.is_some() {
+                return Ok((bytes, size));
+            }
+        }
+    }
+}
+
+/// How far the scan of an element is: its bracket depth, and whether it is
+/// inside a string (just after a backslash).
+#[derive(Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    /// Where in `buf` the element ends (the index past its last byte), if it
+    /// ends there.
+    fn end_in(&mut self, buf: &[u8]) -> Option<usize> {
+        for (i, &b) in buf.iter().enumerate() {
+            if self.in_string {
+                match b {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                // The closing `]` after a bare value.
+                b'}' | b']' if self.depth == 0 => return Some(i),
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                b',' if self.depth == 0 => return Some(i),
+                _ => {}
+            }
+        }
+        None
     }
 }
 

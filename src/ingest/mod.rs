@@ -21,6 +21,7 @@ mod dedup;
 mod discover;
 mod evtx_file;
 mod export;
+mod fingerprint;
 mod json_array;
 mod open;
 mod peek;
@@ -28,11 +29,11 @@ mod skim;
 mod stats;
 mod string_table;
 pub mod windows;
+mod work;
 
 pub use compact::event_from_peek;
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
-pub use evtx_file::EVTX_MAGIC;
-pub use open::{Format, open_shared};
+pub use open::{EVTX_MAGIC, Format, open_shared};
 pub use peek::{Peek, PeekCache, PeekText, peek};
 pub use stats::{ChannelSpan, FileStats};
 
@@ -50,11 +51,10 @@ pub const INFLATE_BUDGET: u64 = 16 << 30;
 use chunk::{ChunkOutput, Reading, read_chunk};
 use dedup::{Key, Seen};
 use evtx::ParserSettings;
-use evtx_file::Work;
-use open::Data;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
+use work::Work;
 
 /// How to read the input.
 #[derive(Debug, Clone, Default)]
@@ -209,141 +209,260 @@ where
     M: Fn(Event) -> Option<T> + Sync,
     C: FnMut(Vec<T>),
 {
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        n => n,
-    };
-    let settings = Arc::new(
-        ParserSettings::new()
-            .num_threads(1)
-            .recover_records(options.recover_records)
-            .separate_json_attributes(false)
-            .indent(false),
-    );
-    let paths: Vec<Arc<Path>> = sources
-        .iter()
-        .map(|s| Arc::from(s.path.as_path()))
-        .collect();
-    let producer_paths = paths.clone();
-    let mut report = IngestReport {
-        files: sources
-            .iter()
-            .map(|s| FileStats {
-                path: s.path.clone(),
-                ..FileStats::default()
-            })
-            .collect(),
-        diagnostics: Diagnostics::default(),
-    };
-    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
+    let run = Run::new(sources, options);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(run.threads * 2);
     let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::sync_channel::<Done<T>>(threads * 2);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut seq = 0;
-            let mut copies = dedup::ByteCopies::default();
-            for (file, source) in sources.iter().enumerate() {
-                let original = |size, print| {
-                    if options.keep_duplicates {
-                        return None;
-                    }
-                    copies
-                        .original(size, print, file)
-                        .map(|j| sources[j].path.clone())
-                };
-                let mut works = Vec::with_capacity(BATCH);
-                let mut send = |works: &mut Vec<Work>| {
-                    let works = std::mem::replace(works, Vec::with_capacity(BATCH));
-                    let _ = job_tx.send(Job { seq, file, works });
-                    seq += 1;
-                };
-                split(
-                    source,
-                    &producer_paths[file],
-                    options,
-                    original,
-                    &mut |work| {
-                        // Only chunks are batched: a batch of exported records is up to
-                        // 4 MiB already.
-                        let chunk = matches!(work, Work::Chunk { .. });
-                        works.push(work);
-                        if works.len() == BATCH || !chunk {
-                            send(&mut works);
-                        }
-                    },
-                );
-                if !works.is_empty() {
-                    send(&mut works);
-                }
-            }
-        });
-        for _ in 0..threads {
+    let (done_tx, done_rx) = mpsc::sync_channel::<Done<T>>(run.threads * 2);
+    let mut report = std::thread::scope(|scope| {
+        let (run, job_rx, map) = (&run, &job_rx, &map);
+        scope.spawn(move || run.produce(&job_tx));
+        for _ in 0..run.threads {
             let done_tx = done_tx.clone();
-            let (job_rx, map, paths, settings) = (&job_rx, &map, &paths, &settings);
-            let reading = Reading {
-                settings,
-                prefilter: options.prefilter.as_ref(),
-                recover: options.recover_records,
-                build: !options.render_all,
-            };
-            let hosts = &options.hosts;
-            scope.spawn(move || {
-                let keyed = |event: Event| {
-                    if !hosts.matches(&event.computer) {
-                        return None;
-                    }
-                    let key = Key::of(&event);
-                    map(event).map(|kept| (key, kept))
-                };
-                while let Ok(job) = next_job(job_rx) {
-                    let done = run_job(job, paths, &reading, &keyed);
-                    if done_tx.send(done).is_err() {
-                        break;
-                    }
-                }
-            });
+            scope.spawn(move || run.work(job_rx, &done_tx, map));
         }
         drop(done_tx);
-        // Results arrive out of order; hand them on in order.
-        let mut waiting: BTreeMap<u64, Done<T>> = BTreeMap::new();
-        let mut seen = Seen::default();
-        let mut next = 0;
-        let mut file = 0;
+        let mut order = InOrder::new(run.empty_report(), options.keep_duplicates);
         for done in done_rx {
-            waiting.insert(done.seq, done);
-            while let Some(done) = waiting.remove(&next) {
-                for _ in file..done.file {
-                    observer.file_done();
-                }
-                file = done.file;
-                observer.records(done.stats.records_read);
-                let stats = &mut report.files[done.file];
-                stats.absorb(FileStats {
-                    problems: done.diagnostics.problems.len() as u64,
-                    ..done.stats
-                });
-                report.diagnostics.extend(done.diagnostics);
-                let before = done.kept.len();
-                let kept: Vec<T> = done
-                    .kept
-                    .into_iter()
-                    .filter_map(|(key, kept)| {
-                        (options.keep_duplicates || seen.first(key)).then_some(kept)
-                    })
-                    .collect();
-                stats.duplicate_records += (before - kept.len()) as u64;
-                if !kept.is_empty() {
-                    consume(kept);
-                }
-                next += 1;
-            }
+            order.take(done, &mut consume, observer);
         }
-        for _ in file..sources.len() {
-            observer.file_done();
-        }
+        order.finish(sources.len(), observer)
     });
     dedup::mark_whole_file_copies(&mut report.files);
     report
+}
+
+/// What the threads of one [`read_all_observed`] run share; each method is
+/// one thread's part.
+struct Run<'a> {
+    sources: &'a [Source],
+    options: &'a IngestOptions,
+    /// How many worker threads read.
+    threads: usize,
+    settings: Arc<ParserSettings>,
+    /// The path of each source, shared with every event read from it.
+    paths: Vec<Arc<Path>>,
+}
+
+impl<'a> Run<'a> {
+    fn new(sources: &'a [Source], options: &'a IngestOptions) -> Self {
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let settings = Arc::new(
+            ParserSettings::new()
+                .num_threads(1)
+                .recover_records(options.recover_records)
+                .separate_json_attributes(false)
+                .indent(false),
+        );
+        let paths = sources
+            .iter()
+            .map(|s| Arc::from(s.path.as_path()))
+            .collect();
+        Run {
+            sources,
+            options,
+            threads,
+            settings,
+            paths,
+        }
+    }
+
+    /// An account for every source, with nothing counted yet.
+    fn empty_report(&self) -> IngestReport {
+        IngestReport {
+            files: self
+                .sources
+                .iter()
+                .map(|s| FileStats {
+                    path: s.path.clone(),
+                    ..FileStats::default()
+                })
+                .collect(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    /// The producer: splits the sources, in order, into numbered jobs. A byte
+    /// copy of an earlier EVTX file is not read (unless duplicates are kept).
+    fn produce(&self, jobs: &mpsc::SyncSender<Job>) {
+        let mut copies = dedup::ByteCopies::default();
+        let mut batching = Batching {
+            jobs,
+            seq: 0,
+            file: 0,
+            works: Vec::with_capacity(BATCH),
+        };
+        for (file, source) in self.sources.iter().enumerate() {
+            batching.file = file;
+            let original = |size, print| {
+                if self.options.keep_duplicates {
+                    return None;
+                }
+                copies
+                    .original(size, print, file)
+                    .map(|j| self.sources[j].path.clone())
+            };
+            split(
+                source,
+                &self.paths[file],
+                self.options,
+                original,
+                &mut |work| batching.push(work),
+            );
+            if !batching.works.is_empty() {
+                batching.send();
+            }
+        }
+    }
+
+    /// A worker: reads jobs until there are none left (or no one listens),
+    /// keeping what `map` keeps of the events of the hosts asked for.
+    fn work<T, M>(
+        &self,
+        jobs: &Mutex<mpsc::Receiver<Job>>,
+        done: &mpsc::SyncSender<Done<T>>,
+        map: &M,
+    ) where
+        M: Fn(Event) -> Option<T> + Sync,
+    {
+        let reading = Reading {
+            settings: &self.settings,
+            prefilter: self.options.prefilter.as_ref(),
+            recover: self.options.recover_records,
+            build: !self.options.render_all,
+        };
+        let hosts = &self.options.hosts;
+        let keyed = |event: Event| {
+            if !hosts.matches(&event.computer) {
+                return None;
+            }
+            let key = Key::of(&event);
+            map(event).map(|kept| (key, kept))
+        };
+        while let Ok(job) = next_job(jobs) {
+            if done
+                .send(run_job(job, &self.paths, &reading, &keyed))
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+}
+
+/// Gathers the work of one file into [`Job`]s, numbered across files.
+struct Batching<'a> {
+    jobs: &'a mpsc::SyncSender<Job>,
+    /// The number of the next job.
+    seq: u64,
+    /// The file being split.
+    file: usize,
+    works: Vec<Work>,
+}
+
+impl Batching<'_> {
+    fn push(&mut self, work: Work) {
+        // Only chunks are batched: a batch of exported records is up to
+        // 4 MiB already.
+        let chunk = matches!(work, Work::Chunk { .. });
+        self.works.push(work);
+        if self.works.len() == BATCH || !chunk {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        let works = std::mem::replace(&mut self.works, Vec::with_capacity(BATCH));
+        let _ = self.jobs.send(Job {
+            seq: self.seq,
+            file: self.file,
+            works,
+        });
+        self.seq += 1;
+    }
+}
+
+/// The calling thread's part: results arrive out of order; they are handed
+/// on in order, kept events already seen dropped (unless duplicates are kept).
+struct InOrder<T> {
+    report: IngestReport,
+    keep_duplicates: bool,
+    waiting: BTreeMap<u64, Done<T>>,
+    seen: Seen,
+    /// The number of the next job to hand on.
+    next: u64,
+    /// The file of the last job handed on.
+    file: usize,
+}
+
+impl<T> InOrder<T> {
+    fn new(report: IngestReport, keep_duplicates: bool) -> Self {
+        InOrder {
+            report,
+            keep_duplicates,
+            waiting: BTreeMap::new(),
+            seen: Seen::default(),
+            next: 0,
+            file: 0,
+        }
+    }
+
+    /// Takes one result, and hands on every result now next in order.
+    fn take(
+        &mut self,
+        done: Done<T>,
+        consume: &mut impl FnMut(Vec<T>),
+        observer: &mut dyn Observer,
+    ) {
+        self.waiting.insert(done.seq, done);
+        while let Some(done) = self.waiting.remove(&self.next) {
+            self.hand_on(done, consume, observer);
+            self.next += 1;
+        }
+    }
+
+    /// Counts one result into its file's account and the problems, and
+    /// hands its kept events to `consume`.
+    fn hand_on(
+        &mut self,
+        done: Done<T>,
+        consume: &mut impl FnMut(Vec<T>),
+        observer: &mut dyn Observer,
+    ) {
+        for _ in self.file..done.file {
+            observer.file_done();
+        }
+        self.file = done.file;
+        observer.records(done.stats.records_read);
+        let stats = &mut self.report.files[done.file];
+        stats.absorb(FileStats {
+            problems: done.diagnostics.problems.len() as u64,
+            ..done.stats
+        });
+        self.report.diagnostics.extend(done.diagnostics);
+        let before = done.kept.len();
+        let (keep_all, seen) = (self.keep_duplicates, &mut self.seen);
+        let kept: Vec<T> = done
+            .kept
+            .into_iter()
+            .filter_map(|(key, kept)| (keep_all || seen.first(key)).then_some(kept))
+            .collect();
+        stats.duplicate_records += (before - kept.len()) as u64;
+        if !kept.is_empty() {
+            consume(kept);
+        }
+    }
+
+    /// The report, once every result is in; the files after the last one
+    /// with work are done too.
+    fn finish(self, files: usize, observer: &mut dyn Observer) -> IngestReport {
+        for _ in self.file..files {
+            observer.file_done();
+        }
+        self.report
+    }
 }
 
 /// Opens one source and splits it into work for the workers. An EVTX file
@@ -356,16 +475,10 @@ fn split(
     mut original: impl FnMut(u64, u64) -> Option<std::path::PathBuf>,
     emit: &mut dyn FnMut(Work),
 ) {
-    let mut data = match Data::open(source, options) {
+    let mut data = match source.open(options) {
         Ok(data) => data,
         Err(message) => {
-            let stats = FileStats {
-                failed: Some(message.clone()),
-                ..FileStats::default()
-            };
-            let problem =
-                crate::diag::Problem::file(crate::diag::ProblemKind::Unreadable, &**path, message);
-            emit(evtx_file::note(stats, problem));
+            emit(work::failed(path, message));
             return;
         }
     };
@@ -384,23 +497,7 @@ fn split(
     }
     match source.format {
         Format::Evtx => evtx_file::split(source, data, options, emit),
-        Format::Xml | Format::Json => match open::text_reader(data) {
-            Ok(text) if source.format == Format::Xml => export::split_xml(text, path, emit),
-            Ok(text) => export::split_json(text, path, emit),
-            Err(err) => {
-                let message = format!("cannot read: {err}");
-                let stats = FileStats {
-                    failed: Some(message.clone()),
-                    ..FileStats::default()
-                };
-                let problem = crate::diag::Problem::file(
-                    crate::diag::ProblemKind::Unreadable,
-                    &**path,
-                    message,
-                );
-                emit(evtx_file::note(stats, problem));
-            }
-        },
+        Format::Xml | Format::Json => export::split(source.format, data, path, emit),
     }
 }
 

@@ -2,13 +2,13 @@
 //! log service holds open can be read on Windows) or an archive entry loaded
 //! into memory; and telling a log's format from its first bytes.
 
-#[cfg(feature = "zip")]
-use super::archive;
-use super::{EVTX_MAGIC, IngestOptions, Source};
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
+
+/// The first eight bytes of every EVTX file.
+pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
 
 /// What a log file holds, judged from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -83,6 +83,24 @@ pub(crate) fn sniff(head: &[u8]) -> Sniffed {
     }
 }
 
+/// Why a file whose first bytes are `head` is not a log.
+pub(crate) fn not_a_log(head: &[u8], size: u64) -> String {
+    if size == 0 {
+        "not an EVTX log: the file is empty".to_string()
+    } else if memchr::memmem::find(head, b"\"RuleTitle\"").is_some() {
+        "not an EVTX log nor an event export: a Hayabusa timeline keeps a summary of each \
+         event, not the record (see docs/inputs.md); give the .evtx files Hayabusa read"
+            .to_string()
+    } else if head.starts_with(b"\xFE\xFF") {
+        "not an EVTX log, and the text is big-endian UTF-16; convert it to UTF-8 or UTF-16LE, \
+         e.g. `Get-Content in.xml | Set-Content -Encoding utf8 out.xml`"
+            .to_string()
+    } else {
+        "not an EVTX log (no \"ElfFile\\0\"), nor an XML or JSON event export or a zip archive"
+            .to_string()
+    }
+}
+
 /// `bytes` without a leading UTF-8 byte order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
@@ -134,28 +152,6 @@ impl AsRef<[u8]> for EntryBytes {
 }
 
 impl Data {
-    /// Opens `source`: its file, or its archive entry read into memory (at
-    /// most `options.max_entry_size` bytes).
-    // Without zip support the options (the entry size cap) have nothing to bound.
-    #[cfg_attr(not(feature = "zip"), allow(unused_variables))]
-    pub(crate) fn open(source: &Source, options: &IngestOptions) -> Result<Data, String> {
-        match &source.entry {
-            None => open_shared(&source.path)
-                .map(Data::File)
-                .map_err(|e| e.to_string()),
-            #[cfg(feature = "zip")]
-            Some(entry) => {
-                archive::load(entry, options.entry_cap()).map(|bytes| Data::Mem(Cursor::new(bytes)))
-            }
-            // Discovery makes no archive entries without zip support.
-            #[cfg(not(feature = "zip"))]
-            Some(entry) => Err(format!(
-                "{}: this build of dropcause reads no zip archives (feature `zip`)",
-                entry.archive.display()
-            )),
-        }
-    }
-
     /// A second handle on the same bytes. For a file the handles share their
     /// position: use one at a time.
     pub fn try_clone(&self) -> io::Result<Data> {

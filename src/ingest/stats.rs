@@ -1,6 +1,6 @@
 //! The account of what was read from each file, and what was lost.
 
-use super::dedup::Fingerprint;
+use super::fingerprint::Fingerprint;
 use super::peek::PeekText;
 use crate::event::Event;
 use chrono::{DateTime, Utc};

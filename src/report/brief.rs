@@ -11,7 +11,7 @@ use super::outlook_view;
 use super::table::category_ansi;
 use super::{RenderOptions, Report};
 use crate::correlate::absent_logs;
-use crate::correlate::model::{Analysis, OutlookLevel};
+use crate::correlate::model::{Analysis, ListenerCertificate, OutlookLevel};
 use crate::correlate::thousands;
 use crate::vocab::Level;
 use std::io::{self, Write};
@@ -300,6 +300,31 @@ fn level_painted(o: &Out<'_>, level: OutlookLevel) -> String {
     o.paint(code, level.as_str())
 }
 
+/// One listener certificate of the outlook: thumbprint, kind, subject, when
+/// seen, when it expires.
+fn certificate_line(c: &ListenerCertificate) -> String {
+    let expires = c.expires.map(|t| {
+        let how = if c.expiry_stated { "" } else { "about " };
+        format!(", expires {how}{}", t.format("%Y-%m-%d"))
+    });
+    format!(
+        "certificate {} ({}{}): first seen {}, last seen {}{}",
+        c.thumbprint.as_deref().unwrap_or("(no thumbprint)"),
+        if c.self_signed {
+            "self-signed"
+        } else {
+            "configured"
+        },
+        c.subject
+            .as_deref()
+            .map(|s| format!(", {}", terminal(s)))
+            .unwrap_or_default(),
+        c.first_seen.format("%Y-%m-%d %H:%M:%S"),
+        c.last_seen.format("%Y-%m-%d %H:%M:%S"),
+        expires.unwrap_or_default()
+    )
+}
+
 /// The whole outlook, host by host (`dropcause outlook`).
 pub(crate) fn render_outlook(
     report: &Report,
@@ -335,30 +360,7 @@ pub(crate) fn render_outlook(
             o.wrapped("  ", &format!("{level} · {}", terminal(&item.title)), 3)?;
             o.wrapped("     ", &terminal(&r.detail()), 4)?;
             for c in &item.certificates {
-                let expires = c.expires.map(|t| {
-                    let how = if c.expiry_stated { "" } else { "about " };
-                    format!(", expires {how}{}", t.format("%Y-%m-%d"))
-                });
-                o.wrapped(
-                    "     ",
-                    &format!(
-                        "certificate {} ({}{}): first seen {}, last seen {}{}",
-                        c.thumbprint.as_deref().unwrap_or("(no thumbprint)"),
-                        if c.self_signed {
-                            "self-signed"
-                        } else {
-                            "configured"
-                        },
-                        c.subject
-                            .as_deref()
-                            .map(|s| format!(", {}", terminal(s)))
-                            .unwrap_or_default(),
-                        c.first_seen.format("%Y-%m-%d %H:%M:%S"),
-                        c.last_seen.format("%Y-%m-%d %H:%M:%S"),
-                        expires.unwrap_or_default()
-                    ),
-                    2,
-                )?;
+                o.wrapped("     ", &certificate_line(c), 2)?;
             }
             if !item.weekly.is_empty() {
                 let counts: Vec<String> = item.weekly.iter().map(|w| thousands(w.count)).collect();

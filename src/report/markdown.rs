@@ -7,7 +7,7 @@
 //! [`super::escape::markdown`].
 
 use super::escape::markdown as md;
-use super::incident_view::{self, IncidentView};
+use super::incident_view::{self, HostView, IncidentView};
 use super::rows::{Row, label, rows};
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
@@ -26,52 +26,8 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     let incidents = incident_view::incidents(a, opts);
     writeln!(out, "# {}\n", view.title)?;
     writeln!(out, "_{}_\n", md(&view.generated))?;
-    writeln!(out, "## Summary\n")?;
-    writeln!(
-        out,
-        "**{}**\n",
-        md(&incident_view::headline(report, hosts.len()))
-    )?;
-    for x in incidents.iter().take(SUMMARY_INCIDENTS) {
-        let mut line = format!(
-            "- **{}** {}, {}: {}.",
-            x.id,
-            md(&x.host),
-            x.when,
-            md(&x.title)
-        );
-        if let Some(c) = &x.compromise {
-            line.push_str(&format!(" **{}**", md(c)));
-        }
-        if let Some(fix) = &x.fix {
-            line.push_str(&format!(" _Fix:_ {}", md(fix)));
-        }
-        writeln!(out, "{line}")?;
-    }
-    if incidents.len() > SUMMARY_INCIDENTS {
-        writeln!(
-            out,
-            "- … and {} more incident(s), below.",
-            incidents.len() - SUMMARY_INCIDENTS
-        )?;
-    }
-    for line in a.coverage.iter().filter_map(absent_logs) {
-        writeln!(out, "- {}", md(&line))?;
-    }
-    writeln!(out)?;
-    if !hosts.is_empty() {
-        writeln!(out, "## Hosts\n")?;
-        for host in &hosts {
-            let aliases = if host.aliases.is_empty() {
-                String::new()
-            } else {
-                let names: Vec<_> = host.aliases.iter().map(|n| md(n).into_owned()).collect();
-                format!(" (also logged as {})", names.join(", "))
-            };
-            writeln!(out, "- **{}**{aliases}: {}", md(&host.name), host.counts)?;
-        }
-        writeln!(out)?;
-    }
+    summary(report, &incidents, hosts.len(), out)?;
+    hosts_section(&hosts, out)?;
     writeln!(out, "## Incidents\n")?;
     if incidents.is_empty() {
         writeln!(out, "No drops and no refused connections.\n")?;
@@ -106,6 +62,63 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
             out,
             "\n_Each finding, the sessions and the timeline: `--findings`._"
         )?;
+    }
+    Ok(())
+}
+
+/// The executive summary: the headline, the first incidents, the logs missing.
+fn summary(
+    report: &Report,
+    incidents: &[IncidentView],
+    hosts: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "## Summary\n")?;
+    writeln!(out, "**{}**\n", md(&incident_view::headline(report, hosts)))?;
+    for x in incidents.iter().take(SUMMARY_INCIDENTS) {
+        let mut line = format!(
+            "- **{}** {}, {}: {}.",
+            x.id,
+            md(&x.host),
+            x.when,
+            md(&x.title)
+        );
+        if let Some(c) = &x.compromise {
+            line.push_str(&format!(" **{}**", md(c)));
+        }
+        if let Some(fix) = &x.fix {
+            line.push_str(&format!(" _Fix:_ {}", md(fix)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if incidents.len() > SUMMARY_INCIDENTS {
+        writeln!(
+            out,
+            "- … and {} more incident(s), below.",
+            incidents.len() - SUMMARY_INCIDENTS
+        )?;
+    }
+    for line in report.analysis.coverage.iter().filter_map(absent_logs) {
+        writeln!(out, "- {}", md(&line))?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The hosts, with the other names they were logged under.
+fn hosts_section(hosts: &[HostView], out: &mut dyn Write) -> io::Result<()> {
+    if !hosts.is_empty() {
+        writeln!(out, "## Hosts\n")?;
+        for host in hosts {
+            let aliases = if host.aliases.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<_> = host.aliases.iter().map(|n| md(n).into_owned()).collect();
+                format!(" (also logged as {})", names.join(", "))
+            };
+            writeln!(out, "- **{}**{aliases}: {}", md(&host.name), host.counts)?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

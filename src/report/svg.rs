@@ -232,24 +232,7 @@ pub(crate) fn host_chart(
     let Some(scale) = Scale::new(times) else {
         return String::new();
     };
-    let mut lanes: BTreeMap<Lane, Buckets> = BTreeMap::new();
-    lanes.insert(Lane::Sessions, Buckets::default());
-    for f in &findings {
-        let refused = f.dropped.kind == DropKind::ConnectionRefused;
-        lanes
-            .entry(Lane::Findings(f.verdict.category))
-            .or_default()
-            .add(scale.bucket(f.dropped.time), refused);
-    }
-    for r in rows
-        .iter()
-        .filter(|r| matches!(r.kind, TimelineKind::Cause | TimelineKind::Context))
-    {
-        lanes
-            .entry(Lane::Records(r.category))
-            .or_default()
-            .add(scale.bucket(r.time), false);
-    }
+    let lanes = lane_counts(&scale, &findings, rows);
     let incidents: Vec<&Incident> = a.incidents.iter().filter(|x| *x.host == *host).collect();
     let wanted: Vec<(f64, f64)> = incidents
         .iter()
@@ -263,17 +246,7 @@ pub(crate) fn host_chart(
     let labels = place_labels(&wanted);
     let tracks = sessions.len().clamp(1, MAX_TRACKS);
     let top = 8.0 + LABEL_ROWS as f64 * LABEL_ROW_H;
-    let mut y = top;
-    let mut layout = Vec::new();
-    for lane in lanes.keys() {
-        let h = match lane {
-            Lane::Sessions => LANE_H.max(TRACK_H * tracks as f64 + 12.0),
-            _ => LANE_H,
-        };
-        layout.push((*lane, y, h));
-        y += h;
-    }
-    let bottom = y;
+    let (layout, bottom) = lane_layout(&lanes, tracks, top);
     let height = bottom + AXIS_H;
     let mut svg = String::new();
     let _ = write!(
@@ -302,7 +275,66 @@ pub(crate) fn host_chart(
             density(&mut svg, *lane, b, &scale, *ly, *lh, opts);
         }
     }
-    for (x, b) in incidents.iter().zip(&labels) {
+    incident_labels(&mut svg, &incidents, &labels, &scale, bottom);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The counts per time slice of each lane: the session lane (always, empty
+/// here), the host's drops and refusals by verdict category, its cause and
+/// context records by category.
+fn lane_counts(scale: &Scale, findings: &[&Finding], rows: &[&Row<'_>]) -> BTreeMap<Lane, Buckets> {
+    let mut lanes: BTreeMap<Lane, Buckets> = BTreeMap::new();
+    lanes.insert(Lane::Sessions, Buckets::default());
+    for f in findings {
+        let refused = f.dropped.kind == DropKind::ConnectionRefused;
+        lanes
+            .entry(Lane::Findings(f.verdict.category))
+            .or_default()
+            .add(scale.bucket(f.dropped.time), refused);
+    }
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r.kind, TimelineKind::Cause | TimelineKind::Context))
+    {
+        lanes
+            .entry(Lane::Records(r.category))
+            .or_default()
+            .add(scale.bucket(r.time), false);
+    }
+    lanes
+}
+
+/// Where each lane goes, from `top` down (the session lane tall enough for
+/// `tracks` bars): `(lane, y, height)`, and the bottom of the last.
+fn lane_layout(
+    lanes: &BTreeMap<Lane, Buckets>,
+    tracks: usize,
+    top: f64,
+) -> (Vec<(Lane, f64, f64)>, f64) {
+    let mut y = top;
+    let mut layout = Vec::new();
+    for lane in lanes.keys() {
+        let h = match lane {
+            Lane::Sessions => LANE_H.max(TRACK_H * tracks as f64 + 12.0),
+            _ => LANE_H,
+        };
+        layout.push((*lane, y, h));
+        y += h;
+    }
+    (layout, y)
+}
+
+/// The incidents' labels, placed (`labels`; `None`: no room) above the
+/// lanes, each with a line down to `bottom`.
+fn incident_labels(
+    svg: &mut String,
+    incidents: &[&Incident],
+    labels: &[Option<LabelBox>],
+    scale: &Scale,
+    bottom: f64,
+) {
+    for (x, b) in incidents.iter().zip(labels) {
         let Some(b) = b else { continue };
         let color = x.category.map_or("#7f8c8d", category_hex);
         let _ = write!(
@@ -321,8 +353,6 @@ pub(crate) fn host_chart(
             html(&label_text(x))
         );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// `I2 · 29,198 refused · tls`.
@@ -341,6 +371,7 @@ fn label_text(x: &Incident) -> String {
 
 /// One lane's counts: a bar per non-empty slice, its height growing with the
 /// log of the count, refusals lighter than drops.
+// Long: draws one lane: what (lane, counts), where (scale, y, h) and how (options) are all it needs; bundled they would only be renamed.
 fn density(
     svg: &mut String,
     lane: Lane,

@@ -3,9 +3,11 @@
 //! differ only in layout. Strings are raw: renderers escape them.
 
 use super::rows::{ending_name, evidence, offset};
-use super::{RenderOptions, Report};
+use super::{RenderOptions, Report, TimeZone};
+use crate::correlate::model::Session;
 use crate::correlate::model::{Confidence, DecodedCode, DropKind, Ending, EventRef, Finding};
 use crate::diag::{Problem, ProblemKind};
+use crate::ingest::FileStats;
 use crate::vocab::{Category, Level};
 use std::borrow::Cow;
 
@@ -212,20 +214,7 @@ impl View {
     pub(crate) fn new(report: &Report, opts: &RenderOptions) -> View {
         let tz = &opts.time_zone;
         let a = &report.analysis;
-        let mut generated = format!(
-            "{} {} · report schema {} · times in {}",
-            report.tool.name, report.tool.version, report.schema_version, tz
-        );
-        if let Some(zoom) = report.options.zoom {
-            generated.push_str(&format!(
-                " · timeline within {} of {}",
-                crate::vocab::duration_text::format(zoom.window),
-                tz.format(zoom.around)
-            ));
-        }
-        if let Some(at) = report.options.generated_at {
-            generated.push_str(&format!(" · generated {}", tz.format(at)));
-        }
+        let generated = generated_line(report, tz);
         let scope = a
             .coverage
             .iter()
@@ -239,29 +228,7 @@ impl View {
                 })
             })
             .collect();
-        let inputs = report
-            .inputs
-            .iter()
-            .map(|f| InputView {
-                path: f.path.display().to_string(),
-                records: f.records_read,
-                recovered: f.records_recovered,
-                unreadable: f.records_unreadable,
-                chunks_skipped: f.chunks_skipped,
-                failed: f.failed.clone(),
-                spans: f
-                    .spans
-                    .iter()
-                    .map(|s| SpanView {
-                        computer: s.computer.clone(),
-                        channel: s.channel.clone(),
-                        records: Some(s.records),
-                        first: tz.format(s.first),
-                        last: tz.format(s.last),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let inputs = report.inputs.iter().map(|f| input_view(f, tz)).collect();
         let findings = a.findings.iter().map(|f| finding(f, opts)).collect();
         let s = &a.summaries;
         let summaries = [
@@ -275,22 +242,7 @@ impl View {
         .map(|(name, rows)| (name, rows.iter().map(|r| r.text.clone()).collect()))
         .collect();
         let problems = report.diagnostics.problems.iter().map(problem).collect();
-        let sessions = a
-            .sessions
-            .iter()
-            .map(|s| SessionView {
-                number: s.index + 1,
-                host: s.host.to_string(),
-                id: s.session_id,
-                user: s.user.clone(),
-                client: s.client_address.clone(),
-                start: tz.format(s.start),
-                end: tz.format(s.end),
-                ending: ending_name(s.ending),
-                dropped: matches!(s.ending, Ending::Dropped | Ending::Refused),
-                attempt: s.kind == crate::correlate::model::SessionKind::Attempt,
-            })
-            .collect();
+        let sessions = a.sessions.iter().map(|s| session_view(s, tz)).collect();
         View {
             sessions,
             title: "Remote Desktop drop report".to_string(),
@@ -302,6 +254,64 @@ impl View {
             summaries,
             problems,
         }
+    }
+}
+
+/// The line under the title: tool, schema, time zone, zoom, when generated.
+fn generated_line(report: &Report, tz: &TimeZone) -> String {
+    let mut generated = format!(
+        "{} {} · report schema {} · times in {}",
+        report.tool.name, report.tool.version, report.schema_version, tz
+    );
+    if let Some(zoom) = report.options.zoom {
+        generated.push_str(&format!(
+            " · timeline within {} of {}",
+            crate::vocab::duration_text::format(zoom.window),
+            tz.format(zoom.around)
+        ));
+    }
+    if let Some(at) = report.options.generated_at {
+        generated.push_str(&format!(" · generated {}", tz.format(at)));
+    }
+    generated
+}
+
+/// One input file's account, its times in `tz`.
+fn input_view(f: &FileStats, tz: &TimeZone) -> InputView {
+    InputView {
+        path: f.path.display().to_string(),
+        records: f.records_read,
+        recovered: f.records_recovered,
+        unreadable: f.records_unreadable,
+        chunks_skipped: f.chunks_skipped,
+        failed: f.failed.clone(),
+        spans: f
+            .spans
+            .iter()
+            .map(|s| SpanView {
+                computer: s.computer.clone(),
+                channel: s.channel.clone(),
+                records: Some(s.records),
+                first: tz.format(s.first),
+                last: tz.format(s.last),
+            })
+            .collect(),
+    }
+}
+
+/// One session, its times in `tz`.
+fn session_view(s: &Session, tz: &TimeZone) -> SessionView {
+    SessionView {
+        number: s.index + 1,
+        host: s.host.to_string(),
+        id: s.session_id,
+        user: s.user.clone(),
+        client: s.client_address.clone(),
+        start: tz.format(s.start),
+        end: tz.format(s.end),
+        ending: ending_name(s.ending),
+        dropped: matches!(s.ending, Ending::Dropped | Ending::Refused),
+        attempt: s.kind == crate::correlate::model::SessionKind::Attempt,
     }
 }
 

@@ -301,3 +301,156 @@ impl RuleSet {
         failures
     }
 }
+
+/// [`Interest`] as ingest meets it: built from loaded rules.
+#[cfg(test)]
+mod interest_tests {
+    use super::super::index::JUDGED_ENOUGH;
+    use super::{RuleSet, RuleSource};
+    use crate::event::FieldValue;
+    use crate::event::{EventSketch, HeaderField};
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+
+    /// A record known in part: its header, and some data fields (`None`: cannot tell).
+    struct Sketch {
+        event_id: u16,
+        channel: &'static str,
+        provider: &'static str,
+        data: HashMap<&'static str, Option<FieldValue>>,
+        /// Whether names not in `data` are known to be absent.
+        complete: bool,
+    }
+
+    impl EventSketch for Sketch {
+        fn event_id(&self) -> u16 {
+            self.event_id
+        }
+        fn qualifiers(&self) -> Option<u16> {
+            None
+        }
+        fn header(&self, field: HeaderField) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(match field {
+                HeaderField::Channel => self.channel,
+                HeaderField::Provider => self.provider,
+                _ => "",
+            }))
+        }
+        fn with_data(&self, name: &str, f: &mut dyn FnMut(Option<&FieldValue>)) -> Option<()> {
+            match self.data.get(name) {
+                Some(known) => f(Some(known.as_ref()?)),
+                None if self.complete => f(None),
+                None => return None,
+            }
+            Some(())
+        }
+    }
+
+    fn rules(detections: &[&str]) -> RuleSet {
+        let sources: Vec<RuleSource> = detections
+            .iter()
+            .enumerate()
+            .map(|(i, d)| RuleSource::Text {
+                path: format!("r{i}.yml").into(),
+                text: format!(
+                    "title: t{i}\nid: r{i}\nlogsource:\n  product: windows\n  service: security\n\
+                     detection:\n{d}\nlevel: low\n"
+                ),
+            })
+            .collect();
+        let (set, diagnostics) = RuleSet::load(&sources);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        set
+    }
+
+    fn logon(data: &[(&'static str, Option<FieldValue>)], complete: bool) -> Sketch {
+        Sketch {
+            event_id: 4624,
+            channel: "Security",
+            provider: "Microsoft-Windows-Security-Auditing",
+            data: data.iter().cloned().collect(),
+            complete,
+        }
+    }
+
+    #[test]
+    fn a_record_is_rendered_only_when_some_rule_may_match_it() {
+        let set = rules(&[
+            "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    IpAddress: '-'\n  \
+             condition: sel and not filter",
+            "  sel:\n    EventID: 4625\n  condition: sel",
+        ]);
+        let interest = set.interest();
+        let known = |v: u64| Some(FieldValue::UInt(v));
+        // LogonType 5: false whatever the filter says.
+        assert!(!interest.may_match(&logon(&[("LogonType", known(5))], false)));
+        // LogonType 10 and an unknown address: it may match.
+        assert!(interest.may_match(&logon(&[("LogonType", known(10))], false)));
+        // LogonType 10 and the filtered address: it cannot.
+        let dash = Some(FieldValue::Str("-".into()));
+        assert!(!interest.may_match(&logon(
+            &[("LogonType", known(10)), ("IpAddress", dash)],
+            false
+        )));
+        // LogonType 10 and no address at all (known absent): `not filter` holds.
+        assert!(interest.may_match(&logon(&[("LogonType", known(10))], true)));
+        // LogonType unknown: it may match.
+        assert!(interest.may_match(&logon(&[], false)));
+        // No candidate rule for the channel and event id at all.
+        let mut other = logon(&[], false);
+        other.event_id = 4634;
+        assert!(!interest.may_match(&other));
+        other.event_id = 4625;
+        assert!(interest.may_match(&other));
+    }
+
+    #[test]
+    fn keywords_field_references_and_unknown_header_fields_may_match() {
+        let everything = logon(
+            &[
+                ("TargetUserName", Some(FieldValue::Str("a".into()))),
+                ("SubjectUserName", Some(FieldValue::Str("b".into()))),
+            ],
+            true,
+        );
+        for detection in [
+            "  keywords:\n    - 'mimikatz'\n  condition: keywords",
+            "  sel:\n    EventID: 4624\n    TargetUserName|fieldref: SubjectUserName\n  condition: sel",
+            "  sel:\n    EventID: 4624\n    Level: 2\n  condition: sel",
+        ] {
+            let set = rules(&[detection]);
+            assert!(set.interest().may_match(&everything), "{detection}");
+        }
+    }
+
+    #[test]
+    fn one_of_counts_unknown_searches_as_maybe() {
+        let set = rules(&[
+            "  sel_a:\n    LogonType: 10\n  sel_b:\n    LogonType: 7\n  \
+                           sel_c:\n    ElevatedToken: '%%1842'\n  condition: 2 of sel_*",
+        ]);
+        let interest = set.interest();
+        let lt = |v: u64| ("LogonType", Some(FieldValue::UInt(v)));
+        // One known true (10), one false (7), one unknown: 2 may still hold.
+        assert!(interest.may_match(&logon(&[lt(10)], false)));
+        // None true, one unknown: 2 cannot hold.
+        assert!(!interest.may_match(&logon(&[lt(5)], false)));
+    }
+
+    #[test]
+    fn an_event_id_whose_records_are_mostly_taken_is_no_longer_judged() {
+        let set =
+            rules(&["  sel:\n    EventID: [4624, 4634]\n    LogonType: 10\n  condition: sel"]);
+        let interest = set.interest();
+        let lt = |v: u64| ("LogonType", Some(FieldValue::UInt(v)));
+        for _ in 0..JUDGED_ENOUGH {
+            assert!(interest.may_match(&logon(&[lt(10)], false)));
+        }
+        // 4624 records are always taken now, even one the rules would refuse...
+        assert!(interest.may_match(&logon(&[lt(5)], false)));
+        // ...while 4634 records are still judged.
+        let mut logoff = logon(&[lt(5)], false);
+        logoff.event_id = 4634;
+        assert!(!interest.may_match(&logoff));
+    }
+}

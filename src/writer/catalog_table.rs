@@ -1,6 +1,6 @@
 //! The data of [`super::catalog`]: providers and event schemas.
 
-use super::catalog::{EventSchema, Provider};
+use super::schema::{EventSchema, Provider};
 use super::template::DataShape;
 use super::value::ValueType;
 
@@ -144,6 +144,7 @@ const fn ev(
 }
 
 /// A classic (ReportEvent) event: qualifiers, no version or opcode.
+// Long: a const constructor of the catalog table: each parameter is a field of the schema it builds.
 const fn classic(
     provider: &'static Provider,
     event_id: u16,

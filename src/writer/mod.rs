@@ -21,6 +21,7 @@ pub mod plan;
 pub mod render;
 mod rng;
 pub mod scenario;
+mod schema;
 pub mod template;
 pub mod value;
 
