@@ -6,6 +6,7 @@ SigmaHQ Windows rules loaded too, on the same folders, in one run.
     scripts/bench.py                     # StolenSzechuan, whole corpus, generated logs
     scripts/bench.py --sizes 100,500,1000 --runs 3
     scripts/bench.py --only stolen       # one data set
+    scripts/bench.py --only generated --sizes 500 --sigma-generated   # + SigmaHQ on it
 
 Prints wall time, CPU time, MB/s, records/s, peak RSS and the ratio of each
 command's wall time to evtx_dump's on the same data (the machine is shared and
@@ -130,6 +131,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="100,500,1000", help="generated log sizes in MB")
     ap.add_argument("--only", choices=["stolen", "corpus", "generated"])
+    ap.add_argument("--sigma-generated", action="store_true",
+                    help="also time the generated logs with the SigmaHQ rules loaded")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "dropcause-bench"))
     args = ap.parse_args()
     ensure_tools()
@@ -144,7 +147,8 @@ def main():
         run_set("whole corpus", CORPUS, args.runs, sigma)
     if args.only in (None, "generated"):
         for size in [int(s) for s in args.sizes.split(",") if s]:
-            run_set(f"generated {size} MB", generated(size, args.workdir), args.runs, None)
+            run_set(f"generated {size} MB", generated(size, args.workdir), args.runs,
+                    sigma if args.sigma_generated else None)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("DROPCAUSE_RELIABILITY", os.path.join(ROOT, "..", "shared", "reliability"))
+if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+    sys.exit(__doc__)
 D = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "release", "dropcause")
 SECONDS, RSS_MB = 10.0, 200
 
