@@ -2,9 +2,8 @@
 //! caller's mapping function; every failure located and counted.
 
 use super::Prefilter;
+use super::binxml::{PeekCache, peek, skim};
 use super::compact::event_from_peek;
-use super::peek::{PeekCache, peek};
-use super::skim::skim;
 use super::stats::FileStats;
 use super::string_table::clear_bad_slots;
 use crate::diag::{Diagnostics, Problem, ProblemKind};

@@ -13,27 +13,24 @@
 
 #[cfg(feature = "zip")]
 mod archive;
-mod binxml_walk;
+pub(crate) mod binxml;
 mod chunk;
 mod compact;
-mod data_plan;
 mod dedup;
 mod discover;
 mod evtx_file;
 mod export;
 mod json_array;
 mod open;
-mod peek;
-mod skim;
 mod stats;
 mod string_table;
 pub mod windows;
 
+pub use binxml::{Peek, PeekCache, PeekText, peek};
 pub use compact::event_from_peek;
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use evtx_file::EVTX_MAGIC;
 pub use open::{Format, open_shared};
-pub use peek::{Peek, PeekCache, PeekText, peek};
 pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;

@@ -9,9 +9,9 @@
 //! header the walk would have to resynchronise after, a timestamp out of range, a record the
 //! peek cannot read, or one the prefilter wants.
 
-use super::Prefilter;
 use super::peek::{PeekCache, peek_chunk};
-use super::stats::FileStats;
+use crate::ingest::FileStats;
+use crate::ingest::Prefilter;
 use chrono::{DateTime, Utc};
 use evtx::EvtxChunk;
 

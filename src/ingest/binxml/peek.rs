@@ -28,11 +28,11 @@
 //! # Ok(()) }
 //! ```
 
-use super::binxml_walk::{
+use super::plan::{DataPlan, Value};
+use super::walk::{
     Content, Cursor, Field, Plan, TEMPLATE_HEADER_SIZE, decode_utf16, known_value_type,
     plan_data_template, plan_template, plan_user_root_template, until_nul,
 };
-use super::data_plan::{DataPlan, Value};
 use crate::event::{EventSketch, FieldValue, HeaderField};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};

@@ -1,7 +1,7 @@
 //! Unit tests of the template walk and the peek on crafted chunk bytes, malformed ones too.
 
 use super::*;
-use crate::ingest::binxml_walk::{name_is, plan_template};
+use crate::ingest::binxml::walk::{name_is, plan_template};
 
 const KEY: ChunkKey = ChunkKey {
     data: 1,

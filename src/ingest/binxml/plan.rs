@@ -2,12 +2,12 @@
 //! other `EventData` children and `UserData/*/*`), and their values in one instance, exactly
 //! as rendering and [`crate::event::from_json`] would give them.
 //!
-//! The template walk ([`super::binxml_walk`]) feeds a [`DataWalk`] with the elements, attributes
+//! The template walk ([`super::walk`]) feeds a [`DataWalk`] with the elements, attributes
 //! and content it meets inside `EventData` and `UserData`; the result is a [`DataPlan`]. A field
 //! whose shape or value the plan does not model answers "cannot tell", and so does an absent
 //! name unless the plan knows every field of the template.
 
-use super::binxml_walk::{Content, decode_utf16, until_nul};
+use super::walk::{Content, decode_utf16, until_nul};
 use crate::event::FieldValue;
 use foldhash::HashMap;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 //! and element depth is capped. Anything the peek does not model makes the walk give up
 //! (`None`): a caller then renders the record in full.
 
-use super::data_plan::{DataKind, DataPlan, DataWalk};
+use super::plan::{DataKind, DataPlan, DataWalk};
 use std::sync::Arc;
 
 /// Size of a template definition header: next offset (u32), GUID (16 bytes), body size (u32).
