@@ -5,14 +5,11 @@
 //! chunk while building that cache. [`clear_bad_slots`] finds such slots before
 //! the chunk is parsed and zeroes them, so the chunk's records are still read.
 
+use super::binxml::vocab::{
+    NAME_ENTRY_HEAD as ENTRY_HEAD, STRING_TABLE_AT as SLOTS_AT, STRING_TABLE_SLOTS as SLOTS,
+    is_utf16,
+};
 use evtx::EvtxChunkData;
-
-/// Where the string table's 64 slots start in a chunk.
-const SLOTS_AT: usize = 128;
-const SLOTS: usize = 64;
-/// An entry: next-entry offset (u32), hash (u16), length in UTF-16 units
-/// (u16), the name, a NUL.
-const ENTRY_HEAD: usize = 8;
 
 /// Zeroes the string-table slots whose chain of entries leaves the chunk or
 /// holds a name that is not UTF-16; gives back the chunk (re-read from its
@@ -68,10 +65,7 @@ fn chain_is_sound(bytes: &[u8], mut offset: u32) -> bool {
         let Some(name) = bytes.get(name_at..name_at + units * 2 + 2) else {
             return false;
         };
-        let utf16 = name[..units * 2]
-            .chunks_exact(2)
-            .map(|u| u16::from_le_bytes([u[0], u[1]]));
-        if char::decode_utf16(utf16).any(|c| c.is_err()) {
+        if !is_utf16(&name[..units * 2]) {
             return false;
         }
         offset = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);

@@ -1,7 +1,8 @@
 //! Unit tests of the template walk and the peek on crafted chunk bytes, malformed ones too.
 
 use super::*;
-use crate::ingest::binxml::walk::{name_is, plan_template};
+use crate::ingest::binxml::cursor::name_is;
+use crate::ingest::binxml::walk::plan_template;
 
 const KEY: ChunkKey = ChunkKey {
     data: 1,
