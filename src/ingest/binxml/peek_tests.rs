@@ -379,42 +379,45 @@ fn fragments_and_arrays_where_the_header_is_read_give_none() {
     }
 }
 
+/// `<Event><System>inner</System></Event>`.
+fn in_system(event: u32, system: u32, inner: Body) -> Vec<u8> {
+    let mut b = Body::inside_system(event, system);
+    b.0.extend(inner.0);
+    b.token(token::END).token(token::END).done()
+}
+
+/// `b` then `<Channel>%0</Channel>` (a string).
+fn channel_of(b: Body, channel: u32) -> Body {
+    b.open(channel, NO_DEP, false)
+        .token(token::CLOSE_START)
+        .sub(0, value_type::STRING)
+        .token(token::END)
+}
+
 #[test]
 fn templates_the_peek_does_not_model_give_none() {
+    use token::{CLOSE_EMPTY, CLOSE_START, TEMPLATE_INSTANCE};
     let mut c = Chunk::new();
     let [event, system, channel, other] =
         ["Event", "System", "Channel", "Other"].map(|n| c.name(n));
-    let wrap = |inner: Body| {
-        let mut b = Body::default()
-            .open(event, NO_DEP, false)
-            .token(token::CLOSE_START)
-            .open(system, NO_DEP, false)
-            .token(token::CLOSE_START);
-        b.0.extend(inner.0);
-        b.token(token::END).token(token::END).done()
-    };
-    let chan = |b: Body| {
-        b.open(channel, NO_DEP, false)
-            .token(token::CLOSE_START)
-            .sub(0, value_type::STRING)
-            .token(token::END)
-    };
+    let wrap = |inner: Body| in_system(event, system, inner);
+    let chan = |b: Body| channel_of(b, channel);
     let unmodelled = [
-        wrap(chan(chan(Body::default()))), // Channel twice
-        wrap(Body::default().token(token::TEMPLATE_INSTANCE)), // an instance in a definition
-        wrap(Body::default().token(0x55)), // unknown token
+        wrap(chan(chan(Body::default()))),              // Channel twice
+        wrap(Body::default().token(TEMPLATE_INSTANCE)), // an instance in a definition
+        wrap(Body::default().token(0x55)),              // unknown token
         Body::default()
             .open(other, NO_DEP, false)
-            .token(token::CLOSE_EMPTY)
+            .token(CLOSE_EMPTY)
             .done(), // root is not Event
         Body::default()
             .open(event, NO_DEP, false)
-            .token(token::CLOSE_EMPTY)
+            .token(CLOSE_EMPTY)
             .done(), // no System
         wrap(
             Body::default()
                 .open(other, NO_DEP, false)
-                .token(token::CLOSE_START),
+                .token(CLOSE_START),
         ), // unbalanced
         {
             // Two roots.
@@ -423,7 +426,7 @@ fn templates_the_peek_does_not_model_give_none() {
             two.extend(
                 Body::default()
                     .open(event, NO_DEP, false)
-                    .token(token::CLOSE_EMPTY)
+                    .token(CLOSE_EMPTY)
                     .0,
             );
             two.push(0);
@@ -438,23 +441,32 @@ fn templates_the_peek_does_not_model_give_none() {
             "body {i}"
         );
     }
+}
+
+#[test]
+fn pieces_the_plan_does_not_model_spoil_only_their_field() {
+    use token::{CLOSE_EMPTY, CLOSE_START, END};
+    let mut c = Chunk::new();
+    let [event, system, channel, other] =
+        ["Event", "System", "Channel", "Other"].map(|n| c.name(n));
+    let wrap = |inner: Body| in_system(event, system, inner);
     // Channel in two pieces, or with a child element: the plan gives up on Channel only.
     let unsupported = [
         wrap(
             Body::default()
                 .open(channel, NO_DEP, false)
-                .token(token::CLOSE_START)
+                .token(CLOSE_START)
                 .text("a")
-                .sub(0, 1)
-                .token(token::END),
+                .sub(0, value_type::STRING)
+                .token(END),
         ),
         wrap(
             Body::default()
                 .open(channel, NO_DEP, false)
-                .token(token::CLOSE_START)
+                .token(CLOSE_START)
                 .open(other, NO_DEP, false)
-                .token(token::CLOSE_EMPTY)
-                .token(token::END),
+                .token(CLOSE_EMPTY)
+                .token(END),
         ),
     ];
     for (i, body) in unsupported.iter().enumerate() {
@@ -463,7 +475,7 @@ fn templates_the_peek_does_not_model_give_none() {
         assert_eq!(plan.channel.content, Content::Unsupported, "body {i}");
     }
     // A template without EventID: no record of it normalizes.
-    c.template(0x3400, &wrap(chan(Body::default())));
+    c.template(0x3400, &wrap(channel_of(Body::default(), channel)));
     let r = c.record(0x3400, &[s("Security")]);
     assert!(c.peek(r, &mut PeekCache::default()).is_none());
     let plan = plan_template(&c.data, 0x3400).expect("plan");
