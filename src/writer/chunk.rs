@@ -186,17 +186,17 @@ mod tests {
         assert!(chunk.push(2, 0, &instance("bcd")).unwrap());
         let b = chunk.finish();
         assert_eq!(b.len(), CHUNK_SIZE);
-        let first = u32_at(&b, 516) as usize;
+        let first = u32_at(&b, CHUNK_HEADER_SIZE + 4) as usize;
         assert_eq!(first % 8, 0);
-        assert_eq!(u32_at(&b, 512 + first - 4) as usize, first);
-        let second = 512 + first;
+        assert_eq!(u32_at(&b, CHUNK_HEADER_SIZE + first - 4) as usize, first);
+        let second = CHUNK_HEADER_SIZE + first;
         assert_eq!(u32_at(&b, 44) as usize, second);
         let free = u32_at(&b, 48) as usize;
         assert_eq!(free, second + u32_at(&b, second + 4) as usize);
-        assert_eq!(u32_at(&b, 52), crc32fast::hash(&b[512..free]));
+        assert_eq!(u32_at(&b, 52), crc32fast::hash(&b[CHUNK_HEADER_SIZE..free]));
         assert!(b[free..].iter().all(|&x| x == 0));
         // The name "Data" is reachable from its bucket.
-        assert_ne!(u32_at(&b, 128 + 4 * name_bucket("Data")), 0);
+        assert_ne!(u32_at(&b, STRING_TABLE_AT + 4 * name_bucket("Data")), 0);
     }
 
     #[test]
