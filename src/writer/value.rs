@@ -5,7 +5,7 @@ use super::template::Instance;
 use crate::event::FieldValue;
 use crate::ingest::binxml::vocab::value_type;
 pub use crate::ingest::binxml::vocab::{
-    filetime_to_utc as from_filetime, push_utf16, utc_to_filetime as to_filetime,
+    filetime_to_utc as from_filetime, guid_text, push_utf16, utc_to_filetime as to_filetime,
 };
 use std::fmt::Write as _;
 
@@ -215,19 +215,6 @@ pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
     g[4..6].copy_from_slice(&[raw[5], raw[4]]);
     g[6..8].copy_from_slice(&[raw[7], raw[6]]);
     Some(g)
-}
-
-/// Renders on-disk GUID bytes as `{lowercase-guid}`.
-pub fn guid_text(g: &[u8; 16]) -> String {
-    let d1 = u32::from_le_bytes([g[0], g[1], g[2], g[3]]);
-    let d2 = u16::from_le_bytes([g[4], g[5]]);
-    let d3 = u16::from_le_bytes([g[6], g[7]]);
-    let mut s = format!("{{{d1:08x}-{d2:04x}-{d3:04x}-{:02x}{:02x}-", g[8], g[9]);
-    for b in &g[10..] {
-        let _ = write!(s, "{b:02x}");
-    }
-    s.push('}');
-    s
 }
 
 /// Parses `S-1-<authority>-<sub>...` into the binary SID form.

@@ -3,7 +3,7 @@
 //!
 //! A Windows record is one template instance: a template definition (cached per chunk) plus a
 //! list of typed substitution values. [`peek`] learns once per template where each header field
-//! comes from (literal text, or substitution N; see `binxml_walk`) and then reads only those
+//! comes from (literal text, or substitution N; see `walk`) and then reads only those
 //! values out of the record's bytes. It answers only for shapes it models exactly as the `evtx`
 //! crate renders them and [`crate::event::from_json`] normalizes them; for anything else
 //! (plain element trees, several instances, fragments or arrays where the header is read,

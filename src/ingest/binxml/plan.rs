@@ -8,7 +8,7 @@
 //! name unless the plan knows every field of the template.
 
 use super::content::Content;
-use super::vocab::{decode_utf16, until_nul, value_type};
+use super::vocab::{decode_utf16, guid_text, until_nul, value_type};
 use crate::event::FieldValue;
 use foldhash::HashMap;
 use std::sync::Arc;
@@ -325,7 +325,7 @@ impl Value<'_> {
                 FieldValue::Str(format!("0x{:x}", u64::from_le_bytes(b.try_into().ok()?)))
             }
             (BINARY, _) => FieldValue::Str(hex(b, b"0123456789ABCDEF")),
-            (GUID, 16) => FieldValue::Str(guid(b)),
+            (GUID, 16) => FieldValue::Str(guid_text(b.try_into().ok()?)),
             (SID, _) => FieldValue::Str(sid(b)?),
             _ => return None,
         })
@@ -350,21 +350,6 @@ fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
         text.push(char::from(digits[usize::from(b & 0x0f)]));
     }
     text
-}
-
-/// A GUID as `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` in lowercase (the first three groups are
-/// little-endian).
-fn guid(b: &[u8]) -> String {
-    let hex = |bytes: &[u8]| hex(bytes, b"0123456789abcdef");
-    let rev = |bytes: &[u8]| hex(&bytes.iter().rev().copied().collect::<Vec<u8>>());
-    format!(
-        "{{{}-{}-{}-{}-{}}}",
-        rev(&b[0..4]),
-        rev(&b[4..6]),
-        rev(&b[6..8]),
-        hex(&b[8..10]),
-        hex(&b[10..16])
-    )
 }
 
 /// A SID as `S-R-A-S1-..-Sn`: revision, 48-bit big-endian authority, little-endian

@@ -14,6 +14,7 @@
 //! go unused without it.
 
 use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
 
 /// The first eight bytes of every EVTX file.
 pub const FILE_MAGIC: &[u8; 8] = b"ElfFile\0";
@@ -243,6 +244,20 @@ pub fn utc_to_filetime(t: DateTime<Utc>) -> Option<u64> {
 pub fn record_time(ts: evtx::Timestamp) -> DateTime<Utc> {
     let nanos = u32::try_from(ts.subsec_nanosecond().max(0)).unwrap_or_default();
     DateTime::<Utc>::from_timestamp(ts.as_second(), nanos).unwrap_or_default()
+}
+
+/// A GUID's on-disk bytes as the `evtx` crate renders them: `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`
+/// in lowercase, the first three groups read little-endian.
+pub fn guid_text(g: &[u8; 16]) -> String {
+    let d1 = u32::from_le_bytes([g[0], g[1], g[2], g[3]]);
+    let d2 = u16::from_le_bytes([g[4], g[5]]);
+    let d3 = u16::from_le_bytes([g[6], g[7]]);
+    let mut s = format!("{{{d1:08x}-{d2:04x}-{d3:04x}-{:02x}{:02x}-", g[8], g[9]);
+    for b in &g[10..] {
+        let _ = write!(s, "{b:02x}");
+    }
+    s.push('}');
+    s
 }
 
 /// The UTF-16LE code units of `bytes` before the first NUL unit (how `evtx` reads strings).
