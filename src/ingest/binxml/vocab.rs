@@ -10,8 +10,8 @@
 //! are named again here; its public [`evtx::binxml::value_variant::BinXmlValueType`] enum has
 //! no way in from a byte, so the peek works with the bytes themselves.
 //!
-//! A few words only the writer writes (and only with the `writer` feature); they are allowed to
-//! go unused without it.
+//! A few words are written only by the writer; without the `writer` feature they may go
+//! unused.
 
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
