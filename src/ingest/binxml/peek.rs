@@ -531,6 +531,9 @@ pub(crate) fn peek_bytes<'a>(
 /// Reads the one template instance that a BinXML stream of `len` bytes at `start` holds
 /// (optionally after a fragment header, evtx's single-instance shape), its values into `out`;
 /// returns the offset of the template definition. Only EOF (or nothing) may follow.
+///
+/// Not `evtx::EvtxRecord::template_instances`: that decodes every value into a `BinXmlValue`
+/// in a new `Vec` per record, where the peek only locates them and decodes the few it reads.
 fn read_instance(data: &[u8], start: usize, len: usize, out: &mut Vec<Val>) -> Option<u32> {
     let stream = data.get(start..start.checked_add(len)?)?;
     let skip = match stream {
