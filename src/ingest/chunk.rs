@@ -2,9 +2,11 @@
 //! caller's mapping function; every failure located and counted.
 
 use super::Prefilter;
+use super::binxml::vocab::{
+    CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_HEADER_SIZE, RECORD_TRAILER_SIZE,
+};
+use super::binxml::{PeekCache, peek, skim};
 use super::compact::event_from_peek;
-use super::peek::{PeekCache, peek};
-use super::skim::skim;
 use super::stats::FileStats;
 use super::string_table::clear_bad_slots;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
@@ -184,7 +186,8 @@ fn lies_whole(record: &evtx::err::Result<EvtxRecord<'_>>, len: u64) -> bool {
 
 /// The most records a 64 KiB chunk can hold (each takes at least 28 bytes):
 /// a header naming more is damaged, and says nothing of what was lost.
-pub(crate) const MOST_RECORDS_IN_A_CHUNK: u64 = (65536 - 512) / 28;
+pub(crate) const MOST_RECORDS_IN_A_CHUNK: u64 =
+    ((CHUNK_SIZE - CHUNK_HEADER_SIZE) / (RECORD_HEADER_SIZE + RECORD_TRAILER_SIZE)) as u64;
 
 /// Counts, and reports, the records the chunk's header names (its first to
 /// last record id) that the reading never met: past a lowered free-space

@@ -5,7 +5,7 @@
 //! so both paths give the same event (`tests/peek_corpus.rs` holds them equal on the whole
 //! real corpus, and the `compact` fuzz target on crafted chunks).
 
-use super::peek::{Peek, SystemField};
+use super::binxml::{Peek, SystemField};
 use crate::event::{Event, FieldValue, Fields};
 use std::path::Path;
 use std::sync::Arc;

@@ -130,9 +130,9 @@ pub(crate) fn evtx_fingerprint(
     data: &mut (impl Read + Seek),
     size: u64,
 ) -> std::io::Result<Option<u64>> {
-    const HEADER: u64 = 4096;
-    const CHUNK: u64 = 65536;
-    const CHUNK_HEADER: usize = 512;
+    use super::binxml::vocab::{CHUNK_HEADER_SIZE as CHUNK_HEADER, CHUNK_MAGIC};
+    const HEADER: u64 = super::binxml::vocab::FILE_HEADER_SIZE as u64;
+    const CHUNK: u64 = super::binxml::vocab::CHUNK_SIZE as u64;
     let mut h = DefaultHasher::new();
     size.hash(&mut h);
     let mut buf = vec![0u8; HEADER as usize];
@@ -149,7 +149,7 @@ pub(crate) fn evtx_fingerprint(
         let free = buf
             .get(48..52)
             .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        chunks |= n == CHUNK_HEADER && buf.starts_with(b"ElfChnk\0") && free > 512;
+        chunks |= n == CHUNK_HEADER && buf.starts_with(CHUNK_MAGIC) && free > CHUNK_HEADER as u32;
         h.write(&buf[..n]);
         at += CHUNK;
     }

@@ -2,6 +2,7 @@
 //! record order, plus a chunk cut short by the end of a truncated file. File-level
 //! failures become a note with the file's account.
 
+use super::binxml::vocab::{CHUNK_HEADER_SIZE, FILE_HEADER_SIZE};
 use super::chunk::{MOST_RECORDS_IN_A_CHUNK, chain, located};
 use super::open::Data;
 use super::stats::FileStats;
@@ -13,8 +14,8 @@ use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-const HEADER_SIZE: u64 = 4096;
-const CHUNK_SIZE: u64 = 65536;
+const HEADER_SIZE: u64 = FILE_HEADER_SIZE as u64;
+const CHUNK_SIZE: u64 = super::binxml::vocab::CHUNK_SIZE as u64;
 
 /// Hands every chunk of `source` (whose bytes are `data`) and every
 /// file-level problem to `emit`, in record order.
@@ -252,7 +253,7 @@ fn cut_in_chunk_header(source: &Source, emit: &mut dyn FnMut(Work)) {
         return;
     };
     let partial = body % CHUNK_SIZE;
-    if partial == 0 || partial >= 512 {
+    if partial == 0 || partial >= CHUNK_HEADER_SIZE as u64 {
         return;
     }
     let mut problem = Problem::file(
@@ -279,7 +280,8 @@ fn truncated_tail(source: &Source) -> Option<(u64, u64, u64)> {
     let body = source.size.checked_sub(HEADER_SIZE)?;
     let partial = body % CHUNK_SIZE;
     // Less than a chunk header cannot hold a record.
-    (partial >= 512).then(|| (body / CHUNK_SIZE, source.size - partial, partial))
+    (partial >= CHUNK_HEADER_SIZE as u64)
+        .then(|| (body / CHUNK_SIZE, source.size - partial, partial))
 }
 
 /// Emits the part of a chunk that a truncated file still holds, padded with

@@ -13,10 +13,9 @@
 
 #[cfg(feature = "zip")]
 mod archive;
-mod binxml_walk;
+pub(crate) mod binxml;
 mod chunk;
 mod compact;
-mod data_plan;
 mod dedup;
 mod discover;
 mod evtx_file;
@@ -24,17 +23,15 @@ mod export;
 mod fingerprint;
 mod json_array;
 mod open;
-mod peek;
-mod skim;
 mod stats;
 mod string_table;
 pub mod windows;
 mod work;
 
+pub use binxml::{Peek, PeekCache, PeekText, peek};
 pub use compact::event_from_peek;
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use open::{EVTX_MAGIC, Format, open_shared};
-pub use peek::{Peek, PeekCache, PeekText, peek};
 pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The first eight bytes of every EVTX file.
-pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+pub const EVTX_MAGIC: &[u8; 8] = super::binxml::vocab::FILE_MAGIC;
 
 /// What a log file holds, judged from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! The account of what was read from each file, and what was lost.
 
+use super::binxml::PeekText;
 use super::fingerprint::Fingerprint;
-use super::peek::PeekText;
 use crate::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -5,23 +5,17 @@
 //! chunk while building that cache. [`clear_bad_slots`] finds such slots before
 //! the chunk is parsed and zeroes them, so the chunk's records are still read.
 
+use super::binxml::vocab::{NAME_ENTRY_HEAD, STRING_TABLE_AT, STRING_TABLE_SLOTS, is_utf16};
 use evtx::EvtxChunkData;
-
-/// Where the string table's 64 slots start in a chunk.
-const SLOTS_AT: usize = 128;
-const SLOTS: usize = 64;
-/// An entry: next-entry offset (u32), hash (u16), length in UTF-16 units
-/// (u16), the name, a NUL.
-const ENTRY_HEAD: usize = 8;
 
 /// Zeroes the string-table slots whose chain of entries leaves the chunk or
 /// holds a name that is not UTF-16; gives back the chunk (re-read from its
 /// patched bytes when any slot was cleared) and how many slots were.
 pub(crate) fn clear_bad_slots(data: EvtxChunkData) -> (EvtxChunkData, usize) {
     let bytes = &data.data;
-    let bad: Vec<usize> = (0..SLOTS)
+    let bad: Vec<usize> = (0..STRING_TABLE_SLOTS)
         .filter(|&slot| {
-            let at = SLOTS_AT + slot * 4;
+            let at = STRING_TABLE_AT + slot * 4;
             bytes.get(at..at + 4).is_some_and(|b| {
                 !chain_is_sound(bytes, u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             })
@@ -33,7 +27,7 @@ pub(crate) fn clear_bad_slots(data: EvtxChunkData) -> (EvtxChunkData, usize) {
     let number = data.number;
     let mut patched = data.data.clone();
     for slot in &bad {
-        let at = SLOTS_AT + slot * 4;
+        let at = STRING_TABLE_AT + slot * 4;
         patched[at..at + 4].fill(0);
     }
     match EvtxChunkData::new(patched, false) {
@@ -57,21 +51,18 @@ fn chain_is_sound(bytes: &[u8], mut offset: u32) -> bool {
         seen.push(offset);
         let at = offset as usize;
         let Some(head) = at
-            .checked_add(ENTRY_HEAD)
+            .checked_add(NAME_ENTRY_HEAD)
             .and_then(|end| bytes.get(at..end))
         else {
             return false;
         };
         let units = usize::from(u16::from_le_bytes([head[6], head[7]]));
-        let name_at = at + ENTRY_HEAD;
+        let name_at = at + NAME_ENTRY_HEAD;
         // The name and its NUL.
         let Some(name) = bytes.get(name_at..name_at + units * 2 + 2) else {
             return false;
         };
-        let utf16 = name[..units * 2]
-            .chunks_exact(2)
-            .map(|u| u16::from_le_bytes([u[0], u[1]]));
-        if char::decode_utf16(utf16).any(|c| c.is_err()) {
+        if !is_utf16(&name[..units * 2]) {
             return false;
         }
         offset = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);

@@ -4,25 +4,9 @@
 use super::WriterError;
 use super::hash::name_hash;
 use super::template::{AttrValue, Element, Instance, Node, Subst, Template};
-use super::value::{Value, push_utf16};
+use super::value::Value;
+use crate::ingest::binxml::vocab::{NO_DEPENDENCY, push_utf16, token, value_type, with_more_flag};
 use std::collections::HashMap;
-
-/// BinXML token bytes.
-mod token {
-    pub const EOF: u8 = 0x00;
-    pub const OPEN: u8 = 0x01;
-    pub const OPEN_WITH_ATTRS: u8 = 0x41;
-    pub const CLOSE_START: u8 = 0x02;
-    pub const CLOSE_EMPTY: u8 = 0x03;
-    pub const END: u8 = 0x04;
-    pub const TEXT: u8 = 0x05;
-    pub const ATTR_LAST: u8 = 0x06;
-    pub const ATTR_MORE: u8 = 0x46;
-    pub const TEMPLATE: u8 = 0x0C;
-    pub const SUBST: u8 = 0x0D;
-    pub const OPTIONAL_SUBST: u8 = 0x0E;
-    pub const FRAGMENT: [u8; 4] = [0x0F, 0x01, 0x01, 0x00];
-}
 
 /// What a chunk already holds: name entries and template definitions by
 /// offset, plus those added by the record being written (so that a record
@@ -87,7 +71,7 @@ impl Encoder<'_> {
 
     /// A fragment holding one template instance, then EOF.
     pub fn fragment(&mut self, instance: &Instance) -> Result<(), WriterError> {
-        self.buf.extend_from_slice(&token::FRAGMENT);
+        self.buf.extend_from_slice(&token::FRAGMENT_HEADER_BYTES);
         self.instance(instance)?;
         self.buf.push(token::EOF);
         Ok(())
@@ -96,8 +80,8 @@ impl Encoder<'_> {
     fn instance(&mut self, instance: &Instance) -> Result<(), WriterError> {
         let template = &instance.template;
         check_values(template, &instance.values)?;
-        self.buf.push(token::TEMPLATE);
-        self.buf.push(0x01);
+        self.buf.push(token::TEMPLATE_INSTANCE);
+        self.buf.push(token::TEMPLATE_INSTANCE_VERSION);
         self.u32(template.id());
         match self.resident.templates.get(&template.guid) {
             Some(&offset) => self.u32(offset),
@@ -132,7 +116,7 @@ impl Encoder<'_> {
         self.u32(0); // next definition in the bucket, linked on commit
         self.buf.extend_from_slice(&template.guid);
         let size_at = self.placeholder();
-        self.buf.extend_from_slice(&token::FRAGMENT);
+        self.buf.extend_from_slice(&token::FRAGMENT_HEADER_BYTES);
         self.element(&template.root)?;
         self.buf.push(token::EOF);
         self.patch_len(size_at)?;
@@ -143,11 +127,11 @@ impl Encoder<'_> {
 
     fn element(&mut self, e: &Element) -> Result<(), WriterError> {
         self.buf.push(if e.attrs.is_empty() {
-            token::OPEN
+            token::OPEN_START
         } else {
-            token::OPEN_WITH_ATTRS
+            with_more_flag(token::OPEN_START)
         });
-        self.u16(e.dependency.unwrap_or(0xFFFF));
+        self.u16(e.dependency.unwrap_or(NO_DEPENDENCY));
         let size_at = self.placeholder();
         self.name(&e.name)?;
         if !e.attrs.is_empty() {
@@ -155,9 +139,9 @@ impl Encoder<'_> {
             for (i, (name, value)) in e.attrs.iter().enumerate() {
                 let last = i + 1 == e.attrs.len();
                 self.buf.push(if last {
-                    token::ATTR_LAST
+                    token::ATTRIBUTE
                 } else {
-                    token::ATTR_MORE
+                    with_more_flag(token::ATTRIBUTE)
                 });
                 self.name(name)?;
                 match value {
@@ -186,8 +170,8 @@ impl Encoder<'_> {
     fn text(&mut self, text: &str) -> Result<(), WriterError> {
         let units = text.encode_utf16().count();
         let units = u16::try_from(units).map_err(|_| WriterError::ValueTooLarge(units * 2))?;
-        self.buf.push(token::TEXT);
-        self.buf.push(0x01);
+        self.buf.push(token::VALUE);
+        self.buf.push(value_type::STRING);
         self.u16(units);
         push_utf16(self.buf, text);
         Ok(())
@@ -197,7 +181,7 @@ impl Encoder<'_> {
         self.buf.push(if s.optional {
             token::OPTIONAL_SUBST
         } else {
-            token::SUBST
+            token::NORMAL_SUBST
         });
         self.u16(s.index);
         self.buf.push(s.ty.code());

@@ -5,20 +5,19 @@ use super::WriterError;
 use super::binxml::{Encoder, Resident};
 use super::hash::{name_bucket, template_bucket};
 use super::template::Instance;
-
-/// Bytes in a chunk.
-pub const CHUNK_SIZE: usize = 65536;
-/// Bytes of the chunk header, including the two tables; records start here.
-const HEADER_SIZE: usize = 512;
-const RECORD_MAGIC: [u8; 4] = [0x2A, 0x2A, 0x00, 0x00];
+pub use crate::ingest::binxml::vocab::CHUNK_SIZE;
+use crate::ingest::binxml::vocab::{
+    CHUNK_HEADER_SIZE, CHUNK_MAGIC, RECORD_MAGIC, RECORD_TRAILER_SIZE, STRING_TABLE_AT,
+    STRING_TABLE_SLOTS, TEMPLATE_TABLE_AT, TEMPLATE_TABLE_SLOTS,
+};
 
 /// A chunk being filled.
 #[derive(Debug)]
 pub struct Chunk {
     buf: Vec<u8>,
     resident: Resident,
-    strings: [u32; 64],
-    templates: [u32; 32],
+    strings: [u32; STRING_TABLE_SLOTS],
+    templates: [u32; TEMPLATE_TABLE_SLOTS],
     first_id: Option<u64>,
     last_id: u64,
     last_offset: u32,
@@ -34,12 +33,12 @@ impl Chunk {
     /// An empty chunk.
     pub fn new() -> Self {
         let mut buf = Vec::with_capacity(CHUNK_SIZE);
-        buf.resize(HEADER_SIZE, 0);
+        buf.resize(CHUNK_HEADER_SIZE, 0);
         Chunk {
             buf,
             resident: Resident::default(),
-            strings: [0; 64],
-            templates: [0; 32],
+            strings: [0; STRING_TABLE_SLOTS],
+            templates: [0; TEMPLATE_TABLE_SLOTS],
             first_id: None,
             last_id: 0,
             last_offset: 0,
@@ -96,9 +95,9 @@ impl Chunk {
         }
         .fragment(instance)?;
         // Windows pads with zeros so that the size (with its trailing copy) is a multiple of 8.
-        let unpadded = self.buf.len() - start + 4;
+        let unpadded = self.buf.len() - start + RECORD_TRAILER_SIZE;
         self.buf.resize(self.buf.len() + (8 - unpadded % 8) % 8, 0);
-        let size = self.buf.len() - start + 4;
+        let size = self.buf.len() - start + RECORD_TRAILER_SIZE;
         let size32 = u32::try_from(size).map_err(|_| WriterError::RecordTooLarge(size))?;
         self.buf.extend_from_slice(&size32.to_le_bytes());
         self.buf[start + 4..start + 8].copy_from_slice(&size32.to_le_bytes());
@@ -127,7 +126,7 @@ impl Chunk {
         let free = self.buf.len();
         let first = self.first_id.unwrap_or(0);
         let b = &mut self.buf;
-        b[0..8].copy_from_slice(b"ElfChnk\0");
+        b[0..8].copy_from_slice(CHUNK_MAGIC);
         for (at, v) in [
             (8, first),
             (16, self.last_id),
@@ -139,18 +138,20 @@ impl Chunk {
         b[40..44].copy_from_slice(&128u32.to_le_bytes());
         b[44..48].copy_from_slice(&self.last_offset.to_le_bytes());
         b[48..52].copy_from_slice(&u32::try_from(free).unwrap_or(u32::MAX).to_le_bytes());
-        let records_crc = crc32fast::hash(&b[HEADER_SIZE..free]);
+        let records_crc = crc32fast::hash(&b[CHUNK_HEADER_SIZE..free]);
         b[52..56].copy_from_slice(&records_crc.to_le_bytes());
         b[120..124].copy_from_slice(&1u32.to_le_bytes());
         for (i, v) in self.strings.iter().enumerate() {
-            b[128 + 4 * i..132 + 4 * i].copy_from_slice(&v.to_le_bytes());
+            let at = STRING_TABLE_AT + 4 * i;
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
         }
         for (i, v) in self.templates.iter().enumerate() {
-            b[384 + 4 * i..388 + 4 * i].copy_from_slice(&v.to_le_bytes());
+            let at = TEMPLATE_TABLE_AT + 4 * i;
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
         }
         let mut crc = crc32fast::Hasher::new();
         crc.update(&b[0..120]);
-        crc.update(&b[128..HEADER_SIZE]);
+        crc.update(&b[STRING_TABLE_AT..CHUNK_HEADER_SIZE]);
         b[124..128].copy_from_slice(&crc.finalize().to_le_bytes());
         b.resize(CHUNK_SIZE, 0);
         self.buf
@@ -185,17 +186,17 @@ mod tests {
         assert!(chunk.push(2, 0, &instance("bcd")).unwrap());
         let b = chunk.finish();
         assert_eq!(b.len(), CHUNK_SIZE);
-        let first = u32_at(&b, 516) as usize;
+        let first = u32_at(&b, CHUNK_HEADER_SIZE + 4) as usize;
         assert_eq!(first % 8, 0);
-        assert_eq!(u32_at(&b, 512 + first - 4) as usize, first);
-        let second = 512 + first;
+        assert_eq!(u32_at(&b, CHUNK_HEADER_SIZE + first - 4) as usize, first);
+        let second = CHUNK_HEADER_SIZE + first;
         assert_eq!(u32_at(&b, 44) as usize, second);
         let free = u32_at(&b, 48) as usize;
         assert_eq!(free, second + u32_at(&b, second + 4) as usize);
-        assert_eq!(u32_at(&b, 52), crc32fast::hash(&b[512..free]));
+        assert_eq!(u32_at(&b, 52), crc32fast::hash(&b[CHUNK_HEADER_SIZE..free]));
         assert!(b[free..].iter().all(|&x| x == 0));
         // The name "Data" is reachable from its bucket.
-        assert_ne!(u32_at(&b, 128 + 4 * name_bucket("Data")), 0);
+        assert_ne!(u32_at(&b, STRING_TABLE_AT + 4 * name_bucket("Data")), 0);
     }
 
     #[test]

@@ -4,10 +4,9 @@
 use super::WriterError;
 use super::chunk::{CHUNK_SIZE, Chunk};
 use super::template::Instance;
+pub use crate::ingest::binxml::vocab::FILE_HEADER_SIZE;
+use crate::ingest::binxml::vocab::FILE_MAGIC;
 use std::io::{Seek, SeekFrom, Write};
-
-/// Bytes of the file header block (the first chunk starts here).
-pub const FILE_HEADER_SIZE: usize = 4096;
 
 /// Writes records into chunks and chunks into `out`; [`EvtxWriter::finish`]
 /// writes the file header last.
@@ -74,7 +73,7 @@ impl<W: Write + Seek> EvtxWriter<W> {
 fn file_header(chunks: u64, next_id: u64) -> Result<[u8; 128], WriterError> {
     let count = u16::try_from(chunks).map_err(|_| WriterError::TooManyChunks(chunks))?;
     let mut h = [0u8; 128];
-    h[0..8].copy_from_slice(b"ElfFile\0");
+    h[0..8].copy_from_slice(FILE_MAGIC);
     h[16..24].copy_from_slice(&chunks.saturating_sub(1).to_le_bytes());
     h[24..32].copy_from_slice(&next_id.to_le_bytes());
     h[32..36].copy_from_slice(&128u32.to_le_bytes());

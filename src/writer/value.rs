@@ -3,11 +3,11 @@
 
 use super::template::Instance;
 use crate::event::FieldValue;
-use chrono::{DateTime, Utc};
+use crate::ingest::binxml::vocab::value_type;
+pub use crate::ingest::binxml::vocab::{
+    filetime_to_utc as from_filetime, guid_text, push_utf16, utc_to_filetime as to_filetime,
+};
 use std::fmt::Write as _;
-
-/// 100 ns ticks between 1601-01-01 and 1970-01-01.
-const FILETIME_UNIX_OFFSET: i64 = 116_444_736_000_000_000;
 
 /// The type of a substitution value, as the BinXML value-type byte names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,23 +52,23 @@ impl ValueType {
     /// The type byte written in substitution tokens and value descriptors.
     pub fn code(self) -> u8 {
         match self {
-            ValueType::Null => 0x00,
-            ValueType::String => 0x01,
-            ValueType::UInt8 => 0x04,
-            ValueType::UInt16 => 0x06,
-            ValueType::Int32 => 0x07,
-            ValueType::UInt32 => 0x08,
-            ValueType::Int64 => 0x09,
-            ValueType::UInt64 => 0x0A,
-            ValueType::Bool => 0x0D,
-            ValueType::Binary => 0x0E,
-            ValueType::Guid => 0x0F,
-            ValueType::FileTime => 0x11,
-            ValueType::Sid => 0x13,
-            ValueType::HexInt32 => 0x14,
-            ValueType::HexInt64 => 0x15,
-            ValueType::BinXml => 0x21,
-            ValueType::StringArray => 0x81,
+            ValueType::Null => value_type::NULL,
+            ValueType::String => value_type::STRING,
+            ValueType::UInt8 => value_type::UINT8,
+            ValueType::UInt16 => value_type::UINT16,
+            ValueType::Int32 => value_type::INT32,
+            ValueType::UInt32 => value_type::UINT32,
+            ValueType::Int64 => value_type::INT64,
+            ValueType::UInt64 => value_type::UINT64,
+            ValueType::Bool => value_type::BOOL,
+            ValueType::Binary => value_type::BINARY,
+            ValueType::Guid => value_type::GUID,
+            ValueType::FileTime => value_type::FILETIME,
+            ValueType::Sid => value_type::SID,
+            ValueType::HexInt32 => value_type::HEX_INT32,
+            ValueType::HexInt64 => value_type::HEX_INT64,
+            ValueType::BinXml => value_type::BINXML,
+            ValueType::StringArray => value_type::STRING_ARRAY,
         }
     }
 }
@@ -194,13 +194,6 @@ fn signed(v: i64) -> FieldValue {
     u64::try_from(v).map_or(FieldValue::Int(v), FieldValue::UInt)
 }
 
-/// Appends `s` as UTF-16LE without a terminating NUL.
-pub fn push_utf16(out: &mut Vec<u8>, s: &str) {
-    for unit in s.encode_utf16() {
-        out.extend_from_slice(&unit.to_le_bytes());
-    }
-}
-
 /// Parses `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` (braces optional) into the
 /// on-disk byte order.
 pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
@@ -222,19 +215,6 @@ pub fn parse_guid(text: &str) -> Option<[u8; 16]> {
     g[4..6].copy_from_slice(&[raw[5], raw[4]]);
     g[6..8].copy_from_slice(&[raw[7], raw[6]]);
     Some(g)
-}
-
-/// Renders on-disk GUID bytes as `{lowercase-guid}`.
-pub fn guid_text(g: &[u8; 16]) -> String {
-    let d1 = u32::from_le_bytes([g[0], g[1], g[2], g[3]]);
-    let d2 = u16::from_le_bytes([g[4], g[5]]);
-    let d3 = u16::from_le_bytes([g[6], g[7]]);
-    let mut s = format!("{{{d1:08x}-{d2:04x}-{d3:04x}-{:02x}{:02x}-", g[8], g[9]);
-    for b in &g[10..] {
-        let _ = write!(s, "{b:02x}");
-    }
-    s.push('}');
-    s
 }
 
 /// Parses `S-1-<authority>-<sub>...` into the binary SID form.
@@ -276,24 +256,6 @@ pub fn sid_text(b: &[u8]) -> String {
     s
 }
 
-/// Converts a UTC time to FILETIME ticks (`None` before 1601).
-pub fn to_filetime(t: DateTime<Utc>) -> Option<u64> {
-    let ticks = t
-        .timestamp()
-        .checked_mul(10_000_000)?
-        .checked_add(i64::from(t.timestamp_subsec_nanos() / 100))?
-        .checked_add(FILETIME_UNIX_OFFSET)?;
-    u64::try_from(ticks).ok()
-}
-
-/// Converts FILETIME ticks back to a UTC time.
-pub fn from_filetime(ticks: u64) -> Option<DateTime<Utc>> {
-    let since_unix = i64::try_from(ticks).ok()? - FILETIME_UNIX_OFFSET;
-    let secs = since_unix.div_euclid(10_000_000);
-    let nanos = u32::try_from(since_unix.rem_euclid(10_000_000) * 100).ok()?;
-    DateTime::from_timestamp(secs, nanos)
-}
-
 /// Renders a FILETIME as the `evtx` crate does: `2020-11-16T11:33:20.0000001Z`.
 pub fn filetime_text(ticks: u64) -> String {
     from_filetime(ticks)
@@ -307,6 +269,7 @@ pub fn filetime_text(ticks: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     #[test]
     fn guid_round_trips_in_windows_byte_order() {

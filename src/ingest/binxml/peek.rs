@@ -3,7 +3,7 @@
 //!
 //! A Windows record is one template instance: a template definition (cached per chunk) plus a
 //! list of typed substitution values. [`peek`] learns once per template where each header field
-//! comes from (literal text, or substitution N; see `binxml_walk`) and then reads only those
+//! comes from (literal text, or substitution N; see `walk`) and then reads only those
 //! values out of the record's bytes. It answers only for shapes it models exactly as the `evtx`
 //! crate renders them and [`crate::event::from_json`] normalizes them; for anything else
 //! (plain element trees, several instances, fragments or arrays where the header is read,
@@ -28,11 +28,14 @@
 //! # Ok(()) }
 //! ```
 
-use super::binxml_walk::{
-    Content, Cursor, Field, Plan, TEMPLATE_HEADER_SIZE, decode_utf16, known_value_type,
-    plan_data_template, plan_template, plan_user_root_template, until_nul,
+use super::content::Content;
+use super::cursor::Cursor;
+use super::plan::{DataPlan, Value};
+use super::vocab::{
+    TEMPLATE_HEADER_SIZE, decode_utf16, filetime_to_utc, fixed_size, known_value_type, record_time,
+    split_array_flag, template_body_size, token, until_nul, value_type,
 };
-use super::data_plan::{DataPlan, Value};
+use super::walk::{Field, Plan, plan_data_template, plan_template, plan_user_root_template};
 use crate::event::{EventSketch, FieldValue, HeaderField};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
@@ -169,7 +172,7 @@ impl<'a> DataView<'a> {
         };
         // `EventData`/`UserData` come as an embedded instance: read it now.
         let fragment = self.values.get(usize::from(index))?;
-        if fragment.ty != 0x21 || fragment.size == 0 {
+        if fragment.ty != value_type::BINXML || fragment.size == 0 {
             return None;
         }
         // The element inside `UserData`, or the data part itself: planned apart, as one
@@ -453,7 +456,7 @@ impl Val {
 
     /// Null as a DependencyId sees it (an empty fragment becomes Null in `evtx`).
     fn is_null(&self) -> bool {
-        self.ty == 0x00 || (self.ty == 0x21 && self.size == 0)
+        self.ty == value_type::NULL || (self.ty == value_type::BINXML && self.size == 0)
     }
 }
 
@@ -466,10 +469,7 @@ pub fn peek<'a: 'c, 'c>(record: &EvtxRecord<'a>, cache: &'c mut PeekCache) -> Op
         record.binxml_size,
         cache,
     )?;
-    let ts = record.timestamp;
-    peek.header_time =
-        DateTime::<Utc>::from_timestamp(ts.as_second(), ts.subsec_nanosecond().max(0) as u32)
-            .unwrap_or_default();
+    peek.header_time = record_time(record.timestamp);
     Some(peek)
 }
 
@@ -517,32 +517,50 @@ pub(crate) fn peek_bytes<'a>(
     let start = usize::try_from(offset).ok()?;
     let def = read_instance(data, start, usize::try_from(len).ok()?, values)?;
     let plan = plan_for(data, def, templates, plan_template, *one_chunk)?;
-    evaluate(plan, data, values, nested, texts, *one_chunk, start)
+    let instance = DataView {
+        plan: &plan.data,
+        values,
+        chunk: data,
+        nested,
+        trusted: *one_chunk,
+        record: start,
+    };
+    evaluate(plan, instance, texts)
 }
 
 /// Reads the one template instance that a BinXML stream of `len` bytes at `start` holds
 /// (optionally after a fragment header, evtx's single-instance shape), its values into `out`;
 /// returns the offset of the template definition. Only EOF (or nothing) may follow.
+///
+/// Not `evtx::EvtxRecord::template_instances`: that decodes every value into a `BinXmlValue`
+/// in a new `Vec` per record, where the peek only locates them and decodes the few it reads.
 fn read_instance(data: &[u8], start: usize, len: usize, out: &mut Vec<Val>) -> Option<u32> {
     let stream = data.get(start..start.checked_add(len)?)?;
     let skip = match stream {
-        [0x0f, _, _, _, 0x0c, _, ..] => 5,
-        [0x0c, ..] => 1,
+        [
+            token::FRAGMENT_HEADER,
+            _,
+            _,
+            _,
+            token::TEMPLATE_INSTANCE,
+            _,
+            ..,
+        ] => 5,
+        [token::TEMPLATE_INSTANCE, ..] => 1,
         _ => return None,
     };
     let mut cur = Cursor::new(data, start + skip);
-    cur.u8()?;
+    cur.u8()?; // the byte after the token (always 1)
     cur.u32()?; // template id
     let def = cur.u32()?;
     if usize::try_from(def).ok()? == cur.pos {
         // The definition is written here: skip it.
-        let header = cur.take(TEMPLATE_HEADER_SIZE)?;
-        let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
+        let size = template_body_size(cur.array::<TEMPLATE_HEADER_SIZE>()?);
         cur.take(usize::try_from(size).ok()?)?;
     }
     read_values(&mut cur, out)?;
     match stream.get(cur.pos - start..)? {
-        [] | [0x00, ..] => Some(def),
+        [] | [token::EOF, ..] => Some(def),
         _ => None,
     }
 }
@@ -562,7 +580,7 @@ fn plan_for<'c, P>(
     };
     let at = usize::try_from(def).ok()?;
     let header = data.get(at..at.checked_add(TEMPLATE_HEADER_SIZE)?)?;
-    let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
+    let size = template_body_size(header.try_into().ok()?);
     let end = at
         .checked_add(TEMPLATE_HEADER_SIZE)?
         .checked_add(usize::try_from(size).ok()?)?;
@@ -608,22 +626,17 @@ fn read_values(cur: &mut Cursor<'_>, out: &mut Vec<Val>) -> Option<()> {
 
 /// Whether a value of type `ty` is exactly `bytes` long as `evtx` reads it.
 fn sized_as_its_type(ty: u8, bytes: &[u8]) -> bool {
+    use value_type::*;
     let n = bytes.len();
-    match ty {
-        0x00 | 0x02 | 0x0e | 0x21 | 0x82 | 0x83 | 0x84 => true,
-        0x01 | 0x85 | 0x86 => n.is_multiple_of(2),
-        0x03 | 0x04 => n == 1,
-        0x05 | 0x06 => n == 2,
-        0x07 | 0x08 | 0x0b | 0x0d | 0x14 => n == 4,
-        0x09 | 0x0a | 0x0c | 0x11 | 0x15 => n == 8,
-        0x0f | 0x12 => n == 16,
-        0x10 => n == 4 || n == 8,
-        0x13 => bytes.get(1).is_some_and(|&k| n == 8 + 4 * usize::from(k)),
-        0x81 => n == 0 || (n.is_multiple_of(2) && bytes.ends_with(&[0, 0])),
-        0x87 | 0x88 | 0x8b | 0x8d | 0x94 => n.is_multiple_of(4),
-        0x89 | 0x8a | 0x8c | 0x91 | 0x95 => n.is_multiple_of(8),
-        0x8f | 0x92 => n.is_multiple_of(16),
-        _ => false,
+    match split_array_flag(ty) {
+        (STRING, true) => n == 0 || (n.is_multiple_of(2) && bytes.ends_with(&[0, 0])),
+        (ANSI_STRING, true) => true,
+        (element, true) => fixed_size(element).is_some_and(|size| n.is_multiple_of(size)),
+        (NULL | ANSI_STRING | BINARY | BINXML, false) => true,
+        (STRING, false) => n.is_multiple_of(2),
+        (SIZE_T, false) => n == 4 || n == 8,
+        (SID, false) => bytes.get(1).is_some_and(|&k| n == 8 + 4 * usize::from(k)),
+        (ty, false) => fixed_size(ty) == Some(n),
     }
 }
 
@@ -665,7 +678,7 @@ fn text(source: Source<'_>, data: &[u8], texts: &mut Texts) -> Option<PeekText> 
     Some(PeekText(match source {
         Source::Absent => None,
         Source::Static(text) => Some(Arc::clone(text)),
-        Source::Value(val) if val.ty == 0x01 => {
+        Source::Value(val) if val.ty == value_type::STRING => {
             let units = until_nul(val.bytes(data));
             // An empty string renders as "" or not at all: both normalize to empty.
             if units.is_empty() {
@@ -686,12 +699,8 @@ fn time(source: Source<'_>, data: &[u8]) -> Option<Option<DateTime<Utc>>> {
     match source {
         Source::Absent => Some(None),
         Source::Static(_) => None,
-        Source::Value(val) if val.ty == 0x11 => {
-            let ticks = u64::from_le_bytes(val.bytes(data).try_into().ok()?);
-            let since_1601 = chrono::TimeDelta::microseconds(i64::try_from(ticks / 10).ok()?)
-                + chrono::TimeDelta::nanoseconds(i64::try_from(ticks % 10).ok()? * 100);
-            let epoch = DateTime::<Utc>::from_timestamp(-11_644_473_600, 0)?;
-            let time = epoch.checked_add_signed(since_1601)?;
+        Source::Value(val) if val.ty == value_type::FILETIME => {
+            let time = filetime_to_utc(u64::from_le_bytes(val.bytes(data).try_into().ok()?))?;
             (chrono::Datelike::year(&time) <= 9999).then_some(Some(time))
         }
         Source::Value(_) => None,
@@ -707,37 +716,31 @@ fn number(source: Source<'_>, data: &[u8]) -> Option<Option<u64>> {
         Source::Static(text) => Some(parse(text)),
         Source::Value(val) => {
             let b = val.bytes(data);
+            use value_type::*;
             match (val.ty, b) {
-                (0x04, &[x]) => Some(Some(u64::from(x))),
-                (0x06, &[a, b]) => Some(Some(u64::from(u16::from_le_bytes([a, b])))),
-                (0x08, &[a, b, c, d]) => Some(Some(u64::from(u32::from_le_bytes([a, b, c, d])))),
-                (0x0a, b) => Some(Some(u64::from_le_bytes(b.try_into().ok()?))),
-                (0x01, b) => Some(parse(&decode_utf16(until_nul(b))?)),
+                (UINT8, &[x]) => Some(Some(u64::from(x))),
+                (UINT16, &[a, b]) => Some(Some(u64::from(u16::from_le_bytes([a, b])))),
+                (UINT32, &[a, b, c, d]) => Some(Some(u64::from(u32::from_le_bytes([a, b, c, d])))),
+                (UINT64, b) => Some(Some(u64::from_le_bytes(b.try_into().ok()?))),
+                (STRING, b) => Some(parse(&decode_utf16(until_nul(b))?)),
                 _ => None,
             }
         }
     }
 }
 
-/// Applies `plan` to the instance `values`.
-fn evaluate<'a>(
-    plan: &'a Plan,
-    data: &'a [u8],
-    values: &'a [Val],
-    nested: &'a Mutex<Nested>,
-    texts: &mut Texts,
-    trusted: bool,
-    record: usize,
-) -> Option<Peek<'a>> {
+/// Applies `plan` to an `instance` of it (whose data view is the plan's data plan).
+fn evaluate<'a>(plan: &'a Plan, instance: DataView<'a>, texts: &mut Texts) -> Option<Peek<'a>> {
+    let (data, values) = (instance.chunk, instance.values);
     if left_out(plan.system_dep, values) {
         return None; // no System: the record does not normalize
     }
     for guard in &plan.guards {
         if let Some(val) = values.get(usize::from(guard.index)) {
-            let fragment = val.ty == 0x21 && val.size > 0;
-            // Arrays repeat elements, fragments add them, 0x20/0x23 do not render.
-            if val.ty & 0x80 != 0
-                || matches!(val.ty, 0x20 | 0x23)
+            let fragment = val.ty == value_type::BINXML && val.size > 0;
+            // Arrays repeat elements, fragments add them, handles and event XML do not render.
+            if split_array_flag(val.ty).1
+                || matches!(val.ty, value_type::EVT_HANDLE | value_type::EVT_XML)
                 || (fragment && !guard.allow_fragment)
             {
                 return None;
@@ -756,14 +759,7 @@ fn evaluate<'a>(
         computer: text(source(&plan.computer, values)?, data, texts)?,
         header_time: DateTime::<Utc>::default(),
         time_created: time(source(&plan.time_created, values)?, data)?,
-        data: DataView {
-            plan: &plan.data,
-            values,
-            chunk: data,
-            nested,
-            trusted,
-            record,
-        },
+        data: instance,
         system: plan,
     })
 }

@@ -8,152 +8,33 @@
 //! and element depth is capped. Anything the peek does not model makes the walk give up
 //! (`None`): a caller then renders the record in full.
 
-use super::data_plan::{DataKind, DataPlan, DataWalk};
-use std::sync::Arc;
-
-/// Size of a template definition header: next offset (u32), GUID (16 bytes), body size (u32).
-pub(crate) const TEMPLATE_HEADER_SIZE: usize = 24;
+use super::content::Content;
+use super::cursor::{Cursor, name_is, name_text};
+use super::plan::{DataKind, DataPlan, DataWalk};
+use super::vocab::{
+    NAME_ENTRY_UNITS_AT, NO_DEPENDENCY, TEMPLATE_HEADER_SIZE, decode_utf16, known_value_type,
+    split_more_flag, template_body_size, token, until_nul, value_type,
+};
 
 /// Deeper element nesting than this gives up (real templates nest a few levels).
 const MAX_DEPTH: usize = 64;
-
-/// A little-endian reader over a chunk's bytes whose every read is checked.
-#[derive(Debug, Clone)]
-pub(crate) struct Cursor<'a> {
-    data: &'a [u8],
-    pub(crate) pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    /// A cursor at `pos` of `data`.
-    pub(crate) fn new(data: &'a [u8], pos: usize) -> Self {
-        Cursor { data, pos }
-    }
-
-    /// The next `n` bytes.
-    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let bytes = self.data.get(self.pos..end)?;
-        self.pos = end;
-        Some(bytes)
-    }
-
-    pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-
-    pub(crate) fn u16(&mut self) -> Option<u16> {
-        self.take(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    pub(crate) fn u32(&mut self) -> Option<u32> {
-        self.take(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    /// A UTF-16 string prefixed with its length in code units.
-    fn len_prefixed_utf16(&mut self) -> Option<&'a [u8]> {
-        let units = usize::from(self.u16()?);
-        self.take(units * 2)
-    }
-}
-
-/// The UTF-16LE code units of `bytes` before the first NUL unit (how `evtx` reads strings).
-pub(crate) fn until_nul(bytes: &[u8]) -> &[u8] {
-    let units = bytes.len() / 2;
-    let end = (0..units)
-        .find(|&i| bytes[2 * i] == 0 && bytes[2 * i + 1] == 0)
-        .unwrap_or(units);
-    &bytes[..end * 2]
-}
-
-/// Strictly decodes UTF-16LE (an unpaired surrogate is `None`, as `evtx` fails on it).
-pub(crate) fn decode_utf16(bytes: &[u8]) -> Option<String> {
-    let bytes = &bytes[..bytes.len() & !1]; // whole units only
-    if bytes.chunks_exact(2).all(|u| u[1] == 0 && u[0] < 0x80) {
-        // ASCII, the common case: one byte a unit.
-        return String::from_utf8(bytes.iter().step_by(2).copied().collect()).ok();
-    }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|u| u16::from_le_bytes([u[0], u[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .ok()
-}
-
-/// The text of the name entry at chunk offset `offset`; `None` when it does not lie inside the
-/// chunk or is not valid UTF-16.
-pub(crate) fn name_text(data: &[u8], offset: u32) -> Option<String> {
-    let mut cur = Cursor::new(data, usize::try_from(offset).ok()?.checked_add(6)?);
-    decode_utf16(until_nul(cur.len_prefixed_utf16()?))
-}
-
-/// Whether the name entry at chunk offset `offset` reads as `expected` (ASCII). `None` when the
-/// entry does not lie inside the chunk.
-pub(crate) fn name_is(data: &[u8], offset: u32, expected: &str) -> Option<bool> {
-    // Entry: next (u32), hash (u16), unit count (u16), units, NUL unit.
-    let mut cur = Cursor::new(data, usize::try_from(offset).ok()?.checked_add(6)?);
-    let units = until_nul(cur.len_prefixed_utf16()?);
-    cur.u16()?;
-    Some(
-        units.len() == expected.len() * 2
-            && units
-                .chunks_exact(2)
-                .zip(expected.bytes())
-                .all(|(u, b)| u[0] == b && u[1] == 0),
-    )
-}
 
 /// Reads a name reference (a chunk offset), skipping the entry when it is written inline right
 /// after the reference, and returns the offset.
 fn name_ref(cur: &mut Cursor<'_>) -> Option<u32> {
     let offset = cur.u32()?;
     if usize::try_from(offset).ok()? == cur.pos {
-        cur.take(6)?;
+        cur.take(NAME_ENTRY_UNITS_AT)?; // next entry (u32), hash (u16)
         let units = usize::from(cur.u16()?);
         // The units and the NUL unit; evtx only repositions here, so the bytes need not be
         // there, but the position must be inside the chunk.
         let end = cur.pos.checked_add(units * 2 + 2)?;
-        if end > cur.data.len() {
+        if end > cur.data_len() {
             return None;
         }
         cur.pos = end;
     }
     Some(offset)
-}
-
-/// Whether `ty` is a value type `evtx` accepts in a substitution token or descriptor.
-pub(crate) fn known_value_type(ty: u8) -> bool {
-    matches!(ty, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
-}
-
-/// Where the text of a field comes from in a template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Content {
-    /// Nothing: the element or attribute is absent or empty.
-    Absent,
-    /// Literal text in the template.
-    Static(Arc<str>),
-    /// Substitution value `index` of the instance; `optional` ones vanish when empty.
-    Subst {
-        /// Index into the instance's values.
-        index: u16,
-        /// Token 0x0E rather than 0x0D.
-        optional: bool,
-    },
-    /// Something the peek does not model (several pieces, CDATA, child elements, …).
-    Unsupported,
-}
-
-impl Content {
-    /// Adds a piece of content: a second one makes the whole unsupported.
-    pub(crate) fn push(&mut self, piece: Content) {
-        *self = match self {
-            Content::Absent => piece,
-            _ => Content::Unsupported,
-        };
-    }
 }
 
 /// One field of the plan: the dependency of the element that holds it, and its content.
@@ -402,35 +283,7 @@ impl Walk {
                 self.data.nested();
                 Kind::Other
             }
-            Some(Kind::System) => {
-                let kind = field_kind(data, name)?;
-                if let Some(i) = kind.seen_index() {
-                    let seen = &mut self.seen[i];
-                    if *seen {
-                        return None; // a second one: JSON numbers the keys
-                    }
-                    *seen = true;
-                }
-                match kind {
-                    Kind::Provider => {
-                        self.plan.provider.dep = dep;
-                        self.plan.event_source.dep = dep;
-                    }
-                    Kind::EventId => {
-                        self.plan.event_id.dep = dep;
-                        self.plan.qualifiers.dep = dep;
-                    }
-                    Kind::TimeCreated => self.plan.time_created.dep = dep,
-                    Kind::Channel => self.plan.channel.dep = dep,
-                    Kind::Computer => self.plan.computer.dep = dep,
-                    Kind::RecordId => self.plan.record_id.dep = dep,
-                    Kind::Level => self.plan.level.dep = dep,
-                    Kind::Correlation => self.plan.activity_id.dep = dep,
-                    Kind::Security => self.plan.user_id.dep = dep,
-                    _ => {}
-                }
-                kind
-            }
+            Some(Kind::System) => self.open_header_field(data, name, dep)?,
             Some(parent) => {
                 // A child element of a field makes its JSON an object we do not model.
                 self.taint(parent);
@@ -439,6 +292,37 @@ impl Walk {
         };
         self.pending = Some((kind, Slot::Ignored));
         Some(())
+    }
+
+    /// A header field element opens inside `System`: its DependencyId goes to its fields.
+    fn open_header_field(&mut self, data: &[u8], name: u32, dep: Option<u16>) -> Option<Kind> {
+        let kind = field_kind(data, name)?;
+        if let Some(i) = kind.seen_index() {
+            let seen = &mut self.seen[i];
+            if *seen {
+                return None; // a second one: JSON numbers the keys
+            }
+            *seen = true;
+        }
+        match kind {
+            Kind::Provider => {
+                self.plan.provider.dep = dep;
+                self.plan.event_source.dep = dep;
+            }
+            Kind::EventId => {
+                self.plan.event_id.dep = dep;
+                self.plan.qualifiers.dep = dep;
+            }
+            Kind::TimeCreated => self.plan.time_created.dep = dep,
+            Kind::Channel => self.plan.channel.dep = dep,
+            Kind::Computer => self.plan.computer.dep = dep,
+            Kind::RecordId => self.plan.record_id.dep = dep,
+            Kind::Level => self.plan.level.dep = dep,
+            Kind::Correlation => self.plan.activity_id.dep = dep,
+            Kind::Security => self.plan.user_id.dep = dep,
+            _ => {}
+        }
+        Some(kind)
     }
 
     fn taint(&mut self, kind: Kind) {
@@ -594,56 +478,76 @@ pub(crate) fn plan_user_root_template(data: &[u8], offset: u32) -> Option<DataPl
 /// does not model.
 fn walk(data: &[u8], offset: u32, root: Root) -> Option<Walk> {
     let mut cur = Cursor::new(data, usize::try_from(offset).ok()?);
-    let header = cur.take(TEMPLATE_HEADER_SIZE)?;
-    let size = u32::from_le_bytes([header[20], header[21], header[22], header[23]]);
+    let size = template_body_size(cur.array::<TEMPLATE_HEADER_SIZE>()?);
     let end = cur.pos.checked_add(usize::try_from(size).ok()?)?;
     if end > data.len() {
         return None;
     }
-    let mut walk = Walk {
-        plan: Plan {
-            system_dep: None,
-            provider: Field::ABSENT,
-            event_source: Field::ABSENT,
-            event_id: Field::ABSENT,
-            qualifiers: Field::ABSENT,
-            channel: Field::ABSENT,
-            computer: Field::ABSENT,
-            time_created: Field::ABSENT,
-            record_id: Field::ABSENT,
-            level: Field::ABSENT,
-            activity_id: Field::ABSENT,
-            user_id: Field::ABSENT,
-            guards: Vec::new(),
-            data: DataPlan::default(),
-        },
-        system_seen: false,
-        system_done: false,
-        stack: Vec::new(),
-        pending: None,
-        root_done: false,
-        seen: [false; 9],
-        data: DataWalk::default(),
-        root,
-    };
+    let mut walk = Walk::new(root);
     while cur.pos < end {
-        match cur.u8()? {
-            0x00 => break,
-            token @ (0x01 | 0x41) => {
+        if !walk.token(data, &mut cur)? {
+            break;
+        }
+    }
+    if !walk.stack.is_empty() || walk.pending.is_some() || !walk.root_done {
+        return None;
+    }
+    Some(walk)
+}
+
+impl Walk {
+    /// A walk that has read nothing yet.
+    fn new(root: Root) -> Self {
+        Walk {
+            plan: Plan {
+                system_dep: None,
+                provider: Field::ABSENT,
+                event_source: Field::ABSENT,
+                event_id: Field::ABSENT,
+                qualifiers: Field::ABSENT,
+                channel: Field::ABSENT,
+                computer: Field::ABSENT,
+                time_created: Field::ABSENT,
+                record_id: Field::ABSENT,
+                level: Field::ABSENT,
+                activity_id: Field::ABSENT,
+                user_id: Field::ABSENT,
+                guards: Vec::new(),
+                data: DataPlan::default(),
+            },
+            system_seen: false,
+            system_done: false,
+            stack: Vec::new(),
+            pending: None,
+            root_done: false,
+            seen: [false; 9],
+            data: DataWalk::default(),
+            root,
+        }
+    }
+
+    /// Reads one token at `cur` (in the chunk `data`): `Some(false)` at the end of the
+    /// definition, `None` when the walk gives up. A token that may carry the "more follow"
+    /// flag is read alike with it or without (as `evtx` reads it); the others give up with it.
+    fn token(&mut self, data: &[u8], cur: &mut Cursor<'_>) -> Option<bool> {
+        use token::*;
+        match split_more_flag(cur.u8()?) {
+            (EOF, false) => return Some(false),
+            (OPEN_START, more) => {
                 let dep = cur.u16()?;
                 cur.u32()?; // data size
-                let name = name_ref(&mut cur)?;
-                if token == 0x41 {
+                let name = name_ref(cur)?;
+                if more {
                     cur.u32()?; // attribute list size
                 }
-                walk.open(data, name, (dep != 0xFFFF).then_some(dep))?;
+                self.open(data, name, (dep != NO_DEPENDENCY).then_some(dep))?;
             }
-            0x02 => walk.close_start(false)?,
-            0x03 => walk.close_start(true)?,
-            0x04 => walk.end()?,
-            0x05 | 0x45 => {
+            (CLOSE_START, false) => self.close_start(false)?,
+            (CLOSE_EMPTY, false) => self.close_start(true)?,
+            (END, false) => self.end()?,
+            (VALUE, _) => {
                 // Only string literals: other types (a fragment, say) are not modelled.
-                if cur.u8()? != 0x01 {
+                if cur.u8()? != value_type::STRING {
                     return None;
                 }
                 let text = decode_utf16(until_nul(cur.len_prefixed_utf16()?))?;
@@ -652,42 +556,40 @@ fn walk(data: &[u8], offset: u32, root: Root) -> Option<Walk> {
                 } else {
                     Content::Static(text.into())
                 };
-                walk.content(piece)?;
+                self.content(piece)?;
             }
-            0x06 | 0x46 => {
-                let name = name_ref(&mut cur)?;
-                walk.attribute(data, name)?;
+            (ATTRIBUTE, _) => {
+                let name = name_ref(cur)?;
+                self.attribute(data, name)?;
             }
-            0x07 | 0x47 | 0x0b => {
+            (CDATA, _) | (PI_DATA, false) => {
                 cur.len_prefixed_utf16()?;
-                walk.content(Content::Unsupported)?;
+                self.content(Content::Unsupported)?;
             }
-            0x08 | 0x48 => {
+            (CHAR_REF, _) => {
                 cur.u16()?;
-                walk.content(Content::Unsupported)?;
+                self.content(Content::Unsupported)?;
             }
-            0x09 | 0x49 | 0x0a => {
-                name_ref(&mut cur)?;
-                walk.content(Content::Unsupported)?;
+            (ENTITY_REF, _) | (PI_TARGET, false) => {
+                name_ref(cur)?;
+                self.content(Content::Unsupported)?;
             }
-            token @ (0x0d | 0x0e) => {
+            (subst @ (NORMAL_SUBST | OPTIONAL_SUBST), false) => {
                 let index = cur.u16()?;
                 if !known_value_type(cur.u8()?) {
                     return None;
                 }
-                walk.content(Content::Subst {
+                self.content(Content::Subst {
                     index,
-                    optional: token == 0x0e,
+                    optional: subst == OPTIONAL_SUBST,
                 })?;
             }
-            0x0f => {
-                cur.take(3)?;
+            (FRAGMENT_HEADER, false) => {
+                cur.take(3)?; // version and flags
             }
-            _ => return None, // 0x0C (an instance inside a definition) or an unknown token
+            // A template instance inside a definition, or an unknown token.
+            _ => return None,
         }
+        Some(true)
     }
-    if !walk.stack.is_empty() || walk.pending.is_some() || !walk.root_done {
-        return None;
-    }
-    Some(walk)
 }

@@ -9,19 +9,10 @@
 //! header the walk would have to resynchronise after, a timestamp out of range, a record the
 //! peek cannot read, or one the prefilter wants.
 
-use super::Prefilter;
 use super::peek::{PeekCache, peek_chunk};
-use super::stats::FileStats;
-use chrono::{DateTime, Utc};
-use evtx::EvtxChunk;
-
-/// Records start after the chunk header.
-const CHUNK_HEADER_SIZE: usize = 512;
-/// Magic, size, record id and FILETIME.
-const RECORD_HEADER_SIZE: usize = 24;
-const RECORD_MAGIC: [u8; 4] = [0x2a, 0x2a, 0x00, 0x00];
-/// FILETIME of 1970-01-01, in 100 ns units since 1601.
-const FILETIME_UNIX_EPOCH: i128 = 116_444_736_000_000_000;
+use super::vocab::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, record_time};
+use crate::ingest::{FileStats, Prefilter};
+use evtx::{EvtxChunk, EvtxRecordHeader};
 
 /// The account of `chunk` when `prefilter` wants none of its live records and every one of
 /// them reads plainly; `None` otherwise (nothing is counted then).
@@ -39,52 +30,46 @@ pub(crate) fn skim(
     let mut stats = FileStats::default();
     let mut at = CHUNK_HEADER_SIZE;
     while at < live_end {
-        let head = data.get(at..at.checked_add(RECORD_HEADER_SIZE)?)?;
-        if head[..4] != RECORD_MAGIC {
-            return None;
-        }
-        let size = u32::from_le_bytes(head[4..8].try_into().ok()?);
-        let record_id = u64::from_le_bytes(head[8..16].try_into().ok()?);
-        let filetime = u64::from_le_bytes(head[16..24].try_into().ok()?);
-        let binxml_len = size.checked_sub(RECORD_HEADER_SIZE as u32 + 4)?;
+        // The crate's own reading of a record header: its magic, and a timestamp in the
+        // years it accepts (it fails a record past them).
+        let head = EvtxRecordHeader::from_bytes_at(data, at).ok()?;
+        let binxml_len = head.record_data_size().ok()?;
         let binxml_at = at + RECORD_HEADER_SIZE;
         if binxml_at.checked_add(usize::try_from(binxml_len).ok()?)? > data.len() {
             return None;
         }
-        let time = header_time(filetime)?;
         let p = peek_chunk(chunk, binxml_at as u64, binxml_len, cache)?;
         if (prefilter.0)(&p) {
             return None;
         }
+        let record_id = head.event_record_id;
         stats.count_unrendered(
             &p.computer,
             &p.channel,
-            p.time_created.unwrap_or(time),
+            p.time_created.unwrap_or(record_time(head.timestamp)),
             record_id,
         );
         if record_id == header.last_event_record_id {
             break;
         }
-        at = at.checked_add(usize::try_from(size).ok()?)?;
+        at = at.checked_add(usize::try_from(head.data_size).ok()?)?;
     }
     Some(stats)
 }
 
-/// A record header's FILETIME as the `evtx` crate's timestamp gives it to [`super::peek()`]:
-/// whole seconds truncated toward zero, and no negative fraction. `None` outside the years
-/// the crate accepts (it fails such a record).
-fn header_time(filetime: u64) -> Option<DateTime<Utc>> {
-    let nanos = (i128::from(filetime) - FILETIME_UNIX_EPOCH) * 100;
-    let secs = i64::try_from(nanos / 1_000_000_000).ok()?;
-    let sub = u32::try_from((nanos % 1_000_000_000).max(0)).ok()?;
-    let time = DateTime::<Utc>::from_timestamp(secs, sub)?;
-    // jiff's range, which the crate's timestamps have.
-    (time.timestamp() <= 253_402_300_799).then_some(time)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::vocab::{FILETIME_UNIX_EPOCH, RECORD_MAGIC};
     use super::*;
+
+    fn header_time(filetime: u64) -> Option<chrono::DateTime<chrono::Utc>> {
+        let mut bytes = RECORD_MAGIC.to_vec();
+        bytes.extend(32u32.to_le_bytes());
+        bytes.extend(7u64.to_le_bytes());
+        bytes.extend(filetime.to_le_bytes());
+        let head = EvtxRecordHeader::from_bytes_at(&bytes, 0).ok()?;
+        Some(record_time(head.timestamp))
+    }
 
     #[test]
     fn header_times_match_the_record_timestamps() {

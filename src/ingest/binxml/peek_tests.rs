@@ -1,7 +1,9 @@
 //! Unit tests of the template walk and the peek on crafted chunk bytes, malformed ones too.
 
+use super::super::vocab::{NO_DEPENDENCY, RECORD_MAGIC, token, value_type, with_more_flag};
 use super::*;
-use crate::ingest::binxml_walk::{name_is, plan_template};
+use crate::ingest::binxml::cursor::name_is;
+use crate::ingest::binxml::walk::plan_template;
 
 const KEY: ChunkKey = ChunkKey {
     data: 1,
@@ -53,7 +55,8 @@ impl Chunk {
     /// Writes a record stream (fragment header, instance of the template at `def`, values,
     /// EOF) and returns (offset, length).
     fn record(&mut self, def: u32, values: &[(u8, Vec<u8>)]) -> (u64, u32) {
-        let mut s = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+        let mut s = token::FRAGMENT_HEADER_BYTES.to_vec();
+        s.extend([token::TEMPLATE_INSTANCE, 1, 0, 0, 0, 0]);
         s.extend(def.to_le_bytes());
         s.extend(&instance_values(values));
         s.push(0);
@@ -90,7 +93,11 @@ struct Body(Vec<u8>);
 
 impl Body {
     fn open(mut self, name: u32, dep: u16, attrs: bool) -> Self {
-        self.0.push(if attrs { 0x41 } else { 0x01 });
+        self.0.push(if attrs {
+            with_more_flag(token::OPEN_START)
+        } else {
+            token::OPEN_START
+        });
         self.0.extend(dep.to_le_bytes());
         self.0.extend(0u32.to_le_bytes());
         self.0.extend(name.to_le_bytes());
@@ -100,25 +107,25 @@ impl Body {
         self
     }
     fn attr(mut self, name: u32) -> Self {
-        self.0.push(0x06);
+        self.0.push(token::ATTRIBUTE);
         self.0.extend(name.to_le_bytes());
         self
     }
     fn text(mut self, text: &str) -> Self {
-        self.0.extend([0x05, 0x01]);
+        self.0.extend([token::VALUE, value_type::STRING]);
         self.0
             .extend((text.encode_utf16().count() as u16).to_le_bytes());
         self.0.extend(utf16(text));
         self
     }
     fn sub(mut self, index: u16, ty: u8) -> Self {
-        self.0.push(0x0e);
+        self.0.push(token::OPTIONAL_SUBST);
         self.0.extend(index.to_le_bytes());
         self.0.push(ty);
         self
     }
     fn normal_sub(mut self, index: u16, ty: u8) -> Self {
-        self.0.push(0x0d);
+        self.0.push(token::NORMAL_SUBST);
         self.0.extend(index.to_le_bytes());
         self.0.push(ty);
         self
@@ -127,35 +134,35 @@ impl Body {
     fn inside_system(event: u32, system: u32) -> Self {
         Body::default()
             .open(event, NO_DEP, false)
-            .token(0x02)
+            .token(token::CLOSE_START)
             .open(system, NO_DEP, false)
-            .token(0x02)
+            .token(token::CLOSE_START)
     }
     /// `<name>%index</name>`, a normal substitution of type `ty`.
     fn leaf(self, name: u32, index: u16, ty: u8) -> Self {
         self.open(name, NO_DEP, false)
-            .token(0x02)
+            .token(token::CLOSE_START)
             .normal_sub(index, ty)
-            .token(0x04)
+            .token(token::END)
     }
     fn token(mut self, t: u8) -> Self {
         self.0.push(t);
         self
     }
     fn done(self) -> Vec<u8> {
-        let mut b = vec![0x0f, 1, 1, 0];
+        let mut b = token::FRAGMENT_HEADER_BYTES.to_vec();
         b.extend(self.0);
         b.push(0);
         b
     }
 }
 
-const NO_DEP: u16 = 0xFFFF;
+const NO_DEP: u16 = NO_DEPENDENCY;
 
 /// `Event/System{Provider[@Name=%0], EventID[@Qualifiers=%2]=%1 (dep 1), Channel=%3 (dep 3),
 /// Computer="HOST"}` then `%4` (the event data) in `Event`.
 fn standard(c: &mut Chunk) -> Vec<u8> {
-    standard_then(c, |b| b.sub(4, 0x21))
+    standard_then(c, |b| b.sub(4, value_type::BINXML))
 }
 
 /// The standard `System`, then what `data` writes inside `Event`.
@@ -182,42 +189,42 @@ fn standard_then(c: &mut Chunk, data: impl FnOnce(Body) -> Body) -> Vec<u8> {
     .map(|n| c.name(n));
     let body = Body::default()
         .open(event, NO_DEP, false)
-        .token(0x02)
+        .token(token::CLOSE_START)
         .open(system, NO_DEP, false)
-        .token(0x02)
+        .token(token::CLOSE_START)
         .open(provider, NO_DEP, true)
         .attr(name)
-        .sub(0, 0x01)
-        .token(0x03)
+        .sub(0, value_type::STRING)
+        .token(token::CLOSE_EMPTY)
         .open(event_id, 1, true)
         .attr(qualifiers)
-        .sub(2, 0x06)
-        .token(0x02)
-        .sub(1, 0x06)
-        .token(0x04)
+        .sub(2, value_type::UINT16)
+        .token(token::CLOSE_START)
+        .sub(1, value_type::UINT16)
+        .token(token::END)
         .open(channel, 3, false)
-        .token(0x02)
-        .sub(3, 0x01)
-        .token(0x04)
+        .token(token::CLOSE_START)
+        .sub(3, value_type::STRING)
+        .token(token::END)
         .open(computer, NO_DEP, false)
-        .token(0x02)
+        .token(token::CLOSE_START)
         .text("HOST")
-        .token(0x04)
-        .token(0x04); // System
-    data(body).token(0x04).done() // Event
+        .token(token::END)
+        .token(token::END); // System
+    data(body).token(token::END).done() // Event
 }
 
 fn s(text: &str) -> (u8, Vec<u8>) {
-    (0x01, utf16(text))
+    (value_type::STRING, utf16(text))
 }
 fn u16v(v: u16) -> (u8, Vec<u8>) {
-    (0x06, v.to_le_bytes().to_vec())
+    (value_type::UINT16, v.to_le_bytes().to_vec())
 }
 fn null() -> (u8, Vec<u8>) {
-    (0x00, vec![])
+    (value_type::NULL, vec![])
 }
 fn fragment() -> (u8, Vec<u8>) {
-    (0x21, vec![0x0f, 1, 1, 0, 0])
+    (value_type::BINXML, vec![0x0f, 1, 1, 0, 0])
 }
 
 fn standard_values() -> Vec<(u8, Vec<u8>)> {
@@ -256,7 +263,7 @@ fn the_standard_template_reads_every_field() {
 #[test]
 fn a_whole_message_id_keeps_its_low_bits_and_gives_qualifiers() {
     let mut v = standard_values();
-    v[1] = (0x08, 0xC00A_0038u32.to_le_bytes().to_vec());
+    v[1] = (value_type::UINT32, 0xC00A_0038u32.to_le_bytes().to_vec());
     v[2] = null();
     let (c, r) = one(&v);
     let mut cache = PeekCache::default();
@@ -276,7 +283,7 @@ fn absent_values_follow_normalization() {
     assert!(p.provider.is_empty() && p.channel.is_empty());
     // A string that is only a NUL is empty too.
     let mut v = standard_values();
-    v[3] = (0x01, vec![0, 0, b'x', 0]);
+    v[3] = (value_type::STRING, vec![0, 0, b'x', 0]);
     let (c, r) = one(&v);
     assert!(
         c.peek(r, &mut PeekCache::default())
@@ -289,14 +296,14 @@ fn absent_values_follow_normalization() {
 #[test]
 fn values_the_peek_does_not_model_give_none() {
     let cases: Vec<(usize, (u8, Vec<u8>))> = vec![
-        (1, null()),                              // EventID left out: does not normalize
-        (1, (0x07, 5i32.to_le_bytes().to_vec())), // EventID as Int32
-        (1, (0x06, vec![1, 0, 0, 0])),            // UInt16 sized 4: evtx reads elsewhere
-        (3, (0x81, utf16("a\0b\0"))),             // an array repeats Channel
-        (3, (0x01, vec![0x00, 0xD8, b'a', 0])),   // unpaired surrogate
-        (3, (0x01, vec![b'a', 0, b'b'])),         // odd UTF-16 size
-        (0, (0x08, 1u32.to_le_bytes().to_vec())), // provider name not a string
-        (3, (0x99, vec![])),                      // unknown type
+        (1, null()), // EventID left out: does not normalize
+        (1, (value_type::INT32, 5i32.to_le_bytes().to_vec())), // EventID as Int32
+        (1, (value_type::UINT16, vec![1, 0, 0, 0])), // UInt16 sized 4: evtx reads elsewhere
+        (3, (value_type::STRING_ARRAY, utf16("a\0b\0"))), // an array repeats Channel
+        (3, (value_type::STRING, vec![0x00, 0xD8, b'a', 0])), // unpaired surrogate
+        (3, (value_type::STRING, vec![b'a', 0, b'b'])), // odd UTF-16 size
+        (0, (value_type::UINT32, 1u32.to_le_bytes().to_vec())), // provider name not a string
+        (3, (0x99, vec![])), // unknown type
     ];
     for (i, value) in cases {
         let mut v = standard_values();
@@ -328,19 +335,29 @@ fn fragments_and_arrays_where_the_header_is_read_give_none() {
     let mut c = Chunk::new();
     let [event, system, event_id] = ["Event", "System", "EventID"].map(|n| c.name(n));
     let mk = |before_system: bool| {
-        let b = Body::default().open(event, NO_DEP, false).token(0x02);
-        let b = if before_system { b.sub(1, 0x21) } else { b };
+        let b = Body::default()
+            .open(event, NO_DEP, false)
+            .token(token::CLOSE_START);
+        let b = if before_system {
+            b.sub(1, value_type::BINXML)
+        } else {
+            b
+        };
         let b = b
             .open(system, NO_DEP, false)
-            .token(0x02)
-            .sub(2, 0x01)
+            .token(token::CLOSE_START)
+            .sub(2, value_type::STRING)
             .open(event_id, NO_DEP, false)
-            .token(0x02)
-            .sub(0, 0x06)
-            .token(0x04)
-            .token(0x04);
-        let b = if before_system { b } else { b.sub(1, 0x21) };
-        b.token(0x04).done()
+            .token(token::CLOSE_START)
+            .sub(0, value_type::UINT16)
+            .token(token::END)
+            .token(token::END);
+        let b = if before_system {
+            b
+        } else {
+            b.sub(1, value_type::BINXML)
+        };
+        b.token(token::END).done()
     };
     c.template(0x1000, &mk(true));
     c.template(0x2000, &mk(false));
@@ -350,51 +367,68 @@ fn fragments_and_arrays_where_the_header_is_read_give_none() {
         (0x1000, null(), s("text"), true),
         (0x2000, fragment(), s("text"), true), // event data after System
         (0x2000, fragment(), fragment(), false), // a fragment inside System
-        (0x2000, fragment(), (0x81, utf16("a\0b\0")), false), // an array repeats System
+        (
+            0x2000,
+            fragment(),
+            (value_type::STRING_ARRAY, utf16("a\0b\0")),
+            false,
+        ), // an array repeats System
     ] {
         let r = c.record(def, &[u16v(1), second, third]);
         assert_eq!(c.peek(r, &mut cache).is_some(), some, "{def:x}");
     }
 }
 
+/// `<Event><System>inner</System></Event>`.
+fn in_system(event: u32, system: u32, inner: Body) -> Vec<u8> {
+    let mut b = Body::inside_system(event, system);
+    b.0.extend(inner.0);
+    b.token(token::END).token(token::END).done()
+}
+
+/// `b` then `<Channel>%0</Channel>` (a string).
+fn channel_of(b: Body, channel: u32) -> Body {
+    b.open(channel, NO_DEP, false)
+        .token(token::CLOSE_START)
+        .sub(0, value_type::STRING)
+        .token(token::END)
+}
+
 #[test]
 fn templates_the_peek_does_not_model_give_none() {
+    use token::{CLOSE_EMPTY, CLOSE_START, TEMPLATE_INSTANCE};
     let mut c = Chunk::new();
     let [event, system, channel, other] =
         ["Event", "System", "Channel", "Other"].map(|n| c.name(n));
-    let wrap = |inner: Body| {
-        let mut b = Body::default()
-            .open(event, NO_DEP, false)
-            .token(0x02)
-            .open(system, NO_DEP, false)
-            .token(0x02);
-        b.0.extend(inner.0);
-        b.token(0x04).token(0x04).done()
-    };
-    let chan = |b: Body| {
-        b.open(channel, NO_DEP, false)
-            .token(0x02)
-            .sub(0, 0x01)
-            .token(0x04)
-    };
+    let wrap = |inner: Body| in_system(event, system, inner);
+    let chan = |b: Body| channel_of(b, channel);
     let unmodelled = [
-        wrap(chan(chan(Body::default()))), // Channel twice
-        wrap(Body::default().token(0x0c)), // an instance in a definition
-        wrap(Body::default().token(0x55)), // unknown token
+        wrap(chan(chan(Body::default()))),              // Channel twice
+        wrap(Body::default().token(TEMPLATE_INSTANCE)), // an instance in a definition
+        wrap(Body::default().token(0x55)),              // unknown token
         Body::default()
             .open(other, NO_DEP, false)
-            .token(0x03)
+            .token(CLOSE_EMPTY)
             .done(), // root is not Event
         Body::default()
             .open(event, NO_DEP, false)
-            .token(0x03)
+            .token(CLOSE_EMPTY)
             .done(), // no System
-        wrap(Body::default().open(other, NO_DEP, false).token(0x02)), // unbalanced
+        wrap(
+            Body::default()
+                .open(other, NO_DEP, false)
+                .token(CLOSE_START),
+        ), // unbalanced
         {
             // Two roots.
             let mut two = wrap(chan(Body::default()));
             two.pop();
-            two.extend(Body::default().open(event, NO_DEP, false).token(0x03).0);
+            two.extend(
+                Body::default()
+                    .open(event, NO_DEP, false)
+                    .token(CLOSE_EMPTY)
+                    .0,
+            );
             two.push(0);
             two
         },
@@ -407,23 +441,32 @@ fn templates_the_peek_does_not_model_give_none() {
             "body {i}"
         );
     }
+}
+
+#[test]
+fn pieces_the_plan_does_not_model_spoil_only_their_field() {
+    use token::{CLOSE_EMPTY, CLOSE_START, END};
+    let mut c = Chunk::new();
+    let [event, system, channel, other] =
+        ["Event", "System", "Channel", "Other"].map(|n| c.name(n));
+    let wrap = |inner: Body| in_system(event, system, inner);
     // Channel in two pieces, or with a child element: the plan gives up on Channel only.
     let unsupported = [
         wrap(
             Body::default()
                 .open(channel, NO_DEP, false)
-                .token(0x02)
+                .token(CLOSE_START)
                 .text("a")
-                .sub(0, 1)
-                .token(0x04),
+                .sub(0, value_type::STRING)
+                .token(END),
         ),
         wrap(
             Body::default()
                 .open(channel, NO_DEP, false)
-                .token(0x02)
+                .token(CLOSE_START)
                 .open(other, NO_DEP, false)
-                .token(0x03)
-                .token(0x04),
+                .token(CLOSE_EMPTY)
+                .token(END),
         ),
     ];
     for (i, body) in unsupported.iter().enumerate() {
@@ -432,7 +475,7 @@ fn templates_the_peek_does_not_model_give_none() {
         assert_eq!(plan.channel.content, Content::Unsupported, "body {i}");
     }
     // A template without EventID: no record of it normalizes.
-    c.template(0x3400, &wrap(chan(Body::default())));
+    c.template(0x3400, &wrap(channel_of(Body::default(), channel)));
     let r = c.record(0x3400, &[s("Security")]);
     assert!(c.peek(r, &mut PeekCache::default()).is_none());
     let plan = plan_template(&c.data, 0x3400).expect("plan");
@@ -469,7 +512,8 @@ fn a_definition_written_in_the_record_is_skipped() {
     let body = standard(&mut c);
     let at = c.at;
     let def = (at + 14) as u32; // right after the definition offset field
-    let mut s = vec![0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0];
+    let mut s = token::FRAGMENT_HEADER_BYTES.to_vec();
+    s.extend([token::TEMPLATE_INSTANCE, 1, 0, 0, 0, 0]);
     s.extend(def.to_le_bytes());
     s.extend([0; 20]);
     s.extend((body.len() as u32).to_le_bytes());
@@ -525,7 +569,7 @@ fn names_and_offsets_out_of_bounds_or_in_loops_end_cleanly() {
     );
     let bad = Body::default()
         .open(u32::MAX, NO_DEP, false)
-        .token(0x03)
+        .token(token::CLOSE_EMPTY)
         .done();
     c.template(0x2000, &bad);
     assert_eq!(plan_template(&c.data, 0x2000), None);
@@ -540,14 +584,14 @@ fn deep_nesting_is_bounded() {
     let [event, system, deep] = ["Event", "System", "Deep"].map(|n| c.name(n));
     let mut b = Body::default()
         .open(event, NO_DEP, false)
-        .token(0x02)
+        .token(token::CLOSE_START)
         .open(system, NO_DEP, false)
-        .token(0x02);
+        .token(token::CLOSE_START);
     for _ in 0..200 {
-        b = b.open(deep, NO_DEP, false).token(0x02);
+        b = b.open(deep, NO_DEP, false).token(token::CLOSE_START);
     }
     for _ in 0..202 {
-        b = b.token(0x04);
+        b = b.token(token::END);
     }
     c.template(0x1000, &b.done());
     assert_eq!(plan_template(&c.data, 0x1000), None);
@@ -619,10 +663,10 @@ fn a_normal_substitution_with_a_null_value_gives_none() {
     let [event, system, event_id, channel] =
         ["Event", "System", "EventID", "Channel"].map(|n| c.name(n));
     let body = Body::inside_system(event, system)
-        .leaf(event_id, 0, 0x06)
-        .leaf(channel, 1, 0x01)
-        .token(0x04)
-        .token(0x04)
+        .leaf(event_id, 0, value_type::UINT16)
+        .leaf(channel, 1, value_type::STRING)
+        .token(token::END)
+        .token(token::END)
         .done();
     c.template(0x1000, &body);
     let mut cache = PeekCache::default();
@@ -661,7 +705,7 @@ fn read_crafted(c: &Chunk, def: u32, variants: &[Vec<(u8, Vec<u8>)>]) -> Vec<Cra
         stream.extend(instance_values(values));
         stream.push(0);
         let size = (24 + stream.len() + 4).next_multiple_of(8);
-        let mut rec = vec![0x2a, 0x2a, 0, 0];
+        let mut rec = RECORD_MAGIC.to_vec();
         rec.extend((size as u32).to_le_bytes());
         rec.extend((n as u64 + 1).to_le_bytes());
         rec.extend(132_000_000_000_000_000u64.to_le_bytes());
@@ -735,16 +779,19 @@ fn crafted_records_agree_with_evtx_rendering() {
             v(),
             with(0, null()),
             with(0, s("")),
-            with(1, (0x08, 0xC00A_0038u32.to_le_bytes().to_vec())),
-            with(1, (0x0a, 70_000u64.to_le_bytes().to_vec())),
+            with(
+                1,
+                (value_type::UINT32, 0xC00A_0038u32.to_le_bytes().to_vec()),
+            ),
+            with(1, (value_type::UINT64, 70_000u64.to_le_bytes().to_vec())),
             with(1, s(" 12 ")),
             with(1, null()),
             with(2, null()),
             with(2, s("7")),
             with(3, null()),
             with(3, s("")),
-            with(3, (0x01, utf16("Sys\0tem"))),
-            with(4, (0x21, vec![])),
+            with(3, (value_type::STRING, utf16("Sys\0tem"))),
+            with(4, (value_type::BINXML, vec![])),
         ]
     };
     let mut answered = 0;
@@ -789,14 +836,19 @@ fn event_data_templates(c: &mut Chunk) {
         b.open(data, NO_DEP, true)
             .attr(name)
             .text(label)
-            .token(0x02)
+            .token(token::CLOSE_START)
             .normal_sub(index, ty)
-            .token(0x04)
+            .token(token::END)
     };
-    let b = Body::default().open(event_data, NO_DEP, false).token(0x02);
-    let b = field(b, "LogonType", 0, 0x08);
-    let b = field(b, "TargetUserName", 1, 0x01);
-    let inner_body = b.leaf(binary, 2, 0x0e).token(0x04).done();
+    let b = Body::default()
+        .open(event_data, NO_DEP, false)
+        .token(token::CLOSE_START);
+    let b = field(b, "LogonType", 0, value_type::UINT32);
+    let b = field(b, "TargetUserName", 1, value_type::STRING);
+    let inner_body = b
+        .leaf(binary, 2, value_type::BINARY)
+        .token(token::END)
+        .done();
     c.template(0x2000, &inner_body);
 }
 
@@ -807,15 +859,19 @@ fn event_data_values(inner: &[(u8, Vec<u8>)]) -> Vec<(u8, Vec<u8>)> {
     nested.extend(instance_values(inner));
     nested.push(0);
     let mut values = standard_values();
-    values[4] = (0x21, nested);
+    values[4] = (value_type::BINXML, nested);
     values
 }
 
 #[test]
 fn data_fields_come_from_the_embedded_event_data_instance() {
     use crate::event::{EventSketch, FieldValue};
-    let logon = (0x08, 10u32.to_le_bytes().to_vec());
-    let (c, r) = with_event_data(&[logon.clone(), s("alice"), (0x0e, vec![0xab, 0x01])]);
+    let logon = (value_type::UINT32, 10u32.to_le_bytes().to_vec());
+    let (c, r) = with_event_data(&[
+        logon.clone(),
+        s("alice"),
+        (value_type::BINARY, vec![0xab, 0x01]),
+    ]);
     let mut cache = PeekCache::default();
     let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
@@ -835,21 +891,25 @@ fn data_fields_come_from_the_embedded_event_data_instance() {
     assert_eq!(p.data_names(), ["LogonType", "TargetUserName", "Binary"]);
 
     // An empty string renders as "" or null: the peek cannot tell which.
-    let (c, r) = with_event_data(&[logon.clone(), s(""), (0x0e, vec![1])]);
+    let (c, r) = with_event_data(&[logon.clone(), s(""), (value_type::BINARY, vec![1])]);
     let mut cache = PeekCache::default();
     let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!(p.data("TargetUserName"), None);
     assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
 
     // A fragment as a field's value may add elements: absent names cannot be told.
-    let (c, r) = with_event_data(&[logon, (0x21, vec![0x0f, 1, 1, 0, 1]), (0x0e, vec![1])]);
+    let (c, r) = with_event_data(&[
+        logon,
+        (value_type::BINXML, vec![0x0f, 1, 1, 0, 1]),
+        (value_type::BINARY, vec![1]),
+    ]);
     let mut cache = PeekCache::default();
     let p = c.peek(r, &mut cache).expect("peeked");
     assert_eq!(p.data("TargetUserName"), None);
     assert_eq!(p.data("IpAddress"), None);
 
     // An embedded instance that does not read: nothing can be told, and nothing panics.
-    let (c, r) = with_event_data(&[(0x08, vec![1, 2])]);
+    let (c, r) = with_event_data(&[(value_type::UINT32, vec![1, 2])]);
     let mut cache = PeekCache::default();
     if let Some(p) = c.peek(r, &mut cache) {
         assert_eq!(p.data("LogonType"), None);
@@ -858,23 +918,27 @@ fn data_fields_come_from_the_embedded_event_data_instance() {
 
 #[test]
 fn whole_events_are_built_from_the_embedded_event_data_instance_as_rendering_gives_them() {
-    let logon = (0x08, 10u32.to_le_bytes().to_vec());
+    let logon = (value_type::UINT32, 10u32.to_le_bytes().to_vec());
     let mut c = Chunk::new();
     c.names = 0x8000; // clear of the records
     event_data_templates(&mut c);
     let outer = event_data_values;
     let variants = [
-        outer(&[logon.clone(), s("alice"), (0x0e, vec![0xab, 0x01])]),
         outer(&[
-            (0x07, (-3i32).to_le_bytes().to_vec()),
-            s("bob"),
-            (0x0e, vec![]),
+            logon.clone(),
+            s("alice"),
+            (value_type::BINARY, vec![0xab, 0x01]),
         ]),
-        outer(&[logon.clone(), s(""), (0x0e, vec![1])]),
+        outer(&[
+            (value_type::INT32, (-3i32).to_le_bytes().to_vec()),
+            s("bob"),
+            (value_type::BINARY, vec![]),
+        ]),
+        outer(&[logon.clone(), s(""), (value_type::BINARY, vec![1])]),
         outer(&[
             logon,
-            (0x0b, 1.5f32.to_le_bytes().to_vec()),
-            (0x0e, vec![1]),
+            (value_type::REAL32, 1.5f32.to_le_bytes().to_vec()),
+            (value_type::BINARY, vec![1]),
         ]),
     ];
     let read = read_crafted(&c, 0x1000, &variants);
@@ -917,9 +981,9 @@ fn user_data_brought_by_the_one_substitution_it_holds_is_read_and_built() {
     let user_data = c.name("UserData");
     let body = standard_then(&mut c, |b| {
         b.open(user_data, 4, false)
-            .token(0x02)
-            .sub(4, 0x21)
-            .token(0x04)
+            .token(token::CLOSE_START)
+            .sub(4, value_type::BINXML)
+            .token(token::END)
     });
     c.template(0x1000, &body);
     let [event_xml, xmlns, user, session, note] =
@@ -928,15 +992,15 @@ fn user_data_brought_by_the_one_substitution_it_holds_is_read_and_built() {
         .open(event_xml, NO_DEP, true)
         .attr(xmlns)
         .text("Event_NS")
-        .token(0x02)
-        .leaf(user, 0, 0x01)
-        .leaf(session, 1, 0x08)
-        .leaf(note, 2, 0x01)
-        .token(0x04)
+        .token(token::CLOSE_START)
+        .leaf(user, 0, value_type::STRING)
+        .leaf(session, 1, value_type::UINT32)
+        .leaf(note, 2, value_type::STRING)
+        .token(token::END)
         .done();
     c.template(0x2000, &inner);
     let values = event_data_values; // an instance of the template at 0x2000
-    let session_2 = (0x08, 2u32.to_le_bytes().to_vec());
+    let session_2 = (value_type::UINT32, 2u32.to_le_bytes().to_vec());
     let variants = [
         values(&[s("CORP\\alice"), session_2.clone(), s("x")]),
         values(&[s("CORP\\bob"), session_2, s("")]),
@@ -954,7 +1018,11 @@ fn user_data_brought_by_the_one_substitution_it_holds_is_read_and_built() {
     let e = read[1].built.as_ref().expect("built");
     assert_eq!(e.fields.get("Note"), Some(&FieldValue::Null));
     // The peek tells the fields too, for the rules judging the record.
-    let v = values(&[s("carol"), (0x08, 3u32.to_le_bytes().to_vec()), s("y")]);
+    let v = values(&[
+        s("carol"),
+        (value_type::UINT32, 3u32.to_le_bytes().to_vec()),
+        s("y"),
+    ]);
     let r = c.record(0x1000, &v);
     let mut cache = PeekCache::default();
     let p = c.peek(r, &mut cache).expect("peeked");
@@ -968,18 +1036,24 @@ fn time_created_is_read_from_a_filetime_value() {
     let [event, system, event_id, time_created, system_time] =
         ["Event", "System", "EventID", "TimeCreated", "SystemTime"].map(|n| c.name(n));
     let body = Body::inside_system(event, system)
-        .leaf(event_id, 0, 0x06)
+        .leaf(event_id, 0, value_type::UINT16)
         .open(time_created, NO_DEP, true)
         .attr(system_time)
-        .normal_sub(1, 0x11)
-        .token(0x03)
-        .token(0x04)
-        .token(0x04)
+        .normal_sub(1, value_type::FILETIME)
+        .token(token::CLOSE_EMPTY)
+        .token(token::END)
+        .token(token::END)
         .done();
     c.template(0x1000, &body);
     // 2024-03-11T06:00:00.2469100Z
     let ft = 133_546_104_002_469_100u64;
-    let r = c.record(0x1000, &[u16v(4624), (0x11, ft.to_le_bytes().to_vec())]);
+    let r = c.record(
+        0x1000,
+        &[
+            u16v(4624),
+            (value_type::FILETIME, ft.to_le_bytes().to_vec()),
+        ],
+    );
     let mut cache = PeekCache::default();
     let p = c.peek(r, &mut cache).expect("peeked");
     let t = p.time_created.expect("a time");

@@ -2,12 +2,13 @@
 //! other `EventData` children and `UserData/*/*`), and their values in one instance, exactly
 //! as rendering and [`crate::event::from_json`] would give them.
 //!
-//! The template walk ([`super::binxml_walk`]) feeds a [`DataWalk`] with the elements, attributes
+//! The template walk ([`super::walk`]) feeds a [`DataWalk`] with the elements, attributes
 //! and content it meets inside `EventData` and `UserData`; the result is a [`DataPlan`]. A field
 //! whose shape or value the plan does not model answers "cannot tell", and so does an absent
 //! name unless the plan knows every field of the template.
 
-use super::binxml_walk::{Content, decode_utf16, until_nul};
+use super::content::Content;
+use super::vocab::{decode_utf16, guid_text, until_nul, value_type};
 use crate::event::FieldValue;
 use foldhash::HashMap;
 use std::sync::Arc;
@@ -285,16 +286,16 @@ impl Value<'_> {
     /// Null, or an empty string or fragment: rendered as nothing, `null` or `""`.
     fn is_blank(&self) -> bool {
         match self.ty {
-            0x00 => true,
-            0x01 => until_nul(self.bytes).is_empty(),
-            0x0e | 0x21 => self.bytes.is_empty(),
+            value_type::NULL => true,
+            value_type::STRING => until_nul(self.bytes).is_empty(),
+            value_type::BINARY | value_type::BINXML => self.bytes.is_empty(),
             _ => false,
         }
     }
 
     /// A value that renders as markup (an embedded fragment) and may add elements.
     fn adds_elements(&self) -> bool {
-        self.ty == 0x21 && !self.bytes.is_empty()
+        self.ty == value_type::BINXML && !self.bytes.is_empty()
     }
 
     /// The field value the event model gets from this value; `None` for types whose
@@ -306,21 +307,26 @@ impl Value<'_> {
             Ok(u) => FieldValue::UInt(u),
             Err(_) => FieldValue::Int(v),
         };
+        use value_type::*;
         Some(match (self.ty, b.len()) {
-            (0x01, _) => FieldValue::Str(decode_utf16(until_nul(b))?),
-            (0x03, 1) => signed(i64::from(b[0] as i8)),
-            (0x04, 1) => FieldValue::UInt(u64::from(b[0])),
-            (0x05, 2) => signed(i64::from(i16::from_le_bytes([b[0], b[1]]))),
-            (0x06, 2) => FieldValue::UInt(u64::from(u16::from_le_bytes([b[0], b[1]]))),
-            (0x07, 4) => signed(i64::from(i32::from_le_bytes(b.try_into().ok()?))),
-            (0x08, 4) => FieldValue::UInt(u64::from(u32::from_le_bytes(b.try_into().ok()?))),
-            (0x09, 8) => signed(i64::from_le_bytes(b.try_into().ok()?)),
-            (0x0a, 8) => FieldValue::UInt(u64::from_le_bytes(b.try_into().ok()?)),
-            (0x14, 4) => FieldValue::Str(format!("0x{:x}", u32::from_le_bytes(b.try_into().ok()?))),
-            (0x15, 8) => FieldValue::Str(format!("0x{:x}", u64::from_le_bytes(b.try_into().ok()?))),
-            (0x0e, _) => FieldValue::Str(hex(b, b"0123456789ABCDEF")),
-            (0x0f, 16) => FieldValue::Str(guid(b)),
-            (0x13, _) => FieldValue::Str(sid(b)?),
+            (STRING, _) => FieldValue::Str(decode_utf16(until_nul(b))?),
+            (INT8, 1) => signed(i64::from(b[0] as i8)),
+            (UINT8, 1) => FieldValue::UInt(u64::from(b[0])),
+            (INT16, 2) => signed(i64::from(i16::from_le_bytes([b[0], b[1]]))),
+            (UINT16, 2) => FieldValue::UInt(u64::from(u16::from_le_bytes([b[0], b[1]]))),
+            (INT32, 4) => signed(i64::from(i32::from_le_bytes(b.try_into().ok()?))),
+            (UINT32, 4) => FieldValue::UInt(u64::from(u32::from_le_bytes(b.try_into().ok()?))),
+            (INT64, 8) => signed(i64::from_le_bytes(b.try_into().ok()?)),
+            (UINT64, 8) => FieldValue::UInt(u64::from_le_bytes(b.try_into().ok()?)),
+            (HEX_INT32, 4) => {
+                FieldValue::Str(format!("0x{:x}", u32::from_le_bytes(b.try_into().ok()?)))
+            }
+            (HEX_INT64, 8) => {
+                FieldValue::Str(format!("0x{:x}", u64::from_le_bytes(b.try_into().ok()?)))
+            }
+            (BINARY, _) => FieldValue::Str(hex(b, b"0123456789ABCDEF")),
+            (GUID, 16) => FieldValue::Str(guid_text(b.try_into().ok()?)),
+            (SID, _) => FieldValue::Str(sid(b)?),
             _ => return None,
         })
     }
@@ -344,21 +350,6 @@ fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
         text.push(char::from(digits[usize::from(b & 0x0f)]));
     }
     text
-}
-
-/// A GUID as `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` in lowercase (the first three groups are
-/// little-endian).
-fn guid(b: &[u8]) -> String {
-    let hex = |bytes: &[u8]| hex(bytes, b"0123456789abcdef");
-    let rev = |bytes: &[u8]| hex(&bytes.iter().rev().copied().collect::<Vec<u8>>());
-    format!(
-        "{{{}-{}-{}-{}-{}}}",
-        rev(&b[0..4]),
-        rev(&b[4..6]),
-        rev(&b[6..8]),
-        hex(&b[8..10]),
-        hex(&b[10..16])
-    )
 }
 
 /// A SID as `S-R-A-S1-..-Sn`: revision, 48-bit big-endian authority, little-endian
@@ -417,7 +408,7 @@ impl DataPlan {
                 Content::Static(text) => FieldValue::Str(text.to_string()),
                 Content::Subst { index, .. } => {
                     let v = value(*index)?;
-                    if v.ty == 0x01 && v.is_blank() && !field.unnamed {
+                    if v.ty == value_type::STRING && v.is_blank() && !field.unnamed {
                         empty_text(field) // an empty string: no text in the element
                     } else if v.is_blank() || v.adds_elements() {
                         return None;
@@ -461,7 +452,7 @@ impl DataPlan {
         let left_out = |f: &DataField| {
             f.deps
                 .iter()
-                .any(|d| value(*d).is_some_and(|v| v.ty == 0x00 || v.is_blank()))
+                .any(|d| value(*d).is_some_and(|v| v.ty == value_type::NULL || v.is_blank()))
         };
         let Some(at) = self.position(name) else {
             // Absent, if every field is known and no value adds elements.
@@ -509,28 +500,38 @@ mod tests {
     #[test]
     fn values_read_as_the_renderer_writes_them() {
         let s = |t: &str| Some(FieldValue::Str(t.into()));
-        assert_eq!(value(0x03, &[0xff]), Some(FieldValue::Int(-1)));
-        assert_eq!(value(0x07, &5i32.to_le_bytes()), Some(FieldValue::UInt(5)));
+        assert_eq!(value(value_type::INT8, &[0xff]), Some(FieldValue::Int(-1)));
         assert_eq!(
-            value(0x0a, &u64::MAX.to_le_bytes()),
+            value(value_type::INT32, &5i32.to_le_bytes()),
+            Some(FieldValue::UInt(5))
+        );
+        assert_eq!(
+            value(value_type::UINT64, &u64::MAX.to_le_bytes()),
             Some(FieldValue::UInt(u64::MAX))
         );
-        assert_eq!(value(0x14, &0x3e7u32.to_le_bytes()), s("0x3e7"));
-        assert_eq!(value(0x15, &0u64.to_le_bytes()), s("0x0"));
-        assert_eq!(value(0x0e, &[0x54, 0x00, 0xff]), s("5400FF"));
+        assert_eq!(
+            value(value_type::HEX_INT32, &0x3e7u32.to_le_bytes()),
+            s("0x3e7")
+        );
+        assert_eq!(value(value_type::HEX_INT64, &0u64.to_le_bytes()), s("0x0"));
+        assert_eq!(value(value_type::BINARY, &[0x54, 0x00, 0xff]), s("5400FF"));
         let guid = [
             0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28,
             0xc3, 0x0d,
         ];
         assert_eq!(
-            value(0x0f, &guid),
+            value(value_type::GUID, &guid),
             s("{54849625-5478-4994-a5ba-3e3b0328c30d}")
         );
         let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0];
-        assert_eq!(value(0x13, &sid), s("S-1-5-32-544"));
+        assert_eq!(value(value_type::SID, &sid), s("S-1-5-32-544"));
         // Types whose rendering is not modelled: cannot tell.
-        assert_eq!(value(0x0b, &1.5f32.to_le_bytes()), None);
-        assert_eq!(value(0x01, &[0x00, 0xd8]), None, "an unpaired surrogate");
+        assert_eq!(value(value_type::REAL32, &1.5f32.to_le_bytes()), None);
+        assert_eq!(
+            value(value_type::STRING, &[0x00, 0xd8]),
+            None,
+            "an unpaired surrogate"
+        );
     }
 
     fn field(name: &str, unnamed: bool, index: u16) -> DataField {
@@ -558,7 +559,16 @@ mod tests {
                 .collect::<Vec<u8>>()
         };
         let (a, b, empty) = (text("a"), text("b"), Vec::new());
-        let both = [Value { ty: 1, bytes: &a }, Value { ty: 1, bytes: &b }];
+        let both = [
+            Value {
+                ty: value_type::STRING,
+                bytes: &a,
+            },
+            Value {
+                ty: value_type::STRING,
+                bytes: &b,
+            },
+        ];
         let get =
             |values: &[Value<'_>], name| plan.get(name, |i| values.get(usize::from(i)).copied());
         assert_eq!(
@@ -568,10 +578,13 @@ mod tests {
         assert_eq!(get(&both, "param3"), Some(None));
         let blank = [
             Value {
-                ty: 1,
+                ty: value_type::STRING,
                 bytes: &empty,
             },
-            Value { ty: 1, bytes: &b },
+            Value {
+                ty: value_type::STRING,
+                bytes: &b,
+            },
         ];
         assert_eq!(
             get(&blank, "param2"),
@@ -596,7 +609,14 @@ mod tests {
         let plan = walk.finish();
         assert!(plan.incomplete);
         let v = [0x31u8, 0];
-        let get = |name| plan.get(name, |_| Some(Value { ty: 1, bytes: &v }));
+        let get = |name| {
+            plan.get(name, |_| {
+                Some(Value {
+                    ty: value_type::STRING,
+                    bytes: &v,
+                })
+            })
+        };
         assert_eq!(get("User"), None);
         assert_eq!(get("Data"), None);
         assert_eq!(get("Ok"), Some(Some(FieldValue::Str("1".into()))));
@@ -619,7 +639,10 @@ mod tests {
         assert_eq!(plan.fragment, None);
         let v = [0x31u8, 0];
         assert_eq!(
-            plan.get("param1", |_| Some(Value { ty: 1, bytes: &v })),
+            plan.get("param1", |_| Some(Value {
+                ty: value_type::STRING,
+                bytes: &v
+            })),
             None
         );
     }
