@@ -15,7 +15,6 @@
 mod archive;
 pub(crate) mod binxml;
 mod chunk;
-mod compact;
 mod dedup;
 mod discover;
 mod evtx_file;
@@ -28,8 +27,7 @@ mod string_table;
 pub mod windows;
 mod work;
 
-pub use binxml::{Peek, PeekCache, PeekText, peek};
-pub use compact::event_from_peek;
+pub use binxml::{Peek, PeekCache, PeekText, event_from_peek, peek};
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use open::{EVTX_MAGIC, Format, open_shared};
 pub use stats::{ChannelSpan, FileStats};

@@ -1,6 +1,6 @@
 //! The account of what was read from each file, and what was lost.
 
-use super::binxml::PeekText;
+use super::binxml::{Tally, Unrendered};
 use super::fingerprint::Fingerprint;
 use crate::event::Event;
 use chrono::{DateTime, Utc};
@@ -93,29 +93,6 @@ impl FileStats {
         }
     }
 
-    /// Counts one record read only as far as its header (not rendered): its computer,
-    /// channel, header time and id.
-    pub(crate) fn count_unrendered(
-        &mut self,
-        computer: &PeekText,
-        channel: &PeekText,
-        time: DateTime<Utc>,
-        record_id: u64,
-    ) {
-        self.records_read += 1;
-        self.fingerprint.add_with(
-            |c, ch| computer == c && channel == ch,
-            || (computer.to_string(), channel.to_string()),
-            record_id,
-        );
-        ChannelSpan::add_record(
-            &mut self.spans,
-            time,
-            |s| *channel == *s.channel && *computer == *s.computer,
-            || (computer.to_string(), channel.to_string()),
-        );
-    }
-
     /// Counts one record read.
     pub(crate) fn count(&mut self, event: &Event) {
         self.records_read += 1;
@@ -188,5 +165,28 @@ impl ChannelSpan {
             }
             None => spans.push(span),
         }
+    }
+}
+
+impl Tally for FileStats {
+    fn count_unrendered(&mut self, record: Unrendered<'_>) {
+        let Unrendered {
+            computer,
+            channel,
+            time,
+            record_id,
+        } = record;
+        self.records_read += 1;
+        self.fingerprint.add_with(
+            |c, ch| computer == c && channel == ch,
+            || (computer.to_string(), channel.to_string()),
+            record_id,
+        );
+        ChannelSpan::add_record(
+            &mut self.spans,
+            time,
+            |s| *channel == *s.channel && *computer == *s.computer,
+            || (computer.to_string(), channel.to_string()),
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use super::WriterError;
 use super::hash::name_hash;
-use super::template::{AttrValue, Element, Instance, Node, Subst, Template};
+use super::template::{AttrValue, Element, Node, Subst, Template};
+use super::value::Instance;
 use super::value::Value;
 use crate::ingest::binxml::vocab::{NO_DEPENDENCY, push_utf16, token, value_type, with_more_flag};
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 use super::WriterError;
 use super::binxml::{Encoder, Resident};
 use super::hash::{name_bucket, template_bucket};
-use super::template::Instance;
+use super::value::Instance;
 pub use crate::ingest::binxml::vocab::CHUNK_SIZE;
 use crate::ingest::binxml::vocab::{
     CHUNK_HEADER_SIZE, CHUNK_MAGIC, RECORD_MAGIC, RECORD_TRAILER_SIZE, STRING_TABLE_AT,

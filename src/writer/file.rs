@@ -3,7 +3,7 @@
 
 use super::WriterError;
 use super::chunk::{CHUNK_SIZE, Chunk};
-use super::template::Instance;
+use super::value::Instance;
 pub use crate::ingest::binxml::vocab::FILE_HEADER_SIZE;
 use crate::ingest::binxml::vocab::FILE_MAGIC;
 use std::io::{Seek, SeekFrom, Write};

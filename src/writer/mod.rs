@@ -24,11 +24,11 @@ pub mod scenario;
 mod schema;
 pub mod template;
 pub mod value;
+mod value_type;
 
 pub use error::WriterError;
 pub use file::EvtxWriter;
 pub use generate::{generate, write_channel};
 pub use plan::{ChannelPlan, PlannedEvent, plan};
 pub use scenario::{Expect, Scenario};
-pub use template::Instance;
-pub use value::{Value, ValueType};
+pub use value::{Instance, Value, ValueType};

@@ -3,7 +3,8 @@
 
 use super::catalog::EventSchema;
 use super::plan::PlannedEvent;
-use super::template::{DataShape, Instance, Template, data_template, sys, system_template};
+use super::template::{DataShape, Template, data_template, sys, system_template};
+use super::value::Instance;
 use super::value::{Value, from_filetime, guid_text, parse_guid, sid_text};
 use crate::event::{Event, Fields};
 use std::collections::HashMap;

@@ -2,9 +2,8 @@
 //! Windows' `<System>` template and the per-event data templates.
 
 use super::hash::stable_guid;
-use super::value::{Value, ValueType};
+use super::value_type::ValueType;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 /// The XML namespace of every event's root element.
 pub const EVENT_NS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
@@ -187,15 +186,6 @@ impl Template {
     pub fn id(&self) -> u32 {
         u32::from_le_bytes([self.guid[0], self.guid[1], self.guid[2], self.guid[3]])
     }
-}
-
-/// A template and the values that fill it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Instance {
-    /// The template.
-    pub template: Arc<Template>,
-    /// The values, by substitution index.
-    pub values: Vec<Value>,
 }
 
 /// Windows' standard `<Event>` template: `System` fully substituted (all values

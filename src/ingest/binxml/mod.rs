@@ -9,7 +9,8 @@
 //! - `peek`: a record's header and data fields read straight from its bytes ([`peek()`]);
 //! - `walk`: where a template's `Event/System` fields come from;
 //! - `plan`: where a template's data fields come from, and their values in one instance;
-//! - `skim`: a chunk accounted for from its record headers when no record is wanted.
+//! - `skim`: a chunk accounted for from its record headers when no record is wanted;
+//! - [`event_from_peek`], here: the compact path, a whole event built from what the peek read.
 //!
 //! This module is the one way in for the rest of `ingest`.
 
@@ -23,4 +24,55 @@ mod walk;
 
 pub(crate) use peek::SystemField;
 pub use peek::{Peek, PeekCache, PeekText, peek};
-pub(crate) use skim::skim;
+pub(crate) use skim::{Tally, Unrendered, skim};
+
+use crate::event::{Event, FieldValue, Fields};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The event normalization would make of the record `peek` looked at, whose record header
+/// gives `header_id`; `None` when the peek cannot tell some part of it. The record was read
+/// live (carved records are always rendered), from `source`.
+///
+/// This is the compact path: a whole [`Event`] built straight from the record's template plan
+/// and substitution values, with no rendering to JSON and no parsing back. It answers only
+/// when the plan accounts for every part normalization reads (`System` fields, every data
+/// field and its value); otherwise the caller renders the record, so both paths give the same
+/// event (`tests/peek_corpus.rs` holds them equal on the whole real corpus, and the `compact`
+/// fuzz target on crafted chunks).
+pub fn event_from_peek(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>) -> Option<Event> {
+    let number =
+        |field| -> Option<Option<i64>> { Some(peek.system_value(field)?.and_then(|v| v.as_i64())) };
+    // A string, as the rendering gives a GUID or SID; another type does not normalize.
+    let text = |field| -> Option<Option<String>> {
+        match peek.system_value(field)? {
+            None => Some(None),
+            Some(FieldValue::Str(s)) => Some((!s.is_empty()).then_some(s)),
+            Some(_) => None,
+        }
+    };
+    let record_id = number(SystemField::RecordId)?.map_or(header_id, |r| r as u64);
+    let level = number(SystemField::Level)?.map(|l| l as u8);
+    let activity_id = text(SystemField::ActivityId)?;
+    let user_sid = text(SystemField::UserId)?;
+    let mut fields = Fields::new();
+    for (name, value) in peek.all_data()? {
+        fields.push(&*name, value);
+    }
+    Some(Event {
+        time: peek.time(),
+        record_id,
+        channel: peek.channel.to_string(),
+        provider: peek.provider.to_string(),
+        event_source: peek.event_source.as_ref().map(ToString::to_string),
+        event_id: peek.event_id,
+        qualifiers: peek.qualifiers,
+        level,
+        computer: peek.computer.to_string(),
+        activity_id,
+        user_sid,
+        source: Arc::clone(source),
+        recovered: false,
+        fields,
+    })
+}

@@ -143,6 +143,14 @@ impl EventSketch for Peek<'_> {
             Some(())
         })?
     }
+
+    /// Every data field, as [`Peek::all_data`] reads them for the compact path: the values a
+    /// rendered and normalized event would hold (before [`crate::event::Event::bound`] cuts a
+    /// long one, which can only take a keyword match away, never add one: the rendered event
+    /// is matched again whenever this says yes).
+    fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
+        Some(self.all_data()?.iter().any(|(_, v)| test(v)))
+    }
 }
 
 impl<'a> DataView<'a> {

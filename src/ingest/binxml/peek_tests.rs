@@ -734,7 +734,7 @@ fn read_crafted(c: &Chunk, def: u32, variants: &[Vec<(u8, Vec<u8>)>]) -> Vec<Cra
         let id = record.event_record_id;
         let mut built = None;
         let peeked = peek(&record, &mut cache).map(|p| {
-            built = crate::ingest::event_from_peek(&p, id, &source);
+            built = super::super::event_from_peek(&p, id, &source);
             (
                 p.provider.to_string(),
                 p.event_source.map(|s| s.to_string()),

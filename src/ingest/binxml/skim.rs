@@ -9,25 +9,46 @@
 //! header the walk would have to resynchronise after, a timestamp out of range, a record the
 //! peek cannot read, or one the prefilter wants.
 
-use super::peek::{PeekCache, peek_chunk};
+use super::peek::{PeekCache, PeekText, peek_chunk};
 use super::vocab::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, record_time};
-use crate::ingest::{FileStats, Prefilter};
+use crate::ingest::Prefilter;
+use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecordHeader};
+
+/// A record read only as far as its header and peek (not rendered).
+pub(crate) struct Unrendered<'a> {
+    /// Its `Computer`.
+    pub computer: &'a PeekText,
+    /// Its channel.
+    pub channel: &'a PeekText,
+    /// Its time (`TimeCreated`, else the header's).
+    pub time: DateTime<Utc>,
+    /// Its record id.
+    pub record_id: u64,
+}
+
+/// What a skim counts of the records it walks past (a file's account,
+/// [`crate::ingest::FileStats`], is one): the skim sits below the accounting,
+/// which it knows only through this.
+pub(crate) trait Tally: Default {
+    /// Counts one record that was not rendered.
+    fn count_unrendered(&mut self, record: Unrendered<'_>);
+}
 
 /// The account of `chunk` when `prefilter` wants none of its live records and every one of
 /// them reads plainly; `None` otherwise (nothing is counted then).
-pub(crate) fn skim(
+pub(crate) fn skim<T: Tally>(
     chunk: &EvtxChunk<'_>,
     prefilter: &Prefilter,
     cache: &mut PeekCache,
-) -> Option<FileStats> {
+) -> Option<T> {
     let data = chunk.data;
     let header = chunk.header;
     let live_end = usize::try_from(header.free_space_offset)
         .ok()?
         .min(data.len());
     // Counted as the walk goes; dropped, uncounted, if the chunk cannot be skimmed.
-    let mut stats = FileStats::default();
+    let mut stats = T::default();
     let mut at = CHUNK_HEADER_SIZE;
     while at < live_end {
         // The crate's own reading of a record header: its magic, and a timestamp in the
@@ -43,12 +64,12 @@ pub(crate) fn skim(
             return None;
         }
         let record_id = head.event_record_id;
-        stats.count_unrendered(
-            &p.computer,
-            &p.channel,
-            p.time_created.unwrap_or(record_time(head.timestamp)),
+        stats.count_unrendered(Unrendered {
+            computer: &p.computer,
+            channel: &p.channel,
+            time: p.time_created.unwrap_or(record_time(head.timestamp)),
             record_id,
-        );
+        });
         if record_id == header.last_event_record_id {
             break;
         }
