@@ -144,7 +144,7 @@ impl EventSketch for Peek<'_> {
         })?
     }
 
-    /// Every data field, as [`Peek::all_data`] reads them for the compact path: the values a
+    /// Every data field, as the compact path reads them (`Peek::all_data`): the values a
     /// rendered and normalized event would hold (before [`crate::event::Event::bound`] cuts a
     /// long one, which can only take a keyword match away, never add one: the rendered event
     /// is matched again whenever this says yes).
