@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# No function over 80 lines or 5 parameters without a `// Long:` reason.
+python3 scripts/long-fns.py | grep -v '^justified' || true
+python3 scripts/long-fns.py > /dev/null
+
 # A second, independent EVTX reader must agree with ours on every sample.
 if ! python3 -c "import Evtx" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check python-evtx

@@ -141,34 +141,39 @@ pub(crate) fn timeline(
     let steps: usize = sessions.iter().map(|s| s.steps.len()).sum();
     let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
     let mut out = Vec::with_capacity(steps + findings.len() + causes + context.len());
-    let (dropped, refused): (Arc<str>, Arc<str>) = (
-        Arc::from("Session dropped"),
-        Arc::from("Connection refused"),
-    );
     let titles: HashMap<&str, &str> = input
         .items
         .iter()
         .flat_map(|m| m.rules.iter())
         .map(|r| (&*r.id, &*r.title))
         .collect();
-    for s in sessions {
-        for step in &s.steps {
-            let title = titles.get(&*step.rule_id).copied();
-            out.push(TimelineEntry {
-                time: step.time,
-                host: s.host.clone(),
-                kind: TimelineKind::Lifecycle,
-                category: None,
-                level: None,
-                rule_id: step.rule_id.clone(),
-                title: Arc::from(step.step.as_str()),
-                message: step_message(s, title, step.event.event_id),
-                session: Some(s.index),
-                finding: None,
-                event: step.event.clone(),
-            });
-        }
-    }
+    out.extend(sessions.iter().flat_map(|s| {
+        s.steps.iter().map(|step| TimelineEntry {
+            time: step.time,
+            host: s.host.clone(),
+            kind: TimelineKind::Lifecycle,
+            category: None,
+            level: None,
+            rule_id: step.rule_id.clone(),
+            title: Arc::from(step.step.as_str()),
+            message: step_message(s, titles.get(&*step.rule_id).copied(), step.event.event_id),
+            session: Some(s.index),
+            finding: None,
+            event: step.event.clone(),
+        })
+    }));
+    finding_entries(findings, &mut out);
+    out.extend(context);
+    out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
+    out
+}
+
+/// Each finding's drop and the causes it names (each cause record once).
+fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
+    let (dropped, refused): (Arc<str>, Arc<str>) = (
+        Arc::from("Session dropped"),
+        Arc::from("Connection refused"),
+    );
     // Files by their path's bytes: hashing a `Path` walks its components.
     let mut seen = HashSet::default();
     for (i, f) in findings.iter().enumerate() {
@@ -209,9 +214,6 @@ pub(crate) fn timeline(
             }
         }
     }
-    out.extend(context);
-    out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
-    out
 }
 
 /// "What happened (its rule's title): whose session from where".

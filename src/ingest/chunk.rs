@@ -6,7 +6,7 @@ use super::binxml::vocab::{
     CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_HEADER_SIZE, RECORD_TRAILER_SIZE,
 };
 use super::binxml::{PeekCache, peek, skim};
-use super::binxml::{Tally, Unrendered, event_from_peek};
+use super::binxml::{Tally, event_from_peek};
 use super::stats::FileStats;
 use super::string_table::clear_bad_slots;
 use crate::diag::{Diagnostics, Problem, ProblemKind};
@@ -142,12 +142,7 @@ pub(crate) fn read_chunk<T>(
         match peeked {
             Some((header, id)) if prefilter.is_some_and(|filter| !(filter.0)(&header)) => {
                 // Unwanted, and its header says all the accounting needs.
-                out.stats.count_unrendered(Unrendered {
-                    computer: &header.computer,
-                    channel: &header.channel,
-                    time: header.time(),
-                    record_id: id,
-                });
+                out.stats.count_unrendered(header.unrendered(id));
             }
             Some((header, id))
                 if let Some(event) =

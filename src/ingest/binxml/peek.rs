@@ -31,6 +31,7 @@
 use super::content::Content;
 use super::cursor::Cursor;
 use super::plan::{DataPlan, Value};
+use super::skim::Unrendered;
 use super::vocab::{
     TEMPLATE_HEADER_SIZE, decode_utf16, filetime_to_utc, fixed_size, known_value_type, record_time,
     split_array_flag, template_body_size, token, until_nul, value_type,
@@ -243,6 +244,16 @@ impl Peek<'_> {
     /// The event's time as normalization gives it: `TimeCreated`, else the header's.
     pub fn time(&self) -> DateTime<Utc> {
         self.time_created.unwrap_or(self.header_time)
+    }
+
+    /// What a file's account counts of this record, read no further than this peek.
+    pub(crate) fn unrendered(&self, record_id: u64) -> Unrendered<'_> {
+        Unrendered {
+            computer: &self.computer,
+            channel: &self.channel,
+            time: self.time(),
+            record_id,
+        }
     }
 
     /// True when the provider's name or its classic `EventSourceName` is `name`, ignoring ASCII
