@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 python3 scripts/long-fns.py | grep -v '^justified' || true
 python3 scripts/long-fns.py > /dev/null
 
+# The fuzz targets still compile against the library (they are not part of the
+# workspace, so `cargo test` never builds them; a renamed type broke one unseen).
+cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
+
 # A second, independent EVTX reader must agree with ours on every sample.
 if ! python3 -c "import Evtx" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check python-evtx

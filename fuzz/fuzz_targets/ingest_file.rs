@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
             |e| {
                 let id = e.record_id;
                 rules.match_event(e).map(|m| {
-                    let ids: Vec<String> = m.rules.iter().map(|r| r.id.clone()).collect();
+                    let ids: Vec<String> = m.rules.iter().map(|r| r.id.to_string()).collect();
                     (id, ids)
                 })
             },
