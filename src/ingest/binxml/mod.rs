@@ -23,8 +23,9 @@ pub(crate) mod vocab;
 mod walk;
 
 pub(crate) use peek::SystemField;
+pub(crate) use peek::Unrendered;
 pub use peek::{Peek, PeekCache, PeekText, peek};
-pub(crate) use skim::{Tally, Unrendered, skim};
+pub(crate) use skim::{Tally, skim};
 
 use crate::event::{Event, FieldValue, Fields};
 use std::path::Path;

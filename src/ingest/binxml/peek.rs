@@ -31,7 +31,6 @@
 use super::content::Content;
 use super::cursor::Cursor;
 use super::plan::{DataPlan, Value};
-use super::skim::Unrendered;
 use super::vocab::{
     TEMPLATE_HEADER_SIZE, decode_utf16, filetime_to_utc, fixed_size, known_value_type, record_time,
     split_array_flag, template_body_size, token, until_nul, value_type,
@@ -265,6 +264,18 @@ impl Peek<'_> {
                 .as_ref()
                 .is_some_and(|s| s.eq_ignore_ascii_case(name))
     }
+}
+
+/// A record read only as far as its header and peek (not rendered).
+pub(crate) struct Unrendered<'a> {
+    /// Its `Computer`.
+    pub computer: &'a PeekText,
+    /// Its channel.
+    pub channel: &'a PeekText,
+    /// Its time (`TimeCreated`, else the header's).
+    pub time: DateTime<Utc>,
+    /// Its record id.
+    pub record_id: u64,
 }
 
 /// Text of a peeked field: literal text of the template, or a substitution value decoded once

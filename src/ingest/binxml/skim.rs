@@ -9,23 +9,10 @@
 //! header the walk would have to resynchronise after, a timestamp out of range, a record the
 //! peek cannot read, or one the prefilter wants.
 
-use super::peek::{PeekCache, PeekText, peek_chunk};
+use super::peek::{PeekCache, Unrendered, peek_chunk};
 use super::vocab::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, record_time};
 use crate::ingest::Prefilter;
-use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecordHeader};
-
-/// A record read only as far as its header and peek (not rendered).
-pub(crate) struct Unrendered<'a> {
-    /// Its `Computer`.
-    pub computer: &'a PeekText,
-    /// Its channel.
-    pub channel: &'a PeekText,
-    /// Its time (`TimeCreated`, else the header's).
-    pub time: DateTime<Utc>,
-    /// Its record id.
-    pub record_id: u64,
-}
 
 /// What a skim counts of the records it walks past (a file's account,
 /// [`crate::ingest::FileStats`], is one): the skim sits below the accounting,
