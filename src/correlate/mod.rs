@@ -98,13 +98,11 @@ pub fn correlate(
     );
     let incidents = incident::group(&sessions, &mut findings);
     let outlook = outlook::outlook(&input, &coverage);
-    let alerts = alerts::alerts(&input, options.min_alert_level);
-    let timeline = summary::timeline(&input, &sessions, &findings, options.min_alert_level);
     Analysis {
         outlook,
-        alerts,
+        alerts: alerts::alerts(&input, options.min_alert_level),
         summaries: summary::summaries(&sessions, &findings),
-        timeline,
+        timeline: summary::timeline(&input, &sessions, &findings, options.min_alert_level),
         sessions,
         findings,
         coverage,

@@ -160,7 +160,7 @@ impl Lookup for Event {
     }
 
     fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
-        Some(self.fields.iter().any(|(_, v)| test(&v.as_text())))
+        EventSketch::any_data(self, &mut |v| test(&v.as_text()))
     }
 
     fn is_whole(&self) -> bool {

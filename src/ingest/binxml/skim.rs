@@ -46,17 +46,13 @@ pub(crate) fn skim<T: Tally>(
         if binxml_at.checked_add(usize::try_from(binxml_len).ok()?)? > data.len() {
             return None;
         }
-        let p = peek_chunk(chunk, binxml_at as u64, binxml_len, cache)?;
+        let mut p = peek_chunk(chunk, binxml_at as u64, binxml_len, cache)?;
         if (prefilter.0)(&p) {
             return None;
         }
         let record_id = head.event_record_id;
-        stats.count_unrendered(Unrendered {
-            computer: &p.computer,
-            channel: &p.channel,
-            time: p.time_created.unwrap_or(record_time(head.timestamp)),
-            record_id,
-        });
+        p.header_time = record_time(head.timestamp);
+        stats.count_unrendered(p.unrendered(record_id));
         if record_id == header.last_event_record_id {
             break;
         }
