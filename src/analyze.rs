@@ -39,7 +39,13 @@ pub fn analyze(
         &options,
         |event| {
             let mut kept = rules.match_event(event)?;
-            kept.event.fields.shrink_to_fit();
+            if kept.alert_only() {
+                // An alert is counted and placed on the timeline by its header alone:
+                // with thousands of them, their fields would be most of the run's memory.
+                kept.event.strip_data();
+            } else {
+                kept.event.fields.shrink_to_fit();
+            }
             Some(kept)
         },
         |batch| matched.extend(batch),

@@ -225,7 +225,7 @@ fn cause(
         offset_seconds: (evidence.time - at(drop)).num_milliseconds() as f64 / 1000.0,
         occurrences: 1,
         score,
-        explanation: explanation.to_string(),
+        explanation: explanation.into(),
         fix: fix.map(Arc::from),
         evidence,
     }
@@ -383,7 +383,7 @@ fn entry(
         level: (kind == TimelineKind::Context).then_some(Level::Medium),
         rule_id: rule.into(),
         title: title.into(),
-        message: message.to_string(),
+        message: message.into(),
         session,
         finding,
         event,
@@ -766,17 +766,17 @@ pub fn hostile_report(opts: &RenderOptions) -> Report {
     }
     for e in &mut a.timeline {
         e.title = FORMULA.into();
-        e.message = evil.clone();
+        e.message = evil.as_str().into();
         e.host = format!("{RDS01}{ESCAPES}").into();
         e.event.channel = format!("{SCRIPT}{ESCAPES}").into();
     }
     for f in &mut a.findings {
         f.dropped.host = format!("{SCRIPT}{ESCAPES}").into();
         f.dropped.user = Some(evil.clone());
-        f.verdict.summary = evil.clone();
+        f.verdict.summary = evil.as_str().into();
         for c in &mut f.causes {
             c.title = evil.as_str().into();
-            c.explanation = format!("{FORMULA} {evil}");
+            c.explanation = format!("{FORMULA} {evil}").into();
         }
     }
     for x in &mut a.incidents {

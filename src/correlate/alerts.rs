@@ -4,7 +4,7 @@
 
 use super::input::Input;
 use super::model::AlertSummary;
-use crate::rules::{Level, RuleInfo};
+use crate::rules::{Level, RuleInfo, alerts_at};
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
@@ -15,7 +15,8 @@ struct Tally<'a> {
     count: usize,
     first: DateTime<Utc>,
     last: DateTime<Utc>,
-    hosts: BTreeSet<usize>,
+    /// The hosts, by (place in the order of hosts, name).
+    hosts: BTreeSet<(usize, Arc<str>)>,
 }
 
 /// One row per context rule that matched (at `min_level` or above, when given),
@@ -26,19 +27,15 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
         if !input.facts[i].context {
             continue;
         }
-        let t = m.event.time;
+        let h = input.host_of(i);
+        let host = (input.host_rank[h], &input.hosts[h].0);
         for rule in m.alerts_at(min_level) {
-            let tally = tallies.entry(&*rule.id).or_insert_with(|| Tally {
-                rule,
-                count: 0,
-                first: t,
-                last: t,
-                hosts: BTreeSet::new(),
-            });
-            tally.count += 1;
-            tally.first = tally.first.min(t);
-            tally.last = tally.last.max(t);
-            tally.hosts.insert(input.host_of(i));
+            tally(&mut tallies, rule, m.event.time, host);
+        }
+    }
+    for a in &input.alerts {
+        for rule in alerts_at(&a.rules, min_level) {
+            tally(&mut tallies, rule, a.event.time, (a.host_rank, &a.host));
         }
     }
     let mut rows: Vec<AlertSummary> = tallies
@@ -53,11 +50,7 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
             count: t.count,
             first: t.first,
             last: t.last,
-            hosts: t
-                .hosts
-                .iter()
-                .map(|h| input.hosts[*h].0.to_string())
-                .collect(),
+            hosts: t.hosts.iter().map(|(_, name)| name.to_string()).collect(),
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -68,4 +61,24 @@ pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummar
             .then_with(|| a.rule_id.cmp(&b.rule_id))
     });
     rows
+}
+
+/// Counts one match of `rule` at `t` on `host`.
+fn tally<'a>(
+    tallies: &mut HashMap<&'a str, Tally<'a>>,
+    rule: &'a Arc<RuleInfo>,
+    t: DateTime<Utc>,
+    (rank, name): (usize, &Arc<str>),
+) {
+    let tally = tallies.entry(&*rule.id).or_insert_with(|| Tally {
+        rule,
+        count: 0,
+        first: t,
+        last: t,
+        hosts: BTreeSet::new(),
+    });
+    tally.count += 1;
+    tally.first = tally.first.min(t);
+    tally.last = tally.last.max(t);
+    tally.hosts.insert((rank, Arc::clone(name)));
 }

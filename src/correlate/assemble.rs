@@ -124,12 +124,11 @@ pub(crate) fn findings(
                     verdict.category = r.category;
                 }
                 if causes.is_empty() {
-                    verdict.summary = own_record_summary(input, r.decider, &verdict);
+                    verdict.summary = own_record_summary(input, r.decider, &verdict).into();
                     verdict.confidence = r.confidence;
                 }
                 if let Some(note) = r.note {
-                    verdict.summary.push(' ');
-                    verdict.summary.push_str(note);
+                    verdict.summary = format!("{} {note}", verdict.summary).into();
                 }
             }
             Finding {

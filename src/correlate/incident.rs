@@ -230,7 +230,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
         users,
         findings: members,
         confidence,
-        summary: first.verdict.summary.clone(),
+        summary: first.verdict.summary.to_string(),
         fix: first.verdict.fix.clone(),
         evidence,
         logon_after: None,
@@ -390,7 +390,7 @@ mod tests {
             verdict: Verdict {
                 category: Some(category),
                 confidence: Confidence::Medium,
-                summary: String::new(),
+                summary: Arc::from(""),
                 fix: None,
                 missing_logs: Vec::new(),
             },

@@ -10,10 +10,28 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Arc;
 
+/// An event only plain alert rules matched (see [`Matched::alert_only`]): counted and put on
+/// the timeline, never read by correlation, so that loading more alert rules changes no
+/// session, drop or verdict.
+pub(crate) struct Alert {
+    /// Its host's name.
+    pub host: Arc<str>,
+    /// Its host's place in the order of hosts (to list hosts in the same order everywhere).
+    pub host_rank: usize,
+    /// Where it is.
+    pub event: EventRef,
+    /// The rules that matched it.
+    pub rules: Vec<Arc<RuleInfo>>,
+}
+
 /// The sorted input.
 pub(crate) struct Input {
-    /// The matched events, sorted by (computer, time, record id).
+    /// The matched events correlation reads, sorted by (computer, time, record id).
     pub items: Vec<Matched>,
+    /// The events only plain alert rules matched, in the same order.
+    pub alerts: Vec<Alert>,
+    /// Each host's place in the order of hosts, by index in [`Input::hosts`].
+    pub host_rank: Vec<usize>,
     /// What correlation reads from each item.
     pub facts: Vec<Facts>,
     /// Each host's name and its range in `items`.
@@ -32,33 +50,39 @@ impl Input {
             let host = names.index_of(&e.computer);
             (host, e.time, e.record_id, Arc::clone(&e.source))
         });
+        let (matched, alerted): (Vec<Matched>, Vec<Matched>) =
+            matched.into_iter().partition(|m| !m.alert_only());
         let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
+        let mut host_rank = Vec::new();
         for (i, m) in matched.iter().enumerate() {
             let name = names.name_of(&m.event.computer);
             match hosts.last_mut() {
                 Some((h, r)) if **h == *name => r.end = i + 1,
-                _ => hosts.push((Arc::from(name), i..i + 1)),
+                _ => {
+                    hosts.push((Arc::from(name), i..i + 1));
+                    host_rank.push(names.index_of(&m.event.computer));
+                }
             }
         }
-        let mut names = Interner::default();
+        let mut interned = Interner::default();
         let refs = matched
             .iter()
-            .map(|m| {
-                let e = &m.event;
-                EventRef {
-                    time: e.time,
-                    computer: names.get(&e.computer),
-                    channel: names.get(&e.channel),
-                    provider: names.get(&e.provider),
-                    event_id: e.event_id,
-                    record_id: e.record_id,
-                    source: Arc::clone(&e.source),
-                }
+            .map(|m| interned.event_ref(&m.event))
+            .collect();
+        let alerts = alerted
+            .into_iter()
+            .map(|m| Alert {
+                host: interned.get(names.name_of(&m.event.computer)),
+                host_rank: names.index_of(&m.event.computer),
+                event: interned.event_ref(&m.event),
+                rules: m.rules,
             })
             .collect();
         Input {
             items: matched,
+            alerts,
+            host_rank,
             facts,
             hosts,
             refs,
@@ -90,6 +114,19 @@ impl Input {
 struct Interner(HashMap<Box<str>, Arc<str>>);
 
 impl Interner {
+    /// Where `e` is, its names shared.
+    fn event_ref(&mut self, e: &crate::event::Event) -> EventRef {
+        EventRef {
+            time: e.time,
+            computer: self.get(&e.computer),
+            channel: self.get(&e.channel),
+            provider: self.get(&e.provider),
+            event_id: e.event_id,
+            record_id: e.record_id,
+            source: Arc::clone(&e.source),
+        }
+    }
+
     fn get(&mut self, name: &str) -> Arc<str> {
         if let Some(shared) = self.0.get(name) {
             return Arc::clone(shared);

@@ -194,7 +194,7 @@ pub struct Cause {
     /// Ranking score, higher first (0..=1).
     pub score: f64,
     /// The rule's explanation with the event's fields filled in.
-    pub explanation: String,
+    pub explanation: Arc<str>,
     /// What to try.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Arc<str>>,
@@ -223,7 +223,7 @@ pub struct Verdict {
     /// How sure.
     pub confidence: Confidence,
     /// One or two sentences for people.
-    pub summary: String,
+    pub summary: Arc<str>,
     /// What to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Arc<str>>,
@@ -396,8 +396,9 @@ pub struct TimelineEntry {
     pub rule_id: Arc<str>,
     /// The rule's title.
     pub title: Arc<str>,
-    /// A one-line description with the event's details.
-    pub message: String,
+    /// A one-line description with the event's details (shared with the finding or rule
+    /// it comes from).
+    pub message: Arc<str>,
     /// The session it belongs to, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<usize>,

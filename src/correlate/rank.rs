@@ -79,7 +79,8 @@ pub(crate) fn causes(
                 explanation: ext
                     .explain
                     .as_deref()
-                    .map_or_else(|| rule.title.to_string(), |t| fill(t, event)),
+                    .map_or_else(|| rule.title.to_string(), |t| fill(t, event))
+                    .into(),
                 fix: ext.fix.clone(),
                 evidence: input.event_ref(hit.item),
             })
@@ -167,7 +168,7 @@ pub(crate) fn verdict(
     Verdict {
         category: Some(top.category),
         confidence,
-        summary,
+        summary: summary.into(),
         fix: top.fix.clone(),
         missing_logs: missing,
     }
@@ -205,7 +206,7 @@ fn nothing_coincides(
         } else {
             Confidence::Low
         },
-        summary,
+        summary: summary.into(),
         fix: None,
         missing_logs: missing,
     }

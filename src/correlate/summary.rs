@@ -4,10 +4,10 @@
 use super::coverage::join;
 use super::input::Input;
 use super::model::{
-    Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
+    EventRef, Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
 };
 use super::rank::{fill, human};
-use crate::rules::{Category, Level};
+use crate::rules::{Category, Level, RuleInfo, alerts_at};
 use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -137,10 +137,10 @@ pub(crate) fn timeline(
 ) -> Vec<TimelineEntry> {
     // Sized once: a timeline of a burst holds a hundred thousand entries, and
     // growing it by doubling copied each of them several times.
-    let context: Vec<TimelineEntry> = context(input, min_level).collect();
     let steps: usize = sessions.iter().map(|s| s.steps.len()).sum();
     let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
-    let mut out = Vec::with_capacity(steps + findings.len() + causes + context.len());
+    let alerts = context(input, min_level).count();
+    let mut out = Vec::with_capacity(steps + findings.len() + causes + alerts);
     let titles: HashMap<&str, &str> = input
         .items
         .iter()
@@ -156,14 +156,15 @@ pub(crate) fn timeline(
             level: None,
             rule_id: step.rule_id.clone(),
             title: Arc::from(step.step.as_str()),
-            message: step_message(s, titles.get(&*step.rule_id).copied(), step.event.event_id),
+            message: step_message(s, titles.get(&*step.rule_id).copied(), step.event.event_id)
+                .into(),
             session: Some(s.index),
             finding: None,
             event: step.event.clone(),
         })
     }));
     finding_entries(findings, &mut out);
-    out.extend(context);
+    out.extend(context(input, min_level));
     out.sort_by(|a, b| a.time.cmp(&b.time).then(a.host.cmp(&b.host)));
     out
 }
@@ -233,26 +234,38 @@ fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
 
 /// Every event a context rule matched (of `min_level` or above, when given).
 fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = TimelineEntry> + '_ {
-    (0..input.items.len())
+    let of_items = (0..input.items.len())
         .filter(|i| input.facts[*i].context)
         .flat_map(move |i| {
             let m = &input.items[i];
             m.alerts_at(min_level).map(move |r| TimelineEntry {
-                time: m.event.time,
-                host: input.hosts[input.host_of(i)].0.clone(),
-                kind: TimelineKind::Context,
-                category: r.category(),
-                level: Some(r.level),
-                rule_id: r.id.clone(),
-                title: r.title.clone(),
                 message: r
                     .extension
                     .as_ref()
                     .and_then(|x| x.explain.as_deref())
-                    .map_or_else(|| r.title.to_string(), |t| fill(t, &m.event)),
-                session: None,
-                finding: None,
-                event: input.event_ref(i),
+                    .map_or_else(|| Arc::clone(&r.title), |t| fill(t, &m.event).into()),
+                ..alert_entry(r, &input.hosts[input.host_of(i)].0, input.event_ref(i))
             })
-        })
+        });
+    let of_alerts = input.alerts.iter().flat_map(move |a| {
+        alerts_at(&a.rules, min_level).map(|r| alert_entry(r, &a.host, a.event.clone()))
+    });
+    of_items.chain(of_alerts)
+}
+
+/// The timeline line of an alert of `rule`, its message the rule's title.
+fn alert_entry(rule: &Arc<RuleInfo>, host: &Arc<str>, event: EventRef) -> TimelineEntry {
+    TimelineEntry {
+        time: event.time,
+        host: Arc::clone(host),
+        kind: TimelineKind::Context,
+        category: rule.category(),
+        level: Some(rule.level),
+        rule_id: Arc::clone(&rule.id),
+        title: Arc::clone(&rule.title),
+        message: Arc::clone(&rule.title),
+        session: None,
+        finding: None,
+        event,
+    }
 }

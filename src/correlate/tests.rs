@@ -122,8 +122,8 @@ fn a_reason_zero_disconnect_is_a_drop_with_ranked_causes() {
     assert_eq!(ids, ["cert", "net"]);
     assert_eq!(f.causes[0].offset_seconds, -40.0);
     assert_eq!(f.causes[0].occurrences, 1);
-    assert_eq!(f.causes[0].explanation, "cert happened (0x8009030d)");
-    assert_eq!(f.causes[1].explanation, "net happened (?)");
+    assert_eq!(&*f.causes[0].explanation, "cert happened (0x8009030d)");
+    assert_eq!(&*f.causes[1].explanation, "net happened (?)");
     assert_eq!(f.verdict.category, Some(Category::Certificate));
     assert_eq!(f.verdict.confidence, Confidence::High);
     assert_eq!(f.verdict.fix.as_deref(), Some("fix cert"));
@@ -278,4 +278,42 @@ fn nothing_coinciding_names_the_missing_logs() {
         (Some(Category::Network), Confidence::Low)
     );
     assert_eq!(a.coverage.len(), 1);
+}
+
+/// A plain Sigma rule (no `dropcause:` block): an alert and nothing more.
+fn plain(id: &str) -> Arc<RuleInfo> {
+    let mut info = Arc::unwrap_or_clone(rule(id, Role::Context, None, None, &[]));
+    info.extension = None;
+    Arc::new(info)
+}
+
+#[test]
+fn events_only_plain_alert_rules_match_are_alerts_and_change_no_session() {
+    let r = rules();
+    let alert = plain("sigma-logoff");
+    let mut input = network_drop(&r);
+    // A logoff of the dropped session, seen by an alert rule alone, and an alert on a host
+    // with nothing else: neither may end the session, both are counted and on the timeline.
+    input.push(m(lsm("RDS01", 300, 23, "3"), &[&alert]));
+    input.push(m(ev("RDS09", 10, "sec", 4634, &[]), &[&alert]));
+    let a = correlate(input, &[], &CorrelateOptions::default());
+    let plain_run = correlate(network_drop(&r), &[], &CorrelateOptions::default());
+    assert_eq!(endings(&a), endings(&plain_run));
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.alerts.len(), 1);
+    assert_eq!(a.alerts[0].count, 2);
+    assert_eq!(a.alerts[0].hosts, ["RDS01", "RDS09"]);
+    let lines: Vec<_> = a
+        .timeline
+        .iter()
+        .filter(|t| &*t.rule_id == "sigma-logoff")
+        .map(|t| (&*t.host, t.event.event_id, &*t.message))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("RDS09", 4634, "title of sigma-logoff"),
+            ("RDS01", 23, "title of sigma-logoff")
+        ]
+    );
 }

@@ -149,6 +149,14 @@ impl Event {
         }
     }
 
+    /// Drops the data fields and the `System` values no header view shows (activity id, user
+    /// SID), keeping where and when the event is: what an alert that nothing else reads needs.
+    pub fn strip_data(&mut self) {
+        self.fields = Fields::new();
+        self.activity_id = None;
+        self.user_sid = None;
+    }
+
     /// True when the provider's name or its classic `EventSourceName` is `name`
     /// (ignoring ASCII case).
     pub fn is_from(&self, name: &str) -> bool {

@@ -370,7 +370,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             occurrences: c.occurrences,
             title: c.title.to_string(),
             rule: c.rule_id.to_string(),
-            explanation: c.explanation.clone(),
+            explanation: c.explanation.to_string(),
             fix: c.fix.as_deref().map(str::to_string),
             evidence: evidence_view(&c.evidence, opts),
         })
@@ -402,7 +402,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
             Confidence::Medium => "medium",
             Confidence::High => "high",
         },
-        summary: f.verdict.summary.clone(),
+        summary: f.verdict.summary.to_string(),
         fix: f.verdict.fix.as_deref().map(str::to_string),
         missing_logs: f.verdict.missing_logs.clone(),
         causes,

@@ -33,7 +33,7 @@ mod yaml;
 pub use error::{NotUtf8, RuleError, RuleProblem};
 pub use extension::{AlertFilter, Category, Extension, Level, Role, RuleInfo, Step, Window};
 pub use index::Interest;
-pub use matched::Matched;
+pub use matched::{Matched, alerts_at};
 pub use ruleset::{LoadReport, RulePins, RuleSet, RuleSummary, SelfTestFailure};
 pub use selftest::{BadSystemField, event_from_fields};
 pub use source::{EMBEDDED_PREFIX, RuleSource, rule_text};

@@ -128,10 +128,7 @@ impl EventSketch for Peek<'_> {
                 return Some(());
             };
             // Rules of a record ask for the same fields: decode each once.
-            if memo.record != Some(record) {
-                memo.record = Some(record);
-                memo.values.clear();
-            }
+            memo.start(record);
             let at = match memo.values.iter().position(|(i, _)| *i == field) {
                 Some(at) => at,
                 None => {
@@ -149,7 +146,7 @@ impl EventSketch for Peek<'_> {
     /// long one, which can only take a keyword match away, never add one: the rendered event
     /// is matched again whenever this says yes).
     fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
-        Some(self.all_data()?.iter().any(|(_, v)| test(v)))
+        self.with_all_data(|all| all.iter().any(|(_, v)| test(v)))
     }
 }
 
@@ -236,8 +233,31 @@ impl Peek<'_> {
 
     /// Every data field of the record in document order, as normalization names them; `None`
     /// when the peek cannot tell them all (see [`DataPlan::all`]).
-    pub(crate) fn all_data(&self) -> Option<Vec<(Arc<str>, FieldValue)>> {
-        self.data.with_plan(|plan, value, _| plan.all(value))?
+    /// The list the keyword searches decoded is handed over rather than decoded again.
+    pub(crate) fn all_data(&self) -> Option<DataFields> {
+        let record = self.data.record;
+        self.data
+            .with_plan(|plan, value, memo| {
+                memo.start(record);
+                memo.all.take().unwrap_or_else(|| plan.all(value))
+            })
+            .flatten()
+    }
+
+    /// Calls `f` with every data field of the record (see [`Peek::all_data`]), decoded once
+    /// per record: the keyword searches of several rules, then the event's building, read the
+    /// same list.
+    fn with_all_data<R>(&self, f: impl FnOnce(&[(Arc<str>, FieldValue)]) -> R) -> Option<R> {
+        let record = self.data.record;
+        self.data
+            .with_plan(|plan, value, memo| {
+                memo.start(record);
+                if memo.all.is_none() {
+                    memo.all = Some(plan.all(value));
+                }
+                memo.all.as_ref()?.as_deref().map(f)
+            })
+            .flatten()
     }
 
     /// The event's time as normalization gives it: `TimeCreated`, else the header's.
@@ -410,12 +430,28 @@ struct Nested {
     memo: Memo,
 }
 
+/// Every data field of a record, named as normalization names them.
+type DataFields = Vec<(Arc<str>, FieldValue)>;
+
 /// The data values of one record decoded so far, by field index.
 #[derive(Debug, Clone, Default)]
 struct Memo {
     /// The record (the offset of its BinXML in the chunk).
     record: Option<usize>,
     values: Vec<(usize, Option<FieldValue>)>,
+    /// Every data field, once asked for: `Some(None)` when the peek cannot tell them.
+    all: Option<Option<DataFields>>,
+}
+
+impl Memo {
+    /// Forgets what it holds when `record` is another record than the one it holds.
+    fn start(&mut self, record: usize) {
+        if self.record != Some(record) {
+            self.record = Some(record);
+            self.values.clear();
+            self.all = None;
+        }
+    }
 }
 
 /// What tells one chunk from another.
