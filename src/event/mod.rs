@@ -6,6 +6,7 @@
 mod bound;
 pub mod codes;
 mod filter;
+mod needles;
 mod normalize;
 mod raw;
 mod sketch;
@@ -14,6 +15,7 @@ mod wire;
 
 pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
 pub use filter::EventFilter;
+pub use needles::Needles;
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use sketch::{EventSketch, HeaderField};
 pub use value::FieldValue;

@@ -5,7 +5,7 @@
 //! from those whether the event could match at all, and only the records that could are
 //! rendered.
 
-use super::{Event, FieldValue};
+use super::{Event, FieldValue, Needles};
 use std::borrow::Cow;
 
 /// A text field of the `System` header that a sketch may know.
@@ -52,6 +52,14 @@ pub trait EventSketch {
     fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
         let _ = test;
         None
+    }
+
+    /// True when the sketch is sure that no data field's value holds any of `needles` (so
+    /// no literal test of a keyword search can pass, and [`EventSketch::any_data`] need not
+    /// read them); false when one may, or when it cannot tell.
+    fn rules_out(&self, needles: &Needles) -> bool {
+        let _ = needles;
+        false
     }
 }
 

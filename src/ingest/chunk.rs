@@ -5,7 +5,7 @@ use super::Prefilter;
 use super::binxml::vocab::{
     CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_HEADER_SIZE, RECORD_TRAILER_SIZE,
 };
-use super::binxml::{PeekCache, peek, skim};
+use super::binxml::{Peek, PeekCache, peek, skim};
 use super::binxml::{Tally, event_from_peek};
 use super::stats::FileStats;
 use super::string_table::clear_bad_slots;
@@ -35,6 +35,13 @@ impl<T> ChunkOutput<T> {
             stats: FileStats::default(),
             diagnostics: Diagnostics::default(),
         }
+    }
+
+    /// Adds what `other` kept, counted and found.
+    fn absorb(&mut self, other: ChunkOutput<T>) {
+        self.kept.extend(other.kept);
+        self.stats.absorb(other.stats);
+        self.diagnostics.extend(other.diagnostics);
     }
 
     /// Bounds one event ([`Event::bound`]), counts it and keeps what `map`
@@ -120,11 +127,22 @@ pub(crate) fn read_chunk<T>(
     if let Some(filter) = prefilter
         && cut.is_none()
         && !recover
-        && let Some(stats) = skim(&chunk, filter, &mut peeks)
     {
-        out.stats.absorb(stats);
-        account_named(&mut out, named, path, number);
-        return out;
+        // The wanted records the peek builds whole; any other gives the chunk to the crate.
+        let mut taken = ChunkOutput::new();
+        let mut take = |p: &Peek<'_>, id: u64| match build.then(|| event_from_peek(p, id, path)) {
+            Some(Some(event)) => {
+                taken.accept(event, map);
+                true
+            }
+            _ => false,
+        };
+        if let Some(stats) = skim(&chunk, filter, &mut peeks, &mut take) {
+            out.stats.absorb(stats);
+            out.absorb(taken);
+            account_named(&mut out, named, path, number);
+            return out;
+        }
     }
     for record in chunk.iter() {
         // Past the cut the chunk holds zeros: the first record that does not

@@ -8,6 +8,7 @@ use super::matcher::{self, Matcher};
 use super::modifier::{Mods, NAMES, parse_key};
 use super::pattern;
 use super::yaml::{Node, Value};
+use crate::event::Needles;
 
 /// At most this many values per field item, and items per rule.
 const MAX_VALUES: usize = 10_000;
@@ -21,6 +22,9 @@ pub(crate) struct Item {
     pub all: bool,
     /// Some matcher reads another field (`fieldref`).
     pub refers: bool,
+    /// For a keyword list: texts of which some data value must hold one for any keyword to
+    /// be found, when every keyword is a literal (see [`Needles`]).
+    pub needles: Option<Needles>,
 }
 
 impl Item {
@@ -31,6 +35,7 @@ impl Item {
             matchers,
             all,
             refers,
+            needles: None,
         }
     }
 }
@@ -69,6 +74,9 @@ impl Item {
                 }
             }),
             None => {
+                if self.needles.as_ref().is_some_and(|n| src.rules_out(n)) {
+                    return Some(false);
+                }
                 let found = |m: &Matcher| src.any_data_text(&mut |t| test(m, Some(Val::Str(t))));
                 if self.all {
                     condition::all(self.matchers.iter().map(found))
@@ -248,12 +256,21 @@ fn keyword_item(mods: &Mods, values: &[Node]) -> Result<Item, Located> {
         .iter()
         .map(|n| value_matcher("keywords", &kw, n))
         .collect::<Result<Vec<_>, _>>()?;
+    // Whether any or every keyword must be found, a record none of whose values holds any
+    // keyword's literal passes none of them.
+    let literals: Option<Vec<&str>> = matchers.iter().try_fold(Vec::new(), |mut all, m| {
+        all.extend(m.literals()?);
+        Some(all)
+    });
+    let needles = literals.and_then(|l| Needles::new(&l));
     let matchers = if kw.all {
         matchers
     } else {
         matcher::merge_contains(matchers)
     };
-    Ok(Item::new(None, matchers, kw.all))
+    let mut item = Item::new(None, matchers, kw.all);
+    item.needles = needles;
+    Ok(item)
 }
 
 /// The matcher for one value under the key's modifiers.

@@ -1,7 +1,7 @@
 //! Borrowed, allocation-free access to an event's fields by the names rules use
 //! (the same names and meaning as [`Event::field`]).
 
-use crate::event::{Event, EventSketch, FieldValue, HeaderField};
+use crate::event::{Event, EventSketch, FieldValue, HeaderField, Needles};
 use std::borrow::Cow;
 
 /// A field name resolved once, when the rule is compiled.
@@ -146,6 +146,10 @@ pub(crate) trait Lookup {
     /// (keyword searches look at every field).
     fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool>;
 
+    /// True when it is sure that no data value holds any of `needles`
+    /// ([`EventSketch::rules_out`]).
+    fn rules_out(&self, needles: &Needles) -> bool;
+
     /// True when every field can be told.
     fn is_whole(&self) -> bool;
 }
@@ -161,6 +165,10 @@ impl Lookup for Event {
 
     fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         EventSketch::any_data(self, &mut |v| test(&v.as_text()))
+    }
+
+    fn rules_out(&self, needles: &Needles) -> bool {
+        EventSketch::rules_out(self, needles)
     }
 
     fn is_whole(&self) -> bool {
@@ -220,6 +228,10 @@ impl Lookup for Sketched<'_> {
 
     fn any_data_text(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         self.0.any_data(&mut |v| test(&v.as_text()))
+    }
+
+    fn rules_out(&self, needles: &Needles) -> bool {
+        self.0.rules_out(needles)
     }
 
     fn is_whole(&self) -> bool {

@@ -134,6 +134,30 @@ pub(crate) enum Matcher {
 }
 
 impl Matcher {
+    /// The texts of which a value must hold one to pass this test (a value passes an
+    /// `equals`, `startswith`, `endswith` or `contains` test only if it holds the literal);
+    /// `None` when the test passes values holding none of them, or is not a literal test.
+    pub fn literals(&self) -> Option<Vec<&str>> {
+        match self {
+            Matcher::Equals(l)
+            | Matcher::StartsWith(l)
+            | Matcher::EndsWith(l)
+            | Matcher::Contains(l)
+                if l.fold != Fold::Unicode && !l.text.is_empty() =>
+            {
+                Some(vec![l.text.as_str()])
+            }
+            Matcher::AnyOf(forms) => {
+                let mut all = Vec::new();
+                for m in forms {
+                    all.extend(m.literals()?);
+                }
+                Some(all)
+            }
+            _ => None,
+        }
+    }
+
     /// True when `value` (None: the field is absent) passes the test. Fields that the test
     /// refers to ([`Matcher::refers_to_fields`]) are read from `event`.
     pub fn test<L: Lookup>(&self, value: Option<Val<'_>>, event: &L) -> bool {

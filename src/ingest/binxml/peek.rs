@@ -36,7 +36,7 @@ use super::vocab::{
     split_array_flag, template_body_size, token, until_nul, value_type,
 };
 use super::walk::{Field, Plan, plan_data_template, plan_template, plan_user_root_template};
-use crate::event::{EventSketch, FieldValue, HeaderField};
+use crate::event::{EventSketch, FieldValue, HeaderField, Needles};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
 use foldhash::HashMap;
@@ -132,7 +132,7 @@ impl EventSketch for Peek<'_> {
             let at = match memo.values.iter().position(|(i, _)| *i == field) {
                 Some(at) => at,
                 None => {
-                    memo.values.push((field, v.field_value()));
+                    memo.values.push((field, plan.value_at(field, &v)));
                     memo.values.len() - 1
                 }
             };
@@ -147,6 +147,12 @@ impl EventSketch for Peek<'_> {
     /// is matched again whenever this says yes).
     fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
         self.with_all_data(|all| all.iter().any(|(_, v)| test(v)))
+    }
+
+    fn rules_out(&self, needles: &Needles) -> bool {
+        self.data
+            .with_plan(|plan, value, _| plan.rules_out(value, needles))
+            .unwrap_or(false)
     }
 }
 

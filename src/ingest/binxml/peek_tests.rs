@@ -890,12 +890,18 @@ fn data_fields_come_from_the_embedded_event_data_instance() {
     );
     assert_eq!(p.data_names(), ["LogonType", "TargetUserName", "Binary"]);
 
-    // An empty string renders as "" or null: the peek cannot tell which.
-    let (c, r) = with_event_data(&[logon.clone(), s(""), (value_type::BINARY, vec![1])]);
-    let mut cache = PeekCache::default();
-    let p = c.peek(r, &mut cache).expect("peeked");
-    assert_eq!(p.data("TargetUserName"), None);
-    assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
+    // An empty string or a null leaves a named `Data` element without text: rendered as "",
+    // as the event built from the peek holds it (the corpus test checks both against rendering).
+    for blank in [s(""), (value_type::NULL, vec![])] {
+        let (c, r) = with_event_data(&[logon.clone(), blank, (value_type::BINARY, vec![1])]);
+        let mut cache = PeekCache::default();
+        let p = c.peek(r, &mut cache).expect("peeked");
+        let empty = FieldValue::Str(String::new());
+        assert_eq!(p.data("TargetUserName"), Some(Some(empty.clone())));
+        assert_eq!(p.data("LogonType"), Some(Some(FieldValue::UInt(10))));
+        let all = p.all_data().expect("every field told");
+        assert_eq!(all[1], (Arc::from("TargetUserName"), empty));
+    }
 
     // A fragment as a field's value may add elements: absent names cannot be told.
     let (c, r) = with_event_data(&[
@@ -1065,4 +1071,28 @@ fn time_created_is_read_from_a_filetime_value() {
         &[u16v(4624), (0x11, u64::MAX.to_le_bytes().to_vec())],
     );
     assert!(c.peek(r, &mut PeekCache::default()).is_none());
+}
+
+#[test]
+fn needles_rule_a_record_out_from_its_string_bytes_only_when_every_field_is_told() {
+    use crate::event::{EventSketch, Needles};
+    let needles = Needles::new(&["mimikatz", "sekurlsa::"]).expect("usable");
+    let logon = (value_type::UINT32, 10u32.to_le_bytes().to_vec());
+    let rules_out = |user: (u8, Vec<u8>)| {
+        let (c, r) = with_event_data(&[logon.clone(), user, (value_type::BINARY, vec![1])]);
+        let mut cache = PeekCache::default();
+        let p = c.peek(r, &mut cache).expect("peeked");
+        p.rules_out(&needles)
+    };
+    assert!(rules_out(s("alice")), "no value holds a needle");
+    assert!(
+        !rules_out(s("C:\\Tools\\MimiKatz.exe")),
+        "a string holds one"
+    );
+    assert!(rules_out(s("")), "an empty value holds nothing");
+    // An ANSI string is not modelled: its rendering could hold a needle the bytes hide.
+    assert!(!rules_out((value_type::ANSI_STRING, b"mimikatz".to_vec())));
+    assert!(!rules_out((value_type::ANSI_STRING, b"alice".to_vec())));
+    // An unpaired surrogate does not decode: the peek cannot tell that field.
+    assert!(!rules_out((value_type::STRING, vec![0x00, 0xd8])));
 }

@@ -8,9 +8,10 @@
 //! name unless the plan knows every field of the template.
 
 use super::content::Content;
-use super::vocab::{decode_utf16, guid_text, until_nul, value_type};
-use crate::event::FieldValue;
+use super::vocab::{decode_utf16, guid_text, is_utf16, until_nul, value_type};
+use crate::event::{FieldValue, Needles};
 use foldhash::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// One data field of a template.
@@ -298,6 +299,25 @@ impl Value<'_> {
         self.ty == value_type::BINXML && !self.bytes.is_empty()
     }
 
+    /// True when [`Value::field_value`] gives this value a field value and it is not blank:
+    /// what [`DataField::value_of`] reads, told without decoding or writing it out.
+    fn modeled(&self) -> bool {
+        use value_type::*;
+        let n = self.bytes.len();
+        !self.is_blank()
+            && match self.ty {
+                STRING => is_utf16(until_nul(self.bytes)),
+                INT8 | UINT8 => n == 1,
+                INT16 | UINT16 => n == 2,
+                INT32 | UINT32 | HEX_INT32 => n == 4,
+                INT64 | UINT64 | HEX_INT64 => n == 8,
+                BINARY => true,
+                GUID => n == 16,
+                SID => n >= 8,
+                _ => false,
+            }
+    }
+
     /// The field value the event model gets from this value; `None` for types whose
     /// rendering the plan does not model.
     pub fn field_value(&self) -> Option<FieldValue> {
@@ -366,6 +386,14 @@ fn sid(b: &[u8]) -> Option<String> {
     Some(text)
 }
 
+/// What one field of an instance holds, as [`DataPlan::walk`] hands it over.
+enum Held<'p, 'a> {
+    /// Text of the template itself.
+    Text(&'p str),
+    /// A substitution value (one that adds no elements).
+    Value(Value<'a>),
+}
+
 impl DataPlan {
     /// The value of field `name` in an instance whose substitution values `value(i)` gives:
     /// `Some(None)` when the event has no such field, `None` when the plan cannot tell.
@@ -377,7 +405,7 @@ impl DataPlan {
     ) -> Option<Option<FieldValue>> {
         match self.locate(name, value)? {
             None => Some(None),
-            Some((_, v)) => v.field_value().map(Some),
+            Some((at, v)) => self.value_at(at, &v).map(Some),
         }
     }
 
@@ -389,6 +417,54 @@ impl DataPlan {
         &self,
         value: impl Fn(u16) -> Option<Value<'a>>,
     ) -> Option<Vec<(Arc<str>, FieldValue)>> {
+        let mut out = Vec::with_capacity(self.fields.len());
+        // `f` never breaks: every field is read.
+        let _ = self.walk(value, |field, held| {
+            let v = match held {
+                Held::Text(text) => FieldValue::Str(text.to_string()),
+                Held::Value(v) => field.value_of(&v)?,
+            };
+            out.push((Arc::clone(&field.name), v));
+            Some(ControlFlow::Continue(()))
+        })?;
+        Some(out)
+    }
+
+    /// True when the plan is sure that no field of the instance holds any of `needles`: every
+    /// field is one [`DataPlan::all`] tells, and neither the template's text nor a string value
+    /// holds one (a needle is never one a number, GUID or SID could hold: see
+    /// [`Needles::new`]). Reads string values as UTF-16LE bytes, decoding nothing.
+    pub fn rules_out<'a>(
+        &self,
+        value: impl Fn(u16) -> Option<Value<'a>>,
+        needles: &Needles,
+    ) -> bool {
+        let found = |hit: bool| {
+            Some(if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        };
+        let walked = self.walk(value, |field, held| match held {
+            Held::Text(text) => found(needles.in_text(text)),
+            Held::Value(v) if field.holds_no_text(&v) => found(false),
+            Held::Value(v) if !v.modeled() => None,
+            Held::Value(v) => {
+                found(v.ty == value_type::STRING && needles.in_utf16le(until_nul(v.bytes)))
+            }
+        });
+        walked == Some(ControlFlow::Continue(()))
+    }
+
+    /// Calls `f` with each field of an instance and what it holds, in document order, until
+    /// `f` breaks; `None` when the plan cannot tell every field (it is incomplete, a field is
+    /// left out, absent or adds elements, or unnamed `Data` are not together) or `f` cannot.
+    fn walk<'a>(
+        &self,
+        value: impl Fn(u16) -> Option<Value<'a>>,
+        mut f: impl FnMut(&DataField, Held<'_, 'a>) -> Option<ControlFlow<()>>,
+    ) -> Option<ControlFlow<()>> {
         if self.incomplete || self.fragment.is_some() {
             return None;
         }
@@ -398,29 +474,27 @@ impl DataPlan {
         if unnamed.windows(2).any(|w| w[1] != w[0] + 1) {
             return None; // the rendering gathers unnamed `Data` under one key
         }
-        let mut out = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
             let blank = |d: &u16| value(*d).is_none_or(|v| v.is_blank());
             if field.deps.iter().any(blank) {
                 return None;
             }
-            let v = match &field.content {
-                Content::Static(text) => FieldValue::Str(text.to_string()),
+            let held = match &field.content {
+                Content::Static(text) => Held::Text(text),
                 Content::Subst { index, .. } => {
                     let v = value(*index)?;
-                    if v.ty == value_type::STRING && v.is_blank() && !field.unnamed {
-                        empty_text(field) // an empty string: no text in the element
-                    } else if v.is_blank() || v.adds_elements() {
+                    if v.adds_elements() {
                         return None;
-                    } else {
-                        v.field_value()?
                     }
+                    Held::Value(v)
                 }
                 Content::Absent | Content::Unsupported => return None,
             };
-            out.push((Arc::clone(&field.name), v));
+            if f(field, held)?.is_break() {
+                return Some(ControlFlow::Break(()));
+            }
         }
-        Some(out)
+        Some(ControlFlow::Continue(()))
     }
 
     /// The index of the field called `name`, ignoring ASCII case.
@@ -443,7 +517,8 @@ impl DataPlan {
 
     /// Where field `name` is in an instance: `Some(Some((index of the field, its value)))`,
     /// `Some(None)` when the event has no such field, `None` when the plan cannot tell. The
-    /// value is not blank; [`Value::field_value`] may still not model its type.
+    /// value is blank only where the field's element then holds no text; read it with
+    /// [`DataPlan::value_at`].
     pub fn locate<'a>(
         &self,
         name: &str,
@@ -482,9 +557,35 @@ impl DataPlan {
         match field.content {
             Content::Subst { index, .. } => {
                 let v = value(index)?;
-                (!v.is_blank()).then_some(Some((at, v)))
+                (!v.is_blank() || field.holds_no_text(&v)).then_some(Some((at, v)))
             }
             _ => None,
+        }
+    }
+
+    /// The value field `at` gets from `v` (see [`DataField::value_of`]).
+    pub fn value_at(&self, at: usize, v: &Value<'_>) -> Option<FieldValue> {
+        self.fields.get(at)?.value_of(v)
+    }
+}
+
+impl DataField {
+    /// True when `v` leaves this named field's element without text: an empty string or a
+    /// null, which render alike (see [`empty_text`]).
+    fn holds_no_text(&self, v: &Value<'_>) -> bool {
+        !self.unnamed && v.is_blank() && (v.ty == value_type::STRING || v.ty == value_type::NULL)
+    }
+
+    /// The value the event model gets for this field from substitution `v`; `None` when the
+    /// plan does not model it (another blank value, or a type [`Value::field_value`] does
+    /// not read).
+    fn value_of(&self, v: &Value<'_>) -> Option<FieldValue> {
+        if self.holds_no_text(v) {
+            Some(empty_text(self))
+        } else if v.is_blank() {
+            None
+        } else {
+            v.field_value()
         }
     }
 }
@@ -645,5 +746,34 @@ mod tests {
             })),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod modeled_tests {
+    use super::*;
+
+    /// `Value::modeled` says yes exactly where reading the value gives a field value and the
+    /// value is not blank, for every type byte and the sizes that matter.
+    #[test]
+    fn modeled_agrees_with_field_value() {
+        let payloads: [&[u8]; 9] = [
+            &[],
+            &[1],
+            &[1, 0],
+            &[0x41, 0, 0, 0xd8],
+            &[1, 2, 3, 4],
+            &[1, 1, 0, 0, 0, 0, 0, 5],
+            &[1, 2, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0],
+            &[7; 16],
+            &[0x41, 0, 0x42, 0],
+        ];
+        for ty in 0..=0xffu8 {
+            for bytes in payloads {
+                let v = Value { ty, bytes };
+                let expected = !v.is_blank() && v.field_value().is_some();
+                assert_eq!(v.modeled(), expected, "type {ty:#x}, bytes {bytes:?}");
+            }
+        }
     }
 }

@@ -1,15 +1,16 @@
-//! Skimming a chunk: when the prefilter wants none of a chunk's records, they are accounted
-//! for from their headers alone, and the `evtx` crate never builds them.
+//! Skimming a chunk: the records the prefilter does not want are accounted for from their
+//! headers alone, the ones it wants are handed to the caller's peek-built path, and the
+//! `evtx` crate never builds any.
 //!
 //! The `evtx` crate builds every record its iterator hands out (it reads all substitution
-//! values), which is most of the cost of reading a record that is then skipped. A chunk whose
-//! records are all unwanted is common: most records of Security and System logs are noise to
-//! the rules. [`skim`] walks the chunk's live records the way the crate does and peeks at each;
-//! it gives up, and the chunk is read the usual way, as soon as anything is not plain: a record
-//! header the walk would have to resynchronise after, a timestamp out of range, a record the
-//! peek cannot read, or one the prefilter wants.
+//! values), which is most of the cost of reading a record that is then skipped, and most
+//! records of Security and System logs are noise to the rules. [`skim`] walks the chunk's
+//! live records the way the crate does and peeks at each; it gives up, and the chunk is read
+//! the usual way, as soon as anything is not plain: a record header the walk would have to
+//! resynchronise after, a timestamp out of range, a record the peek cannot read, or a wanted
+//! one the caller cannot take from its peek.
 
-use super::peek::{PeekCache, Unrendered, peek_chunk};
+use super::peek::{Peek, PeekCache, Unrendered, peek_chunk};
 use super::vocab::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, record_time};
 use crate::ingest::Prefilter;
 use evtx::{EvtxChunk, EvtxRecordHeader};
@@ -22,12 +23,15 @@ pub(crate) trait Tally: Default {
     fn count_unrendered(&mut self, record: Unrendered<'_>);
 }
 
-/// The account of `chunk` when `prefilter` wants none of its live records and every one of
-/// them reads plainly; `None` otherwise (nothing is counted then).
+/// The account of the records of `chunk` that `prefilter` does not want, when every live
+/// record reads plainly and `wanted` takes each wanted one (given its peek and record id;
+/// false when it cannot, from the peek alone); `None` otherwise: nothing is counted then, and
+/// what `wanted` took must be dropped.
 pub(crate) fn skim<T: Tally>(
     chunk: &EvtxChunk<'_>,
     prefilter: &Prefilter,
     cache: &mut PeekCache,
+    wanted: &mut dyn FnMut(&Peek<'_>, u64) -> bool,
 ) -> Option<T> {
     let data = chunk.data;
     let header = chunk.header;
@@ -47,12 +51,13 @@ pub(crate) fn skim<T: Tally>(
             return None;
         }
         let mut p = peek_chunk(chunk, binxml_at as u64, binxml_len, cache)?;
-        if (prefilter.0)(&p) {
-            return None;
-        }
         let record_id = head.event_record_id;
         p.header_time = record_time(head.timestamp);
-        stats.count_unrendered(p.unrendered(record_id));
+        if !(prefilter.0)(&p) {
+            stats.count_unrendered(p.unrendered(record_id));
+        } else if !wanted(&p, record_id) {
+            return None;
+        }
         if record_id == header.last_event_record_id {
             break;
         }
