@@ -15,7 +15,7 @@ mod wire;
 
 pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
 pub use filter::EventFilter;
-pub use needles::Needles;
+pub use needles::{Needles, fold_text, fold_utf16le};
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use sketch::{EventSketch, HeaderField};
 pub use value::FieldValue;

@@ -7,7 +7,7 @@
 //! rules on a large log. A value can pass a literal test only if it holds the literal, so a
 //! record none of whose values holds a needle is ruled out from its bytes.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 
 /// Characters a number, hexadecimal dump, GUID or SID is written with (ASCII case aside):
 /// a needle made only of these could be in a value that is not a string, so it cannot rule a
@@ -15,11 +15,12 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 const WRITTEN_NUMBERS: &str = "0123456789abcdefx-{}s";
 
 /// Literal texts of which a value must hold one to pass a test, compared ignoring ASCII
-/// case, searched in UTF-16LE bytes and in text.
+/// case. Values are searched folded: see [`fold_utf16le`].
 #[derive(Debug, Clone)]
 pub struct Needles {
-    utf16: AhoCorasick,
-    text: AhoCorasick,
+    /// The needles in ASCII lowercase, matched as they are (so the search can use its fast
+    /// prefilters, which ignoring case would turn off).
+    folded: AhoCorasick,
 }
 
 impl Needles {
@@ -35,34 +36,59 @@ impl Needles {
         if texts.is_empty() || !texts.iter().all(|t| usable(t.as_ref())) {
             return None;
         }
-        let wide: Vec<Vec<u8>> = texts
+        let lower: Vec<String> = texts
             .iter()
-            .map(|t| t.as_ref().bytes().flat_map(|b| [b, 0]).collect())
+            .map(|t| t.as_ref().to_ascii_lowercase())
             .collect();
-        let build = |patterns: &[&[u8]]| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(patterns)
-                .ok()
-        };
-        let wide_refs: Vec<&[u8]> = wide.iter().map(Vec::as_slice).collect();
-        let text_refs: Vec<&[u8]> = texts.iter().map(|t| t.as_ref().as_bytes()).collect();
-        Some(Needles {
-            utf16: build(&wide_refs)?,
-            text: build(&text_refs)?,
-        })
+        let folded = AhoCorasick::new(&lower).ok()?;
+        Some(Needles { folded })
     }
 
-    /// True when the UTF-16LE `bytes` hold a needle (ignoring ASCII case).
-    pub fn in_utf16le(&self, bytes: &[u8]) -> bool {
-        self.utf16.is_match(bytes)
+    /// True when `folded` (texts folded by [`fold_utf16le`] or [`fold_text`]) holds a needle.
+    pub fn in_folded(&self, folded: &[u8]) -> bool {
+        self.folded.is_match(folded)
     }
 
     /// True when `text` holds a needle (ignoring ASCII case).
     pub fn in_text(&self, text: &str) -> bool {
-        self.text.is_match(text)
+        let mut folded = Vec::with_capacity(text.len());
+        fold_text(text, &mut folded);
+        self.in_folded(&folded)
     }
+}
+
+/// What separates two folded values: not ASCII, so no needle spans it.
+const SEPARATOR: u8 = 0xff;
+
+/// Appends the UTF-16LE `bytes` up to their first NUL unit (as `evtx` reads a string), ASCII
+/// letters lowercased, each unit that is not ASCII as one byte no needle holds, then a
+/// separator; false, with what was appended left in place, when they are not valid UTF-16 (an
+/// unpaired surrogate: the value does not decode).
+pub fn fold_utf16le(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    let mut high_surrogate = false;
+    for unit in bytes.chunks_exact(2) {
+        let u = u16::from_le_bytes([unit[0], unit[1]]);
+        if u == 0 {
+            break;
+        }
+        let low = (0xdc00..=0xdfff).contains(&u);
+        if high_surrogate != low {
+            return false;
+        }
+        high_surrogate = (0xd800..=0xdbff).contains(&u);
+        out.push(match u8::try_from(u) {
+            Ok(b) if b.is_ascii() => b.to_ascii_lowercase(),
+            _ => SEPARATOR,
+        });
+    }
+    out.push(SEPARATOR);
+    !high_surrogate
+}
+
+/// Appends `text` with ASCII letters lowercased, then a separator.
+pub fn fold_text(text: &str, out: &mut Vec<u8>) {
+    out.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+    out.push(SEPARATOR);
 }
 
 #[cfg(test)]
@@ -73,14 +99,53 @@ mod tests {
         s.encode_utf16().flat_map(u16::to_le_bytes).collect()
     }
 
+    fn in_wide(n: &Needles, values: &[&str]) -> bool {
+        let mut folded = Vec::new();
+        for v in values {
+            assert!(fold_utf16le(&wide(v), &mut folded));
+        }
+        n.in_folded(&folded)
+    }
+
     #[test]
-    fn found_in_wide_bytes_and_text_ignoring_ascii_case() {
+    fn found_in_folded_wide_values_and_text_ignoring_ascii_case() {
         let n = Needles::new(&["mimikatz", "sekurlsa::"]).expect("usable");
-        assert!(n.in_utf16le(&wide("C:\\tools\\MimiKatz.exe")));
-        assert!(n.in_utf16le(&wide("x SEKURLSA::logonpasswords")));
-        assert!(!n.in_utf16le(&wide("C:\\Windows\\System32\\svchost.exe")));
+        assert!(in_wide(&n, &["alice", "C:\\tools\\MimiKatz.exe"]));
+        assert!(in_wide(&n, &["x SEKURLSA::logonpasswords"]));
+        assert!(!in_wide(&n, &["C:\\Windows\\System32\\svchost.exe"]));
+        assert!(
+            !in_wide(&n, &["mimi", "katz"]),
+            "no needle spans two values"
+        );
+        assert!(
+            !in_wide(&n, &["mimi\u{e9}katz"]),
+            "a unit that is not ASCII matches nothing"
+        );
         assert!(n.in_text("run MIMIKATZ now"));
         assert!(!n.in_text("mimi katz"));
+    }
+
+    #[test]
+    fn folding_stops_at_nul_and_refuses_unpaired_surrogates() {
+        let n = Needles::new(&["mimikatz"]).expect("usable");
+        let mut bytes = wide("ok");
+        bytes.extend(wide("\0mimikatz"));
+        let mut folded = Vec::new();
+        assert!(fold_utf16le(&bytes, &mut folded));
+        assert!(
+            !n.in_folded(&folded),
+            "what follows the NUL is not the value"
+        );
+        assert!(
+            fold_utf16le(&wide("a\u{1F600}b"), &mut Vec::new()),
+            "a surrogate pair"
+        );
+        assert!(!fold_utf16le(&[0x00, 0xd8, 0x41, 0x00], &mut Vec::new()));
+        assert!(!fold_utf16le(&[0x00, 0xdc], &mut Vec::new()));
+        assert!(
+            !fold_utf16le(&[0x00, 0xd8], &mut Vec::new()),
+            "a high surrogate at the end"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use regex::{Regex, RegexBuilder};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Compiled regexes may use at most this much memory (10 MiB, enough for `\\w{1,64}`) (the `regex` crate matches
 /// in linear time, so size is the only thing to bound).
@@ -112,7 +112,7 @@ pub(crate) enum Matcher {
     EndsWith(Lit),
     Contains(Lit),
     /// Any of several ASCII case-insensitive substrings.
-    ContainsAny(AhoCorasick),
+    ContainsAny(Box<AnyOfTexts>),
     /// Any value at all (`*`).
     AnyValue,
     Regex(Regex),
@@ -174,7 +174,7 @@ impl Matcher {
             Matcher::StartsWith(l) => l.prefix_of(&v.text()),
             Matcher::EndsWith(l) => l.suffix_of(&v.text()),
             Matcher::Contains(l) => l.within(&v.text()),
-            Matcher::ContainsAny(ac) => ac.is_match(v.text().as_ref()),
+            Matcher::ContainsAny(any) => any.found_in(v.text().as_ref()),
             Matcher::AnyValue => true,
             Matcher::Regex(r) => r.is_match(&v.text()),
             Matcher::Int(n) => v.int() == Some(*n),
@@ -383,26 +383,61 @@ pub(crate) fn merge_contains(ms: Vec<Matcher>) -> Vec<Matcher> {
         rest.extend(subs);
         return rest;
     }
-    let needles: Vec<String> = subs
-        .iter()
-        .filter_map(|m| match m {
-            Matcher::Contains(l) => Some(l.text.clone()),
-            _ => None,
-        })
-        .collect();
-    // A contiguous NFA rather than the DFA the builder picks for short lists:
-    // with the SigmaHQ rules loaded the DFAs held 33 MB, a quarter of a
-    // 100 MB log's peak, where the NFA holds a small fraction of that and
-    // tests the short field values of an event about as fast.
-    match AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
-        .build(&needles)
-    {
-        Ok(ac) => rest.insert(0, Matcher::ContainsAny(ac)),
-        Err(_) => rest.extend(subs),
-    }
+    rest.insert(
+        0,
+        Matcher::ContainsAny(Box::new(AnyOfTexts {
+            needles: subs
+                .into_iter()
+                .filter_map(|m| match m {
+                    Matcher::Contains(l) => Some(l),
+                    _ => None,
+                })
+                .collect(),
+            automaton: OnceLock::new(),
+        })),
+    );
     rest
+}
+
+/// Several ASCII case-insensitive substrings, searched with one automaton built when first
+/// used: of the thousands of SigmaHQ lists most belong to rules no record of a run reaches,
+/// and building them all was half the time it took to load those rules.
+#[derive(Debug)]
+pub(crate) struct AnyOfTexts {
+    /// ASCII literals, compared ignoring ASCII case.
+    needles: Vec<Lit>,
+    /// `None` when the automaton could not be built (the needles are then tried one by one).
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+impl Clone for AnyOfTexts {
+    fn clone(&self) -> Self {
+        AnyOfTexts {
+            needles: self.needles.clone(),
+            automaton: OnceLock::new(),
+        }
+    }
+}
+
+impl AnyOfTexts {
+    /// True when `hay` holds one of the needles, ignoring ASCII case.
+    fn found_in(&self, hay: &str) -> bool {
+        // A contiguous NFA rather than the DFA the builder picks for short lists:
+        // with the SigmaHQ rules loaded the DFAs held 33 MB, a quarter of a
+        // 100 MB log's peak, where the NFA holds a small fraction of that and
+        // tests the short field values of an event about as fast.
+        let automaton = self.automaton.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(self.needles.iter().map(|l| &l.text))
+                .ok()
+        });
+        match automaton {
+            Some(ac) => ac.is_match(hay),
+            None => self.needles.iter().any(|l| l.within(hay)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -151,7 +151,7 @@ impl EventSketch for Peek<'_> {
 
     fn rules_out(&self, needles: &Needles) -> bool {
         self.data
-            .with_plan(|plan, value, _| plan.rules_out(value, needles))
+            .with_plan(|plan, value, memo| plan.rules_out(value, needles, &mut memo.folded))
             .unwrap_or(false)
     }
 }
@@ -447,6 +447,9 @@ struct Memo {
     values: Vec<(usize, Option<FieldValue>)>,
     /// Every data field, once asked for: `Some(None)` when the peek cannot tell them.
     all: Option<Option<DataFields>>,
+    /// Scratch room for the folded texts a keyword search looks through
+    /// ([`DataPlan::rules_out`]); not the record's, kept only to be reused.
+    folded: Vec<u8>,
 }
 
 impl Memo {

@@ -9,7 +9,7 @@
 
 use super::content::Content;
 use super::vocab::{decode_utf16, guid_text, is_utf16, until_nul, value_type};
-use crate::event::{FieldValue, Needles};
+use crate::event::{FieldValue, Needles, fold_text, fold_utf16le};
 use foldhash::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -288,7 +288,8 @@ impl Value<'_> {
     fn is_blank(&self) -> bool {
         match self.ty {
             value_type::NULL => true,
-            value_type::STRING => until_nul(self.bytes).is_empty(),
+            // Empty up to its first NUL unit (`until_nul` is empty), told from that unit alone.
+            value_type::STRING => self.bytes.len() < 2 || self.bytes[..2] == [0, 0],
             value_type::BINARY | value_type::BINXML => self.bytes.is_empty(),
             _ => false,
         }
@@ -433,28 +434,29 @@ impl DataPlan {
     /// True when the plan is sure that no field of the instance holds any of `needles`: every
     /// field is one [`DataPlan::all`] tells, and neither the template's text nor a string value
     /// holds one (a needle is never one a number, GUID or SID could hold: see
-    /// [`Needles::new`]). Reads string values as UTF-16LE bytes, decoding nothing.
+    /// [`Needles::new`]). Folds string values from their UTF-16LE bytes ([`fold_utf16le`]),
+    /// decoding nothing, and searches them all at once.
     pub fn rules_out<'a>(
         &self,
         value: impl Fn(u16) -> Option<Value<'a>>,
         needles: &Needles,
+        scratch: &mut Vec<u8>,
     ) -> bool {
-        let found = |hit: bool| {
-            Some(if hit {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            })
-        };
+        // The texts, folded one after another, are searched once.
+        scratch.clear();
+        let go_on = Some(ControlFlow::Continue(()));
         let walked = self.walk(value, |field, held| match held {
-            Held::Text(text) => found(needles.in_text(text)),
-            Held::Value(v) if field.holds_no_text(&v) => found(false),
-            Held::Value(v) if !v.modeled() => None,
-            Held::Value(v) => {
-                found(v.ty == value_type::STRING && needles.in_utf16le(until_nul(v.bytes)))
+            Held::Text(text) => {
+                fold_text(text, scratch);
+                go_on
             }
+            Held::Value(v) if field.holds_no_text(&v) => go_on,
+            Held::Value(v) if v.ty == value_type::STRING && !v.is_blank() => {
+                fold_utf16le(v.bytes, scratch).then_some(ControlFlow::Continue(()))
+            }
+            Held::Value(v) => v.modeled().then_some(ControlFlow::Continue(())),
         });
-        walked == Some(ControlFlow::Continue(()))
+        walked.is_some() && !needles.in_folded(scratch)
     }
 
     /// Calls `f` with each field of an instance and what it holds, in document order, until
