@@ -281,6 +281,21 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_element_in_user_data_holds_no_field() {
+        let e = norm(json!({"Event": {"System": {"EventID": 34, "Channel": "c",
+            "Provider": {"#attributes": {"Name": "p"}}},
+            "UserData": {"EventData": null}}}));
+        assert!(e.fields.is_empty(), "{:?}", e.fields);
+        let e = norm(json!({"Event": {"System": {"EventID": 34, "Channel": "c",
+            "Provider": {"#attributes": {"Name": "p"}}},
+            "UserData": {"Note": "text"}}}));
+        assert_eq!(
+            e.fields.get("param1"),
+            Some(&FieldValue::Str("text".into()))
+        );
+    }
+
+    #[test]
     fn nested_elements_and_single_unnamed_data_flatten() {
         let e = norm(
             json!({"Event": {"System": {"EventID": 1, "Level": 2, "Security": null,

@@ -287,6 +287,8 @@ impl<'de> Deserialize<'de> for UserData {
                             push_node(&name, node, &mut fields);
                         }
                     }
+                    // An empty element holds no data, as an empty `EventData` does.
+                    Node::Scalar(FieldValue::Null) => {}
                     other => fields.push("param1", other.into_value()),
                 }
             }
