@@ -13,7 +13,7 @@ use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
 use chrono::{DateTime, Utc};
 use evtx::err::EvtxError;
-use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
+use evtx::{EvtxChunk, EvtxChunkData, EvtxRecord, ParserSettings};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -124,25 +124,13 @@ pub(crate) fn read_chunk<T>(
         }
     };
     let mut peeks = PeekCache::for_one_chunk();
-    if let Some(filter) = prefilter
-        && cut.is_none()
+    if cut.is_none()
         && !recover
+        && let Some(skimmed) = skim_chunk(&chunk, &mut peeks, reading, path, map)
     {
-        // The wanted records the peek builds whole; any other gives the chunk to the crate.
-        let mut taken = ChunkOutput::new();
-        let mut take = |p: &Peek<'_>, id: u64| match build.then(|| event_from_peek(p, id, path)) {
-            Some(Some(event)) => {
-                taken.accept(event, map);
-                true
-            }
-            _ => false,
-        };
-        if let Some(stats) = skim(&chunk, filter, &mut peeks, &mut take) {
-            out.stats.absorb(stats);
-            out.absorb(taken);
-            account_named(&mut out, named, path, number);
-            return out;
-        }
+        out.absorb(skimmed);
+        account_named(&mut out, named, path, number);
+        return out;
     }
     for record in chunk.iter() {
         // Past the cut the chunk holds zeros: the first record that does not
@@ -176,6 +164,33 @@ pub(crate) fn read_chunk<T>(
     }
     account_named(&mut out, named, path, number);
     out
+}
+
+/// What [`skim`] makes of `chunk` under the reading's prefilter: the unwanted records counted,
+/// the wanted ones built from their peek (when the reading builds) and kept; `None` when there
+/// is no prefilter or the chunk must be read by the crate.
+fn skim_chunk<T>(
+    chunk: &EvtxChunk<'_>,
+    peeks: &mut PeekCache,
+    reading: &Reading<'_>,
+    path: &Arc<Path>,
+    map: &(dyn Fn(Event) -> Option<T> + Sync),
+) -> Option<ChunkOutput<T>> {
+    let (filter, build) = (reading.prefilter?, reading.build);
+    let mut taken = ChunkOutput::new();
+    let mut take = |p: &Peek<'_>, id: u64| match build.then(|| event_from_peek(p, id, path)) {
+        Some(Some(event)) => {
+            taken.accept(event, map);
+            true
+        }
+        _ => false,
+    };
+    let stats = skim(chunk, filter, peeks, &mut take)?;
+    // The unwanted records' account first, as the chunk's own reading keeps it.
+    let mut out = ChunkOutput::new();
+    out.stats = stats;
+    out.absorb(taken);
+    Some(out)
 }
 
 /// The note on a chunk whose string table had `cleared` slots pointing
