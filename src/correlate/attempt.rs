@@ -193,7 +193,7 @@ fn tls_failures(input: &Input, b: &Built, h: usize) -> Vec<TlsFailure> {
             continue;
         }
         let id = ev.event_id;
-        let alert = ev.field("AlertDesc").and_then(|v| v.as_i64());
+        let alert = ev.field_i64("AlertDesc");
         let category = match id {
             SCHANNEL_NO_CIPHER => Category::Tls,
             SCHANNEL_ALERT_SENT | SCHANNEL_ALERT_RECEIVED => match alert {
@@ -263,7 +263,7 @@ fn logon_failure(input: &Input, i: usize) -> Option<(u16, i64)> {
     match ev.event_id {
         SECURITY_RDP_DENIED => Some((SECURITY_RDP_DENIED, 10)),
         SECURITY_LOGON_FAILED => {
-            let lt = ev.field("LogonType").and_then(|v| v.as_i64())?;
+            let lt = ev.field_i64("LogonType")?;
             matches!(lt, 3 | 10).then_some((SECURITY_LOGON_FAILED, lt))
         }
         _ => None,

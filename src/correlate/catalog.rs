@@ -3,7 +3,7 @@
 //! connection name, the client address, the user, the logon id and the reason.
 //! All such knowledge lives in the one table [`CATALOG`].
 
-use crate::event::Event;
+use crate::event::{Event, FieldValue};
 use crate::rules::{Matched, Role, RuleSet, Step};
 
 /// The log an event comes from, as far as sessions are concerned.
@@ -193,7 +193,7 @@ pub(crate) fn entry(event: &Event) -> Option<&'static Entry> {
         .iter()
         .find(|e| e.log == log && e.id == event.event_id)?;
     if entry.kind == K::SecLogon {
-        let lt = event.field("LogonType").and_then(|v| v.as_i64())?;
+        let lt = event.field_i64("LogonType")?;
         if !RDP_LOGON_TYPES.contains(&lt) {
             return None;
         }
@@ -231,8 +231,8 @@ pub(crate) fn facts(m: &Matched) -> Facts {
         ..Facts::default()
     };
     let text = |name: Option<&str>| {
-        name.and_then(|n| ev.field(n))
-            .map(|v| v.as_text().trim().to_string())
+        let trimmed = |v: &FieldValue| v.as_text().trim().to_string();
+        name.and_then(|n| ev.with_field(n, |v| v.map(trimmed)))
             .filter(|s| !s.is_empty() && s != "-")
     };
     let Some(entry) = entry(ev) else {
@@ -250,9 +250,7 @@ pub(crate) fn facts(m: &Matched) -> Facts {
     };
     f.kind = Some(entry.kind);
     f.step = rule_step(m).or(entry.step);
-    f.session = entry
-        .session
-        .and_then(|n| ev.field(n)?.as_i64()?.try_into().ok());
+    f.session = entry.session.and_then(|n| ev.field_i64(n)?.try_into().ok());
     f.connection = text(entry.connection);
     set_address(&mut f, text(entry.address));
     f.user = match entry.user {
@@ -264,7 +262,7 @@ pub(crate) fn facts(m: &Matched) -> Facts {
         None => None,
     };
     f.logon_id = text(entry.logon_id).map(|s| s.to_ascii_lowercase());
-    f.reason = entry.reason.and_then(|n| ev.field(n)?.as_i64());
+    f.reason = entry.reason.and_then(|n| ev.field_i64(n));
     f
 }
 

@@ -85,7 +85,7 @@ fn core_id(input: &Input, i: usize) -> Option<u16> {
 }
 
 fn int_field(input: &Input, i: usize, name: &str) -> Option<i64> {
-    input.items[i].event.field(name)?.as_i64()
+    input.items[i].event.field_i64(name)
 }
 
 /// How the records `items` (one connection's, in time order) end it: the first

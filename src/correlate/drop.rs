@@ -204,7 +204,7 @@ fn connection_outcome(input: &Input, seg: &Seg) -> Outcome {
     };
     let reason = end.item().and_then(|i| {
         let ev = &input.items[i].event;
-        let err = ev.field("error").and_then(|v| v.as_i64())?;
+        let err = ev.field_i64("error")?;
         Some(codes::decode(Family::Status, err))
     });
     Outcome {
@@ -354,7 +354,7 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
 /// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).
 fn self_disconnect(input: &Input, i: usize) -> bool {
     let ev = &input.items[i].event;
-    let get = |n: &str| ev.field(n).and_then(|v| v.as_i64());
+    let get = |n: &str| ev.field_i64(n);
     get("Source").is_some() && get("Source") == get("TargetSession")
 }
 

@@ -105,10 +105,11 @@ pub fn fill(template: &str, event: &Event) -> String {
         let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) if is_name(&after[..close]) => {
-                let value = event
-                    .field(&after[..close])
-                    .map(|v| v.as_text().trim().to_string());
-                out.push_str(value.as_deref().filter(|v| !v.is_empty()).unwrap_or("?"));
+                event.with_field(&after[..close], |value| {
+                    let text = value.map(|v| v.as_text());
+                    let text = text.as_deref().map(str::trim).filter(|v| !v.is_empty());
+                    out.push_str(text.unwrap_or("?"));
+                });
                 rest = &after[close + 1..];
             }
             _ => {

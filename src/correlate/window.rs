@@ -77,9 +77,7 @@ impl CauseIndex {
                     let value = match &index.keys[r] {
                         Key::None => None,
                         Key::Address(f) => ev.field(f).map(|v| strip_port(v.as_text().trim())),
-                        Key::Session(f) => {
-                            ev.field(f).and_then(|v| v.as_i64()).map(|v| v.to_string())
-                        }
+                        Key::Session(f) => ev.field_i64(f).map(|v| v.to_string()),
                     };
                     let lists = index.lists.entry((h, r)).or_insert_with(|| {
                         index.per_host.entry(h).or_default().push(r);

@@ -136,7 +136,18 @@ impl Event {
     /// The value of a data field, or of a `System` attribute addressed by the
     /// names Sigma rules use (`EventID`, `Channel`, `Provider_Name`, `Computer`, ...).
     pub fn field(&self, name: &str) -> Option<FieldValue> {
-        match name {
+        self.with_field(name, |v| v.cloned())
+    }
+
+    /// [`Event::field`] as an integer, when it is one (read in place).
+    pub fn field_i64(&self, name: &str) -> Option<i64> {
+        self.with_field(name, |v| v.and_then(FieldValue::as_i64))
+    }
+
+    /// Calls `f` with the value [`Event::field`] gives, a data field's read in place rather
+    /// than copied.
+    pub fn with_field<R>(&self, name: &str, f: impl FnOnce(Option<&FieldValue>) -> R) -> R {
+        let header = match name {
             "EventID" => Some(FieldValue::UInt(self.event_id.into())),
             "Channel" => Some(FieldValue::Str(self.channel.clone())),
             "Provider_Name" | "Provider" => Some(FieldValue::Str(self.provider.clone())),
@@ -147,8 +158,9 @@ impl Event {
             "EventRecordID" => Some(FieldValue::UInt(self.record_id)),
             "ActivityID" => self.activity_id.clone().map(FieldValue::Str),
             "UserID" | "SecurityUserID" => self.user_sid.clone().map(FieldValue::Str),
-            _ => self.fields.get(name).cloned(),
-        }
+            _ => return f(self.fields.get(name)),
+        };
+        f(header.as_ref())
     }
 
     /// Drops the data fields and the `System` values no header view shows (activity id, user
