@@ -57,7 +57,10 @@ impl Event {
         }
         let mut left = EVENT_TEXT_MAX;
         for (name, value) in &mut self.fields.0 {
-            if cut(name, NAME_MAX) {
+            if name.len() > NAME_MAX {
+                let mut owned = name.to_string();
+                cut(&mut owned, NAME_MAX);
+                *name = owned.into();
                 clipped.note(|| format!("a field name cut to {NAME_MAX} bytes"));
             }
             let FieldValue::Str(text) = value else {

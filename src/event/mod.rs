@@ -70,9 +70,10 @@ pub struct Event {
     pub fields: Fields,
 }
 
-/// The named data fields of an event, in the order the log holds them.
+/// The named data fields of an event, in the order the log holds them. Names are shared:
+/// the events built from one template's values hold one copy of each.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Fields(Vec<(String, FieldValue)>);
+pub struct Fields(Vec<(Arc<str>, FieldValue)>);
 
 impl Fields {
     /// An empty field list.
@@ -87,7 +88,7 @@ impl Fields {
     }
 
     /// Appends a field (names are kept as the log spells them).
-    pub fn push(&mut self, name: impl Into<String>, value: FieldValue) {
+    pub fn push(&mut self, name: impl Into<Arc<str>>, value: FieldValue) {
         self.0.push((name.into(), value));
     }
 
@@ -95,19 +96,19 @@ impl Fields {
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
         self.0
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| **n == *name)
             .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
             .map(|(_, v)| v)
     }
 
     /// Takes the `(name, value)` pairs out, in document order.
-    pub fn into_pairs(self) -> impl Iterator<Item = (String, FieldValue)> {
+    pub fn into_pairs(self) -> impl Iterator<Item = (Arc<str>, FieldValue)> {
         self.0.into_iter()
     }
 
     /// Iterates over `(name, value)` pairs in document order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+        self.0.iter().map(|(n, v)| (&**n, v))
     }
 
     /// How many fields there are.
@@ -126,7 +127,7 @@ impl Serialize for Fields {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
+            map.serialize_entry(&**name, value)?;
         }
         map.end()
     }

@@ -87,7 +87,7 @@ impl<'de> Deserialize<'de> for Fields {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
                 let mut fields = Fields::new();
                 while let Some((name, value)) = map.next_entry::<String, FieldValue>()? {
-                    fields.0.push((name, value));
+                    fields.0.push((name.into(), value));
                 }
                 Ok(fields)
             }

@@ -58,7 +58,7 @@ pub fn event_from_peek(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>) -> O
     let user_sid = text(SystemField::UserId)?;
     let mut fields = Fields::new();
     for (name, value) in peek.all_data()? {
-        fields.push(&*name, value);
+        fields.push(name, value);
     }
     Some(Event {
         time: peek.time(),
