@@ -143,6 +143,10 @@ pub(super) const JUDGED_ENOUGH: u32 = 256;
 /// ...and at least this many tenths of them may match: they are rendered anyway, and the
 /// rules would be evaluated twice.
 const MOSTLY_TAKEN_TENTHS: u32 = 9;
+/// After this many records of an event id the counts stand still, and so does the choice:
+/// every worker thread adding to the same two counters for every record cost a tenth of
+/// a large run's time, the cache line going back and forth between the cores.
+const JUDGED_MOST: u32 = 4096;
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -168,7 +172,7 @@ impl Record {
 
     fn note(&self, id: u16, taken: bool) {
         let judged = &self.judged[usize::from(id)];
-        if judged.load(Ordering::Relaxed) < u32::MAX / 10 {
+        if judged.load(Ordering::Relaxed) < JUDGED_MOST {
             judged.fetch_add(1, Ordering::Relaxed);
             self.taken[usize::from(id)].fetch_add(u32::from(taken), Ordering::Relaxed);
         }
