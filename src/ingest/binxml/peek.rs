@@ -238,8 +238,8 @@ impl Peek<'_> {
     }
 
     /// Every data field of the record in document order, as normalization names them; `None`
-    /// when the peek cannot tell them all (see [`DataPlan::all`]).
-    /// The list the keyword searches decoded is handed over rather than decoded again.
+    /// when the peek cannot tell them all (see [`DataPlan::all`]). A list the keyword searches
+    /// decoded for this record is handed over rather than decoded again.
     pub(crate) fn all_data(&self) -> Option<DataFields> {
         let record = self.data.record;
         self.data
