@@ -4,7 +4,7 @@
 
 use super::input::Input;
 use super::model::AlertSummary;
-use crate::rules::{Level, RuleInfo, alerts_at};
+use crate::rules::{Level, RuleInfo};
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
@@ -23,20 +23,9 @@ struct Tally<'a> {
 /// most severe first, then the most frequent, then by title.
 pub(crate) fn alerts(input: &Input, min_level: Option<Level>) -> Vec<AlertSummary> {
     let mut tallies: HashMap<&str, Tally<'_>> = HashMap::default();
-    for (i, m) in input.items.iter().enumerate() {
-        if !input.facts[i].context {
-            continue;
-        }
-        let h = input.host_of(i);
-        let host = (input.host_rank[h], &input.hosts[h].0);
-        for rule in m.alerts_at(min_level) {
-            tally(&mut tallies, rule, m.event.time, host);
-        }
-    }
-    for a in &input.alerts {
-        for rule in alerts_at(&a.rules, min_level) {
-            tally(&mut tallies, rule, a.event.time, (a.host_rank, &a.host));
-        }
+    for (rule, at) in input.alerted(min_level) {
+        let (time, rank, host) = input.alert_place(at);
+        tally(&mut tallies, rule, time, (rank, host));
     }
     let mut rows: Vec<AlertSummary> = tallies
         .into_values()

@@ -4,7 +4,8 @@
 use super::catalog::{self, Facts};
 use super::hosts::Hosts;
 use super::model::EventRef;
-use crate::rules::{Matched, RuleInfo};
+use crate::rules::{Level, Matched, RuleInfo, alerts_at};
+use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -22,6 +23,14 @@ pub(crate) struct Alert {
     pub event: EventRef,
     /// The rules that matched it.
     pub rules: Vec<Arc<RuleInfo>>,
+}
+
+/// Where a context alert comes from: an item (its index in [`Input::items`]) or an
+/// alert-only event (its index in [`Input::alerts`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AlertAt {
+    Item(usize),
+    Alert(usize),
 }
 
 /// The sorted input.
@@ -98,6 +107,43 @@ impl Input {
     pub fn rule(&self, i: usize, pick: impl Fn(&RuleInfo) -> bool) -> Option<&Arc<RuleInfo>> {
         let rules = &self.items[i].rules;
         rules.iter().find(|r| pick(r)).or_else(|| rules.first())
+    }
+
+    /// Every context rule (of `min_level` or above, when given) with each event it matched:
+    /// the items' and the alert-only events'.
+    pub fn alerted(
+        &self,
+        min_level: Option<Level>,
+    ) -> impl Iterator<Item = (&Arc<RuleInfo>, AlertAt)> + '_ {
+        let of_items = (0..self.items.len())
+            .filter(|i| self.facts[*i].context)
+            .flat_map(move |i| {
+                self.items[i]
+                    .alerts_at(min_level)
+                    .map(move |r| (r, AlertAt::Item(i)))
+            });
+        let of_alerts = self.alerts.iter().enumerate().flat_map(move |(k, a)| {
+            alerts_at(&a.rules, min_level).map(move |r| (r, AlertAt::Alert(k)))
+        });
+        of_items.chain(of_alerts)
+    }
+
+    /// When the alert at `at` happened, and its host's (place in the order of hosts, name).
+    pub fn alert_place(&self, at: AlertAt) -> (DateTime<Utc>, usize, &Arc<str>) {
+        match at {
+            AlertAt::Item(i) => {
+                let h = self.host_of(i);
+                (
+                    self.items[i].event.time,
+                    self.host_rank[h],
+                    &self.hosts[h].0,
+                )
+            }
+            AlertAt::Alert(k) => {
+                let a = &self.alerts[k];
+                (a.event.time, a.host_rank, &a.host)
+            }
+        }
     }
 
     /// The host index of item `i`.

@@ -2,12 +2,12 @@
 //! came within 2 min of ..."), and the timeline.
 
 use super::coverage::join;
-use super::input::Input;
+use super::input::{AlertAt, Input};
 use super::model::{
     EventRef, Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
 };
 use super::rank::{fill, human};
-use crate::rules::{Category, Level, RuleInfo, alerts_at};
+use crate::rules::{Category, Level, RuleInfo};
 use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -139,7 +139,7 @@ pub(crate) fn timeline(
     // growing it by doubling copied each of them several times.
     let steps: usize = sessions.iter().map(|s| s.steps.len()).sum();
     let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
-    let alerts = context(input, min_level).count();
+    let alerts = input.alerted(min_level).count();
     let mut out = Vec::with_capacity(steps + findings.len() + causes + alerts);
     let titles: HashMap<&str, &str> = input
         .items
@@ -234,23 +234,23 @@ fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
 
 /// Every event a context rule matched (of `min_level` or above, when given).
 fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = TimelineEntry> + '_ {
-    let of_items = (0..input.items.len())
-        .filter(|i| input.facts[*i].context)
-        .flat_map(move |i| {
+    input.alerted(min_level).map(|(r, at)| match at {
+        AlertAt::Item(i) => {
             let m = &input.items[i];
-            m.alerts_at(min_level).map(move |r| TimelineEntry {
+            TimelineEntry {
                 message: r
                     .extension
                     .as_ref()
                     .and_then(|x| x.explain.as_deref())
                     .map_or_else(|| Arc::clone(&r.title), |t| fill(t, &m.event).into()),
                 ..alert_entry(r, &input.hosts[input.host_of(i)].0, input.event_ref(i))
-            })
-        });
-    let of_alerts = input.alerts.iter().flat_map(move |a| {
-        alerts_at(&a.rules, min_level).map(|r| alert_entry(r, &a.host, a.event.clone()))
-    });
-    of_items.chain(of_alerts)
+            }
+        }
+        AlertAt::Alert(k) => {
+            let a = &input.alerts[k];
+            alert_entry(r, &a.host, a.event.clone())
+        }
+    })
 }
 
 /// The timeline line of an alert of `rule`, its message the rule's title.
