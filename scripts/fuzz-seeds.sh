@@ -30,7 +30,9 @@ if [ -d "$corpus" ]; then
     fi
   done < <(find "$corpus" -name '*.evtx' -size -2M -print0 | sort -z | head -z -n 40)
 fi
-first=$(find samples -name '*.evtx' | sort | head -n 1)
+# `sed -n 1p` reads all its input: `head` stops early, and under pipefail the SIGPIPE
+# it leaves the writer ended the script now and then.
+first=$(find samples -name '*.evtx' | sort | sed -n 1p)
 head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
 printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"
 # compact: the same logs (built events against rendered ones).
@@ -59,10 +61,14 @@ fi
 
 # normalize: records rendered as the evtx crate renders them (one JSON
 # document per record, attributes inline), from a few sample logs.
-if command -v evtx_dump >/dev/null; then
+# The Rust evtx_dump (the one scripts/bench.py installs, else one on PATH that says it is):
+# python-evtx installs a script of the same name that takes other flags.
+dump=target/bench-tools/bin/evtx_dump
+[ -x "$dump" ] || dump=$(command -v evtx_dump || true)
+if [ -n "$dump" ] && "$dump" --version 2>/dev/null | grep -q '^EVTX Parser [0-9]'; then
   k=0
   for f in samples/network-drop/*.evtx samples/termservice-crash/*.evtx; do
-    evtx_dump -o jsonl -t 1 "$f" 2>/dev/null | head -n 20 | while IFS= read -r line; do
+    { "$dump" -o jsonl -t 1 "$f" 2>/dev/null || true; } | sed -n 1,20p | while IFS= read -r line; do
       k=$((k + 1))
       printf '%s' "$line" >"$out/normalize/$(basename "$f" .evtx | tr -c 'A-Za-z0-9' _)-$k.json"
     done
