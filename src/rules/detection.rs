@@ -113,6 +113,25 @@ impl Search {
         }
     }
 
+    /// Adds to `out` the data fields this search tests by plain equality only.
+    pub fn equality_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Search::Map(items) => {
+                for item in items {
+                    if let Some(FieldKey::Data(name)) = &item.field
+                        && !item.matchers.is_empty()
+                        && item.matchers.iter().all(Matcher::is_equality)
+                        && !out.contains(&name.as_str())
+                    {
+                        out.push(name);
+                    }
+                }
+            }
+            Search::Any(parts) => parts.iter().for_each(|p| p.equality_fields(out)),
+            Search::Keywords(_) => {}
+        }
+    }
+
     /// Whether the event matches this search identifier; `None` when `src` cannot tell.
     pub fn truth<L: Lookup>(&self, src: &L) -> Option<bool> {
         match self {

@@ -3,6 +3,7 @@
 //! predicate for ingest.
 
 use super::field::Sketched;
+use super::gate::{Asked, Gates};
 use super::pins::Pins;
 use super::rule::CompiledRule;
 use crate::event::{EventSketch, HeaderField};
@@ -128,6 +129,8 @@ pub struct Interest {
     blind: Arc<[bool]>,
     /// Some rule is blind: only then are the candidates looked over for one first.
     any_blind: bool,
+    /// Fields that rule out many rules at once.
+    gates: Arc<Gates>,
     /// How judging has gone, per event id.
     record: Arc<Record>,
 }
@@ -182,11 +185,13 @@ impl Record {
 impl Interest {
     pub(crate) fn new(index: Arc<Index>, rules: Arc<[CompiledRule]>) -> Self {
         let blind: Arc<[bool]> = rules.iter().map(CompiledRule::blind_to_sketches).collect();
+        let gates = Arc::new(Gates::build(&rules));
         Interest {
             index,
             rules,
             any_blind: blind.contains(&true),
             blind,
+            gates,
             record: Arc::new(Record::new()),
         }
     }
@@ -230,7 +235,13 @@ impl Interest {
             return true;
         }
         let src = Sketched(sketch);
-        let taken = any.any(|r| self.rules[r as usize].truth(&src) != Some(false));
+        let mut asked = Asked::default();
+        let taken = any.any(|r| {
+            !self
+                .gates
+                .rules_out(&self.rules, r, event_id, &src, &mut asked)
+                && self.rules[r as usize].truth(&src) != Some(false)
+        });
         self.record.note(event_id, taken);
         taken
     }

@@ -226,6 +226,15 @@ impl Matcher {
         }
     }
 
+    /// True when the test is plain equality to a text, number or boolean: a value that
+    /// few fields take many of.
+    pub fn is_equality(&self) -> bool {
+        matches!(
+            self,
+            Matcher::Equals(_) | Matcher::Int(_) | Matcher::Bool(_)
+        )
+    }
+
     /// The integer this matcher requires by plain equality, if that is all it does.
     pub fn pinned_int(&self) -> Option<i64> {
         match self {

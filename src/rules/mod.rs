@@ -17,6 +17,7 @@ pub mod extension;
 mod extension_block;
 mod field;
 mod found;
+mod gate;
 mod index;
 mod logsource;
 mod matched;

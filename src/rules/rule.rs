@@ -85,6 +85,16 @@ impl CompiledRule {
         undecided(true) && undecided(false)
     }
 
+    /// The data fields the rule's searches test by plain equality only (candidates for a
+    /// [`super::gate::Gates`] gate).
+    pub fn equality_fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.searches
+            .iter()
+            .for_each(|s| s.equality_fields(&mut out));
+        out
+    }
+
     fn in_scope<L: Lookup>(&self, src: &L) -> Option<bool> {
         let channel = || {
             src.with_values(&FieldKey::Channel, |[channel, _]| {

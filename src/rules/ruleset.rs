@@ -438,6 +438,39 @@ mod interest_tests {
     }
 
     #[test]
+    fn gated_judging_agrees_with_every_rule_judged_alone() {
+        use super::super::field::Sketched;
+        let set = rules(&[
+            "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    IpAddress: '-'\n  \
+             condition: sel and not filter",
+            "  sel:\n    EventID: 4624\n    LogonType: 3\n    WorkstationName: kali\n  condition: sel",
+            "  sel:\n    EventID: [4624, 4625]\n    LogonType: [2, 11]\n  condition: sel",
+            "  a:\n    EventID: 4625\n    WorkstationName: kali\n  b:\n    LogonType: 7\n  \
+             condition: a or b",
+        ]);
+        let interest = set.interest();
+        let text = |s: &str| Some(FieldValue::Str(s.into()));
+        for event_id in [4624, 4625] {
+            for logon_type in [None, Some(FieldValue::UInt(3)), text("10"), text("7")] {
+                for workstation in [None, text("kali"), text("KALI"), text("desk")] {
+                    for complete in [false, true] {
+                        let mut data = vec![("IpAddress", text("10.1.1.1"))];
+                        data.extend(logon_type.clone().map(|v| ("LogonType", Some(v))));
+                        data.extend(workstation.clone().map(|v| ("WorkstationName", Some(v))));
+                        let mut sketch = logon(&data, complete);
+                        sketch.event_id = event_id;
+                        let alone = set
+                            .rules
+                            .iter()
+                            .any(|r| r.truth(&Sketched(&sketch)) != Some(false));
+                        assert_eq!(interest.may_match(&sketch), alone, "{event_id} {data:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn an_event_id_whose_records_are_mostly_taken_is_no_longer_judged() {
         let set =
             rules(&["  sel:\n    EventID: [4624, 4634]\n    LogonType: 10\n  condition: sel"]);
