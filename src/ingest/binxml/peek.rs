@@ -44,7 +44,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry as MapEntry;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::{Mutex, PoisonError, TryLockError};
+use std::cell::RefCell;
 
 /// A record's header fields, as [`crate::event::from_json`] would normalize them, and its data
 /// fields on demand (through [`EventSketch`]).
@@ -91,7 +91,7 @@ struct DataView<'a> {
     plan: &'a DataPlan,
     values: &'a [Val],
     chunk: &'a [u8],
-    nested: &'a Mutex<Nested>,
+    nested: &'a RefCell<Nested>,
     /// The cache serves one chunk: its plans need no check against the bytes.
     trusted: bool,
     /// Where the record's BinXML starts in the chunk: what tells records apart.
@@ -166,11 +166,7 @@ impl<'a> DataView<'a> {
     ) -> Option<R> {
         let chunk = self.chunk;
         let value = |values: &[Val], i: u16| values.get(usize::from(i)).map(|v| v.value(chunk));
-        let mut nested = match self.nested.try_lock() {
-            Ok(guard) => guard,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
-        };
+        let mut nested = self.nested.try_borrow_mut().ok()?;
         let Nested {
             templates,
             user_roots,
@@ -390,9 +386,10 @@ pub struct PeekCache {
     templates: HashMap<u32, Entry<Plan>>,
     /// Scratch: the current record's substitution values.
     values: Vec<Val>,
-    /// The data part when it comes as an embedded instance, read only when asked for (behind
-    /// a lock, as the cache lives in closures that must be `Sync`; it is never contended).
-    nested: Mutex<Nested>,
+    /// The data part when it comes as an embedded instance, read only when asked for, and the
+    /// record's memo (in a cell: a [`Peek`] borrows the cache shared while rules ask it for
+    /// fields one after another).
+    nested: RefCell<Nested>,
     texts: Texts,
     /// Serves one chunk only (see [`PeekCache::for_one_chunk`]).
     one_chunk: bool,
@@ -575,7 +572,7 @@ pub(crate) fn peek_bytes<'a>(
         texts,
         one_chunk,
     } = cache;
-    let inner = nested.get_mut().unwrap_or_else(PoisonError::into_inner);
+    let inner = nested.get_mut();
     if *chunk != Some(key)
         || templates.len() > MAX_TEMPLATES
         || inner.templates.len() > MAX_TEMPLATES
