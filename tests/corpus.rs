@@ -169,9 +169,7 @@ fn skipping_unwanted_records_unrendered_keeps_the_same_events_and_counts() {
     };
     let plain = run(&IngestOptions::default());
     let filtered = run(&IngestOptions {
-        prefilter: Some(Prefilter(std::sync::Arc::new(|p: &Peek| {
-            WANTED.contains(&p.event_id)
-        }))),
+        prefilter: Some(Prefilter::keep_if(|p: &Peek| WANTED.contains(&p.event_id))),
         ..IngestOptions::default()
     });
     assert!(plain.0.len() > 1000, "the corpus has these events");

@@ -3,10 +3,8 @@
 //! twice; judging records before rendering them keeps the same matched events; events built
 //! from template values are the rendered ones.
 
-use crate::util::builtin_rules;
-use dropcause::ingest::{IngestOptions, Peek, Prefilter, discover, read_all};
+use dropcause::ingest::{IngestOptions, discover, read_all};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 fn inputs() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
@@ -20,7 +18,6 @@ fn inputs() -> Vec<PathBuf> {
 
 #[test]
 fn fuzz_findings_keep_their_accounting_and_matches() {
-    let rules = builtin_rules();
     let files = inputs();
     assert!(!files.is_empty());
     for path in files {
@@ -38,30 +35,12 @@ fn fuzz_findings_keep_their_accounting_and_matches() {
             let twice: u64 = report.files.iter().map(|f| f.duplicate_records).sum();
             assert_eq!(read, kept + twice, "{} (recover {recover})", path.display());
         }
-        let matched = |prefilter: Option<Prefilter>| {
-            let options = IngestOptions {
-                prefilter,
-                ..IngestOptions::default()
-            };
-            let mut out = Vec::new();
-            read_all(
-                &found.sources,
-                &options,
-                |e| {
-                    let id = e.record_id;
-                    rules.match_event(e).map(|m| (id, m.rules.len()))
-                },
-                |batch| out.extend(batch),
-            );
-            out
-        };
-        let interest = rules.interest();
-        let judged = matched(Some(Prefilter(Arc::new(move |p: &Peek| {
-            interest.may_match(p)
-        }))));
-        assert_eq!(matched(None), judged, "{}", path.display());
+        judged_property::check(&found.sources, &path.display().to_string());
     }
 }
+
+#[path = "../fuzz/fuzz_targets/judged_property.rs"]
+mod judged_property;
 
 #[path = "../fuzz/fuzz_targets/compact_property.rs"]
 mod compact_property;

@@ -1,14 +1,16 @@
-//! Judging records before they are rendered (`Interest::may_match` on what the peek can read,
-//! and whole chunks skimmed when nothing in them is wanted) keeps exactly the events that
-//! rendering every record and matching the rules keeps, with the same per-file accounting:
-//! over the whole corpus, with the built-in rules and with the SigmaHQ Windows rules too.
+//! Judging records before they are rendered (`Interest::judge` on what the peek can read,
+//! whole chunks skimmed when nothing in them is wanted, and alerts decided from the peek read
+//! no further than their header, as `analyze` reads) keeps exactly the events, and the rules
+//! they match, that rendering every record and matching the rules keeps, with the same
+//! per-file accounting: over the whole corpus, with the built-in rules and with the SigmaHQ
+//! Windows rules too.
 
 use crate::sigmahq_load::sigma_dir;
 use crate::util::corpus;
-use dropcause::ingest::{IngestOptions, Peek, Prefilter, discover, read_all};
+use dropcause::analyze;
+use dropcause::ingest::{IngestOptions, Note, discover, read_all_noted};
 use dropcause::rules::{RuleSet, RuleSource};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A matched event: file, record id and the ids of the rules it matched.
@@ -19,31 +21,39 @@ type Counts = Vec<(u64, u64, Vec<(String, String, u64, String, String)>)>;
 struct Run {
     kept: Vec<Kept>,
     counts: Counts,
+    /// Events read whole.
     rendered: u64,
+    /// Events read by their header, matched from the peek.
+    headers: u64,
 }
 
 fn run(root: &Path, rules: &RuleSet, prejudge: bool) -> Run {
     let found = discover(std::slice::from_ref(&root.to_path_buf()), false);
-    let interest = rules.interest();
     let options = IngestOptions {
-        prefilter: prejudge.then(|| Prefilter(Arc::new(move |p: &Peek| interest.may_match(p)))),
+        prefilter: prejudge.then(|| analyze::prefilter(rules, Default::default())),
         ..IngestOptions::default()
     };
-    let rendered = AtomicU64::new(0);
+    let (rendered, headers) = (AtomicU64::new(0), AtomicU64::new(0));
     let mut kept = Vec::new();
-    let report = read_all(
+    let report = read_all_noted(
         &found.sources,
         &options,
-        |e| {
-            rendered.fetch_add(1, Ordering::Relaxed);
+        |e, decided: Option<Note>| {
+            let counter = if decided.is_some() {
+                &headers
+            } else {
+                &rendered
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
             let source = e.source.to_path_buf();
             let id = e.record_id;
-            rules.match_event(e).map(|m| {
+            analyze::keep(rules, e, decided).map(|m| {
                 let ids = m.rules.iter().map(|r| r.id.to_string()).collect();
                 (source, id, ids)
             })
         },
         |batch| kept.extend(batch),
+        &mut (),
     );
     let counts = report
         .files
@@ -70,20 +80,23 @@ fn run(root: &Path, rules: &RuleSet, prejudge: bool) -> Run {
         kept,
         counts,
         rendered: rendered.into_inner(),
+        headers: headers.into_inner(),
     }
 }
 
-fn check(label: &str, root: &Path, rules: &RuleSet) {
+/// Runs both ways and compares; returns the judged run.
+fn check(label: &str, root: &Path, rules: &RuleSet) -> Run {
     let all = run(root, rules, false);
     let judged = run(root, rules, true);
     let read: u64 = all.counts.iter().map(|c| c.0).sum();
     eprintln!(
-        "{label}: {} rules, {read} records, {} matched; rendered {} of them when judged first \
-         ({:.1}%)",
+        "{label}: {} rules, {read} records, {} matched; when judged first, {} read whole \
+         ({:.1}%) and {} by their header",
         rules.len(),
         all.kept.len(),
         judged.rendered,
-        100.0 * judged.rendered as f64 / all.rendered.max(1) as f64
+        100.0 * judged.rendered as f64 / all.rendered.max(1) as f64,
+        judged.headers
     );
     assert!(all.kept.len() > 1000, "the corpus has matching events");
     assert_eq!(all.kept.len(), judged.kept.len(), "as many matched events");
@@ -93,6 +106,11 @@ fn check(label: &str, root: &Path, rules: &RuleSet) {
     }
     assert_eq!(all.counts.len(), judged.counts.len());
     assert!(judged.rendered < all.rendered, "judging spares rendering");
+    assert_eq!(
+        all.headers, 0,
+        "without a prefilter every event is read whole"
+    );
+    judged
 }
 
 #[test]
@@ -113,5 +131,12 @@ fn judging_records_before_rendering_keeps_the_same_matches_with_sigmahq_rules() 
         return;
     };
     let (rules, _) = RuleSet::load(&[RuleSource::BuiltIn, RuleSource::Path(sigma)]);
-    check("built-in + SigmaHQ rules", &root, &rules);
+    let judged = check("built-in + SigmaHQ rules", &root, &rules);
+    // Most SigmaHQ rules are plain alert rules: the records only they match, once the peek
+    // decides them, need no data.
+    assert!(
+        judged.headers > 1000,
+        "alerts read by their header: {}",
+        judged.headers
+    );
 }

@@ -1,14 +1,14 @@
 //! Reading one chunk: its records rendered, normalized and handed to the
 //! caller's mapping function; every failure located and counted.
 
-use super::Prefilter;
 use super::binxml::vocab::{
     CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_HEADER_SIZE, RECORD_TRAILER_SIZE,
 };
-use super::binxml::{Peek, PeekCache, peek, skim};
-use super::binxml::{Tally, event_from_peek};
+use super::binxml::{Peek, PeekCache, Visit, peek, skim};
+use super::binxml::{Tally, event_from_peek, header_from_peek};
 use super::stats::FileStats;
 use super::string_table::clear_bad_slots;
+use super::{Note, Prefilter, Want};
 use crate::diag::{Diagnostics, Problem, ProblemKind};
 use crate::event::{self, Event, RecordOrigin};
 use chrono::{DateTime, Utc};
@@ -16,6 +16,10 @@ use evtx::err::EvtxError;
 use evtx::{EvtxChunk, EvtxChunkData, EvtxRecord, ParserSettings};
 use std::path::Path;
 use std::sync::Arc;
+
+/// What the workers make of an event (and the prefilter's note, when it wanted only the
+/// header).
+pub(crate) type MapFn<'a, T> = dyn Fn(Event, Option<Note>) -> Option<T> + Sync + 'a;
 
 /// What reading one chunk gave.
 pub(crate) struct ChunkOutput<T> {
@@ -45,8 +49,8 @@ impl<T> ChunkOutput<T> {
     }
 
     /// Bounds one event ([`Event::bound`]), counts it and keeps what `map`
-    /// makes of it. The first cut of the chunk (or export) gets a message.
-    pub fn accept(&mut self, mut event: Event, map: &(dyn Fn(Event) -> Option<T> + Sync)) {
+    /// makes of it (with `note`). The first cut of the chunk (or export) gets a message.
+    pub fn accept(&mut self, mut event: Event, note: Option<Note>, map: &MapFn<'_, T>) {
         let clipped = event.bound();
         if let Some(first) = clipped.first {
             if self.stats.values_cut == 0 {
@@ -64,7 +68,7 @@ impl<T> ChunkOutput<T> {
             self.stats.values_cut += clipped.count;
         }
         self.stats.count(&event);
-        if let Some(kept) = map(event) {
+        if let Some(kept) = map(event, note) {
             self.kept.push(kept);
         }
     }
@@ -81,6 +85,42 @@ pub(crate) struct Reading<'a> {
     /// Events the peek can read whole are built from the template's values
     /// ([`event_from_peek`]) instead of rendered.
     pub build: bool,
+    /// The map takes headers with the prefilter's note ([`Want::Header`]); otherwise those
+    /// records are read whole.
+    pub headers: bool,
+}
+
+impl Reading<'_> {
+    /// What becomes of the record `peek` shows (of record id `id`, in the file at `path`).
+    fn take(&self, peek: &Peek<'_>, id: u64, path: &Arc<Path>) -> Take {
+        let want = self.prefilter.map_or(Want::Event, |p| p.want(peek));
+        let built = match want {
+            Want::Nothing => return Take::Unwanted,
+            Want::Header(note) if self.headers => {
+                header_from_peek(peek, id, path).map(|event| (event, Some(note)))
+            }
+            _ if self.build => event_from_peek(peek, id, path).map(|event| (event, None)),
+            _ => None,
+        };
+        match built {
+            Some((event, note)) => Take::Built(event, note),
+            None => Take::Render,
+        }
+    }
+}
+
+/// What becomes of a peeked record.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per record, on the stack, moved once: boxing the event would add an allocation"
+)]
+enum Take {
+    /// Counted, not read.
+    Unwanted,
+    /// Built from the peek, with the prefilter's note when it is only the header.
+    Built(Event, Option<Note>),
+    /// To be rendered whole by the `evtx` crate.
+    Render,
 }
 
 /// Reads the records of a chunk. `cut` is the number of bytes actually present
@@ -92,13 +132,14 @@ pub(crate) fn read_chunk<T>(
     cut: Option<u64>,
     path: &Arc<Path>,
     reading: &Reading<'_>,
-    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    map: &MapFn<'_, T>,
 ) -> ChunkOutput<T> {
     let Reading {
         settings,
         prefilter,
         recover,
         build,
+        ..
     } = *reading;
     let named = (
         data.header.first_event_record_id,
@@ -145,17 +186,16 @@ pub(crate) fn read_chunk<T>(
             }
             _ => None,
         };
-        match peeked {
-            Some((header, id)) if prefilter.is_some_and(|filter| !(filter.0)(&header)) => {
-                // Unwanted, and its header says all the accounting needs.
-                out.stats.count_unrendered(header.unrendered(id));
+        let take = match &peeked {
+            Some((header, id)) => reading.take(header, *id, path),
+            None => Take::Render,
+        };
+        match (take, peeked) {
+            // Unwanted, and its header says all the accounting needs.
+            (Take::Unwanted, Some((header, id))) => {
+                out.stats.count_unrendered(header.unrendered(id))
             }
-            Some((header, id))
-                if let Some(event) =
-                    build.then(|| event_from_peek(&header, id, path)).flatten() =>
-            {
-                out.accept(event, map)
-            }
+            (Take::Built(event, note), _) => out.accept(event, note, map),
             _ => accept(record, path, number, map, &mut out),
         }
         if cut.is_some() {
@@ -167,25 +207,27 @@ pub(crate) fn read_chunk<T>(
 }
 
 /// What [`skim`] makes of `chunk` under the reading's prefilter: the unwanted records counted,
-/// the wanted ones built from their peek (when the reading builds) and kept; `None` when there
-/// is no prefilter or the chunk must be read by the crate.
+/// the wanted ones built from their peek (whole, or their header when that is all the
+/// prefilter wants) and kept; `None` when there is no prefilter or the chunk must be read by
+/// the crate.
 fn skim_chunk<T>(
     chunk: &EvtxChunk<'_>,
     peeks: &mut PeekCache,
     reading: &Reading<'_>,
     path: &Arc<Path>,
-    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    map: &MapFn<'_, T>,
 ) -> Option<ChunkOutput<T>> {
-    let (filter, build) = (reading.prefilter?, reading.build);
+    reading.prefilter?;
     let mut taken = ChunkOutput::new();
-    let mut take = |p: &Peek<'_>, id: u64| match build.then(|| event_from_peek(p, id, path)) {
-        Some(Some(event)) => {
-            taken.accept(event, map);
-            true
+    let mut visit = |p: &Peek<'_>, id: u64| match reading.take(p, id, path) {
+        Take::Unwanted => Visit::Unwanted,
+        Take::Built(event, note) => {
+            taken.accept(event, note, map);
+            Visit::Taken
         }
-        _ => false,
+        Take::Render => Visit::Stuck,
     };
-    let stats = skim(chunk, filter, peeks, &mut take)?;
+    let stats = skim(chunk, peeks, &mut visit)?;
     // The unwanted records' account first, as the chunk's own reading keeps it.
     let mut out = ChunkOutput::new();
     out.stats = stats;
@@ -286,7 +328,7 @@ fn accept<T>(
     record: evtx::err::Result<EvtxRecord<'_>>,
     path: &Arc<Path>,
     chunk: Option<u64>,
-    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    map: &MapFn<'_, T>,
     out: &mut ChunkOutput<T>,
 ) {
     let record = match record {
@@ -321,7 +363,7 @@ fn accept<T>(
         recovered,
     };
     match event::from_json_bytes(&rendered.data, &origin) {
-        Ok(event) => out.accept(event, map),
+        Ok(event) => out.accept(event, None, map),
         Err(err) => {
             out.stats.records_unreadable += 1;
             let mut p = Problem::file(ProblemKind::BadEvent, &**path, err.to_string());

@@ -22,6 +22,7 @@ mod export;
 mod fingerprint;
 mod json_array;
 mod open;
+mod prefilter;
 mod stats;
 mod string_table;
 pub mod windows;
@@ -30,6 +31,7 @@ mod work;
 pub use binxml::{Peek, PeekCache, PeekText, event_from_peek, peek};
 pub use discover::{ArchiveEntry, Discovery, LOG_EXTENSIONS, Source, discover};
 pub use open::{EVTX_MAGIC, Format, open_shared};
+pub use prefilter::{Note, Prefilter, Want};
 pub use stats::{ChannelSpan, FileStats};
 
 use crate::diag::Diagnostics;
@@ -43,7 +45,7 @@ pub const DEFAULT_ENTRY_CAP: u64 = 1 << 30;
 /// together (by the sizes their directories give, which loading holds them
 /// to): 16 GiB. The entries past it are refused with a message.
 pub const INFLATE_BUDGET: u64 = 16 << 30;
-use chunk::{ChunkOutput, Reading, read_chunk};
+use chunk::{ChunkOutput, MapFn, Reading, read_chunk};
 use dedup::{Key, Seen};
 use evtx::ParserSettings;
 use std::collections::BTreeMap;
@@ -116,16 +118,6 @@ impl HostFilter {
     }
 }
 
-/// Decides from what [`peek()`] reads of a record whether it is worth rendering.
-#[derive(Clone)]
-pub struct Prefilter(pub Arc<dyn Fn(&Peek) -> bool + Send + Sync>);
-
-impl std::fmt::Debug for Prefilter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Prefilter")
-    }
-}
-
 /// What reading a set of files produced besides the events.
 #[derive(Debug, Default)]
 pub struct IngestReport {
@@ -191,12 +183,13 @@ where
 /// read the chunks (of all files at once) and run `map` on each event to decide
 /// what travels on; `consume` runs on the calling thread and gets what was kept,
 /// in file and chunk order. Memory stays bounded by what `map` keeps: only a
-/// few chunks per worker are in flight.
+/// few chunks per worker are in flight. `map` gets every event whole: a record the
+/// prefilter wants by its header ([`Want::Header`]) is read whole here.
 pub fn read_all_observed<T, M, C>(
     sources: &[Source],
     options: &IngestOptions,
     map: M,
-    mut consume: C,
+    consume: C,
     observer: &mut dyn Observer,
 ) -> IngestReport
 where
@@ -204,16 +197,53 @@ where
     M: Fn(Event) -> Option<T> + Sync,
     C: FnMut(Vec<T>),
 {
+    let whole = |event: Event, _: Option<Note>| map(event);
+    read(sources, options, (&whole, false), consume, observer)
+}
+
+/// [`read_all_observed`], where a record the prefilter wants by its header alone
+/// ([`Want::Header`]) comes to `map` as that header (an event without data fields,
+/// activity id or user SID) with the prefilter's note; other events come whole, without
+/// a note.
+pub fn read_all_noted<T, M, C>(
+    sources: &[Source],
+    options: &IngestOptions,
+    map: M,
+    consume: C,
+    observer: &mut dyn Observer,
+) -> IngestReport
+where
+    T: Send,
+    M: Fn(Event, Option<Note>) -> Option<T> + Sync,
+    C: FnMut(Vec<T>),
+{
+    read(sources, options, (&map, true), consume, observer)
+}
+
+/// What the workers make of each event: the map, and whether it takes headers with notes.
+type Mapping<'a, T> = (&'a (dyn Fn(Event, Option<Note>) -> Option<T> + Sync), bool);
+
+fn read<T, C>(
+    sources: &[Source],
+    options: &IngestOptions,
+    (map, notes): Mapping<'_, T>,
+    mut consume: C,
+    observer: &mut dyn Observer,
+) -> IngestReport
+where
+    T: Send,
+    C: FnMut(Vec<T>),
+{
     let run = Run::new(sources, options);
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(run.threads * 2);
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::sync_channel::<Done<T>>(run.threads * 2);
     let mut report = std::thread::scope(|scope| {
-        let (run, job_rx, map) = (&run, &job_rx, &map);
+        let (run, job_rx) = (&run, &job_rx);
         scope.spawn(move || run.produce(&job_tx));
         for _ in 0..run.threads {
             let done_tx = done_tx.clone();
-            scope.spawn(move || run.work(job_rx, &done_tx, map));
+            scope.spawn(move || run.work(job_rx, &done_tx, (map, notes)));
         }
         drop(done_tx);
         let mut order = InOrder::new(run.empty_report(), options.keep_duplicates);
@@ -314,27 +344,28 @@ impl<'a> Run<'a> {
 
     /// A worker: reads jobs until there are none left (or no one listens),
     /// keeping what `map` keeps of the events of the hosts asked for.
-    fn work<T, M>(
+    fn work<T>(
         &self,
         jobs: &Mutex<mpsc::Receiver<Job>>,
         done: &mpsc::SyncSender<Done<T>>,
-        map: &M,
-    ) where
-        M: Fn(Event) -> Option<T> + Sync,
-    {
+        (map, notes): Mapping<'_, T>,
+    ) {
+        let build = !self.options.render_all;
         let reading = Reading {
             settings: &self.settings,
             prefilter: self.options.prefilter.as_ref(),
             recover: self.options.recover_records,
-            build: !self.options.render_all,
+            build,
+            // A header is built from the peek: rendering everything reads it whole.
+            headers: notes && build,
         };
         let hosts = &self.options.hosts;
-        let keyed = |event: Event| {
+        let keyed = |event: Event, note: Option<Note>| {
             if !hosts.matches(&event.computer) {
                 return None;
             }
             let key = Key::of(&event);
-            map(event).map(|kept| (key, kept))
+            map(event, note).map(|kept| (key, kept))
         };
         while let Ok(job) = next_job(jobs) {
             if done
@@ -506,7 +537,7 @@ fn run_job<T>(
     job: Job,
     paths: &[Arc<Path>],
     reading: &Reading<'_>,
-    map: &(dyn Fn(Event) -> Option<(Key, T)> + Sync),
+    map: &MapFn<'_, (Key, T)>,
 ) -> Done<T> {
     let path = &paths[job.file];
     let mut done = Done {
@@ -522,7 +553,7 @@ fn run_job<T>(
             Work::Events(events) => {
                 let mut out = ChunkOutput::new();
                 for event in events {
-                    out.accept(event, map);
+                    out.accept(event, None, map);
                 }
                 out
             }

@@ -19,6 +19,7 @@ mod field;
 mod found;
 mod gate;
 mod index;
+mod interest;
 mod logsource;
 mod matched;
 mod matcher;
@@ -33,7 +34,7 @@ mod yaml;
 
 pub use error::{NotUtf8, RuleError, RuleProblem};
 pub use extension::{AlertFilter, Category, Extension, Level, Role, RuleInfo, Step, Window};
-pub use index::Interest;
+pub use interest::{Interest, Judgement};
 pub use matched::{Matched, alerts_at};
 pub use ruleset::{LoadReport, RulePins, RuleSet, RuleSummary, SelfTestFailure};
 pub use selftest::{BadSystemField, event_from_fields};

@@ -2,7 +2,8 @@
 
 use super::error::{Located, RuleError, RuleProblem};
 use super::extension::{AlertFilter, RuleInfo};
-use super::index::{Index, Interest};
+use super::index::Index;
+use super::interest::Interest;
 use super::matched::Matched;
 use super::pins;
 use super::rule::{self, CompiledRule};
@@ -270,6 +271,18 @@ impl RuleSet {
         (!rules.is_empty()).then_some(Matched { event, rules })
     }
 
+    /// The event with the rules at `places` (their places in the rule set, as
+    /// [`super::Judgement::AlertOnly`] gives them), already decided without the whole event;
+    /// `None` when there are none.
+    pub fn matched_by(&self, event: Event, places: &[u32]) -> Option<Matched> {
+        let rules: Vec<_> = places
+            .iter()
+            .filter_map(|&i| self.rules.get(i as usize))
+            .map(|r| Arc::clone(&r.info))
+            .collect();
+        (!rules.is_empty()).then_some(Matched { event, rules })
+    }
+
     /// Which events any rule can match, as a predicate on what is known of a record before
     /// it is rendered.
     pub fn interest(&self) -> Interest {
@@ -305,7 +318,7 @@ impl RuleSet {
 /// [`Interest`] as ingest meets it: built from loaded rules.
 #[cfg(test)]
 mod interest_tests {
-    use super::super::index::JUDGED_ENOUGH;
+    use super::super::interest::{JUDGED_ENOUGH, Judgement};
     use super::{RuleSet, RuleSource};
     use crate::event::FieldValue;
     use crate::event::{EventSketch, HeaderField};
@@ -472,12 +485,18 @@ mod interest_tests {
 
     #[test]
     fn an_event_id_whose_records_are_mostly_taken_is_no_longer_judged() {
-        let set =
-            rules(&["  sel:\n    EventID: [4624, 4634]\n    LogonType: 10\n  condition: sel"]);
+        // The address is unknown to the sketches below: a logon type 10 may match.
+        let set = rules(
+            &["  sel:\n    EventID: [4624, 4634]\n    LogonType: 10\n    \
+                           IpAddress|startswith: '10.'\n  condition: sel"],
+        );
         let interest = set.interest();
         let lt = |v: u64| ("LogonType", Some(FieldValue::UInt(v)));
         for _ in 0..JUDGED_ENOUGH {
-            assert!(interest.may_match(&logon(&[lt(10)], false)));
+            assert_eq!(
+                interest.judge(&logon(&[lt(10)], false)),
+                Judgement::MayMatch
+            );
         }
         // 4624 records are always taken now, even one the rules would refuse...
         assert!(interest.may_match(&logon(&[lt(5)], false)));
@@ -485,5 +504,44 @@ mod interest_tests {
         let mut logoff = logon(&[lt(5)], false);
         logoff.event_id = 4634;
         assert!(!interest.may_match(&logoff));
+    }
+
+    #[test]
+    fn records_only_plain_alert_rules_match_for_certain_are_alerts() {
+        let set = rules(&[
+            "  sel:\n    EventID: 4624\n    LogonType: 10\n  condition: sel",
+            "  sel:\n    EventID: 4624\n  condition: sel",
+            "  sel:\n    EventID: 4624\n    LogonType: 2\n  condition: sel\n\
+             dropcause:\n  role: context",
+            "  sel:\n    EventID: 4624\n    LogonType: 10\n    IpAddress: '-'\n  \
+             condition: sel",
+        ]);
+        let interest = set.interest();
+        let lt = |v: u64| ("LogonType", Some(FieldValue::UInt(v)));
+        let dash = ("IpAddress", Some(FieldValue::Str("10.0.0.9".into())));
+        // Every rule decided; the two that hold are plain: an alert, by its rules' places.
+        assert_eq!(
+            interest.judge(&logon(&[lt(10), dash.clone()], true)),
+            Judgement::AlertOnly(Box::new([0, 1]))
+        );
+        // The address unknown: rule 3 may hold, so the event is read whole.
+        assert_eq!(
+            interest.judge(&logon(&[lt(10)], false)),
+            Judgement::MayMatch
+        );
+        // A rule with a `dropcause:` block holds: the event is read whole.
+        assert_eq!(interest.judge(&logon(&[lt(2)], true)), Judgement::MayMatch);
+        // Alerts do not count as taken: however many there are, 4624 records are still
+        // judged (taken records would stop that after JUDGED_ENOUGH).
+        for _ in 0..2 * JUDGED_ENOUGH {
+            let judged = interest.judge(&logon(&[lt(10), dash.clone()], true));
+            assert!(matches!(judged, Judgement::AlertOnly(_)));
+        }
+        // The alert's rules, from their places, are those matching gives.
+        let event = crate::rules::selftest::blank_event();
+        let matched = set.matched_by(event, &[0, 1]).expect("two rules");
+        let ids: Vec<&str> = matched.rules.iter().map(|r| &*r.id).collect();
+        assert_eq!(ids, ["r0", "r1"]);
+        assert!(matched.alert_only());
     }
 }

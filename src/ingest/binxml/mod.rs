@@ -25,7 +25,7 @@ mod walk;
 pub(crate) use peek::SystemField;
 pub(crate) use peek::Unrendered;
 pub use peek::{Peek, PeekCache, PeekText, peek};
-pub(crate) use skim::{Tally, skim};
+pub(crate) use skim::{Tally, Visit, skim};
 
 use crate::event::{Event, FieldValue, Fields};
 use std::path::Path;
@@ -42,6 +42,22 @@ use std::sync::Arc;
 /// event (`tests/peek_corpus.rs` holds them equal on the whole real corpus, and the `compact`
 /// fuzz target on crafted chunks).
 pub fn event_from_peek(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>) -> Option<Event> {
+    build(peek, header_id, source, true)
+}
+
+/// The event's header as [`event_from_peek`] would give it, with no data fields, activity id
+/// or user SID (what [`Event::strip_data`] leaves): the data part is not read at all. `None`
+/// when the peek cannot tell the record id or level.
+pub(crate) fn header_from_peek(
+    peek: &Peek<'_>,
+    header_id: u64,
+    source: &Arc<Path>,
+) -> Option<Event> {
+    build(peek, header_id, source, false)
+}
+
+/// [`event_from_peek`], or with `whole` false [`header_from_peek`].
+fn build(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>, whole: bool) -> Option<Event> {
     let number =
         |field| -> Option<Option<i64>> { Some(peek.system_value(field)?.and_then(|v| v.as_i64())) };
     // A string, as the rendering gives a GUID or SID; another type does not normalize.
@@ -54,12 +70,15 @@ pub fn event_from_peek(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>) -> O
     };
     let record_id = number(SystemField::RecordId)?.map_or(header_id, |r| r as u64);
     let level = number(SystemField::Level)?.map(|l| l as u8);
-    let activity_id = text(SystemField::ActivityId)?;
-    let user_sid = text(SystemField::UserId)?;
     let mut fields = Fields::new();
-    for (name, value) in peek.all_data()? {
-        fields.push(name, value);
-    }
+    let (activity_id, user_sid) = if whole {
+        for (name, value) in peek.all_data()? {
+            fields.push(name, value);
+        }
+        (text(SystemField::ActivityId)?, text(SystemField::UserId)?)
+    } else {
+        (None, None)
+    };
     Some(Event {
         time: peek.time(),
         record_id,

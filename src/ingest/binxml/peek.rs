@@ -41,14 +41,14 @@ use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
 use foldhash::HashMap;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::hash_map::Entry as MapEntry;
 use std::fmt;
 use std::sync::Arc;
-use std::cell::RefCell;
 
 /// A record's header fields, as [`crate::event::from_json`] would normalize them, and its data
 /// fields on demand (through [`EventSketch`]).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Peek<'a> {
     /// `System/Provider/@Name` (empty when absent).
     pub provider: PeekText,
@@ -86,12 +86,12 @@ pub(crate) enum SystemField {
 }
 
 /// A template's data plan with one instance's values.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct DataView<'a> {
     plan: &'a DataPlan,
     values: &'a [Val],
     chunk: &'a [u8],
-    nested: &'a RefCell<Nested>,
+    nested: RefCell<&'a mut Nested>,
     /// The cache serves one chunk: its plans need no check against the bytes.
     trusted: bool,
     /// Where the record's BinXML starts in the chunk: what tells records apart.
@@ -387,9 +387,9 @@ pub struct PeekCache {
     /// Scratch: the current record's substitution values.
     values: Vec<Val>,
     /// The data part when it comes as an embedded instance, read only when asked for, and the
-    /// record's memo (in a cell: a [`Peek`] borrows the cache shared while rules ask it for
-    /// fields one after another).
-    nested: RefCell<Nested>,
+    /// record's memo (a [`Peek`] holds it in a cell: rules ask it for fields through a shared
+    /// borrow, one after another).
+    nested: Nested,
     texts: Texts,
     /// Serves one chunk only (see [`PeekCache::for_one_chunk`]).
     one_chunk: bool,
@@ -572,7 +572,7 @@ pub(crate) fn peek_bytes<'a>(
         texts,
         one_chunk,
     } = cache;
-    let inner = nested.get_mut();
+    let inner = &mut *nested;
     if *chunk != Some(key)
         || templates.len() > MAX_TEMPLATES
         || inner.templates.len() > MAX_TEMPLATES
@@ -593,7 +593,7 @@ pub(crate) fn peek_bytes<'a>(
         plan: &plan.data,
         values,
         chunk: data,
-        nested,
+        nested: RefCell::new(nested),
         trusted: *one_chunk,
         record: start,
     };

@@ -12,7 +12,6 @@
 
 use super::peek::{Peek, PeekCache, Unrendered, peek_chunk};
 use super::vocab::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, record_time};
-use crate::ingest::Prefilter;
 use evtx::{EvtxChunk, EvtxRecordHeader};
 
 /// What a skim counts of the records it walks past (a file's account,
@@ -23,15 +22,23 @@ pub(crate) trait Tally: Default {
     fn count_unrendered(&mut self, record: Unrendered<'_>);
 }
 
-/// The account of the records of `chunk` that `prefilter` does not want, when every live
-/// record reads plainly and `wanted` takes each wanted one (given its peek and record id;
-/// false when it cannot, from the peek alone); `None` otherwise: nothing is counted then, and
-/// what `wanted` took must be dropped.
+/// What the caller of [`skim`] made of one record.
+pub(crate) enum Visit {
+    /// Not wanted: the skim counts it.
+    Unwanted,
+    /// Wanted, and taken from its peek.
+    Taken,
+    /// Wanted, but its peek is not enough: the chunk must be read by the crate.
+    Stuck,
+}
+
+/// The account of the records of `chunk` that `visit` does not want (given each record's peek
+/// and record id), when every live record reads plainly and `visit` takes each wanted one from
+/// its peek; `None` otherwise: nothing is counted then, and what `visit` took must be dropped.
 pub(crate) fn skim<T: Tally>(
     chunk: &EvtxChunk<'_>,
-    prefilter: &Prefilter,
     cache: &mut PeekCache,
-    wanted: &mut dyn FnMut(&Peek<'_>, u64) -> bool,
+    visit: &mut dyn FnMut(&Peek<'_>, u64) -> Visit,
 ) -> Option<T> {
     let data = chunk.data;
     let header = chunk.header;
@@ -53,10 +60,10 @@ pub(crate) fn skim<T: Tally>(
         let mut p = peek_chunk(chunk, binxml_at as u64, binxml_len, cache)?;
         let record_id = head.event_record_id;
         p.header_time = record_time(head.timestamp);
-        if !(prefilter.0)(&p) {
-            stats.count_unrendered(p.unrendered(record_id));
-        } else if !wanted(&p, record_id) {
-            return None;
+        match visit(&p, record_id) {
+            Visit::Unwanted => stats.count_unrendered(p.unrendered(record_id)),
+            Visit::Taken => {}
+            Visit::Stuck => return None,
         }
         if record_id == header.last_event_record_id {
             break;

@@ -3,7 +3,7 @@
 //! (a JSON array element by element, anything else line by line), normalized
 //! on the workers.
 
-use super::super::chunk::ChunkOutput;
+use super::super::chunk::{ChunkOutput, MapFn};
 use super::super::json_array::{Element as ArrayElement, Elements};
 use super::super::open::strip_bom;
 use super::super::stats::FileStats;
@@ -313,12 +313,12 @@ fn split_json_array(reader: impl BufRead, path: &Path, emit: &mut dyn FnMut(Work
 pub(crate) fn read_json<T>(
     items: Vec<JsonItem>,
     path: &Arc<Path>,
-    map: &(dyn Fn(Event) -> Option<T> + Sync),
+    map: &MapFn<'_, T>,
 ) -> ChunkOutput<T> {
     let mut out = ChunkOutput::new();
     for item in items {
         match json_event(item.body, path) {
-            Ok(event) => out.accept(event, map),
+            Ok(event) => out.accept(event, None, map),
             Err(message) => {
                 out.stats.records_unreadable += 1;
                 out.diagnostics

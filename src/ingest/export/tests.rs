@@ -1,6 +1,7 @@
 //! The export readers, end to end: split as the producer would, read as the
 //! workers would.
 
+use super::super::Note;
 use super::super::chunk::ChunkOutput;
 use super::*;
 use crate::diag::Diagnostics;
@@ -22,12 +23,12 @@ fn read(text: &str, xml: bool) -> (Vec<Event>, FileStats, Diagnostics) {
     }
     let (mut events, mut stats, mut diagnostics) =
         (Vec::new(), FileStats::default(), Diagnostics::default());
-    let keep = |e: Event| Some(e);
+    let keep = |e: Event, _: Option<Note>| Some(e);
     for w in work {
         let out = match w {
             Work::Events(batch) => {
                 let mut out = ChunkOutput::new();
-                batch.into_iter().for_each(|e| out.accept(e, &keep));
+                batch.into_iter().for_each(|e| out.accept(e, None, &keep));
                 out
             }
             Work::Json(items) => read_json(items, &path, &keep),
