@@ -164,7 +164,12 @@ impl Observer for () {
     fn file_done(&mut self) {}
 }
 
-/// [`read_all_observed`] without an observer.
+/// Reads every source. One thread splits the files into chunks; worker threads
+/// read the chunks (of all files at once) and run `map` on each event to decide
+/// what travels on; `consume` runs on the calling thread and gets what was kept,
+/// in file and chunk order. Memory stays bounded by what `map` keeps: only a
+/// few chunks per worker are in flight. `map` gets every event whole: a record the
+/// prefilter wants by its header ([`Want::Header`]) is read whole here.
 pub fn read_all<T, M, C>(
     sources: &[Source],
     options: &IngestOptions,
@@ -176,35 +181,14 @@ where
     M: Fn(Event) -> Option<T> + Sync,
     C: FnMut(Vec<T>),
 {
-    read_all_observed(sources, options, map, consume, &mut ())
-}
-
-/// Reads every source. One thread splits the files into chunks; worker threads
-/// read the chunks (of all files at once) and run `map` on each event to decide
-/// what travels on; `consume` runs on the calling thread and gets what was kept,
-/// in file and chunk order. Memory stays bounded by what `map` keeps: only a
-/// few chunks per worker are in flight. `map` gets every event whole: a record the
-/// prefilter wants by its header ([`Want::Header`]) is read whole here.
-pub fn read_all_observed<T, M, C>(
-    sources: &[Source],
-    options: &IngestOptions,
-    map: M,
-    consume: C,
-    observer: &mut dyn Observer,
-) -> IngestReport
-where
-    T: Send,
-    M: Fn(Event) -> Option<T> + Sync,
-    C: FnMut(Vec<T>),
-{
     let whole = |event: Event, _: Option<Note>| map(event);
-    read(sources, options, (&whole, false), consume, observer)
+    read(sources, options, (&whole, false), consume, &mut ())
 }
 
-/// [`read_all_observed`], where a record the prefilter wants by its header alone
-/// ([`Want::Header`]) comes to `map` as that header (an event without data fields,
-/// activity id or user SID) with the prefilter's note; other events come whole, without
-/// a note.
+/// [`read_all`], told how reading goes through `observer`, and where a record the prefilter
+/// wants by its header alone ([`Want::Header`]) comes to `map` as that header (an event
+/// without data fields, activity id or user SID) with the prefilter's note; other events
+/// come whole, without a note.
 pub fn read_all_noted<T, M, C>(
     sources: &[Source],
     options: &IngestOptions,
@@ -256,7 +240,7 @@ where
     report
 }
 
-/// What the threads of one [`read_all_observed`] run share; each method is
+/// What the threads of one [`read_all`] run share; each method is
 /// one thread's part.
 struct Run<'a> {
     sources: &'a [Source],

@@ -376,6 +376,10 @@ mod interest_tests {
         set
     }
 
+    /// A remote interactive logon with a known address.
+    const REMOTE_LOGON: &str = "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    \
+                                IpAddress: '-'\n  condition: sel and not filter";
+
     fn logon(data: &[(&'static str, Option<FieldValue>)], complete: bool) -> Sketch {
         Sketch {
             event_id: 4624,
@@ -388,11 +392,7 @@ mod interest_tests {
 
     #[test]
     fn a_record_is_rendered_only_when_some_rule_may_match_it() {
-        let set = rules(&[
-            "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    IpAddress: '-'\n  \
-             condition: sel and not filter",
-            "  sel:\n    EventID: 4625\n  condition: sel",
-        ]);
+        let set = rules(&[REMOTE_LOGON, "  sel:\n    EventID: 4625\n  condition: sel"]);
         let interest = set.interest();
         let known = |v: u64| Some(FieldValue::UInt(v));
         // LogonType 5: false whatever the filter says.
@@ -454,8 +454,7 @@ mod interest_tests {
     fn gated_judging_agrees_with_every_rule_judged_alone() {
         use super::super::field::Sketched;
         let set = rules(&[
-            "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    IpAddress: '-'\n  \
-             condition: sel and not filter",
+            REMOTE_LOGON,
             "  sel:\n    EventID: 4624\n    LogonType: 3\n    WorkstationName: kali\n  condition: sel",
             "  sel:\n    EventID: [4624, 4625]\n    LogonType: [2, 11]\n  condition: sel",
             "  a:\n    EventID: 4625\n    WorkstationName: kali\n  b:\n    LogonType: 7\n  \
