@@ -61,6 +61,13 @@ pub trait EventSketch {
         let _ = needles;
         false
     }
+
+    /// True when the sketch is sure that the event holds nothing [`Event::bound`] would cut,
+    /// so that what the rules decide of the sketch they decide of the kept event too (a cut
+    /// value can lose a match); false when it may, or when it cannot tell.
+    fn within_bounds(&self) -> bool {
+        false
+    }
 }
 
 /// A whole event is a sketch that can tell everything (for tests and tools).
@@ -89,5 +96,9 @@ impl EventSketch for Event {
 
     fn any_data(&self, test: &mut dyn FnMut(&FieldValue) -> bool) -> Option<bool> {
         Some(self.fields.iter().any(|(_, v)| test(v)))
+    }
+
+    fn within_bounds(&self) -> bool {
+        self.clone().bound().count == 0
     }
 }

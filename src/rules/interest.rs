@@ -98,7 +98,9 @@ impl Interest {
     ///   sketch can decide (a field reference, say) is taken so at once.
     /// - When every candidate is decided and those that hold are all plain alert rules (no
     ///   `dropcause:` block), the answer is [`Judgement::AlertOnly`] with those rules: the
-    ///   whole event would be matched to the same rules and then stripped to its header.
+    ///   whole event would be matched to the same rules and then stripped to its header. Only
+    ///   when the sketch is sure nothing of the event would be cut to its bounds
+    ///   ([`EventSketch::within_bounds`]): a value cut short can lose a match.
     /// - Once most records of an event id turn out to be [`Judgement::MayMatch`] (9 in 10,
     ///   after 256), the rest of that id are taken so without judging: they would be rendered
     ///   anyway, and judging them first only evaluates the rules twice.
@@ -150,6 +152,11 @@ impl Interest {
                     break;
                 }
             }
+        }
+        // Decided on the record as written; the kept event is bounded (`Event::bound`), and a
+        // value cut short could lose a match: then the event is read whole and matched again.
+        if judgement == Judgement::NoRule && !alerts.is_empty() && !sketch.within_bounds() {
+            judgement = Judgement::MayMatch;
         }
         if judgement == Judgement::NoRule && !alerts.is_empty() {
             // In rule-set order, once each, as matching gives them.

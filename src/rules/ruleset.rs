@@ -333,6 +333,8 @@ mod interest_tests {
         data: HashMap<&'static str, Option<FieldValue>>,
         /// Whether names not in `data` are known to be absent.
         complete: bool,
+        /// Whether nothing of the event would be cut to its bounds.
+        bounded: bool,
     }
 
     impl EventSketch for Sketch {
@@ -356,6 +358,9 @@ mod interest_tests {
                 None => return None,
             }
             Some(())
+        }
+        fn within_bounds(&self) -> bool {
+            self.bounded
         }
     }
 
@@ -387,6 +392,7 @@ mod interest_tests {
             provider: "Microsoft-Windows-Security-Auditing",
             data: data.iter().cloned().collect(),
             complete,
+            bounded: true,
         }
     }
 
@@ -528,6 +534,10 @@ mod interest_tests {
             interest.judge(&logon(&[lt(10)], false)),
             Judgement::MayMatch
         );
+        // The same record with a value the kept event would cut: read whole, matched again.
+        let mut long = logon(&[lt(10), dash.clone()], true);
+        long.bounded = false;
+        assert_eq!(interest.judge(&long), Judgement::MayMatch);
         // A rule with a `dropcause:` block holds: the event is read whole.
         assert_eq!(interest.judge(&logon(&[lt(2)], true)), Judgement::MayMatch);
         // Alerts do not count as taken: however many there are, 4624 records are still

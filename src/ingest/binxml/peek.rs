@@ -36,7 +36,7 @@ use super::vocab::{
     split_array_flag, template_body_size, token, until_nul, value_type,
 };
 use super::walk::{Field, Plan, plan_data_template, plan_template, plan_user_root_template};
-use crate::event::{EventSketch, FieldValue, HeaderField, Needles};
+use crate::event::{EventSketch, FieldValue, HeaderField, NAME_MAX, Needles};
 use chrono::{DateTime, Utc};
 use evtx::{EvtxChunk, EvtxRecord};
 use foldhash::HashMap;
@@ -153,6 +153,15 @@ impl EventSketch for Peek<'_> {
         self.data
             .with_plan(|plan, value, memo| plan.rules_out(value, needles, &mut memo.folded))
             .unwrap_or(false)
+    }
+
+    fn within_bounds(&self) -> bool {
+        let header = [&self.provider, &self.channel, &self.computer];
+        header.iter().all(|t| t.as_str().len() <= NAME_MAX)
+            && self
+                .data
+                .with_plan(|plan, value, _| plan.within_bounds(value))
+                .unwrap_or(false)
     }
 }
 

@@ -1096,3 +1096,24 @@ fn needles_rule_a_record_out_from_its_string_bytes_only_when_every_field_is_told
     // An unpaired surrogate does not decode: the peek cannot tell that field.
     assert!(!rules_out((value_type::STRING, vec![0x00, 0xd8])));
 }
+
+#[test]
+fn a_record_is_within_bounds_only_when_no_field_can_render_past_them() {
+    use crate::event::{EventSketch, VALUE_MAX};
+    let logon = (value_type::UINT32, 10u32.to_le_bytes().to_vec());
+    let within = |user: (u8, Vec<u8>)| {
+        let (c, r) = with_event_data(&[logon.clone(), user, (value_type::BINARY, vec![1])]);
+        let mut cache = PeekCache::default();
+        let p = c.peek(r, &mut cache).expect("peeked");
+        let built =
+            crate::ingest::event_from_peek(&p, 1, &Arc::from(std::path::Path::new("t.evtx")));
+        (p.within_bounds(), built.map(|mut e| e.bound().count))
+    };
+    assert_eq!(within(s("alice")), (true, Some(0)));
+    // A third of the limit in UTF-16 bytes could render past it: not sure, so not within.
+    let long = "x".repeat(VALUE_MAX / 3);
+    assert_eq!(within(s(&long)).0, false);
+    // A value rendered past the limit is cut: never within.
+    let longer = "é".repeat(VALUE_MAX / 2 + 1);
+    assert_eq!(within(s(&longer)), (false, Some(1)));
+}

@@ -9,7 +9,9 @@
 
 use super::content::Content;
 use super::vocab::{decode_utf16, guid_text, is_utf16, until_nul, value_type};
-use crate::event::{FieldValue, Needles, fold_text, fold_utf16le};
+use crate::event::{
+    EVENT_TEXT_MAX, FIELDS_MAX, FieldValue, NAME_MAX, Needles, VALUE_MAX, fold_text, fold_utf16le,
+};
 use foldhash::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -457,6 +459,32 @@ impl DataPlan {
             Held::Value(v) => v.modeled().then_some(ControlFlow::Continue(())),
         });
         walked.is_some() && !needles.in_folded(scratch)
+    }
+
+    /// True when the event built from an instance holds no data field that
+    /// [`crate::event::Event::bound`] would cut or drop, judged from the most text each field
+    /// can render to: a value's text takes at most three bytes for each of its bytes, and 32
+    /// more (a FILETIME's 8 bytes render to 28); false when a field may go past a limit or
+    /// the plan cannot tell every field.
+    pub fn within_bounds<'a>(&self, value: impl Fn(u16) -> Option<Value<'a>>) -> bool {
+        if self.fields.len() > FIELDS_MAX {
+            return false;
+        }
+        let mut total = 0usize;
+        let walked = self.walk(value, |field, held| {
+            let most = match held {
+                Held::Text(text) => text.len(),
+                Held::Value(v) => v.bytes.len().saturating_mul(3).saturating_add(32),
+            };
+            total = total.saturating_add(most);
+            let fits = field.name.len() <= NAME_MAX && most <= VALUE_MAX && total <= EVENT_TEXT_MAX;
+            Some(if fits {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            })
+        });
+        walked == Some(ControlFlow::Continue(()))
     }
 
     /// Calls `f` with each field of an instance and what it holds, in document order, until
