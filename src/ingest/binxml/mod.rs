@@ -46,8 +46,8 @@ pub fn event_from_peek(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>) -> O
 }
 
 /// The event's header as [`event_from_peek`] would give it, with no data fields, activity id
-/// or user SID (what [`Event::strip_data`] leaves): the data part is not read at all. `None`
-/// when the peek cannot tell the record id or level.
+/// or user SID (what [`Event::strip_data`] leaves), and `None` exactly when it gives `None`:
+/// the data part is walked and its values checked, but none is decoded.
 pub(crate) fn header_from_peek(
     peek: &Peek<'_>,
     header_id: u64,
@@ -70,12 +70,18 @@ fn build(peek: &Peek<'_>, header_id: u64, source: &Arc<Path>, whole: bool) -> Op
     };
     let record_id = number(SystemField::RecordId)?.map_or(header_id, |r| r as u64);
     let level = number(SystemField::Level)?.map(|l| l as u8);
+    let activity_id = text(SystemField::ActivityId)?;
+    let user_sid = text(SystemField::UserId)?;
     let mut fields = Fields::new();
-    let (activity_id, user_sid) = if whole {
+    if whole {
         for (name, value) in peek.all_data()? {
             fields.push(name, value);
         }
-        (text(SystemField::ActivityId)?, text(SystemField::UserId)?)
+    } else if !peek.builds_data() {
+        return None;
+    }
+    let (activity_id, user_sid) = if whole {
+        (activity_id, user_sid)
     } else {
         (None, None)
     };

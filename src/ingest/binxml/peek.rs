@@ -255,6 +255,20 @@ impl Peek<'_> {
             .flatten()
     }
 
+    /// True when [`Peek::all_data`] would tell every data field, judged without decoding them.
+    pub(crate) fn builds_data(&self) -> bool {
+        let record = self.data.record;
+        self.data
+            .with_plan(|plan, value, memo| {
+                memo.start(record);
+                match &memo.all {
+                    Some(all) => all.is_some(),
+                    None => plan.builds(value),
+                }
+            })
+            .unwrap_or(false)
+    }
+
     /// Calls `f` with every data field of the record (see [`Peek::all_data`]), decoded once
     /// per record: the keyword searches of several rules, then the event's building, read the
     /// same list.

@@ -1117,3 +1117,35 @@ fn a_record_is_within_bounds_only_when_no_field_can_render_past_them() {
     let longer = "é".repeat(VALUE_MAX / 2 + 1);
     assert_eq!(within(s(&longer)), (false, Some(1)));
 }
+
+#[test]
+fn a_header_is_built_exactly_when_the_whole_event_is() {
+    use crate::ingest::binxml::{event_from_peek, header_from_peek};
+    let logon = (value_type::UINT32, 10u32.to_le_bytes().to_vec());
+    let source: Arc<std::path::Path> = Arc::from(std::path::Path::new("t.evtx"));
+    let users = [
+        s("alice"),
+        s(""),
+        null(),
+        (value_type::STRING, vec![0x00, 0xd8]),
+        (value_type::ANSI_STRING, b"alice".to_vec()),
+        (value_type::UINT16, vec![1]),
+    ];
+    let mut built = 0;
+    for user in users {
+        let (c, r) = with_event_data(&[logon.clone(), user.clone(), (value_type::BINARY, vec![1])]);
+        let mut cache = PeekCache::default();
+        let p = c.peek(r, &mut cache).expect("peeked");
+        let header = header_from_peek(&p, 1, &source);
+        let whole = event_from_peek(&p, 1, &source).map(|mut e| {
+            e.strip_data();
+            e
+        });
+        assert_eq!(header, whole, "{user:?}");
+        built += usize::from(whole.is_some());
+    }
+    assert_eq!(
+        built, 3,
+        "the text, empty and null values build; the others do not"
+    );
+}

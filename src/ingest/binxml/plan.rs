@@ -433,6 +433,18 @@ impl DataPlan {
         Some(out)
     }
 
+    /// True when [`DataPlan::all`] tells every field of an instance, judged without decoding
+    /// a value (each is one the event model reads: [`Value::modeled`]).
+    pub fn builds<'a>(&self, value: impl Fn(u16) -> Option<Value<'a>>) -> bool {
+        let walked = self.walk(value, |field, held| match held {
+            Held::Text(_) => Some(ControlFlow::Continue(())),
+            Held::Value(v) => {
+                (field.holds_no_text(&v) || v.modeled()).then_some(ControlFlow::Continue(()))
+            }
+        });
+        walked.is_some()
+    }
+
     /// True when the plan is sure that no field of the instance holds any of `needles`: every
     /// field is one [`DataPlan::all`] tells, and neither the template's text nor a string value
     /// holds one (a needle is never one a number, GUID or SID could hold: see
