@@ -90,8 +90,9 @@ impl Interest {
     /// What can be told of the event from what `sketch` knows: its channel and event id choose
     /// the candidate rules (as matching does), those whose condition requires another provider
     /// drop out, and each remaining candidate's logsource and condition are evaluated on the
-    /// fields the sketch knows, in three-valued logic (behind its gate first, see
-    /// [`Gates`]).
+    /// fields the sketch knows, in three-valued logic (each behind its gate first: a data
+    /// field many rules test by equality, read once per record, whose value alone may rule
+    /// them out).
     ///
     /// - A rule that needs a field the sketch cannot tell may match: [`Judgement::MayMatch`],
     ///   and the rules are matched again on the whole event. A record with a candidate no
