@@ -14,6 +14,7 @@ use crate::event::Needles;
 use foldhash::HashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A gate remembers at most this many (event id, value) pairs per thread; a field with
@@ -30,6 +31,8 @@ const MIN_RULES_PER_GATE: usize = 2;
 /// The gates of a rule set: per rule, the gate it sits behind, if any.
 #[derive(Debug)]
 pub(crate) struct Gates {
+    /// The rule set.
+    rules: Arc<[CompiledRule]>,
     /// Per rule: its gate and its place among that gate's rules.
     of_rule: Box<[Option<(u32, u32)>]>,
     gates: Box<[Gate]>,
@@ -74,7 +77,7 @@ impl Gates {
     /// Chooses a gate for each rule: of the data fields the rule tests by plain equality
     /// (text, number, boolean), the one the most rules of the set test so, when at least
     /// [`MIN_RULES_PER_GATE`] do.
-    pub fn build(rules: &[CompiledRule]) -> Gates {
+    pub fn build(rules: &Arc<[CompiledRule]>) -> Gates {
         let fields: Vec<Vec<&str>> = rules.iter().map(CompiledRule::equality_fields).collect();
         let mut tested: HashMap<&str, usize> = HashMap::default();
         for name in fields.iter().flatten() {
@@ -109,6 +112,7 @@ impl Gates {
             })
             .collect();
         Gates {
+            rules: Arc::clone(rules),
             of_rule,
             gates,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -119,7 +123,6 @@ impl Gates {
     /// match it. False when the rule has no gate or the gate cannot tell.
     pub fn rules_out<L: Lookup>(
         &self,
-        rules: &[CompiledRule],
         rule: u32,
         event_id: u16,
         src: &L,
@@ -131,7 +134,7 @@ impl Gates {
         let verdicts = match asked.0.iter().find(|(g, _)| *g == gate) {
             Some((_, v)) => v.clone(),
             None => {
-                let v = self.verdicts(rules, gate, event_id, src);
+                let v = self.verdicts(gate, event_id, src);
                 asked.0.push((gate, v.clone()));
                 v
             }
@@ -141,13 +144,7 @@ impl Gates {
 
     /// The verdicts of `gate` for the record in `src`, from this thread's memo or worked out
     /// and remembered.
-    fn verdicts<L: Lookup>(
-        &self,
-        rules: &[CompiledRule],
-        gate: u32,
-        event_id: u16,
-        src: &L,
-    ) -> Option<Verdicts> {
+    fn verdicts<L: Lookup>(&self, gate: u32, event_id: u16, src: &L) -> Option<Verdicts> {
         MEMO.with(|memo| {
             let mut memo = memo.borrow_mut();
             let memo = &mut *memo;
@@ -186,7 +183,7 @@ impl Gates {
                 };
                 let v: Verdicts = members
                     .iter()
-                    .map(|r| rules[*r as usize].truth(&known) == Some(false))
+                    .map(|r| self.rules[*r as usize].truth(&known) == Some(false))
                     .collect();
                 memo.filled[g] += 1;
                 memo.verdicts
@@ -282,7 +279,7 @@ mod tests {
 
     /// Rules on logon records that mostly want one logon type, one that does not test it,
     /// and one whose other selection does not need it.
-    fn logon_rules() -> Vec<CompiledRule> {
+    fn logon_rules() -> Arc<[CompiledRule]> {
         [
             "  sel:\n    EventID: 4624\n    LogonType: 10\n  filter:\n    IpAddress: '-'\n  \
              condition: sel and not filter",
@@ -332,7 +329,7 @@ mod tests {
                 let src = known(&key, value, event_id);
                 let mut asked = Asked::default();
                 for (r, compiled) in rules.iter().enumerate() {
-                    let out = gates.rules_out(&rules, r as u32, event_id, &src, &mut asked);
+                    let out = gates.rules_out(r as u32, event_id, &src, &mut asked);
                     let false_anyway = compiled.truth(&src) == Some(false);
                     let gated = gates.of_rule[r].is_some();
                     assert_eq!(
@@ -346,17 +343,16 @@ mod tests {
         // Spot checks: logon type 5 rules out every gated rule of a 4624, but not the
         // Ruler rule of a 4776, whose workstation is unknown.
         let five = known(&key, Some(Val::UInt(5)), 4624);
-        let out =
-            |r: u32, src: &Known<'_>| gates.rules_out(&rules, r, 4624, src, &mut Asked::default());
+        let out = |r: u32, src: &Known<'_>| gates.rules_out(r, 4624, src, &mut Asked::default());
         assert!([0, 1, 2, 4].into_iter().all(|r| out(r, &five)));
         assert!(!out(3, &five));
         let ruler = known(&key, Some(Val::UInt(5)), 4776);
-        assert!(!gates.rules_out(&rules, 4, 4776, &ruler, &mut Asked::default()));
+        assert!(!gates.rules_out(4, 4776, &ruler, &mut Asked::default()));
     }
 
     #[test]
     fn a_field_with_too_many_values_stops_gating() {
-        let rules: Vec<CompiledRule> = (0..2)
+        let rules: Arc<[CompiledRule]> = (0..2)
             .map(|i| {
                 rule(&format!(
                     "  sel:\n    WorkstationName: ws{i}\n  condition: sel"
@@ -370,30 +366,31 @@ mod tests {
             .collect();
         for name in &names[..MAX_VALUES_PER_GATE] {
             let src = known(&key, Some(Val::Str(name)), 4624);
-            assert!(gates.rules_out(&rules, 0, 4624, &src, &mut Asked::default()));
+            assert!(gates.rules_out(0, 4624, &src, &mut Asked::default()));
         }
         // One value too many: the gate no longer answers, for old values too.
         let last = known(&key, Some(Val::Str(&names[MAX_VALUES_PER_GATE])), 4624);
-        assert!(!gates.rules_out(&rules, 0, 4624, &last, &mut Asked::default()));
+        assert!(!gates.rules_out(0, 4624, &last, &mut Asked::default()));
         let first = known(&key, Some(Val::Str(&names[0])), 4624);
-        assert!(!gates.rules_out(&rules, 0, 4624, &first, &mut Asked::default()));
+        assert!(!gates.rules_out(0, 4624, &first, &mut Asked::default()));
         // A long value is never remembered.
         let long = "x".repeat(MAX_VALUE_BYTES + 1);
         let fresh = Gates::build(&rules);
         let src = known(&key, Some(Val::Str(&long)), 4624);
-        assert!(!fresh.rules_out(&rules, 0, 4624, &src, &mut Asked::default()));
+        assert!(!fresh.rules_out(0, 4624, &src, &mut Asked::default()));
     }
 
     #[test]
     fn two_rule_sets_on_one_thread_keep_their_verdicts_apart() {
         let key = FieldKey::Data("LogonType".into());
         let ten = |n| rule(&format!("  sel:\n    LogonType: {n}\n  condition: sel"));
-        let (a, b) = ([ten(10), ten(10)], [ten(3), ten(3)]);
+        let (a, b): (Arc<[CompiledRule]>, Arc<[CompiledRule]>) =
+            (Arc::new([ten(10), ten(10)]), Arc::new([ten(3), ten(3)]));
         let (gates_a, gates_b) = (Gates::build(&a), Gates::build(&b));
         let src = known(&key, Some(Val::UInt(10)), 4624);
         for _ in 0..2 {
-            assert!(!gates_a.rules_out(&a, 0, 4624, &src, &mut Asked::default()));
-            assert!(gates_b.rules_out(&b, 0, 4624, &src, &mut Asked::default()));
+            assert!(!gates_a.rules_out(0, 4624, &src, &mut Asked::default()));
+            assert!(gates_b.rules_out(0, 4624, &src, &mut Asked::default()));
         }
     }
 }

@@ -138,10 +138,7 @@ impl Interest {
         let mut alerts = Vec::new();
         let mut judgement = Judgement::NoRule;
         for r in candidates {
-            if self
-                .gates
-                .rules_out(&self.rules, r, event_id, &src, &mut asked)
-            {
+            if self.gates.rules_out(r, event_id, &src, &mut asked) {
                 continue;
             }
             let rule = &self.rules[r as usize];
