@@ -1,6 +1,6 @@
 //! Gates: a data field whose value alone rules out many rules at once (`LogonType` is the
 //! classic: a dozen SigmaHQ rules on Security 4624 each want one logon type). Judging a
-//! record ([`super::Interest::may_match`]) then reads that field once and asks a memo
+//! record ([`super::Interest::judge`]) then reads that field once and asks a memo
 //! which of the gate's rules its value rules out, instead of evaluating each rule.
 //!
 //! The memo is exact by construction: the verdicts for a value are the rules' own
