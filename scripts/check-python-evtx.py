@@ -29,12 +29,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def dropcause_binary(explicit):
-    """The dropcause binary: --dropcause, else the newest of target/{release,debug},
-    else the one on PATH."""
+    """The dropcause binary: --dropcause, else the newest of {release,debug} in cargo's
+    target directory ($CARGO_TARGET_DIR, else target/), else the one on PATH."""
     if explicit:
         return explicit
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
     built = [
-        os.path.join(ROOT, "target", profile, "dropcause")
+        os.path.join(target, profile, "dropcause")
         for profile in ("release", "debug")
     ]
     built = [b for b in built if os.access(b, os.X_OK)]
