@@ -30,7 +30,7 @@
 
 use super::content::Content;
 use super::cursor::Cursor;
-use super::plan::{DataPlan, Value};
+use super::plan::{DataPlan, Survey, Value};
 use super::vocab::{
     TEMPLATE_HEADER_SIZE, decode_utf16, filetime_to_utc, fixed_size, known_value_type, record_time,
     split_array_flag, template_body_size, token, until_nul, value_type,
@@ -157,11 +157,7 @@ impl EventSketch for Peek<'_> {
 
     fn within_bounds(&self) -> bool {
         let header = [&self.provider, &self.channel, &self.computer];
-        header.iter().all(|t| t.as_str().len() <= NAME_MAX)
-            && self
-                .data
-                .with_plan(|plan, value, _| plan.within_bounds(value))
-                .unwrap_or(false)
+        header.iter().all(|t| t.as_str().len() <= NAME_MAX) && self.survey().within_bounds
     }
 }
 
@@ -257,16 +253,20 @@ impl Peek<'_> {
 
     /// True when [`Peek::all_data`] would tell every data field, judged without decoding them.
     pub(crate) fn builds_data(&self) -> bool {
+        self.survey().builds
+    }
+
+    /// What a walk over the record's data fields tells ([`DataPlan::survey`]), walked once per
+    /// record: judging asks whether the event fits its bounds, and building its header then
+    /// whether it would build.
+    fn survey(&self) -> Survey {
         let record = self.data.record;
         self.data
             .with_plan(|plan, value, memo| {
                 memo.start(record);
-                match &memo.all {
-                    Some(all) => all.is_some(),
-                    None => plan.builds(value),
-                }
+                *memo.survey.get_or_insert_with(|| plan.survey(value))
             })
-            .unwrap_or(false)
+            .unwrap_or_default()
     }
 
     /// Calls `f` with every data field of the record (see [`Peek::all_data`]), decoded once
@@ -467,6 +467,8 @@ struct Memo {
     values: Vec<(usize, Option<FieldValue>)>,
     /// Every data field, once asked for: `Some(None)` when the peek cannot tell them.
     all: Option<Option<DataFields>>,
+    /// What a walk over the fields told, once asked for.
+    survey: Option<Survey>,
     /// Scratch room for the folded texts a keyword search looks through
     /// ([`DataPlan::rules_out`]); not the record's, kept only to be reused.
     folded: Vec<u8>,
@@ -479,6 +481,7 @@ impl Memo {
             self.record = Some(record);
             self.values.clear();
             self.all = None;
+            self.survey = None;
         }
     }
 }

@@ -278,6 +278,20 @@ impl DataWalk {
     }
 }
 
+/// What [`DataPlan::survey`] tells of an instance; both false when the plan cannot tell
+/// every field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Survey {
+    /// [`DataPlan::all`] tells every field: each value is one the event model reads
+    /// ([`Value::modeled`]).
+    pub builds: bool,
+    /// The event built from the instance holds no data field that
+    /// [`crate::event::Event::bound`] would cut or drop, judged from the most text each field
+    /// can render to: a value's text takes at most three bytes for each of its bytes, and 32
+    /// more (a FILETIME's 8 bytes render to 28).
+    pub within_bounds: bool,
+}
+
 /// One substitution value of an instance: its type and bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Value<'a> {
@@ -433,18 +447,6 @@ impl DataPlan {
         Some(out)
     }
 
-    /// True when [`DataPlan::all`] tells every field of an instance, judged without decoding
-    /// a value (each is one the event model reads: [`Value::modeled`]).
-    pub fn builds<'a>(&self, value: impl Fn(u16) -> Option<Value<'a>>) -> bool {
-        let walked = self.walk(value, |field, held| match held {
-            Held::Text(_) => Some(ControlFlow::Continue(())),
-            Held::Value(v) => {
-                (field.holds_no_text(&v) || v.modeled()).then_some(ControlFlow::Continue(()))
-            }
-        });
-        walked.is_some()
-    }
-
     /// True when the plan is sure that no field of the instance holds any of `needles`: every
     /// field is one [`DataPlan::all`] tells, and neither the template's text nor a string value
     /// holds one (a needle is never one a number, GUID or SID could hold: see
@@ -473,30 +475,35 @@ impl DataPlan {
         walked.is_some() && !needles.in_folded(scratch)
     }
 
-    /// True when the event built from an instance holds no data field that
-    /// [`crate::event::Event::bound`] would cut or drop, judged from the most text each field
-    /// can render to: a value's text takes at most three bytes for each of its bytes, and 32
-    /// more (a FILETIME's 8 bytes render to 28); false when a field may go past a limit or
-    /// the plan cannot tell every field.
-    pub fn within_bounds<'a>(&self, value: impl Fn(u16) -> Option<Value<'a>>) -> bool {
-        if self.fields.len() > FIELDS_MAX {
-            return false;
-        }
+    /// What one walk over the fields of an instance tells, without decoding a value: see
+    /// [`Survey`].
+    pub fn survey<'a>(&self, value: impl Fn(u16) -> Option<Value<'a>>) -> Survey {
+        let mut survey = Survey {
+            builds: true,
+            within_bounds: self.fields.len() <= FIELDS_MAX,
+        };
         let mut total = 0usize;
         let walked = self.walk(value, |field, held| {
             let most = match held {
                 Held::Text(text) => text.len(),
-                Held::Value(v) => v.bytes.len().saturating_mul(3).saturating_add(32),
+                Held::Value(v) => {
+                    survey.builds &= field.holds_no_text(&v) || v.modeled();
+                    v.bytes.len().saturating_mul(3).saturating_add(32)
+                }
             };
             total = total.saturating_add(most);
-            let fits = field.name.len() <= NAME_MAX && most <= VALUE_MAX && total <= EVENT_TEXT_MAX;
-            Some(if fits {
+            survey.within_bounds &=
+                field.name.len() <= NAME_MAX && most <= VALUE_MAX && total <= EVENT_TEXT_MAX;
+            Some(if survey.builds || survey.within_bounds {
                 ControlFlow::Continue(())
             } else {
                 ControlFlow::Break(())
             })
         });
-        walked == Some(ControlFlow::Continue(()))
+        if walked.is_none() {
+            return Survey::default();
+        }
+        survey
     }
 
     /// Calls `f` with each field of an instance and what it holds, in document order, until
