@@ -156,12 +156,10 @@ fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> 
         // refusal's category, inside their window, that belong to no
         // connection or session.
         if let Some(category) = r.category {
-            let mut near = index.near(f.host, t, None, None);
-            near.retain(|h| {
-                b.owner[h.item].is_none()
-                    && index.category(h.rule) == Some(category)
-                    && !hits.iter().any(|o| o.rule == h.rule)
+            let mut near = index.near_of(f.host, t, (None, None), |rule| {
+                index.category(rule) == Some(category) && !hits.iter().any(|o| o.rule == rule)
             });
+            near.retain(|h| b.owner[h.item].is_none());
             hits.extend(near);
         }
         return hits;

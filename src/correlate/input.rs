@@ -6,9 +6,10 @@ use super::hosts::Hosts;
 use super::model::EventRef;
 use crate::rules::{Level, Matched, RuleInfo, alerts_at};
 use chrono::{DateTime, Utc};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use rayon::prelude::*;
 use std::ops::Range;
+use std::path::Path;
 use std::sync::Arc;
 
 /// An event only plain alert rules matched (see [`Matched::alert_only`]): counted and put on
@@ -54,13 +55,16 @@ impl Input {
     /// Sorts `matched` once by host (each `Computer` named by the host it is
     /// one name of), time and record, and reads its facts.
     pub fn new(mut matched: Vec<Matched>, names: &Hosts) -> Self {
+        let files = FileRanks::new(&matched);
         matched.sort_by_cached_key(|m| {
             let e = &m.event;
             let host = names.index_of(&e.computer);
-            (host, e.time, e.record_id, Arc::clone(&e.source))
+            let when = (e.time.timestamp(), e.time.timestamp_subsec_nanos());
+            (host, when, e.record_id, files.rank(&e.source))
         });
-        let (matched, alerted): (Vec<Matched>, Vec<Matched>) =
-            matched.into_iter().partition(|m| !m.alert_only());
+        // Taken out in place: the alert-only events are few or none beside a burst of
+        // matched ones, which then stay where the sort put them.
+        let alerted: Vec<Matched> = matched.extract_if(.., |m| m.alert_only()).collect();
         let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
         let mut host_rank = Vec::new();
@@ -151,6 +155,40 @@ impl Input {
         self.hosts
             .partition_point(|(_, r)| r.end <= i)
             .min(self.hosts.len().saturating_sub(1))
+    }
+}
+
+/// Each file's place in the order of their paths, so that sorting by file compares
+/// numbers: the events of one file share its path, so it is looked up by address.
+struct FileRanks(HashMap<*const Path, u32>);
+
+impl FileRanks {
+    fn new(matched: &[Matched]) -> Self {
+        let mut files: Vec<&Arc<Path>> = Vec::new();
+        let mut seen: HashSet<*const Path> = HashSet::default();
+        for m in matched {
+            let last = files.last().map(|f| Arc::as_ptr(f));
+            if last != Some(Arc::as_ptr(&m.event.source))
+                && seen.insert(Arc::as_ptr(&m.event.source))
+            {
+                files.push(&m.event.source);
+            }
+        }
+        files.sort();
+        let mut ranks = HashMap::default();
+        let mut rank = 0;
+        for (k, file) in files.iter().enumerate() {
+            // Two copies of one path share a rank, as they compared equal.
+            if k > 0 && files[k - 1] != *file {
+                rank += 1;
+            }
+            ranks.insert(Arc::as_ptr(file), rank);
+        }
+        FileRanks(ranks)
+    }
+
+    fn rank(&self, file: &Arc<Path>) -> u32 {
+        self.0.get(&Arc::as_ptr(file)).copied().unwrap_or(u32::MAX)
     }
 }
 

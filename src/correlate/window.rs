@@ -135,12 +135,26 @@ impl CauseIndex {
         address: Option<&str>,
         sid: Option<u32>,
     ) -> Vec<Hit> {
+        self.near_of(host, t, (address, sid), |_| true)
+    }
+
+    /// [`CauseIndex::near`] for the cause rules `wanted` keeps only (by their index in
+    /// [`CauseIndex::rules`]): the others are not searched at all, which matters when
+    /// thousands of refusals each ask for one category.
+    pub fn near_of(
+        &self,
+        host: usize,
+        t: DateTime<Utc>,
+        (address, sid): (Option<&str>, Option<u32>),
+        wanted: impl Fn(usize) -> bool,
+    ) -> Vec<Hit> {
         let Some(rules) = self.per_host.get(&host) else {
             return Vec::new();
         };
         let sid = sid.map(|s| s.to_string());
         rules
             .iter()
+            .filter(|r| wanted(**r))
             .filter_map(|r| {
                 let lists = self.lists.get(&(host, *r))?;
                 let window = self.rules[*r]
