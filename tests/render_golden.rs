@@ -144,3 +144,29 @@ fn schema_rejects_what_it_does_not_describe() {
     extra["analysis"]["sessions"][0]["surprise"] = 1.into();
     assert!(!validator.is_valid(&extra));
 }
+
+#[test]
+fn json_is_serde_jsons_pretty_text_of_the_report() {
+    // The document is written in pieces, its long arrays on the worker threads: the
+    // pieces must add up to what serde_json writes of the whole, for the fixture and
+    // for a real analysis (the samples).
+    let opts = RenderOptions::default();
+    let (found, analyzed) = crate::util::analyze_logs(&[crate::util::samples_dir()]);
+    let samples = dropcause::report::Report::new(
+        analyzed.analysis,
+        analyzed.ingest.files,
+        found.diagnostics,
+        crate::util::builtin_rules().len(),
+        &opts,
+    );
+    assert!(samples.analysis.findings.len() > 10 && samples.analysis.timeline.len() > 100);
+    for report in [report(&opts), samples] {
+        let mut out = Vec::new();
+        render(&report, Format::Json, &opts, &mut out).expect("render into memory");
+        let whole = serde_json::to_string_pretty(&report).expect("serializes") + "\n";
+        assert!(
+            String::from_utf8(out).expect("UTF-8") == whole,
+            "the JSON differs"
+        );
+    }
+}

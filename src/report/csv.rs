@@ -5,6 +5,7 @@
 //! `I2`, as in every report (`session` is ours, not Windows' session id).
 
 use super::escape;
+use super::ordered::write_runs;
 use super::rows::{Row, id, kind_name, rows};
 use super::{RenderOptions, Report};
 use std::io::{self, Write};
@@ -34,15 +35,29 @@ const COLUMNS: [&str; 20] = [
 ];
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::WriterBuilder::new()
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    let mut header = writer(&mut out);
+    header.write_record(COLUMNS)?;
+    header.flush()?;
+    drop(header);
+    // The rows are written on the worker threads, each by a writer of its own: a
+    // record's quoting depends on nothing but its cells.
+    write_runs(&mut out, &rows(report), |_, run, text| {
+        let mut writer = writer(text);
+        for row in run {
+            let cells = cells(row, opts);
+            writer.write_record(cells.iter().map(|c| escape::csv_cell(c).into_owned()))?;
+        }
+        writer.flush()
+    })?;
+    out.flush()
+}
+
+/// A writer that quotes where needed.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
-    writer.write_record(COLUMNS)?;
-    for row in &rows(report) {
-        let cells = cells(row, opts);
-        writer.write_record(cells.iter().map(|c| escape::csv_cell(c).into_owned()))?;
-    }
-    writer.flush()
+        .from_writer(out)
 }
 
 fn cells(row: &Row<'_>, opts: &RenderOptions) -> [String; COLUMNS.len()] {

@@ -141,7 +141,14 @@ pub fn markdown(text: &str) -> Cow<'_, str> {
 }
 
 fn has_control(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || is_invisible(c))
+    // Printable ASCII, most of what logs hold, is passed over a byte at a time; the
+    // first other byte starts a character.
+    let at = text.bytes().position(|b| !(b' '..=b'~').contains(&b));
+    at.is_some_and(|at| {
+        text[at..]
+            .chars()
+            .any(|c| c.is_control() || is_invisible(c))
+    })
 }
 
 /// Bidirectional overrides, embeddings, isolates and marks, and zero-width

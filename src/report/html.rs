@@ -13,8 +13,8 @@ use super::svg::{category_hex, host_chart};
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
 use crate::correlate::absent_logs;
-use crate::correlate::model::DropKind;
 use crate::correlate::model::TimelineKind;
+use crate::correlate::model::{DropKind, Session, SessionKind};
 use crate::vocab::Category;
 use std::io::{self, Write};
 
@@ -47,7 +47,7 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     outlook(report, out)?;
     alerts(report, opts, out)?;
     timeline(report, &rows, opts, out)?;
-    sessions_and_scope(&view, out)?;
+    sessions_and_scope(&view, &report.analysis.sessions, out)?;
     inputs(&view, out)?;
     event_table(&rows, opts, out)?;
     unreadable(&view, out)?;
@@ -142,8 +142,8 @@ fn incidents(
             crate::correlate::thousands(x.count)
         )?;
         for f in members.iter().take(MAX_FINDINGS_PER_INCIDENT) {
-            if let Some(f) = view.findings.get(*f) {
-                finding(f, out)?;
+            if let Some(f) = view.finding(*f) {
+                finding(&f, out)?;
             }
         }
         if members.len() > MAX_FINDINGS_PER_INCIDENT {
@@ -331,18 +331,22 @@ fn finding(f: &FindingView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</ul></details></article>")
 }
 
-fn sessions_and_scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
+fn sessions_and_scope(view: &View, sessions: &[Session], out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<section><h2>Sessions</h2><table><thead><tr><th>#</th><th>Host</th><th>Windows id</th><th>User</th><th>Client</th><th>Start</th><th>End</th><th>Ended</th></tr></thead><tbody>"
     )?;
-    let listed: Vec<_> = view.sessions.iter().filter(|s| !s.attempt).collect();
+    let listed: Vec<&Session> = sessions
+        .iter()
+        .filter(|s| s.kind != SessionKind::Attempt)
+        .collect();
     for s in listed.iter().take(MAX_SESSIONS) {
+        let s = view.session(s);
         let class = if s.dropped { " class=\"bad\"" } else { "" };
         tr(out, class, &[], &s.cells(h))?;
     }
     writeln!(out, "</tbody></table>")?;
-    let attempts = view.sessions.len() - listed.len();
+    let attempts = sessions.len() - listed.len();
     if attempts > 0 || listed.len() > MAX_SESSIONS {
         writeln!(
             out,

@@ -5,6 +5,7 @@
 //! `options.time_zone` records the display zone. Shape: `docs/report.schema.json`.
 
 use super::Report;
+use super::ordered::write_each;
 use super::rows::rows;
 use super::wire::{AlertLine, EventLine, FindingLine, HeaderLine, OutlookLine, TimesketchLine};
 use serde::Serialize;
@@ -15,10 +16,10 @@ use std::io::{self, Write};
 /// (12% of a 200 MB report's time went to them).
 const BUFFER: usize = 1 << 16;
 
-/// The whole report, pretty-printed.
+/// The whole report, pretty-printed (its long arrays serialized on the worker threads).
 pub(crate) fn render_document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(BUFFER, out);
-    serde_json::to_writer_pretty(&mut out, report)?;
+    super::pretty::write_report(report, &mut out)?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -27,12 +28,12 @@ pub(crate) fn render_document(report: &Report, out: &mut dyn Write) -> io::Resul
 pub(crate) fn render_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let out = &mut io::BufWriter::with_capacity(BUFFER, out);
     line(out, &HeaderLine::new(report))?;
-    for row in &rows(report) {
-        line(out, &EventLine::new(row))?;
-    }
-    for finding in &report.analysis.findings {
-        line(out, &FindingLine::new(finding))?;
-    }
+    write_each(out, &rows(report), |_, row, text| {
+        line(text, &EventLine::new(row))
+    })?;
+    write_each(out, &report.analysis.findings, |_, finding, text| {
+        line(text, &FindingLine::new(finding))
+    })?;
     render_outlook_lines(report, out)?;
     for alert in &report.analysis.alerts {
         line(out, &AlertLine::new(alert))?;
@@ -54,9 +55,9 @@ pub(crate) fn render_outlook_lines(
 /// One Timesketch event per timeline row.
 pub(crate) fn render_timesketch(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(BUFFER, out);
-    for row in &rows(report) {
-        line(&mut out, &TimesketchLine::new(row))?;
-    }
+    write_each(&mut out, &rows(report), |_, row, text| {
+        line(text, &TimesketchLine::new(row))
+    })?;
     out.flush()
 }
 

@@ -11,7 +11,7 @@ use super::incident_view::{self, HostView, IncidentView};
 use super::rows::{Row, label, rows};
 use super::view::{FindingView, View};
 use super::{RenderOptions, Report};
-use crate::correlate::absent_logs;
+use crate::correlate::{Analysis, absent_logs};
 use std::io::{self, Write};
 
 /// Incidents in the executive summary.
@@ -50,10 +50,10 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
     unreadable(&view, out)?;
     if opts.findings {
         writeln!(out, "\n## Appendix: every finding\n")?;
-        for f in &view.findings {
-            finding(f, out)?;
+        for f in view.findings() {
+            finding(&f, out)?;
         }
-        sessions(&view, out)?;
+        sessions(&view, a, out)?;
         inputs(&view, out)?;
         summaries(&view, out)?;
         timeline(&rows(report), opts, out)?;
@@ -196,8 +196,8 @@ fn scope(view: &View, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn sessions(view: &View, out: &mut dyn Write) -> io::Result<()> {
-    if view.sessions.is_empty() {
+fn sessions(view: &View, a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    if a.sessions.is_empty() {
         return Ok(());
     }
     writeln!(out, "### Sessions\n")?;
@@ -205,7 +205,7 @@ fn sessions(view: &View, out: &mut dyn Write) -> io::Result<()> {
         out,
         "| # | Host | Windows id | User | Client | Start | End | Ended |\n|---|---|---|---|---|---|---|---|"
     )?;
-    for s in &view.sessions {
+    for s in a.sessions.iter().map(|s| view.session(s)) {
         let mut cells = s.cells(md);
         if s.dropped {
             cells[7] = format!("**{}**", s.ending);

@@ -27,7 +27,7 @@ pub(crate) fn category_ansi(category: Category) -> u8 {
 
 pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let view = View::new(report, opts);
-    if view.findings.is_empty() {
+    if report.analysis.findings.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
@@ -61,8 +61,8 @@ pub(crate) fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write)
         ]
         .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
     );
-    for f in &view.findings {
-        table.add_row(row(f, opts.color));
+    for f in view.findings() {
+        table.add_row(row(&f, opts.color));
     }
     writeln!(out, "{table}")
 }

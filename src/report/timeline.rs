@@ -119,7 +119,7 @@ fn verdict_line(row: &Row<'_>, view: &View, paint: &Paint) -> Option<String> {
     if row.kind != TimelineKind::Drop {
         return None;
     }
-    let f = view.findings.get(row.finding?)?;
+    let f = view.finding(row.finding?)?;
     let code = match f.category {
         Some(c) => format!("1;38;5;{}", category_ansi(c)),
         None => "2".to_string(),

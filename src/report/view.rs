@@ -176,8 +176,6 @@ pub(crate) struct SessionView {
     pub end: String,
     pub ending: &'static str,
     pub dropped: bool,
-    /// A connection attempt (listed under its incident, not as a session).
-    pub attempt: bool,
 }
 
 impl SessionView {
@@ -197,21 +195,24 @@ impl SessionView {
     }
 }
 
-/// Everything the document-like formats show besides the timeline.
-pub(crate) struct View {
-    pub sessions: Vec<SessionView>,
+/// Everything the document-like formats show besides the timeline. The views of
+/// findings and sessions are made when asked for ([`View::finding`],
+/// [`View::findings`], [`View::session`]): a burst has tens of thousands of them, and
+/// most formats show a few.
+pub(crate) struct View<'a> {
+    analysis: &'a crate::correlate::Analysis,
+    opts: &'a RenderOptions,
     pub title: String,
     pub generated: String,
     pub totals: Totals,
     pub scope: Vec<SpanView>,
     pub inputs: Vec<InputView>,
-    pub findings: Vec<FindingView>,
     pub summaries: Vec<(&'static str, Vec<String>)>,
     pub problems: Vec<ProblemView>,
 }
 
-impl View {
-    pub(crate) fn new(report: &Report, opts: &RenderOptions) -> View {
+impl<'a> View<'a> {
+    pub(crate) fn new(report: &'a Report, opts: &'a RenderOptions) -> View<'a> {
         let tz = &opts.time_zone;
         let a = &report.analysis;
         let generated = generated_line(report, tz);
@@ -229,7 +230,6 @@ impl View {
             })
             .collect();
         let inputs = report.inputs.iter().map(|f| input_view(f, tz)).collect();
-        let findings = a.findings.iter().map(|f| finding(f, opts)).collect();
         let s = &a.summaries;
         let summaries = [
             ("Hosts", &s.hosts),
@@ -242,18 +242,35 @@ impl View {
         .map(|(name, rows)| (name, rows.iter().map(|r| r.text.clone()).collect()))
         .collect();
         let problems = report.diagnostics.problems.iter().map(problem).collect();
-        let sessions = a.sessions.iter().map(|s| session_view(s, tz)).collect();
         View {
-            sessions,
+            analysis: a,
+            opts,
             title: "Remote Desktop drop report".to_string(),
             generated,
             totals: totals(report),
             scope,
             inputs,
-            findings,
             summaries,
             problems,
         }
+    }
+}
+
+impl View<'_> {
+    /// The view of finding `i` (its index in the analysis).
+    pub(crate) fn finding(&self, i: usize) -> Option<FindingView> {
+        Some(finding(self.analysis.findings.get(i)?, self.opts))
+    }
+
+    /// The views of every finding, in order.
+    pub(crate) fn findings(&self) -> impl Iterator<Item = FindingView> + '_ {
+        let opts = self.opts;
+        self.analysis.findings.iter().map(move |f| finding(f, opts))
+    }
+
+    /// The view of session `s`.
+    pub(crate) fn session(&self, s: &Session) -> SessionView {
+        session_view(s, &self.opts.time_zone)
     }
 }
 
@@ -311,7 +328,6 @@ fn session_view(s: &Session, tz: &TimeZone) -> SessionView {
         end: tz.format(s.end),
         ending: ending_name(s.ending),
         dropped: matches!(s.ending, Ending::Dropped | Ending::Refused),
-        attempt: s.kind == crate::correlate::model::SessionKind::Attempt,
     }
 }
 
