@@ -65,6 +65,8 @@ impl Input {
         // Taken out in place: the alert-only events are few or none beside a burst of
         // matched ones, which then stay where the sort put them.
         let alerted: Vec<Matched> = matched.extract_if(.., |m| m.alert_only()).collect();
+        // With SigmaHQ loaded most events can be alerts: what they leave is given back.
+        matched.shrink_to_fit();
         let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
         let mut host_rank = Vec::new();

@@ -98,7 +98,7 @@ pub fn correlate(
     );
     let incidents = incident::group(&sessions, &mut findings);
     let outlook = outlook::outlook(&input, &coverage);
-    let analysis = Analysis {
+    Analysis {
         outlook,
         alerts: alerts::alerts(&input, options.min_alert_level),
         summaries: summary::summaries(&sessions, &findings),
@@ -108,10 +108,5 @@ pub fn correlate(
         coverage,
         hosts: hosts.hosts,
         incidents,
-    };
-    // What correlation read is freed on a worker thread while the caller goes on to
-    // render: freeing a burst's 58,000 events one allocation at a time took a twelfth
-    // of correlation on the calling thread.
-    rayon::spawn(move || drop((input, index, built)));
-    analysis
+    }
 }
