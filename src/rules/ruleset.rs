@@ -146,20 +146,21 @@ impl RuleSet {
     /// `filter` does not keep (counted in [`LoadReport::filtered`]).
     pub fn load_filtered(sources: &[RuleSource], filter: &AlertFilter) -> (RuleSet, LoadReport) {
         let files: Vec<_> = sources.iter().flat_map(source::files).collect();
+        let count = files.len();
         let compiled: Vec<(Option<CompiledRule>, Vec<RuleProblem>)> = files
-            .par_iter()
-            .map(|(path, text)| match text {
+            .into_par_iter()
+            .map(|(path, found)| match found.text(&path) {
                 Ok(text) => {
-                    let outcome = rule::compile(path, text);
+                    let outcome = rule::compile(&path, &text);
                     let problems = outcome.problems.into_iter();
-                    let problems = problems.map(|e| RuleProblem::new(path, e)).collect();
+                    let problems = problems.map(|e| RuleProblem::new(&path, e)).collect();
                     (outcome.rule, problems)
                 }
-                Err(p) => (None, vec![p.clone()]),
+                Err(p) => (None, vec![*p]),
             })
             .collect();
         let mut report = LoadReport {
-            files: files.len(),
+            files: count,
             ..LoadReport::default()
         };
         let mut rules = Vec::new();

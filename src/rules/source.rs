@@ -47,8 +47,31 @@ fn is_rule_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
 }
 
-/// The rule files of a source, each with its text or the reason it is unreadable.
-pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
+/// A rule file a source names: its text (or why there is none), or a file on disk still to
+/// be read, which [`Found::text`] reads on the thread that compiles it (read one after the
+/// other while walking, SigmaHQ's 2,400 files were a sixth of loading it).
+pub(crate) enum Found {
+    /// The text, or why it could not be had.
+    Text(Result<String, RuleProblem>),
+    /// A file on disk, not read yet.
+    File,
+}
+
+impl Found {
+    /// The text of the rule file at `path`, or why it cannot be read.
+    pub(crate) fn text(self, path: &Path) -> Result<String, Box<RuleProblem>> {
+        match self {
+            Found::Text(text) => text.map_err(Box::new),
+            Found::File => {
+                read(path).map_err(|e| Box::new(RuleProblem::new(path, Located::at(None, e))))
+            }
+        }
+    }
+}
+
+/// The rule files of a source, each with its text, the reason it is unreadable, or
+/// [`Found::File`] to read it.
+pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Found)> {
     match source {
         RuleSource::BuiltIn => {
             let mut out = Vec::new();
@@ -56,18 +79,18 @@ pub(crate) fn files(source: &RuleSource) -> Vec<(PathBuf, Result<String, RulePro
             out.sort_by(|a, b| a.0.cmp(&b.0));
             out
         }
-        RuleSource::Text { path, text } => vec![(path.clone(), Ok(text.clone()))],
+        RuleSource::Text { path, text } => vec![(path.clone(), Found::Text(Ok(text.clone())))],
         RuleSource::Path(root) => walk(root),
     }
 }
 
-fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Result<String, RuleProblem>)>) {
+fn embedded(dir: &Dir<'static>, out: &mut Vec<(PathBuf, Found)>) {
     for f in dir.files().filter(|f| is_rule_file(f.path())) {
         let path = Path::new(EMBEDDED_PREFIX).join(f.path());
         let text = std::str::from_utf8(f.contents())
             .map(str::to_string)
             .map_err(|e| unreadable(&path, NotUtf8(e).into()));
-        out.push((path, text));
+        out.push((path, Found::Text(text)));
     }
     for d in dir.dirs() {
         embedded(d, out);
@@ -78,7 +101,7 @@ fn unreadable(path: &Path, error: RuleError) -> RuleProblem {
     RuleProblem::new(path, Located::at(None, error))
 }
 
-fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
+fn walk(root: &Path) -> Vec<(PathBuf, Found)> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -90,12 +113,10 @@ fn walk(root: &Path) -> Vec<(PathBuf, Result<String, RuleProblem>)> {
                 let path = e.path().unwrap_or(root).to_path_buf();
                 // The walk's error stays inside the I/O error, and says the same (with the path).
                 let problem = unreadable(&path, std::io::Error::from(e).into());
-                out.push((path, Err(problem)));
+                out.push((path, Found::Text(Err(problem))));
             }
             Ok(e) if e.file_type().is_file() && (is_rule_file(e.path()) || e.depth() == 0) => {
-                let path = e.path().to_path_buf();
-                let text = read(&path).map_err(|e| RuleProblem::new(&path, Located::at(None, e)));
-                out.push((path, text));
+                out.push((e.path().to_path_buf(), Found::File));
             }
             Ok(_) => {}
         }
