@@ -13,6 +13,7 @@ use crate::event::{
     EVENT_TEXT_MAX, FIELDS_MAX, FieldValue, NAME_MAX, Needles, VALUE_MAX, fold_text, fold_utf16le,
 };
 use foldhash::HashMap;
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -396,9 +397,10 @@ fn sid(b: &[u8]) -> Option<String> {
     let (authority, subs) = rest.split_first_chunk::<6>()?;
     let mut auth = [0u8; 8];
     auth[2..].copy_from_slice(authority);
-    let mut text = format!("S-{revision}-{}", u64::from_be_bytes(auth));
+    let mut text = String::with_capacity(16 + 11 * usize::from(count));
+    write!(text, "S-{revision}-{}", u64::from_be_bytes(auth)).ok()?;
     for sub in subs.chunks_exact(4).take(usize::from(count)) {
-        text.push_str(&format!("-{}", u32::from_le_bytes(sub.try_into().ok()?)));
+        write!(text, "-{}", u32::from_le_bytes(sub.try_into().ok()?)).ok()?;
     }
     Some(text)
 }
