@@ -9,7 +9,6 @@ use super::model::{
 use super::rank::{fill, human};
 use crate::rules::{Category, Level, RuleInfo};
 use foldhash::{HashMap, HashSet};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -170,9 +169,7 @@ pub(crate) fn timeline(
     out
 }
 
-/// Each finding's drop and the causes it names (each cause record once, on the first
-/// finding that names it). Which causes are new is decided in order; the lines, a
-/// hundred thousand in a burst, are then made on the worker threads.
+/// Each finding's drop and the causes it names (each cause record once).
 fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
     let (dropped, refused): (Arc<str>, Arc<str>) = (
         Arc::from("Session dropped"),
@@ -180,59 +177,44 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
     );
     // Files by their path's bytes: hashing a `Path` walks its components.
     let mut seen = HashSet::default();
-    let new: Vec<Vec<bool>> = findings
-        .iter()
-        .map(|f| {
-            f.causes
-                .iter()
-                .map(|c| seen.insert((c.evidence.source.as_os_str(), c.evidence.record_id)))
-                .collect()
-        })
-        .collect();
-    out.par_extend(
-        findings
-            .par_iter()
-            .zip(&new)
-            .enumerate()
-            .flat_map_iter(|(i, (f, new))| {
-                let d = &f.dropped;
-                let drop = d.evidence.first().map(|ev| TimelineEntry {
-                    time: d.time,
+    for (i, f) in findings.iter().enumerate() {
+        let d = &f.dropped;
+        if let Some(ev) = d.evidence.first() {
+            out.push(TimelineEntry {
+                time: d.time,
+                host: d.host.clone(),
+                kind: TimelineKind::Drop,
+                category: f.verdict.category,
+                level: None,
+                rule_id: d.rule_id.clone(),
+                title: Arc::clone(match d.kind {
+                    crate::correlate::model::DropKind::SessionDropped => &dropped,
+                    crate::correlate::model::DropKind::ConnectionRefused => &refused,
+                }),
+                message: f.verdict.summary.clone(),
+                session: d.session,
+                finding: Some(i),
+                event: ev.clone(),
+            });
+        }
+        for c in &f.causes {
+            if seen.insert((c.evidence.source.as_os_str(), c.evidence.record_id)) {
+                out.push(TimelineEntry {
+                    time: c.time,
                     host: d.host.clone(),
-                    kind: TimelineKind::Drop,
-                    category: f.verdict.category,
+                    kind: TimelineKind::Cause,
+                    category: Some(c.category),
                     level: None,
-                    rule_id: d.rule_id.clone(),
-                    title: Arc::clone(match d.kind {
-                        crate::correlate::model::DropKind::SessionDropped => &dropped,
-                        crate::correlate::model::DropKind::ConnectionRefused => &refused,
-                    }),
-                    message: f.verdict.summary.clone(),
+                    rule_id: c.rule_id.clone(),
+                    title: c.title.clone(),
+                    message: c.explanation.clone(),
                     session: d.session,
                     finding: Some(i),
-                    event: ev.clone(),
+                    event: c.evidence.clone(),
                 });
-                let causes =
-                    f.causes
-                        .iter()
-                        .zip(new)
-                        .filter(|(_, new)| **new)
-                        .map(move |(c, _)| TimelineEntry {
-                            time: c.time,
-                            host: d.host.clone(),
-                            kind: TimelineKind::Cause,
-                            category: Some(c.category),
-                            level: None,
-                            rule_id: c.rule_id.clone(),
-                            title: c.title.clone(),
-                            message: c.explanation.clone(),
-                            session: d.session,
-                            finding: Some(i),
-                            event: c.evidence.clone(),
-                        });
-                drop.into_iter().chain(causes)
-            }),
-    );
+            }
+        }
+    }
 }
 
 /// "What happened (its rule's title): whose session from where".
