@@ -231,9 +231,9 @@ mod tests {
 
     #[test]
     fn a_long_array_is_written_as_serde_json_writes_it() {
-        // More than one batch, with a batch that ends mid-slice.
-        use crate::report::ordered::{BATCH, SLICE};
-        let items: Vec<serde_json::Value> = (0..BATCH * 2 + SLICE + 3)
+        // Several batches, the last one short.
+        use crate::report::ordered::{BATCH, FIRST_BATCH};
+        let items: Vec<serde_json::Value> = (0..BATCH * 2 + FIRST_BATCH + 3)
             .map(|k| json!({"k": k, "list": [k, {"deep": []}]}))
             .collect();
         for slice in [&items[..0], &items[..1], &items[..]] {
