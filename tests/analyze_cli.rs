@@ -89,3 +89,24 @@ fn timeline_zooms_around_a_time() {
         "outside the window:\n{stdout}"
     );
 }
+
+#[test]
+fn one_thread_gives_the_same_report_in_every_long_format() {
+    // `-j 1` holds every stage to one thread (reading, rules, correlation, the report's
+    // batches): what it writes must be what the default writes.
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let samples = samples.to_string_lossy();
+    for format in ["json", "jsonl", "csv"] {
+        let one = run(&["analyze", "-q", "-j", "1", "--format", format, &samples]);
+        let all = run(&["analyze", "-q", "--format", format, &samples]);
+        assert!(
+            one.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            texts(&one).1
+        );
+        assert!(
+            !one.stdout.is_empty() && one.stdout == all.stdout,
+            "{format} differs"
+        );
+    }
+}

@@ -157,6 +157,7 @@ fn hosts_found(files: &[FileStats], filter: &HostFilter) -> bool {
 pub fn run(args: AnalyzeArgs, part: report::Part) -> anyhow::Result<ExitCode> {
     let stdout_opts = args.output.stdout_options()?;
     let report_file = args.output.report_file()?;
+    args.input.limit_threads();
     let (rules, rule_problems) = load_rules(&args);
     let found = args.input.discover()?;
     if let Some((path, _, _)) = &report_file {

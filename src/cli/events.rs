@@ -103,6 +103,7 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
         from: args.from,
         to: args.to,
     };
+    args.input.limit_threads();
     let found = args.input.discover()?;
     let options = args.input.options();
     let stdout = std::io::stdout();

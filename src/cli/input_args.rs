@@ -31,7 +31,8 @@ pub struct InputArgs {
     /// *.jsonl, *.ndjson and *.zip (logs are recognised by their content).
     #[arg(long)]
     pub all_files: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads for reading, rule loading, correlation and report writing
+    /// (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
     /// Also carve records from chunk slack and cleared chunks.
@@ -64,6 +65,17 @@ impl InputArgs {
             hosts: HostFilter(self.host.clone()),
             max_entry_size: self.max_entry_mib.saturating_mul(1 << 20),
             render_all: self.render_all,
+        }
+    }
+
+    /// Holds the threads of rule loading, correlation and report writing (rayon's pool)
+    /// to `--threads` too; reading takes its own from [`InputArgs::options`].
+    pub fn limit_threads(&self) {
+        if self.threads > 0 {
+            // Only the first call of a run sets the pool; there is no other.
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.threads)
+                .build_global();
         }
     }
 
