@@ -62,10 +62,9 @@ impl Input {
             let when = (e.time.timestamp(), e.time.timestamp_subsec_nanos());
             (host, when, e.record_id, files.rank(&e.source))
         });
-        // Taken out in place: the alert-only events are few or none beside a burst of
-        // matched ones, which then stay where the sort put them.
+        // Taken out in place, so the events correlation reads stay where the sort put
+        // them; the room the alerts leave (most of it with SigmaHQ loaded) is given back.
         let alerted: Vec<Matched> = matched.extract_if(.., |m| m.alert_only()).collect();
-        // With SigmaHQ loaded most events can be alerts: what they leave is given back.
         matched.shrink_to_fit();
         let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
@@ -166,16 +165,12 @@ struct FileRanks(HashMap<*const Path, u32>);
 
 impl FileRanks {
     fn new(matched: &[Matched]) -> Self {
-        let mut files: Vec<&Arc<Path>> = Vec::new();
         let mut seen: HashSet<*const Path> = HashSet::default();
-        for m in matched {
-            let last = files.last().map(|f| Arc::as_ptr(f));
-            if last != Some(Arc::as_ptr(&m.event.source))
-                && seen.insert(Arc::as_ptr(&m.event.source))
-            {
-                files.push(&m.event.source);
-            }
-        }
+        let mut files: Vec<&Arc<Path>> = matched
+            .iter()
+            .map(|m| &m.event.source)
+            .filter(|f| seen.insert(Arc::as_ptr(f)))
+            .collect();
         files.sort();
         let mut ranks = HashMap::default();
         let mut rank = 0;
