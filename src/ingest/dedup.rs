@@ -43,8 +43,8 @@
 
 use super::stats::{ChannelSpan, FileStats};
 use crate::event::Event;
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, DefaultHasher, Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom};
 
 /// What makes two records the same record.
@@ -58,9 +58,20 @@ pub(crate) struct Key {
 impl Key {
     /// The key of `event`.
     pub fn of(event: &Event) -> Key {
-        let mut h = DefaultHasher::new();
-        event.computer.to_ascii_lowercase().hash(&mut h);
-        event.channel.to_ascii_lowercase().hash(&mut h);
+        // Computer and channel are compared without case; they are hashed a stack
+        // buffer at a time, lowercased, rather than copied to lowercase strings: this
+        // runs for every event built, and the copies were most of its cost.
+        let mut h = origin_hasher();
+        for text in [&event.computer, &event.channel] {
+            h.write_usize(text.len());
+            let mut buf = [0u8; 64];
+            for part in text.as_bytes().chunks(buf.len()) {
+                let lower = &mut buf[..part.len()];
+                lower.copy_from_slice(part);
+                lower.make_ascii_lowercase();
+                h.write(lower);
+            }
+        }
         Key {
             record_id: event.record_id,
             time: event
@@ -72,9 +83,16 @@ impl Key {
     }
 }
 
+/// The hasher of a key's origin: seeded once per run, so that the same origin hashes
+/// alike on every thread, and names made to collide in one run do not in another.
+fn origin_hasher() -> impl Hasher {
+    static SEED: std::sync::OnceLock<foldhash::quality::RandomState> = std::sync::OnceLock::new();
+    SEED.get_or_init(Default::default).build_hasher()
+}
+
 /// The keys of the events kept so far.
 #[derive(Debug, Default)]
-pub(crate) struct Seen(HashSet<Key>);
+pub(crate) struct Seen(foldhash::HashSet<Key>);
 
 impl Seen {
     /// True the first time `key` is offered.
@@ -209,5 +227,69 @@ pub(crate) fn mark_whole_file_copies(files: &mut [FileStats]) {
             // A copy of a file that could not be read could not be read either.
             files[i].failed = files[j].failed.clone();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Fields;
+    use chrono::DateTime;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn event(computer: &str, channel: &str, record_id: u64) -> Event {
+        Event {
+            time: DateTime::UNIX_EPOCH,
+            record_id,
+            channel: channel.into(),
+            provider: "p".into(),
+            event_source: None,
+            event_id: 1,
+            qualifiers: None,
+            level: None,
+            computer: computer.into(),
+            activity_id: None,
+            user_sid: None,
+            source: Arc::from(Path::new("t.evtx")),
+            recovered: false,
+            fields: Fields::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_ignores_the_case_of_computer_and_channel() {
+        let long = "Host-".repeat(40);
+        for (computer, channel) in [("DC01.corp", "Security"), (long.as_str(), "System")] {
+            let upper = (computer.to_uppercase(), channel.to_uppercase());
+            assert_eq!(
+                Key::of(&event(computer, channel, 7)),
+                Key::of(&event(&upper.0, &upper.1, 7))
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_tells_records_of_other_logs_apart() {
+        let key = Key::of(&event("dc01", "Security", 7));
+        assert_ne!(key, Key::of(&event("dc01", "System", 7)));
+        assert_ne!(key, Key::of(&event("dc02", "Security", 7)));
+        assert_ne!(key, Key::of(&event("dc01", "Security", 8)));
+        // The boundary between the two names counts.
+        assert_ne!(Key::of(&event("ab", "c", 7)), Key::of(&event("a", "bc", 7)));
+        let long = "x".repeat(200);
+        assert_ne!(
+            Key::of(&event(&long, "Security", 7)),
+            Key::of(&event(&format!("{long}y"), "Security", 7))
+        );
+    }
+
+    #[test]
+    fn seen_is_true_once_per_key() {
+        let mut seen = Seen::default();
+        let key = Key::of(&event("dc01", "Security", 7));
+        assert!(seen.first(key));
+        assert!(!seen.first(key));
+        assert!(seen.first(Key::of(&event("dc01", "Security", 8))));
     }
 }
