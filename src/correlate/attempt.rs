@@ -24,7 +24,7 @@
 //! System and a failed Remote Desktop logon in Security are refused attempts of
 //! their own, with the reduced certainty said in words.
 
-use super::catalog::{Kind, Log, account, log_of};
+use super::catalog::{Kind, Log, account};
 use super::connection::{self, Refusal};
 use super::drop::client_outcome;
 use super::input::Input;
@@ -257,7 +257,7 @@ fn tie_tls(bare: &[Bare], tls: &[TlsFailure], claimed: &mut HashSet<usize>) -> V
 /// NLA) and 4825. Their client address, when logged.
 fn logon_failure(input: &Input, i: usize) -> Option<(u16, i64)> {
     let ev = &input.items[i].event;
-    if log_of(ev) != Some(Log::Security) {
+    if input.facts[i].log != Some(Log::Security) {
         return None;
     }
     match ev.event_id {

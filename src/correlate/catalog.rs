@@ -160,7 +160,7 @@ pub(crate) const SESSION_FIELDS: &[&str] = &["SessionID", "Session", "TargetSess
 const RDP_LOGON_TYPES: &[i64] = &[10, 7];
 
 /// The log of an event, from its channel.
-pub(crate) fn log_of(event: &Event) -> Option<Log> {
+fn log_of(event: &Event) -> Option<Log> {
     log_of_channel(&event.channel)
 }
 
@@ -186,9 +186,8 @@ fn log_of_channel(ch: &str) -> Option<Log> {
     })
 }
 
-/// The catalog entry of an event, when it has one (4624 only for RDP logon types).
-pub(crate) fn entry(event: &Event) -> Option<&'static Entry> {
-    let log = log_of(event)?;
+/// The catalog entry of an event of `log`, when it has one (4624 only for RDP logon types).
+fn entry(log: Log, event: &Event) -> Option<&'static Entry> {
     let entry = CATALOG
         .iter()
         .find(|e| e.log == log && e.id == event.event_id)?;
@@ -204,6 +203,9 @@ pub(crate) fn entry(event: &Event) -> Option<&'static Entry> {
 /// What correlation reads from one matched event.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Facts {
+    /// The log the event comes from (read once here: telling it from the channel's
+    /// name is a search without case, too slow to repeat in every pass).
+    pub log: Option<Log>,
     pub kind: Option<Kind>,
     pub step: Option<Step>,
     pub session: Option<u32>,
@@ -225,6 +227,7 @@ pub(crate) fn facts(m: &Matched) -> Facts {
     let ev = &m.event;
     let has = |r: Role| m.with_role(r).next().is_some();
     let mut f = Facts {
+        log: log_of(ev),
         drop: has(Role::Drop),
         cause: has(Role::Cause),
         context: has(Role::Context),
@@ -235,7 +238,7 @@ pub(crate) fn facts(m: &Matched) -> Facts {
         name.and_then(|n| ev.with_field(n, |v| v.map(trimmed)))
             .filter(|s| !s.is_empty() && s != "-")
     };
-    let Some(entry) = entry(ev) else {
+    let Some(entry) = f.log.and_then(|log| entry(log, ev)) else {
         let keys = || {
             m.rules
                 .iter()

@@ -14,7 +14,7 @@
 //!   answering, 64 (ERROR_NETNAME_DELETED) or 10054 (WSAECONNRESET) when the
 //!   client's side closed or reset the TCP connection without the RDP goodbye.
 
-use super::catalog::{Kind, Log, log_of, strip_port};
+use super::catalog::{Kind, Log, strip_port};
 use super::input::Input;
 use super::model::{Confidence, DecodedCode};
 use crate::rules::Category;
@@ -80,8 +80,7 @@ impl ConnEnd {
 }
 
 fn core_id(input: &Input, i: usize) -> Option<u16> {
-    let ev = &input.items[i].event;
-    (log_of(ev) == Some(Log::CoreTs)).then_some(ev.event_id)
+    (input.facts[i].log == Some(Log::CoreTs)).then_some(input.items[i].event.event_id)
 }
 
 fn int_field(input: &Input, i: usize, name: &str) -> Option<i64> {

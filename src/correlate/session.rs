@@ -4,7 +4,7 @@
 //! LSM session, from logon or reconnect to the disconnect or logoff that ended
 //! it. Every event that names a session id belongs to exactly one `Seg`.
 
-use super::catalog::{Facts, Kind, Log, account, log_of};
+use super::catalog::{Facts, Kind, Log, account};
 use super::connection::{self, Conn, Refusal};
 use super::input::Input;
 use super::model::SessionKind;
@@ -96,9 +96,7 @@ pub(crate) fn build(input: &Input) -> Built {
         let mut by_sid: HashMap<u32, Vec<usize>> = HashMap::default();
         link_connections(input, range.clone(), &mut b);
         connection::fold_side_channels(input, range.clone(), &mut b.conns, &mut b.conn_of);
-        let has_lsm = range
-            .clone()
-            .any(|i| log_of(&input.items[i].event) == Some(Log::Lsm));
+        let has_lsm = range.clone().any(|i| input.facts[i].log == Some(Log::Lsm));
         lsm_sessions(input, h, range.clone(), has_lsm, &mut b, &mut by_sid);
         security(input, range.clone(), &mut b, &by_sid);
         connection_sessions(input, h, range.clone(), &mut b);
@@ -185,7 +183,7 @@ fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
             let Some(act) = ev.activity_id.as_deref() else {
                 continue;
             };
-            let log = log_of(ev);
+            let log = input.facts[i].log;
             let client = log == Some(Log::Client);
             let creates = matches!(log, Some(Log::Rcm | Log::CoreTs)) || client;
             let c = match (pass_lsm, creates, log) {
