@@ -53,7 +53,7 @@ fn check_lsm_assignment(a: &Analysis, forty: &Keys, twenty_four: &Keys) -> (usiz
     for s in &a.sessions {
         for step in &s.steps {
             *count
-                .entry((step.event.source.to_path_buf(), step.event.record_id))
+                .entry((step.event.source().to_path_buf(), step.event.record_id))
                 .or_default() += 1;
         }
         let ends_with_reason = s

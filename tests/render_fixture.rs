@@ -52,12 +52,14 @@ pub fn ev(host: &str, channel: &str, event_id: u16, record_id: u64, clock: &str)
     };
     EventRef {
         time: at(clock),
-        computer: host.into(),
-        channel: channel.into(),
-        provider: provider.into(),
+        origin: Arc::new(Origin {
+            computer: host.into(),
+            channel: channel.into(),
+            provider: provider.into(),
+            source: file(host, channel).into(),
+        }),
         event_id,
         record_id,
-        source: file(host, channel).into(),
     }
 }
 
@@ -377,7 +379,7 @@ fn entry(
 ) -> TimelineEntry {
     TimelineEntry {
         time: event.time,
-        host: event.computer.clone(),
+        host: event.origin.computer.clone(),
         kind,
         category,
         level: (kind == TimelineKind::Context).then_some(Level::Medium),
@@ -768,7 +770,12 @@ pub fn hostile_report(opts: &RenderOptions) -> Report {
         e.title = FORMULA.into();
         e.message = evil.as_str().into();
         e.host = format!("{RDS01}{ESCAPES}").into();
-        e.event.channel = format!("{SCRIPT}{ESCAPES}").into();
+        e.event.origin = Arc::new(Origin {
+            channel: format!("{SCRIPT}{ESCAPES}").into(),
+            computer: e.event.origin.computer.clone(),
+            provider: e.event.origin.provider.clone(),
+            source: e.event.origin.source.clone(),
+        });
     }
     for f in &mut a.findings {
         f.dropped.host = format!("{SCRIPT}{ESCAPES}").into();

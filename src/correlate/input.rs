@@ -3,7 +3,9 @@
 
 use super::catalog::{self, Facts};
 use super::hosts::Hosts;
-use super::model::EventRef;
+use super::intern::Interner;
+use super::model::{EventRef, Origin};
+use crate::event::Event;
 use crate::rules::{Level, Matched, RuleInfo, alerts_at};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashSet};
@@ -46,9 +48,9 @@ pub(crate) struct Input {
     pub facts: Vec<Facts>,
     /// Each host's name and its range in `items`.
     pub hosts: Vec<(Arc<str>, Range<usize>)>,
-    /// Where each item is in the evidence; the names are shared, so a reference
-    /// costs four counter increments to copy, whatever the number of findings.
-    refs: Vec<EventRef>,
+    /// Where each item comes from (shared by the items of one computer, log, provider
+    /// and file), for its [`EventRef`].
+    origins: Vec<Arc<Origin>>,
 }
 
 impl Input {
@@ -79,15 +81,12 @@ impl Input {
                 }
             }
         }
-        let mut interned = Interner::default();
-        let refs = matched
-            .iter()
-            .map(|m| interned.event_ref(&m.event))
-            .collect();
+        let mut interned = Origins::default();
+        let origins = matched.iter().map(|m| interned.of(&m.event)).collect();
         let alerts = alerted
             .into_iter()
             .map(|m| Alert {
-                host: interned.get(names.name_of(&m.event.computer)),
+                host: interned.names.get(names.name_of(&m.event.computer)),
                 host_rank: names.index_of(&m.event.computer),
                 event: interned.event_ref(&m.event),
                 rules: m.rules,
@@ -99,13 +98,19 @@ impl Input {
             host_rank,
             facts,
             hosts,
-            refs,
+            origins,
         }
     }
 
     /// Where item `i` is in the evidence.
     pub fn event_ref(&self, i: usize) -> EventRef {
-        self.refs[i].clone()
+        let e = &self.items[i].event;
+        EventRef {
+            time: e.time,
+            origin: Arc::clone(&self.origins[i]),
+            event_id: e.event_id,
+            record_id: e.record_id,
+        }
     }
 
     /// The rule of item `i` that plays the part asked for, else its first rule.
@@ -189,31 +194,59 @@ impl FileRanks {
     }
 }
 
-/// One shared copy of each name (computers, channels, providers: a handful per
-/// run, however many events name them).
+/// One shared [`Origin`] per computer, log, provider and file (a handful per run,
+/// however many events they wrote).
 #[derive(Default)]
-struct Interner(HashMap<Box<str>, Arc<str>>);
+struct Origins {
+    names: Interner,
+    /// By the addresses of the shared names and of the file's path.
+    known: HashMap<[usize; 4], Arc<Origin>>,
+    /// The origin found last: runs of events of one origin are the rule.
+    last: Option<Arc<Origin>>,
+}
 
-impl Interner {
-    /// Where `e` is, its names shared.
-    fn event_ref(&mut self, e: &crate::event::Event) -> EventRef {
-        EventRef {
-            time: e.time,
-            computer: self.get(&e.computer),
-            channel: self.get(&e.channel),
-            provider: self.get(&e.provider),
-            event_id: e.event_id,
-            record_id: e.record_id,
-            source: Arc::clone(&e.source),
+impl Origins {
+    /// The origin of `e`.
+    fn of(&mut self, e: &Event) -> Arc<Origin> {
+        if let Some(last) = &self.last
+            && Arc::ptr_eq(&last.source, &e.source)
+            && *last.computer == *e.computer
+            && *last.channel == *e.channel
+            && *last.provider == *e.provider
+        {
+            return Arc::clone(last);
         }
+        let (computer, channel, provider) = (
+            self.names.get(&e.computer),
+            self.names.get(&e.channel),
+            self.names.get(&e.provider),
+        );
+        let address = |name: &Arc<str>| Arc::as_ptr(name).cast::<u8>() as usize;
+        let key = [
+            address(&computer),
+            address(&channel),
+            address(&provider),
+            Arc::as_ptr(&e.source).cast::<u8>() as usize,
+        ];
+        let origin = self.known.entry(key).or_insert_with(|| {
+            Arc::new(Origin {
+                computer,
+                channel,
+                provider,
+                source: Arc::clone(&e.source),
+            })
+        });
+        self.last = Some(Arc::clone(origin));
+        Arc::clone(origin)
     }
 
-    fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(name) {
-            return Arc::clone(shared);
+    /// Where `e` is.
+    fn event_ref(&mut self, e: &Event) -> EventRef {
+        EventRef {
+            time: e.time,
+            origin: self.of(e),
+            event_id: e.event_id,
+            record_id: e.record_id,
         }
-        let shared: Arc<str> = Arc::from(name);
-        self.0.insert(Box::from(name), Arc::clone(&shared));
-        shared
     }
 }

@@ -22,6 +22,7 @@ mod drop;
 mod hosts;
 mod incident;
 mod input;
+mod intern;
 pub mod model;
 mod outlook;
 mod rank;

@@ -10,23 +10,84 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Where an event is: enough to find the record again in the evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialized flat, as `time`, `computer`, `channel`, `provider`, `event_id`,
+/// `record_id` and `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
     /// When it happened (UTC).
-    #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
-    /// `System/Computer` (shared with every reference to the same name).
+    /// Who wrote it, in which log, read from which file: shared by every reference to
+    /// an event of the same origin, so that a reference is 32 bytes and one counter
+    /// increment to copy, however many findings and timeline lines hold it.
+    pub origin: Arc<Origin>,
+    /// Event id (low 16 bits).
+    pub event_id: u16,
+    /// `System/EventRecordID`.
+    pub record_id: u64,
+}
+
+impl EventRef {
+    /// `System/Computer`.
+    pub fn computer(&self) -> &str {
+        &self.origin.computer
+    }
+
+    /// `System/Channel`.
+    pub fn channel(&self) -> &str {
+        &self.origin.channel
+    }
+
+    /// `System/Provider/@Name`.
+    pub fn provider(&self) -> &str {
+        &self.origin.provider
+    }
+
+    /// The file it was read from.
+    pub fn source(&self) -> &Path {
+        &self.origin.source
+    }
+}
+
+impl Serialize for EventRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename = "EventRef")]
+        struct Flat<'a> {
+            #[serde(serialize_with = "crate::diag::serialize_time")]
+            time: DateTime<Utc>,
+            computer: &'a str,
+            channel: &'a str,
+            provider: &'a str,
+            event_id: u16,
+            record_id: u64,
+            #[serde(serialize_with = "crate::diag::serialize_path")]
+            source: &'a Path,
+        }
+        Flat {
+            time: self.time,
+            computer: self.computer(),
+            channel: self.channel(),
+            provider: self.provider(),
+            event_id: self.event_id,
+            record_id: self.record_id,
+            source: self.source(),
+        }
+        .serialize(s)
+    }
+}
+
+/// Where events come from: the computer and log that wrote them, the provider, and
+/// the file they were read from.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// `System/Computer`.
     pub computer: Arc<str>,
     /// `System/Channel`.
     pub channel: Arc<str>,
     /// `System/Provider/@Name`.
     pub provider: Arc<str>,
-    /// Event id (low 16 bits).
-    pub event_id: u16,
-    /// `System/EventRecordID`.
-    pub record_id: u64,
-    /// The file it was read from (shared with every event of that file).
-    #[serde(serialize_with = "crate::diag::serialize_path")]
+    /// The file.
     pub source: Arc<Path>,
 }
 

@@ -3,6 +3,7 @@
 
 use super::coverage::join;
 use super::input::{AlertAt, Input};
+use super::intern::Interner;
 use super::model::{
     EventRef, Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
 };
@@ -147,22 +148,30 @@ pub(crate) fn timeline(
         .flat_map(|m| m.rules.iter())
         .map(|r| (&*r.id, &*r.title))
         .collect();
-    out.extend(sessions.iter().flat_map(|s| {
-        s.steps.iter().map(|step| TimelineEntry {
-            time: step.time,
-            host: s.host.clone(),
-            kind: TimelineKind::Lifecycle,
-            category: None,
-            level: None,
-            rule_id: step.rule_id.clone(),
-            title: Arc::from(step.step.as_str()),
-            message: step_message(s, titles.get(&*step.rule_id).copied(), step.event.event_id)
-                .into(),
-            session: Some(s.index),
-            finding: None,
-            event: step.event.clone(),
-        })
-    }));
+    // A burst repeats the same steps with the same words thousands of times: each
+    // text is made once.
+    let mut texts = Interner::default();
+    let mut message = String::new();
+    for s in sessions {
+        for step in &s.steps {
+            message.clear();
+            let title = titles.get(&*step.rule_id).copied();
+            step_message(&mut message, s, title, step.event.event_id);
+            out.push(TimelineEntry {
+                time: step.time,
+                host: s.host.clone(),
+                kind: TimelineKind::Lifecycle,
+                category: None,
+                level: None,
+                rule_id: step.rule_id.clone(),
+                title: texts.get(step.step.as_str()),
+                message: texts.get(&message),
+                session: Some(s.index),
+                finding: None,
+                event: step.event.clone(),
+            });
+        }
+    }
     finding_entries(findings, &mut out);
     out.extend(context(input, min_level));
     // In time order, then by host name, keeping the order above among equals. The
@@ -220,7 +229,7 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
             });
         }
         for c in &f.causes {
-            if seen.insert((c.evidence.source.as_os_str(), c.evidence.record_id)) {
+            if seen.insert((c.evidence.source().as_os_str(), c.evidence.record_id)) {
                 out.push(TimelineEntry {
                     time: c.time,
                     host: d.host.clone(),
@@ -239,19 +248,37 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
     }
 }
 
-/// "What happened (its rule's title): whose session from where".
-fn step_message(s: &Session, title: Option<&str>, id: u16) -> String {
+/// Writes "what happened (its rule's title): whose session from where" to `out`.
+fn step_message(out: &mut String, s: &Session, title: Option<&str>, id: u16) {
+    use std::fmt::Write;
     let who = s.user.as_deref().unwrap_or("?");
     let from = s.client_address.as_deref().unwrap_or("?");
-    let sid = s
-        .session_id
-        .map_or_else(|| "?".to_string(), |v| v.to_string());
-    let what = match title {
-        Some(t) if t.contains(&id.to_string()) => t.to_string(),
-        Some(t) => format!("{t} (event {id})"),
-        None => format!("event {id}"),
+    // Writing to a String cannot fail.
+    let _ = match title {
+        Some(t) if names_number(t, id) => write!(out, "{t}"),
+        Some(t) => write!(out, "{t} (event {id})"),
+        None => write!(out, "event {id}"),
     };
-    format!("{what}: Windows session {sid} of {who} from {from}")
+    let _ = match s.session_id {
+        Some(sid) => write!(out, ": Windows session {sid} of {who} from {from}"),
+        None => write!(out, ": Windows session ? of {who} from {from}"),
+    };
+}
+
+/// True when `text` holds the decimal digits of `id` anywhere (a title that names its
+/// event id, as `id.to_string()` would find them).
+fn names_number(text: &str, id: u16) -> bool {
+    let mut digits = [0u8; 5];
+    let (mut n, mut at) = (id, digits.len());
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    memchr::memmem::find(text.as_bytes(), &digits[at..]).is_some()
 }
 
 /// Every event a context rule matched (of `min_level` or above, when given).
@@ -289,5 +316,19 @@ fn alert_entry(rule: &Arc<RuleInfo>, host: &Arc<str>, event: EventRef) -> Timeli
         session: None,
         finding: None,
         event,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_names_its_event_id_by_its_digits() {
+        assert!(names_number("Connection received (RCM 261)", 261));
+        assert!(names_number("Schannel 36874", 36874));
+        assert!(names_number("event 0", 0));
+        assert!(!names_number("Connection received (RCM 261)", 62));
+        assert!(!names_number("Session logon (LSM 21)", 261));
     }
 }

@@ -161,7 +161,7 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
         .dropped
         .evidence
         .iter()
-        .map(|e| (&*e.computer, e.event_id))
+        .map(|e| (e.computer(), e.event_id))
         .collect();
     assert!(evidence.contains(&("WKS01", 1026)), "{evidence:?}");
     let clients = a

@@ -167,7 +167,7 @@ pub(crate) fn incidents(a: &Analysis, opts: &RenderOptions) -> Vec<IncidentView>
             evidence: x
                 .evidence
                 .iter()
-                .map(|e| super::rows::evidence(&e.channel, e.event_id, e.record_id))
+                .map(|e| super::rows::evidence(e.channel(), e.event_id, e.record_id))
                 .collect(),
         })
         .collect()

@@ -32,7 +32,7 @@ impl OutlookRow<'_> {
         self.item
             .evidence
             .iter()
-            .map(|e| evidence(&e.channel, e.event_id, e.record_id))
+            .map(|e| evidence(e.channel(), e.event_id, e.record_id))
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -77,11 +77,11 @@ fn row<'a>(report: &'a Report, e: &'a TimelineEntry) -> Row<'a> {
         incident: finding.map(|f| f.incident),
         confidence: on_drop.map(|f| confidence_name(f.verdict.confidence)),
         fix: on_drop.and_then(|f| f.verdict.fix.as_deref()),
-        channel: &e.event.channel,
-        provider: &e.event.provider,
+        channel: e.event.channel(),
+        provider: e.event.provider(),
         event_id: e.event.event_id,
         record_id: e.event.record_id,
-        source: e.event.source.display().to_string(),
+        source: e.event.source().display().to_string(),
     }
 }
 

@@ -434,8 +434,8 @@ pub(crate) fn code(c: &DecodedCode) -> String {
 fn evidence_view(e: &EventRef, opts: &RenderOptions) -> EvidenceView {
     EvidenceView {
         time: opts.time_zone.format(e.time),
-        event: evidence(&e.channel, e.event_id, e.record_id),
-        file: e.source.display().to_string(),
+        event: evidence(e.channel(), e.event_id, e.record_id),
+        file: e.source().display().to_string(),
     }
 }
 
