@@ -166,20 +166,18 @@ fn log_of(event: &Event) -> Option<Log> {
 
 /// The log a channel name belongs to (case-insensitive).
 fn log_of_channel(ch: &str) -> Option<Log> {
-    let has = |needle: &str| {
-        ch.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    };
-    Some(if has("LocalSessionManager") {
+    // Lowercased once, so that each name is one substring search.
+    let lower = ch.to_ascii_lowercase();
+    let has = |needle: &str| lower.contains(needle);
+    Some(if has("localsessionmanager") {
         Lsm
-    } else if has("RemoteConnectionManager") {
+    } else if has("remoteconnectionmanager") {
         Rcm
-    } else if has("RdpCoreTS") {
+    } else if has("rdpcorets") {
         CoreTs
-    } else if has("RDPClient") {
+    } else if has("rdpclient") {
         Client
-    } else if ch.eq_ignore_ascii_case("Security") {
+    } else if lower == "security" {
         Security
     } else {
         return None;
@@ -435,6 +433,28 @@ pub(crate) fn account(user: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_channel_names_its_log_in_any_case() {
+        let lsm = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational";
+        assert_eq!(log_of_channel(lsm), Some(Lsm));
+        assert_eq!(log_of_channel(&lsm.to_uppercase()), Some(Lsm));
+        assert_eq!(
+            log_of_channel("microsoft-windows-terminalservices-remoteconnectionmanager/admin"),
+            Some(Rcm)
+        );
+        assert_eq!(
+            log_of_channel("Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational"),
+            Some(CoreTs)
+        );
+        assert_eq!(
+            log_of_channel("Microsoft-Windows-TerminalServices-RDPClient/Operational"),
+            Some(Client)
+        );
+        assert_eq!(log_of_channel("SECURITY"), Some(Security));
+        assert_eq!(log_of_channel("Security/Extra"), None);
+        assert_eq!(log_of_channel("System"), None);
+    }
 
     #[test]
     fn addresses_lose_their_port_and_accounts_their_domain() {

@@ -32,8 +32,27 @@ impl Hosts {
     /// Links the names of the matched events and of the logs' spans.
     pub fn new(matched: &[Matched], spans: &[ChannelSpan]) -> Self {
         let mut names = Names::default();
+        // Events come in runs of one computer: each run is counted in at once.
+        let mut run: Option<(&str, DateTime<Utc>, DateTime<Utc>)> = None;
         for m in matched {
-            names.seen(&m.event.computer, m.event.time);
+            let (name, t) = (&*m.event.computer, m.event.time);
+            match &mut run {
+                Some((current, first, last)) if *current == name => {
+                    *first = (*first).min(t);
+                    *last = (*last).max(t);
+                }
+                _ => {
+                    if let Some((current, first, last)) = run {
+                        names.seen(current, first);
+                        names.seen(current, last);
+                    }
+                    run = Some((name, t, t));
+                }
+            }
+        }
+        if let Some((current, first, last)) = run {
+            names.seen(current, first);
+            names.seen(current, last);
         }
         for s in spans {
             names.seen(&s.computer, s.first);
@@ -53,6 +72,15 @@ impl Hosts {
     /// name order); past the end for a name never seen.
     pub fn index_of(&self, computer: &str) -> usize {
         self.of.get(computer).copied().unwrap_or(self.hosts.len())
+    }
+
+    /// [`Hosts::index_of`] that remembers its last answer, for events that come in
+    /// runs of one computer.
+    pub fn remembering(&self) -> Remembering<'_> {
+        Remembering {
+            hosts: self,
+            last: None,
+        }
     }
 
     /// The host name `computer` belongs to (itself when it is not known).
@@ -222,6 +250,32 @@ impl Names {
             });
         }
         hosts
+    }
+}
+
+/// See [`Hosts::remembering`].
+pub(crate) struct Remembering<'a> {
+    hosts: &'a Hosts,
+    last: Option<(String, usize)>,
+}
+
+impl Remembering<'_> {
+    /// The index of the host `computer` belongs to ([`Hosts::index_of`]).
+    pub fn index_of(&mut self, computer: &str) -> usize {
+        match &mut self.last {
+            Some((name, index)) if name == computer => *index,
+            Some((name, index)) => {
+                *index = self.hosts.index_of(computer);
+                name.clear();
+                name.push_str(computer);
+                *index
+            }
+            None => {
+                let index = self.hosts.index_of(computer);
+                self.last = Some((computer.to_string(), index));
+                index
+            }
+        }
     }
 }
 

@@ -58,9 +58,10 @@ impl Input {
     /// one name of), time and record, and reads its facts.
     pub fn new(mut matched: Vec<Matched>, names: &Hosts) -> Self {
         let files = FileRanks::new(&matched);
+        let mut host_of = names.remembering();
         matched.sort_by_cached_key(|m| {
             let e = &m.event;
-            let host = names.index_of(&e.computer);
+            let host = host_of.index_of(&e.computer);
             let when = (e.time.timestamp(), e.time.timestamp_subsec_nanos());
             (host, when, e.record_id, files.rank(&e.source))
         });
@@ -71,7 +72,16 @@ impl Input {
         let facts = matched.par_iter().map(catalog::facts).collect();
         let mut hosts: Vec<(Arc<str>, Range<usize>)> = Vec::new();
         let mut host_rank = Vec::new();
+        let mut computer: Option<&str> = None;
         for (i, m) in matched.iter().enumerate() {
+            // A run of one computer is one host: only a change of name is looked up.
+            if computer == Some(&*m.event.computer)
+                && let Some((_, r)) = hosts.last_mut()
+            {
+                r.end = i + 1;
+                continue;
+            }
+            computer = Some(&m.event.computer);
             let name = names.name_of(&m.event.computer);
             match hosts.last_mut() {
                 Some((h, r)) if **h == *name => r.end = i + 1,
@@ -201,20 +211,25 @@ struct Origins {
     names: Interner,
     /// By the addresses of the shared names and of the file's path.
     known: HashMap<[usize; 4], Arc<Origin>>,
-    /// The origin found last: runs of events of one origin are the rule.
-    last: Option<Arc<Origin>>,
+    /// The origins found last, the latest last: a burst interleaves the events of a
+    /// few logs, and comparing names with these is cheaper than hashing them.
+    recent: Vec<Arc<Origin>>,
 }
+
+/// How many origins [`Origins::recent`] holds.
+const RECENT: usize = 8;
 
 impl Origins {
     /// The origin of `e`.
     fn of(&mut self, e: &Event) -> Arc<Origin> {
-        if let Some(last) = &self.last
-            && Arc::ptr_eq(&last.source, &e.source)
-            && *last.computer == *e.computer
-            && *last.channel == *e.channel
-            && *last.provider == *e.provider
-        {
-            return Arc::clone(last);
+        let same = |o: &Arc<Origin>| {
+            Arc::ptr_eq(&o.source, &e.source)
+                && *o.provider == *e.provider
+                && *o.channel == *e.channel
+                && *o.computer == *e.computer
+        };
+        if let Some(o) = self.recent.iter().rev().find(|o| same(o)) {
+            return Arc::clone(o);
         }
         let (computer, channel, provider) = (
             self.names.get(&e.computer),
@@ -228,16 +243,19 @@ impl Origins {
             address(&provider),
             Arc::as_ptr(&e.source).cast::<u8>() as usize,
         ];
-        let origin = self.known.entry(key).or_insert_with(|| {
+        let origin = Arc::clone(self.known.entry(key).or_insert_with(|| {
             Arc::new(Origin {
                 computer,
                 channel,
                 provider,
                 source: Arc::clone(&e.source),
             })
-        });
-        self.last = Some(Arc::clone(origin));
-        Arc::clone(origin)
+        }));
+        if self.recent.len() == RECENT {
+            self.recent.remove(0);
+        }
+        self.recent.push(Arc::clone(&origin));
+        origin
     }
 
     /// Where `e` is.
