@@ -3,10 +3,11 @@
 vs dropcause analyze with the shipped rules vs dropcause analyze with the
 SigmaHQ Windows rules loaded too, on the same folders, in one run.
 
-    scripts/bench.py                     # StolenSzechuan, whole corpus, generated logs
+    scripts/bench.py                     # StolenSzechuan, whole corpus, generated logs, bursts
     scripts/bench.py --sizes 100,500,1000 --runs 3
     scripts/bench.py --only stolen       # one data set
     scripts/bench.py --only generated --sizes 500 --sigma-generated   # + SigmaHQ on it
+    scripts/bench.py --only burst --bursts 20000,100000   # refused-connection bursts
 
 Prints wall time, CPU time, MB/s, records/s, peak RSS and the ratio of each
 command's wall time to evtx_dump's on the same data (the machine is shared and
@@ -126,11 +127,33 @@ def generated(size_mb, workdir):
     return out
 
 
+def burst(count, workdir):
+    """A log of `count` connections refused in the TLS handshake, one a second, from
+    one scanner: the tls-scanner scenario with its thirty attempts made `count`. Each
+    attempt is nine matched records (RCM 261, Schannel 36874 and 36888, RdpCoreTS 131,
+    65, 141, 139, 102 and 103), as a server exposed to the Internet logs them."""
+    out = os.path.join(workdir, f"burst-{count}")
+    if not os.path.isdir(out):
+        with open(os.path.join(ROOT, "samples", "scenarios", "tls-scanner.yaml")) as f:
+            text = f.read()
+        scaled = text.replace("count: 30, every: 1s", f"count: {count}, every: 1s")
+        scaled = scaled.replace("drops: 30,", f"drops: {count},")
+        if scaled.count(f"count: {count}") != 9:
+            sys.exit("tls-scanner.yaml changed: its nine repeated records were not found")
+        scenario = os.path.join(workdir, f"burst-{count}.yaml")
+        with open(scenario, "w") as f:
+            f.write(scaled)
+        sh([BIN, "sample", scenario, "-o", out], stdout=subprocess.DEVNULL)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="100,500,1000", help="generated log sizes in MB")
-    ap.add_argument("--only", choices=["stolen", "corpus", "generated"])
+    ap.add_argument("--only", choices=["stolen", "corpus", "generated", "burst"])
+    ap.add_argument("--bursts", default="20000,100000",
+                    help="refused connections in the generated bursts")
     ap.add_argument("--sigma-generated", action="store_true",
                     help="also time the generated logs with the SigmaHQ rules loaded")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "dropcause-bench"))
@@ -149,6 +172,10 @@ def main():
         for size in [int(s) for s in args.sizes.split(",") if s]:
             run_set(f"generated {size} MB", generated(size, args.workdir), args.runs,
                     sigma if args.sigma_generated else None)
+    if args.only in (None, "burst"):
+        for count in [int(s) for s in args.bursts.split(",") if s]:
+            run_set(f"burst of {count:,} refused connections", burst(count, args.workdir),
+                    args.runs, None)
 
 
 if __name__ == "__main__":
