@@ -68,7 +68,14 @@ fn every_corpus_file_reads_as_many_records_as_evtx_dump_with_the_same_tallies() 
     let report = read_all(
         &found.sources,
         &options,
-        |e| Some((relative(&e.source), e.channel, e.provider, e.event_id)),
+        |e| {
+            Some((
+                relative(&e.source),
+                e.channel.to_string(),
+                e.provider.to_string(),
+                e.event_id,
+            ))
+        },
         |batch| {
             for (file, channel, provider, id) in batch {
                 *tallies

@@ -48,7 +48,7 @@ fn ingest(path: &Path) -> Run {
                 e.record_id,
                 e.event_id,
                 e.time.to_rfc3339(),
-                e.channel.clone(),
+                e.channel.to_string(),
                 format!("{:?}", e.fields),
             ))
         },

@@ -27,12 +27,12 @@ struct Owned {
 impl Owned {
     fn of_event(e: &Event) -> Self {
         Owned {
-            provider: e.provider.clone(),
+            provider: e.provider.to_string(),
             event_source: e.event_source.clone(),
             event_id: e.event_id,
             qualifiers: e.qualifiers,
-            channel: e.channel.clone(),
-            computer: e.computer.clone(),
+            channel: e.channel.to_string(),
+            computer: e.computer.to_string(),
             time: e.time,
         }
     }

@@ -105,7 +105,7 @@ impl Hosts {
 /// EventLog 6011: "The NetBIOS name and DNS host name of this machine have
 /// been changed from {param1} to {param2}".
 fn is_rename(m: &Matched) -> bool {
-    m.event.event_id == 6011 && m.event.provider == "EventLog" && m.event.channel == "System"
+    m.event.event_id == 6011 && &*m.event.provider == "EventLog" && &*m.event.channel == "System"
 }
 
 /// A name lower-cased, without a port: the key names are compared by.

@@ -95,7 +95,7 @@ pub(crate) fn ev(host: &str, secs: i64, log: &str, id: u16, fields: &[(&str, &st
         time: at(secs),
         record_id: RECORD.fetch_add(1, Ordering::Relaxed),
         channel: channel(log).into(),
-        provider: format!("provider of {log}"),
+        provider: format!("provider of {log}").into(),
         event_source: None,
         event_id: id,
         qualifiers: None,

@@ -6,6 +6,7 @@
 //! 32,767 characters, and PowerShell splits a script block into 32 KiB parts.
 
 use super::{Event, FieldValue};
+use std::sync::Arc;
 
 /// The most bytes of one data field's text kept.
 pub const VALUE_MAX: usize = 32 * 1024;
@@ -46,7 +47,7 @@ impl Event {
             ("Channel", &mut self.channel),
             ("Provider", &mut self.provider),
         ] {
-            if cut(text, NAME_MAX) {
+            if cut_shared(text, NAME_MAX) {
                 clipped.note(|| format!("System/{what} cut to {NAME_MAX} bytes"));
             }
         }
@@ -57,10 +58,7 @@ impl Event {
         }
         let mut left = EVENT_TEXT_MAX;
         for (name, value) in &mut self.fields.0 {
-            if name.len() > NAME_MAX {
-                let mut owned = name.to_string();
-                cut(&mut owned, NAME_MAX);
-                *name = owned.into();
+            if cut_shared(name, NAME_MAX) {
                 clipped.note(|| format!("a field name cut to {NAME_MAX} bytes"));
             }
             let FieldValue::Str(text) = value else {
@@ -80,6 +78,17 @@ impl Event {
 /// The fewest bytes a field keeps however little of the event's budget is
 /// left: room for the marker, so that a cut value stays within its limit.
 const KEEP_MIN: usize = 64;
+
+/// [`cut`] for a shared text: a text that must be cut is copied first.
+fn cut_shared(text: &mut Arc<str>, max: usize) -> bool {
+    if text.len() <= max.max(KEEP_MIN) {
+        return false;
+    }
+    let mut owned = text.to_string();
+    cut(&mut owned, max);
+    *text = owned.into();
+    true
+}
 
 /// Cuts `text` to at most `max` bytes (at least [`KEEP_MIN`]), the marker
 /// included; true when it did. Bounding a bounded text changes nothing.
@@ -124,7 +133,7 @@ mod tests {
             event_id: 1,
             qualifiers: None,
             level: None,
-            computer: "c".repeat(NAME_MAX + 5),
+            computer: "c".repeat(NAME_MAX + 5).into(),
             activity_id: None,
             user_sid: None,
             source: Arc::from(Path::new("t.evtx")),

@@ -36,9 +36,9 @@ pub struct Event {
     pub record_id: u64,
     /// `System/Channel`, e.g. `System` or
     /// `Microsoft-Windows-TerminalServices-LocalSessionManager/Operational`.
-    pub channel: String,
+    pub channel: Arc<str>,
     /// `System/Provider/@Name`.
-    pub provider: String,
+    pub provider: Arc<str>,
     /// `System/Provider/@EventSourceName` of classic events, when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_source: Option<String>,
@@ -51,7 +51,7 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<u8>,
     /// `System/Computer`.
-    pub computer: String,
+    pub computer: Arc<str>,
     /// `System/Correlation/@ActivityID`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_id: Option<String>,
@@ -150,10 +150,10 @@ impl Event {
     pub fn with_field<R>(&self, name: &str, f: impl FnOnce(Option<&FieldValue>) -> R) -> R {
         let header = match name {
             "EventID" => Some(FieldValue::UInt(self.event_id.into())),
-            "Channel" => Some(FieldValue::Str(self.channel.clone())),
-            "Provider_Name" | "Provider" => Some(FieldValue::Str(self.provider.clone())),
+            "Channel" => Some(FieldValue::Str(self.channel.to_string())),
+            "Provider_Name" | "Provider" => Some(FieldValue::Str(self.provider.to_string())),
             "EventSourceName" => self.event_source.clone().map(FieldValue::Str),
-            "Computer" => Some(FieldValue::Str(self.computer.clone())),
+            "Computer" => Some(FieldValue::Str(self.computer.to_string())),
             "Level" => self.level.map(|l| FieldValue::UInt(l.into())),
             "Qualifiers" => self.qualifiers.map(|q| FieldValue::UInt(q.into())),
             "EventRecordID" => Some(FieldValue::UInt(self.record_id)),

@@ -135,16 +135,16 @@ fn build(root: RawRoot, origin: &RecordOrigin) -> Result<Event, NormalizeError> 
     Ok(Event {
         time,
         record_id: number(system.record_id.as_ref()).map_or(origin.record_id, |r| r as u64),
-        channel: text(system.channel).unwrap_or_default(),
+        channel: text(system.channel).unwrap_or_default().into(),
         event_source: provider
             .as_ref()
             .and_then(|p| p.event_source.clone())
             .filter(|s| !s.is_empty()),
-        provider: provider.and_then(|p| p.name).unwrap_or_default(),
+        provider: provider.and_then(|p| p.name).unwrap_or_default().into(),
         event_id,
         qualifiers,
         level: number(system.level.as_ref()).map(|l| l as u8),
-        computer: text(system.computer).unwrap_or_default(),
+        computer: text(system.computer).unwrap_or_default().into(),
         activity_id: system
             .correlation
             .and_then(|c| c.attrs?.activity_id)

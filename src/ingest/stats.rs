@@ -102,8 +102,8 @@ impl FileStats {
         ChannelSpan::add_record(
             &mut self.spans,
             event.time,
-            |s| s.channel == event.channel && s.computer == event.computer,
-            || (event.computer.clone(), event.channel.clone()),
+            |s| *s.channel == *event.channel && *s.computer == *event.computer,
+            || (event.computer.to_string(), event.channel.to_string()),
         );
     }
 }

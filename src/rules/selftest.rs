@@ -21,13 +21,13 @@ pub(crate) fn blank_event() -> Event {
     Event {
         time: DateTime::UNIX_EPOCH,
         record_id: 0,
-        channel: String::new(),
-        provider: String::new(),
+        channel: "".into(),
+        provider: "".into(),
         event_source: None,
         event_id: 0,
         qualifiers: None,
         level: None,
-        computer: String::new(),
+        computer: "".into(),
         activity_id: None,
         user_sid: None,
         source: Arc::from(Path::new("<test>")),
@@ -72,10 +72,10 @@ where
         };
         match name.as_str() {
             "EventID" => ev.event_id = number(u16::MAX.into())? as u16,
-            "Channel" => ev.channel = text,
-            "Provider_Name" | "Provider" => ev.provider = text,
+            "Channel" => ev.channel = text.into(),
+            "Provider_Name" | "Provider" => ev.provider = text.into(),
             "EventSourceName" => ev.event_source = Some(text),
-            "Computer" => ev.computer = text,
+            "Computer" => ev.computer = text.into(),
             "Level" => ev.level = Some(number(u8::MAX.into())? as u8),
             "Qualifiers" => ev.qualifiers = Some(number(u16::MAX.into())? as u16),
             "EventRecordID" => ev.record_id = number(u64::MAX)?,
@@ -155,8 +155,8 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(ev.event_id, 36870);
-        assert_eq!(ev.channel, "System");
-        assert_eq!(ev.provider, "Schannel");
+        assert_eq!(&*ev.channel, "System");
+        assert_eq!(&*ev.provider, "Schannel");
         assert_eq!(ev.fields.len(), 1);
         assert!(event_from_fields([("EventID".to_string(), FieldValue::UInt(70000))]).is_err());
     }

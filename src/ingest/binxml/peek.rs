@@ -334,6 +334,11 @@ impl PeekText {
         self.0.as_deref().unwrap_or_default()
     }
 
+    /// The text, shared (an empty text is a fresh, empty `Arc`).
+    pub fn shared(&self) -> Arc<str> {
+        self.0.clone().unwrap_or_else(|| Arc::from(""))
+    }
+
     /// The characters of the text.
     pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
         self.as_str().chars()

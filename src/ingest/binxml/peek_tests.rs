@@ -803,12 +803,12 @@ fn crafted_records_agree_with_evtx_rendering() {
             .rendered
             .unwrap_or_else(|| panic!("record {id}: peek {p:?} but no event"));
         let full = (
-            e.provider,
+            e.provider.to_string(),
             e.event_source,
             e.event_id,
             e.qualifiers,
-            e.channel,
-            e.computer,
+            e.channel.to_string(),
+            e.computer.to_string(),
         );
         assert_eq!(p, full, "record {id}");
     }
@@ -969,7 +969,7 @@ fn whole_events_are_built_from_the_embedded_event_data_instance_as_rendering_giv
         e.fields.get("Binary"),
         Some(&FieldValue::Str("AB01".into()))
     );
-    assert_eq!(e.computer, "HOST");
+    assert_eq!(&*e.computer, "HOST");
     assert_eq!(
         e.record_id, 1,
         "no EventRecordID in the template: the header's"

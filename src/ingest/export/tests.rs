@@ -111,12 +111,12 @@ fn evtx_dump_json_records_and_separate_attributes_are_read() {
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(stats.records_read, 2);
     assert_eq!(events[0].event_id, 21);
-    assert_eq!(events[0].computer, "H");
+    assert_eq!(&*events[0].computer, "H");
     assert_eq!(
         (events[1].event_id, events[1].qualifiers),
         (22, Some(16384))
     );
-    assert_eq!(events[1].provider, "P");
+    assert_eq!(&*events[1].provider, "P");
     assert_eq!(events[1].time.to_rfc3339(), "2024-03-11T09:13:00+00:00");
 }
 
