@@ -44,6 +44,8 @@ pub(crate) struct Input {
     pub alerts: Vec<Alert>,
     /// Each host's place in the order of hosts, by index in [`Input::hosts`].
     pub host_rank: Vec<usize>,
+    /// Every rule that matched an item, once, in the order first met.
+    pub rules: Vec<Arc<RuleInfo>>,
     /// What correlation reads from each item.
     pub facts: Vec<Facts>,
     /// Each host's name and its range in `items`.
@@ -93,6 +95,7 @@ impl Input {
         }
         let mut interned = Origins::default();
         let origins = matched.iter().map(|m| interned.of(&m.event)).collect();
+        let rules = distinct_rules(&matched);
         let alerts = alerted
             .into_iter()
             .map(|m| Alert {
@@ -106,6 +109,7 @@ impl Input {
             items: matched,
             alerts,
             host_rank,
+            rules,
             facts,
             hosts,
             origins,
@@ -172,6 +176,23 @@ impl Input {
             .partition_point(|(_, r)| r.end <= i)
             .min(self.hosts.len().saturating_sub(1))
     }
+}
+
+/// Every rule of `matched`, once, in the order first met.
+fn distinct_rules(matched: &[Matched]) -> Vec<Arc<RuleInfo>> {
+    let mut seen: HashSet<*const RuleInfo> = HashSet::default();
+    let mut last: *const RuleInfo = std::ptr::null();
+    let mut rules = Vec::new();
+    for rule in matched.iter().flat_map(|m| &m.rules) {
+        // A rule matches runs of events: only a change of rule is looked up.
+        if Arc::as_ptr(rule) != last {
+            last = Arc::as_ptr(rule);
+            if seen.insert(last) {
+                rules.push(Arc::clone(rule));
+            }
+        }
+    }
+    rules
 }
 
 /// Each file's place in the order of their paths, so that sorting by file compares

@@ -142,15 +142,7 @@ pub(crate) fn timeline(
     let causes: usize = findings.iter().map(|f| f.causes.len()).sum();
     let alerts = input.alerted(min_level).count();
     let mut out = Vec::with_capacity(steps + findings.len() + causes + alerts);
-    let mut titles: HashMap<&str, &str> = HashMap::default();
-    let mut last: *const RuleInfo = std::ptr::null();
-    for rule in input.items.iter().flat_map(|m| m.rules.iter()) {
-        // A rule matches runs of events: it is noted once per run, not once per event.
-        if Arc::as_ptr(rule) != last {
-            last = Arc::as_ptr(rule);
-            titles.insert(&rule.id, &rule.title);
-        }
-    }
+    let titles: HashMap<&str, &str> = input.rules.iter().map(|r| (&*r.id, &*r.title)).collect();
     // A burst repeats the same steps with the same words thousands of times: each
     // text is made once.
     let mut texts = Interner::default();
