@@ -171,7 +171,7 @@ pub(crate) fn timeline(
     out.extend(context(input, min_level));
     // In time order, then by host name, keeping the order above among equals. The
     // keys are sorted and each entry is then moved once into its place: sorting the
-    // entries themselves moved each of them (200 bytes) many times, through a scratch
+    // entries themselves moved each of them (over 100 bytes) many times, through a scratch
     // buffer half the size of the timeline.
     let ranks = host_ranks(&out);
     out.sort_by_cached_key(|e| (e.time, ranks[&e.host]));

@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn a_guid_is_written_as_the_evtx_crate_writes_it() {
-        // The evtx crate's rendering of these bytes, from a real record's ActivityID.
+        // The text the writer's tests parse back to these bytes.
         let g = [
             0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28,
             0xc3, 0x0d,
