@@ -3,6 +3,7 @@
 use super::coverage;
 use super::drop::{Found, Outcome};
 use super::input::Input;
+use super::intern::Interner;
 use super::model::{Drop, Finding, HostCoverage, Session, SessionKind, SessionStep};
 use super::rank::{self, Implied};
 use super::session::Built;
@@ -105,11 +106,16 @@ pub(crate) fn findings(
         .par_iter()
         .zip(&hits)
         .enumerate()
-        .map(|(k, (f, h))| {
+        // The findings of a burst say the same words thousands of times: each thread
+        // keeps one copy of each explanation and verdict.
+        .map_init(Interner::default, |texts, (k, (f, h))| {
             let drops = per_host.get(&f.host).copied().unwrap_or(1).max(1) as f64;
             let recurrence =
                 |r: usize| per_rule.get(&(f.host, r)).copied().unwrap_or(0) as f64 / drops;
-            let causes = rank::causes(input, index, h, recurrence, max);
+            let mut causes = rank::causes(input, index, h, recurrence, max);
+            for c in &mut causes {
+                c.explanation = texts.get(&c.explanation);
+            }
             let dropped = drop_of(input, b, f, k, seg_index);
             let (missing, text) = missing_logs(input, b, f, cov);
             let implied = Implied {
@@ -131,6 +137,7 @@ pub(crate) fn findings(
                     verdict.summary = format!("{} {note}", verdict.summary).into();
                 }
             }
+            verdict.summary = texts.get(&verdict.summary);
             Finding {
                 id: format!("F{}", k + 1),
                 dropped,
