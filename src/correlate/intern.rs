@@ -2,7 +2,7 @@
 //!
 //! A burst of refused connections from one scanner names the same computer,
 //! channel and provider, and makes the same timeline step titles and messages,
-//! hundreds of thousands of times. [`Interner::get`] hands out one `Arc<str>`
+//! cause explanations and verdicts, hundreds of thousands of times. [`Interner::get`] hands out one `Arc<str>`
 //! per distinct text, so a repeated text costs a hash lookup and a counter
 //! increment, not an allocation that lives as long as the analysis.
 
