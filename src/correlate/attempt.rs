@@ -189,7 +189,7 @@ fn tls_failures(input: &Input, b: &Built, h: usize) -> Vec<TlsFailure> {
     let mut out: Vec<TlsFailure> = Vec::new();
     for i in input.hosts[h].1.clone() {
         let ev = &input.items[i].event;
-        if *ev.provider != *"Schannel" || b.conn_of[i].is_some() {
+        if &*ev.provider != "Schannel" || b.conn_of[i].is_some() {
             continue;
         }
         let id = ev.event_id;

@@ -60,10 +60,8 @@ impl<'w, W: Write> Object<'w, W> {
 
     /// Writes the key of the next field, up to where its value starts.
     fn key(&mut self, key: &str) -> io::Result<()> {
-        self.out
-            .write_all(if self.empty { b"\n" } else { b",\n" })?;
+        next_line(self.out, self.empty, self.depth + 1)?;
         self.empty = false;
-        indent(self.out, self.depth + 1)?;
         // The keys are this module's own names: nothing in them needs escaping.
         write!(self.out, "\"{key}\": ")
     }
@@ -87,11 +85,7 @@ impl<'w, W: Write> Object<'w, W> {
     }
 
     fn end(self) -> io::Result<()> {
-        if !self.empty {
-            self.out.write_all(b"\n")?;
-            indent(self.out, self.depth)?;
-        }
-        self.out.write_all(b"}")
+        close(self.out, !self.empty, self.depth, b"}")
     }
 }
 
@@ -103,15 +97,10 @@ fn write_array<T: Serialize + Sync>(
 ) -> io::Result<()> {
     out.write_all(b"[")?;
     write_each(out, items, |k, item, text| {
-        text.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-        indent(text, depth + 1)?;
+        next_line(text, k == 0, depth + 1)?;
         serialize(text, item, depth + 1)
     })?;
-    if !items.is_empty() {
-        out.write_all(b"\n")?;
-        indent(out, depth)?;
-    }
-    out.write_all(b"]")
+    close(out, !items.is_empty(), depth, b"]")
 }
 
 /// `value` serialized where the enclosing object or array is indented `depth` levels.
@@ -131,6 +120,28 @@ fn indent(out: &mut (impl Write + ?Sized), depth: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Starts the line of an array element or object key at `depth`, after a comma unless
+/// it is the `first`.
+fn next_line(out: &mut (impl Write + ?Sized), first: bool, depth: usize) -> io::Result<()> {
+    out.write_all(if first { b"\n" } else { b",\n" })?;
+    indent(out, depth)
+}
+
+/// Closes an array or object with `bracket`, on a line of its own at `depth` when
+/// it holds anything.
+fn close(
+    out: &mut (impl Write + ?Sized),
+    any: bool,
+    depth: usize,
+    bracket: &[u8],
+) -> io::Result<()> {
+    if any {
+        out.write_all(b"\n")?;
+        indent(out, depth)?;
+    }
+    out.write_all(bracket)
+}
+
 /// serde_json's pretty layout, started at a given depth: the same text as
 /// `serde_json::ser::PrettyFormatter`, whose depth cannot be set.
 struct Pretty {
@@ -147,16 +158,7 @@ impl Pretty {
 
     fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.depth -= 1;
-        if self.has_value {
-            out.write_all(b"\n")?;
-            indent(out, self.depth)?;
-        }
-        out.write_all(bracket)
-    }
-
-    fn next<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(out, self.depth)
+        close(out, self.has_value, self.depth, bracket)
     }
 }
 
@@ -170,7 +172,7 @@ impl Formatter for Pretty {
     }
 
     fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.next(out, first)
+        next_line(out, first, self.depth)
     }
 
     fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
@@ -187,7 +189,7 @@ impl Formatter for Pretty {
     }
 
     fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.next(out, first)
+        next_line(out, first, self.depth)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {

@@ -62,9 +62,7 @@ impl Found {
     pub(crate) fn text(self, path: &Path) -> Result<String, Box<RuleProblem>> {
         match self {
             Found::Text(text) => text.map_err(Box::new),
-            Found::File => {
-                read(path).map_err(|e| Box::new(RuleProblem::new(path, Located::at(None, e))))
-            }
+            Found::File => read(path).map_err(|e| Box::new(unreadable(path, e))),
         }
     }
 }
