@@ -44,6 +44,7 @@ pub use rank::fill;
 
 use crate::ingest::ChannelSpan;
 use crate::rules::{Level, Matched};
+use model::{Finding, HostCoverage, Session};
 use std::time::Duration;
 
 /// How to correlate.
@@ -78,25 +79,12 @@ pub fn correlate(
     options: &CorrelateOptions,
 ) -> Analysis {
     let hosts = hosts::Hosts::new(&matched, coverage);
-    let coverage = &hosts.spans(coverage);
+    let spans = &hosts.spans(coverage);
     let input = input::Input::new(matched, &hosts);
-    let index = window::CauseIndex::new(&input);
-    let mut built = session::build(&input);
-    attempt::refine(&input, &mut built, coverage);
-    let user_window =
-        chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);
-    let (outcomes, found) = drop::classify(&input, &built, &index, user_window);
-    let coverage = coverage::hosts(coverage);
-    let (sessions, seg_index) = assemble::sessions(&input, &built, &outcomes);
-    let mut findings = assemble::findings(
-        &input,
-        &built,
-        &index,
-        &found,
-        &seg_index,
-        &coverage,
-        options.max_causes,
-    );
+    let coverage = coverage::hosts(spans);
+    // The working state of sessions and drops is freed here, before the timeline and the
+    // other views are built: in a burst of refusals it held a seventh of the peak.
+    let (sessions, mut findings) = sessions_and_findings(&input, spans, &coverage, options);
     let incidents = incident::group(&sessions, &mut findings);
     let outlook = outlook::outlook(&input, &coverage);
     Analysis {
@@ -110,4 +98,30 @@ pub fn correlate(
         hosts: hosts.hosts,
         incidents,
     }
+}
+
+/// Rebuilds the sessions of `input` and finds their drops, with the causes of each.
+fn sessions_and_findings(
+    input: &input::Input,
+    spans: &[ChannelSpan],
+    coverage: &[HostCoverage],
+    options: &CorrelateOptions,
+) -> (Vec<Session>, Vec<Finding>) {
+    let index = window::CauseIndex::new(input);
+    let mut built = session::build(input);
+    attempt::refine(input, &mut built, spans);
+    let user_window =
+        chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);
+    let (outcomes, found) = drop::classify(input, &built, &index, user_window);
+    let (sessions, seg_index) = assemble::sessions(input, &built, &outcomes);
+    let findings = assemble::findings(
+        input,
+        &built,
+        &index,
+        &found,
+        &seg_index,
+        coverage,
+        options.max_causes,
+    );
+    (sessions, findings)
 }
