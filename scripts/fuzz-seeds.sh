@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fuzz/corpus
-mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive,compact}
+mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive,compact,analyze}
 
 # ingest_file: each sample log cut after the last record of its first chunk
 # (file header + chunk header + records, the rest is zeros), so seeds stay
@@ -37,6 +37,19 @@ head -c 4096 "$first" >"$out/ingest_file/header-only.evtx"
 printf 'ElfFile\0' >"$out/ingest_file/magic-only.evtx"
 # compact: the same logs (built events against rendered ones).
 cp "$out"/ingest_file/*.evtx "$out/compact/"
+# analyze: each sample scenario's logs, each cut after its first chunk, end to end (the
+# target starts a new file at each file magic), so that correlation sees a whole host.
+for d in samples/*/; do
+  seed="$out/analyze/$(basename "$d").evtx"
+  : >"$seed"
+  while IFS= read -r -d '' f; do
+    free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
+    if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
+      head -c $((4096 + free)) "$f" >>"$seed"
+    fi
+  done < <(find "$d" -name '*.evtx' -print0 | sort -z)
+  [ -s "$seed" ] || rm -f "$seed"
+done
 
 # archive: small zips of sample logs (stored and deflated, one and several
 # entries), and a JSON array export.
@@ -83,6 +96,6 @@ while IFS= read -r -d '' f; do
 done < <(find rules -name '*.yml' -print0)
 grep -rhoE '^\s*condition:\s*.+$' rules | sed -E 's/^\s*condition:\s*//; s/^"(.*)"$/\1/; s/^'"'"'(.*)'"'"'$/\1/' \
   | sort -u | awk -v d="$out/condition" '{ f = d "/c" NR; printf "%s", $0 > f; close(f) }'
-for t in ingest_file normalize rule_yaml condition archive compact; do
+for t in ingest_file normalize rule_yaml condition archive compact analyze; do
   echo "seeds $t: $(find "$out/$t" -type f | wc -l)"
 done

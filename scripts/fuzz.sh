@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ingest_file normalize rule_yaml condition archive compact)
+[ ${#targets[@]} -gt 0 ] || targets=(ingest_file normalize rule_yaml condition archive compact analyze)
 export RUSTC_BOOTSTRAP=1
 scripts/fuzz-seeds.sh
 # No sanitizer: the crate forbids unsafe code; what fuzzing hunts here is
@@ -23,6 +23,7 @@ bin=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release
 for t in "${targets[@]}"; do
   case $t in
     ingest_file | archive | compact) max_len=131072 ;;
+    analyze) max_len=262144 ;;
     rule_yaml | normalize) max_len=16384 ;;
     *) max_len=4096 ;;
   esac

@@ -1,7 +1,8 @@
-//! Inputs that `cargo fuzz` found (`fuzz/`), kept with the properties the `ingest_file` and
-//! `compact` targets check: what is kept is what is counted as read, less the records read
-//! twice; judging records before rendering them keeps the same matched events; events built
-//! from template values are the rendered ones.
+//! Inputs that `cargo fuzz` found (`fuzz/`), kept with the properties the `ingest_file`,
+//! `compact` and `analyze` targets check: what is kept is what is counted as read, less the
+//! records read twice; judging records before rendering them keeps the same matched events;
+//! events built from template values are the rendered ones; correlating them and writing
+//! every format panics nowhere and gives valid, escaped output.
 
 use dropcause::ingest::{IngestOptions, discover, read_all};
 use std::path::PathBuf;
@@ -50,5 +51,16 @@ fn fuzz_findings_build_the_events_rendering_gives() {
     for path in inputs() {
         let found = discover(std::slice::from_ref(&path), false);
         compact_property::check(&found.sources, &path.display().to_string());
+    }
+}
+
+#[path = "../fuzz/fuzz_targets/analyze_property.rs"]
+mod analyze_property;
+
+#[test]
+fn fuzz_findings_analyze_and_render_in_every_format() {
+    for path in inputs() {
+        let found = discover(std::slice::from_ref(&path), false);
+        analyze_property::check(&found.sources, &path.display().to_string());
     }
 }
