@@ -6,17 +6,29 @@ cd "$(dirname "$0")/.."
 out=fuzz/corpus
 mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive,compact,analyze}
 
-# ingest_file: each sample log cut after the last record of its first chunk
-# (file header + chunk header + records, the rest is zeros), so seeds stay
-# small; plus the file header alone and a short non-EVTX file.
+# Prints the log $1 cut after the last record of its first chunk (file header + chunk
+# header + records, the rest is zeros), so seeds stay small; prints nothing when the
+# chunk's free space offset (4 bytes at file offset 4096 + 48) is not plausible.
+first_chunk() {
+  local free
+  free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$1" | tr -d ' ')
+  if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
+    head -c $((4096 + free)) "$1"
+  fi
+}
+
+# Writes the first chunk of $1 to $2, if it has one.
+seed_of() {
+  first_chunk "$1" >"$2"
+  [ -s "$2" ] || rm -f "$2"
+}
+
+# ingest_file: each sample log's first chunk; plus the file header alone and a short
+# non-EVTX file.
 n=0
 while IFS= read -r -d '' f; do
   n=$((n + 1))
-  # Free space offset of chunk 0: 4 bytes at file offset 4096 + 48.
-  free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
-  if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
-    head -c $((4096 + free)) "$f" >"$out/ingest_file/sample-$n.evtx"
-  fi
+  seed_of "$f" "$out/ingest_file/sample-$n.evtx"
 done < <(find samples -name '*.evtx' -print0 | sort -z)
 # Real logs too, when the corpus is beside the project (templates as Windows writes them:
 # EventData and UserData as embedded instances). Never committed.
@@ -24,10 +36,7 @@ corpus=${DROPCAUSE_CORPUS:-../shared/corpus}
 if [ -d "$corpus" ]; then
   while IFS= read -r -d '' f; do
     n=$((n + 1))
-    free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
-    if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
-      head -c $((4096 + free)) "$f" >"$out/ingest_file/corpus-$n.evtx"
-    fi
+    seed_of "$f" "$out/ingest_file/corpus-$n.evtx"
   done < <(find "$corpus" -name '*.evtx' -size -2M -print0 | sort -z | head -z -n 40)
 fi
 # `sed -n 1p` reads all its input: `head` stops early, and under pipefail the SIGPIPE
@@ -43,10 +52,7 @@ for d in samples/*/; do
   seed="$out/analyze/$(basename "$d").evtx"
   : >"$seed"
   while IFS= read -r -d '' f; do
-    free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$f" | tr -d ' ')
-    if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
-      head -c $((4096 + free)) "$f" >>"$seed"
-    fi
+    first_chunk "$f" >>"$seed"
   done < <(find "$d" -name '*.evtx' -print0 | sort -z)
   [ -s "$seed" ] || rm -f "$seed"
 done
