@@ -11,7 +11,8 @@ mkdir -p "$out"/{ingest_file,normalize,rule_yaml,condition,archive,compact,analy
 # chunk's free space offset (4 bytes at file offset 4096 + 48) is not plausible.
 first_chunk() {
   local free
-  free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$1" | tr -d ' ')
+  # od fails on a file too short to hold the offset: no seed then, and the script goes on.
+  free=$(od -An -t u4 -j $((4096 + 48)) -N 4 "$1" 2>/dev/null | tr -d ' ') || return 0
   if [ -n "$free" ] && [ "$free" -gt 512 ] && [ "$free" -le 65536 ]; then
     head -c $((4096 + free)) "$1"
   fi
