@@ -9,8 +9,8 @@ use dropcause::rules::Category;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// The LSM 40 and 24 events the built-in rules match (console sessions are
-/// left out by the rules), as (file, record id).
+/// The LSM 40 and 24 events the built-in rules match (console sessions' too), as
+/// (file, record id).
 type Keys = Vec<(PathBuf, u64)>;
 
 /// Runs the whole pipeline on `dirs` of the corpus, and lists the LSM 40 and
@@ -120,7 +120,10 @@ fn stolen_szechuan_sessions_drops_and_refused_connections() {
     else {
         return;
     };
-    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (6, 2));
+    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (6, 3));
+    // Before the attack every session on this host was at the console (LSM 21
+    // Address LOCAL): sessions, but not Remote Desktop ones.
+    assert_eq!(count(&a.sessions, |s| s.kind == SessionKind::Console), 11);
     // An attack tool: 29,205 TLS handshakes that found no common cipher suite
     // (Schannel 36874 + 36888 alert 40 pairs), most of them only in System
     // because the RDP logs wrapped, then 95 NLA password failures (4625 type 3,
@@ -168,8 +171,12 @@ fn rathbun_console_sessions_are_not_drops() {
     ]) else {
         return;
     };
-    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (2, 0));
+    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (2, 2));
     assert_eq!(counts(&a), (9, 0, 0, 0, 0));
+    // Each of them is known to be at the console (LSM 21 Address LOCAL), so
+    // none is counted as a Remote Desktop session.
+    assert!(a.sessions.iter().all(|s| s.kind == SessionKind::Console));
+    assert!(a.summaries.hosts.is_empty(), "{:?}", a.summaries.hosts);
     assert!(a.findings.is_empty());
 }
 
@@ -178,8 +185,16 @@ fn velociraptor_reconnect_and_logoff() {
     let Some((a, forty, twenty_four)) = analyse(&["velociraptor/artifacts/testdata/files"]) else {
         return;
     };
-    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (4, 1));
+    assert_eq!(check_lsm_assignment(&a, &forty, &twenty_four), (4, 2));
     assert_eq!(counts(&a), (4, 2, 0, 0, 0));
+    // Vagrant's auto-logon at the console, taken over by the RDP connection.
+    let console: Vec<_> = a
+        .sessions
+        .iter()
+        .filter(|s| s.kind == SessionKind::Console)
+        .collect();
+    assert_eq!(console.len(), 1);
+    assert_eq!(console[0].ending, Ending::Replaced);
     assert!(a.findings.is_empty());
     assert!(
         a.sessions.iter().any(|s| s.ending == Ending::UserLogoff

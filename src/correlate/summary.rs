@@ -243,11 +243,11 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
     }
 }
 
-/// Writes "what happened (its rule's title): whose session from where" to `out`.
+/// Writes "what happened (its rule's title): whose session from where" to `out`
+/// ("at the console" for a console session).
 fn step_message(out: &mut String, s: &Session, title: Option<&str>, id: u16) {
     use std::fmt::Write;
     let who = s.user.as_deref().unwrap_or("?");
-    let from = s.client_address.as_deref().unwrap_or("?");
     // Writing to a String cannot fail.
     let _ = match title {
         Some(t) if names_number(t, id) => write!(out, "{t}"),
@@ -255,8 +255,12 @@ fn step_message(out: &mut String, s: &Session, title: Option<&str>, id: u16) {
         None => write!(out, "event {id}"),
     };
     let _ = match s.session_id {
-        Some(sid) => write!(out, ": Windows session {sid} of {who} from {from}"),
-        None => write!(out, ": Windows session ? of {who} from {from}"),
+        Some(sid) => write!(out, ": Windows session {sid} of {who}"),
+        None => write!(out, ": Windows session ? of {who}"),
+    };
+    let _ = match (s.kind, s.client_address.as_deref()) {
+        (SessionKind::Console, _) => write!(out, " at the console"),
+        (_, from) => write!(out, " from {}", from.unwrap_or("?")),
     };
 }
 

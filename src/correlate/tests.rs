@@ -317,3 +317,52 @@ fn events_only_plain_alert_rules_match_are_alerts_and_change_no_session() {
         ]
     );
 }
+
+#[test]
+fn a_console_session_is_shown_but_neither_counted_nor_judged() {
+    let r = rules();
+    let arbitration = |secs, id| {
+        ev(
+            "H",
+            secs,
+            "lsm",
+            id,
+            &[("User", "CORP\\bob"), ("SessionID", "1")],
+        )
+    };
+    let console = |secs, id| {
+        ev(
+            "H",
+            secs,
+            "lsm",
+            id,
+            &[
+                ("User", "CORP\\bob"),
+                ("SessionID", "1"),
+                ("Address", "LOCAL"),
+            ],
+        )
+    };
+    // Arbitration carries no address; the logon at the console (21 from LOCAL) tells
+    // what the session is. Its reason-0 disconnect is no Remote Desktop drop.
+    let events = vec![
+        m(arbitration(0, 41), &[&r.logon]),
+        m(console(1, 21), &[&r.logon]),
+        m(arbitration(2, 42), &[&r.logon]),
+        m(reason("H", 600, "1", "0"), &[&r.reason_drop]),
+        m(console(600, 24), &[&r.disconnect]),
+    ];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+    assert_eq!(a.sessions.len(), 1);
+    assert_eq!(a.sessions[0].kind, SessionKind::Console);
+    assert_eq!(a.sessions[0].steps.len(), 5);
+    assert!(a.summaries.hosts.is_empty(), "{:?}", a.summaries.hosts);
+    assert!(
+        a.timeline.iter().all(|t| t
+            .message
+            .ends_with("Windows session 1 of CORP\\bob at the console")),
+        "{:#?}",
+        a.timeline
+    );
+}
