@@ -77,6 +77,23 @@ fn rule_of(f: &Finding) -> &Arc<str> {
 /// Groups `findings` into incidents, sets each finding's `incident`, and
 /// returns the incidents, most important first.
 pub fn group(sessions: &[Session], findings: &mut [Finding]) -> Vec<Incident> {
+    let incidents = incidents_of(sessions, findings);
+    number(&incidents, findings);
+    incidents
+}
+
+/// Sets each finding's `incident` to the index of the incident that holds it.
+pub(crate) fn number(incidents: &[Incident], findings: &mut [Finding]) {
+    for x in incidents {
+        for f in &x.findings {
+            findings[*f].incident = x.index;
+        }
+    }
+}
+
+/// The incidents of `findings`, most important first, without touching the
+/// findings (so that the other views can be built from them meanwhile).
+pub(crate) fn incidents_of(sessions: &[Session], findings: &[Finding]) -> Vec<Incident> {
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|i| findings[*i].dropped.time);
     // Open groups per key: (members, last time).
@@ -116,9 +133,6 @@ pub fn group(sessions: &[Session], findings: &mut [Finding]) -> Vec<Incident> {
     for (n, x) in incidents.iter_mut().enumerate() {
         x.index = n;
         x.id = format!("I{}", n + 1);
-        for f in &x.findings {
-            findings[*f].incident = n;
-        }
     }
     incidents
 }

@@ -85,13 +85,33 @@ pub fn correlate(
     // The working state of sessions and drops is freed here, before the timeline and the
     // other views are built: in a burst of refusals it held a seventh of the peak.
     let (sessions, mut findings) = sessions_and_findings(&input, spans, &coverage, options);
-    let incidents = incident::group(&sessions, &mut findings);
-    let outlook = outlook::outlook(&input, &coverage);
+    // The views only read the sessions and findings: they are built side by side.
+    let level = options.min_alert_level;
+    let (incidents, (timeline, (summaries, (outlook, alerts)))) = rayon::join(
+        || incident::incidents_of(&sessions, &findings),
+        || {
+            rayon::join(
+                || summary::timeline(&input, &sessions, &findings, level),
+                || {
+                    rayon::join(
+                        || summary::summaries(&sessions, &findings),
+                        || {
+                            rayon::join(
+                                || outlook::outlook(&input, &coverage),
+                                || alerts::alerts(&input, level),
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    );
+    incident::number(&incidents, &mut findings);
     Analysis {
         outlook,
-        alerts: alerts::alerts(&input, options.min_alert_level),
-        summaries: summary::summaries(&sessions, &findings),
-        timeline: summary::timeline(&input, &sessions, &findings, options.min_alert_level),
+        alerts,
+        summaries,
+        timeline,
         sessions,
         findings,
         coverage,
