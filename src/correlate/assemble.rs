@@ -1,5 +1,6 @@
 //! Turns the rebuilt sessions and found drops into the output model.
 
+use super::catalog::Log;
 use super::coverage;
 use super::drop::{Found, Outcome};
 use super::input::Input;
@@ -57,7 +58,13 @@ fn session(input: &Input, b: &Built, s: usize, index: usize, out: &Outcome) -> S
             })
         })
         .collect();
-    let last = seg.items.last().copied().unwrap_or_default();
+    // A session ends with its last record of the RDP logs: Security closes a logon
+    // (4634) when its last token goes, which may be minutes after the session ended.
+    let rdp = |i: &&usize| input.facts[**i].log.is_some_and(|l| l != Log::Security);
+    let last = (seg.items.iter().rev().find(rdp))
+        .or(seg.items.last())
+        .copied()
+        .unwrap_or_default();
     Session {
         index,
         id: format!("S{}", index + 1),

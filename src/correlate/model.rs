@@ -550,12 +550,13 @@ pub struct ListenerCertificate {
     pub expiry_stated: bool,
 }
 
-/// How many cause events of a recurring item fell in one seven-day span.
+/// How many times the failure of a recurring item began in one seven-day span (records
+/// less than ten minutes apart are one time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WeekCount {
     /// The end of the seven days (the first ends at the host's last record).
     pub ending: DateTime<Utc>,
-    /// Events in them.
+    /// Occurrences that began in them.
     pub count: usize,
 }
 

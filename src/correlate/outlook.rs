@@ -52,6 +52,12 @@ const STATE_EVENTS: [&[u16]; 6] = [
     GRACE_ENDING,
     NO_LICENSE_SERVER,
 ];
+/// Cause records of one category this close to the one before are one occurrence: a
+/// restart writes 1074, 6006, 13, 6005 and 12; a burst of refused handshakes thousands of
+/// Schannel records.
+const OCCURRENCE_GAP: TimeDelta = TimeDelta::minutes(10);
+/// Services that stop this soon after a restart or shutdown record stop because of it.
+const SHUTDOWN_STOPS: TimeDelta = TimeDelta::minutes(10);
 /// How many evidence records an item carries.
 const EVIDENCE_SAMPLE: usize = 5;
 
@@ -456,7 +462,9 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
     None
 }
 
-/// One item per failure category with cause events in at least two places in time.
+/// One item per failure category whose cause events happened at least twice (two
+/// occurrences, [`OCCURRENCE_GAP`] apart). Service stops during a restart or shutdown
+/// are the restart's, not failures of their own.
 fn recurring(
     input: &Input,
     range: std::ops::Range<usize>,
@@ -482,28 +490,67 @@ fn recurring(
             None => by_category.push((category, vec![i])),
         }
     }
+    let time = |i: usize| input.items[i].event.time;
+    let power: Vec<DateTime<Utc>> = by_category
+        .iter()
+        .filter(|(c, _)| *c == Category::Power)
+        .flat_map(|(_, list)| list.iter().map(|&i| time(i)))
+        .collect();
+    if let Some((_, stops)) = by_category
+        .iter_mut()
+        .find(|(c, _)| *c == Category::Service)
+    {
+        stops.retain(|&i| !during_shutdown(&power, time(i)));
+    }
     by_category.sort_by_key(|(c, _)| *c);
     by_category
         .into_iter()
-        .filter(|(_, list)| list.len() >= 2)
-        .map(|(category, list)| recurring_item(input, category, &list, now))
+        .map(|(category, list)| {
+            let starts = occurrences(&list.iter().map(|&i| time(i)).collect::<Vec<_>>());
+            (category, list, starts)
+        })
+        .filter(|(_, _, starts)| starts.len() >= 2)
+        .map(|(category, list, starts)| recurring_item(input, category, &list, &starts, now))
         .collect()
 }
 
+/// True when `t` is at most [`SHUTDOWN_STOPS`] after one of the (sorted) `power` records.
+fn during_shutdown(power: &[DateTime<Utc>], t: DateTime<Utc>) -> bool {
+    let before = power.partition_point(|p| *p <= t);
+    before > 0 && t - power[before - 1] <= SHUTDOWN_STOPS
+}
+
+/// The first time of each occurrence in the sorted `times`: a record more than
+/// [`OCCURRENCE_GAP`] after the one before starts a new one.
+fn occurrences(times: &[DateTime<Utc>]) -> Vec<DateTime<Utc>> {
+    let mut starts = Vec::new();
+    let mut previous: Option<DateTime<Utc>> = None;
+    for &t in times {
+        if previous.is_none_or(|p| t - p > OCCURRENCE_GAP) {
+            starts.push(t);
+        }
+        previous = Some(t);
+    }
+    starts
+}
+
+/// The item of `category`: its records `list`, whose occurrences begin at `starts`.
 fn recurring_item(
     input: &Input,
     category: Category,
     list: &[usize],
+    starts: &[DateTime<Utc>],
     now: DateTime<Utc>,
 ) -> OutlookItem {
     let week = TimeDelta::days(7);
     let times: Vec<DateTime<Utc>> = list.iter().map(|&i| input.items[i].event.time).collect();
     let first = times[0];
-    // Seven-day buckets ending at the last record: bucket 0 is the last week.
+    // Seven-day buckets ending at the last record: bucket 0 is the last week. The trend
+    // counts occurrences, not records: a restart is one, whatever it wrote.
     let bucket = |t: DateTime<Utc>| ((now - t).num_seconds().max(0) / week.num_seconds()) as usize;
     let weeks = bucket(first) + 1;
     let mut counts = vec![0usize; weeks];
-    for &t in &times {
+    for &t in starts {
         counts[bucket(t)] += 1;
     }
     let last = counts[0];
@@ -513,8 +560,8 @@ fn recurring_item(
     let (trend, rising) = if earlier_busy < 2 {
         (
             format!(
-                "{busy_weeks} week(s) with such events: too few for a trend ({} in the last \
-                 week of the logs)",
+                "{busy_weeks} week(s) with such events: too few for a trend ({} time(s) in the \
+                 last week of the logs)",
                 super::thousands(last)
             ),
             false,
@@ -524,17 +571,17 @@ fn recurring_item(
         let mean = earlier.iter().sum::<usize>() as f64 / earlier.len() as f64;
         if last as f64 > 1.5 * mean + 1.0 {
             (
-                format!("rising: {last} in the last week against {mean:.1} a week before"),
+                format!("rising: {last} time(s) in the last week against {mean:.1} a week before"),
                 true,
             )
         } else if (last as f64) < 0.5 * mean {
             (
-                format!("falling: {last} in the last week against {mean:.1} a week before"),
+                format!("falling: {last} time(s) in the last week against {mean:.1} a week before"),
                 false,
             )
         } else {
             (
-                format!("steady: {last} in the last week, {mean:.1} a week before"),
+                format!("steady: {last} time(s) in the last week, {mean:.1} a week before"),
                 false,
             )
         }
@@ -554,7 +601,7 @@ fn recurring_item(
         } else {
             Confidence::Low
         },
-        recurring_title(category, &times, busy_weeks, weeks),
+        recurring_title(category, &times, starts.len(), busy_weeks, weeks),
         trend,
     );
     it.fix = list.last().and_then(|&i| fix_of(input, i));
@@ -571,10 +618,12 @@ fn recurring_item(
     it
 }
 
-/// "Recurring ..." over several weeks, "Repeated ..." within one.
+/// "Recurring ..." over several weeks, "Repeated ..." within one: how many times
+/// (`occurrences`), in how many records (`times`).
 fn recurring_title(
     category: Category,
     times: &[DateTime<Utc>],
+    occurrences: usize,
     busy_weeks: usize,
     weeks: usize,
 ) -> String {
@@ -586,10 +635,11 @@ fn recurring_title(
     };
     let what = events_of(category);
     let n = super::thousands(times.len());
+    let k = super::thousands(occurrences);
     if busy_weeks >= 2 {
-        format!("Recurring {what}: {n} event(s) {when}, in {busy_weeks} of {weeks} weeks")
+        format!("Recurring {what}: {k} times ({n} events) {when}, in {busy_weeks} of {weeks} weeks")
     } else {
-        format!("Repeated {what}: {n} event(s) {when}")
+        format!("Repeated {what}: {k} times ({n} events) {when}")
     }
 }
 
@@ -637,5 +687,29 @@ mod tests {
             OutlookLevel::Watch
         );
         assert_eq!(grace_level(None, Some(now)), OutlookLevel::Watch);
+    }
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH + TimeDelta::minutes(minutes)
+    }
+
+    #[test]
+    fn a_restart_is_one_occurrence_whatever_it_wrote() {
+        // 1074, 6006, 13 within two minutes, then 6005 and 12 eight minutes later; a
+        // second restart the next day.
+        let times = [at(0), at(1), at(2), at(10), at(10), at(1440), at(1441)];
+        assert_eq!(occurrences(&times), [at(0), at(1440)]);
+        assert_eq!(occurrences(&[]), Vec::<DateTime<Utc>>::new());
+    }
+
+    #[test]
+    fn service_stops_right_after_a_shutdown_record_are_the_shutdowns() {
+        let power = [at(0), at(1440)];
+        assert!(during_shutdown(&power, at(0)));
+        assert!(during_shutdown(&power, at(10)));
+        assert!(!during_shutdown(&power, at(11)));
+        assert!(!during_shutdown(&power, at(-1)));
+        assert!(during_shutdown(&power, at(1443)));
+        assert!(!during_shutdown(&[], at(5)));
     }
 }

@@ -351,7 +351,9 @@ pub(crate) fn attach(input: &Input, b: &mut Built, s: usize, i: usize) {
 /// it (same account, within seconds), then 4634/4647/4778/4779 by logon id or
 /// by connection name (`SessionName`).
 fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<u32, Vec<usize>>) {
-    let mut logon_sid: HashMap<String, u32> = HashMap::default();
+    // A logon id names one logon, so one session: not merely a session id, which
+    // Windows gives again to the next connection.
+    let mut logon_seg: HashMap<String, usize> = HashMap::default();
     let names: HashMap<&str, usize> = range
         .clone()
         .filter_map(|i| Some((input.facts[i].connection.as_deref()?, b.conn_of[i]?)))
@@ -373,18 +375,23 @@ fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<
                 .take_while(|s| b.segs[**s].start <= t + SECURITY_SLACK)
                 .copied()
                 .find(|s| b.segs[*s].user.as_deref().map(account) == user);
-            if let (Some(s), Some(id)) = (s, &f.logon_id)
-                && let Some(sid) = b.segs[s].sid
-            {
-                logon_sid.insert(id.clone(), sid);
+            if let (Some(s), Some(id)) = (s, &f.logon_id) {
+                logon_seg.insert(id.clone(), s);
             }
             s
         } else {
             let by_name = f.connection.as_deref().and_then(|n| names.get(n));
-            let sid = by_name
-                .and_then(|c| b.conns[*c].segs.last().and_then(|s| b.segs[*s].sid))
-                .or_else(|| logon_sid.get(f.logon_id.as_deref()?).copied());
-            sid.and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK))
+            match by_name {
+                Some(c) => b.conns[*c]
+                    .segs
+                    .last()
+                    .and_then(|s| b.segs[*s].sid)
+                    .and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK)),
+                None => f
+                    .logon_id
+                    .as_deref()
+                    .and_then(|id| logon_seg.get(id).copied()),
+            }
         };
         if let Some(s) = seg {
             attach(input, b, s, i);

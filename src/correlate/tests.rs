@@ -366,3 +366,62 @@ fn a_console_session_is_shown_but_neither_counted_nor_judged() {
         a.timeline
     );
 }
+
+#[test]
+fn a_late_logoff_joins_the_session_of_its_logon_id_not_the_latest_of_its_session_id() {
+    let r = rules();
+    let logon = |secs, id: &str| {
+        ev(
+            "H",
+            secs,
+            "sec",
+            4624,
+            &[
+                ("LogonType", "10"),
+                ("TargetUserName", "bob"),
+                ("TargetDomainName", "CORP"),
+                ("TargetLogonId", id),
+                ("IpAddress", "10.0.0.5"),
+            ],
+        )
+    };
+    let logoff = |secs, id: &str| {
+        ev(
+            "H",
+            secs,
+            "sec",
+            4634,
+            &[
+                ("TargetUserName", "bob"),
+                ("TargetDomainName", "CORP"),
+                ("TargetLogonId", id),
+            ],
+        )
+    };
+    // Windows gives session id 2 to both connections; the first one's logon is
+    // closed (4634) only after the second one started.
+    let events = vec![
+        m(lsm("H", 0, 21, "2"), &[&r.logon]),
+        m(logon(1, "0x510986"), &[&r.logon]),
+        m(lsm("H", 30, 23, "2"), &[&r.logoff]),
+        m(lsm("H", 60, 21, "2"), &[&r.logon]),
+        m(logon(61, "0x51c10f"), &[&r.logon]),
+        m(logoff(200, "0x510986"), &[&r.logoff]),
+        m(lsm("H", 900, 23, "2"), &[&r.logoff]),
+        m(logoff(960, "0x51c10f"), &[&r.logoff]),
+    ];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    let ids = |k: usize| -> Vec<u16> {
+        a.sessions[k]
+            .steps
+            .iter()
+            .map(|s| s.event.event_id)
+            .collect()
+    };
+    assert_eq!(a.sessions.len(), 2);
+    assert_eq!(ids(0), [21, 4624, 23, 4634]);
+    assert_eq!(ids(1), [21, 4624, 23, 4634]);
+    // A session ends with its last record of the RDP logs: Security closes the
+    // logon when its last token goes, which may come a minute later.
+    assert_eq!(a.sessions[1].end, at(900));
+}
