@@ -13,6 +13,9 @@
 //! - A burst of refusals followed, within [`LOGON_AFTER`] of its last refusal,
 //!   by a successful logon from the same client address is flagged: someone
 //!   who was refused many times got in.
+//! - A burst of at least [`TOOL_COUNT`] refusals at least one per [`TOOL_PACE`] on
+//!   average is a tool's (a scanner, password guessing): its fix says to block the
+//!   source first, before the cause rule's cure for a legitimate client.
 //!
 //! Incidents are ordered by importance: flagged bursts first, then drops, then
 //! refusals, larger first; each finding records the index of its incident.
@@ -34,6 +37,10 @@ pub const DROP_GAP: TimeDelta = TimeDelta::minutes(2);
 pub const LOGON_AFTER: TimeDelta = TimeDelta::minutes(10);
 /// A burst is at least this many refusals.
 const BURST: usize = 3;
+/// A burst of at least this many refusals ...
+const TOOL_COUNT: usize = 10;
+/// ... this close together on average comes from a tool, not a person retrying.
+const TOOL_PACE: TimeDelta = TimeDelta::seconds(15);
 
 /// What findings must share to be one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -228,6 +235,12 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
         sessions,
         first,
     );
+    let fix = burst_fix(&k, members.len(), last.dropped.time - first.dropped.time)
+        .map(|advice| match &first.verdict.fix {
+            Some(own) => format!("{advice} If the client is a legitimate one: {own}").into(),
+            None => advice.into(),
+        })
+        .or_else(|| first.verdict.fix.clone());
     Incident {
         index: 0,
         id: String::new(),
@@ -245,10 +258,37 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
         findings: members,
         confidence,
         summary: first.verdict.summary.to_string(),
-        fix: first.verdict.fix.clone(),
+        fix,
         evidence,
         logon_after: None,
     }
+}
+
+/// What to do about `count` refusals within `span`, when they came too many and too fast
+/// for a person retrying: a scanner or a password-guessing tool, whose cure is not the
+/// cause rule's (re-enabling an old cipher suite, checking a user's saved password).
+fn burst_fix(k: &Key, count: usize, span: TimeDelta) -> Option<String> {
+    let paced = count >= TOOL_COUNT && span <= TOOL_PACE * (count as i32 - 1);
+    if k.kind != IncidentKind::Refusals || !paced {
+        return None;
+    }
+    let first = match k.category {
+        Some(Category::Tls | Category::Certificate) => {
+            "block the source and do not weaken the server's TLS settings for it"
+        }
+        Some(Category::Authentication) => {
+            "block the source and reset the password of any account that logged on from it"
+        }
+        _ => "block the source",
+    };
+    let advice = format!(
+        "{} refusals in {}: a tool (a scanner or password guessing), not a user. First \
+         {first}; then keep RDP off the Internet (RD Gateway or VPN), enforce account lockout \
+         and check every logon from that client after the burst.",
+        thousands(count),
+        super::rank::human(span.num_milliseconds() as f64 / 1000.0)
+    );
+    Some(advice)
 }
 
 /// "29,205 connections from 194.61.24.102 refused: TLS client offered no
@@ -439,6 +479,42 @@ mod tests {
         );
         assert!(f.iter().all(|x| x.incident < 3));
         assert_eq!(f[0].incident, 0);
+        // Fifty-one refusals in 49 seconds are a tool's: its advice comes first, the
+        // rule's after it; two from another client are a person's.
+        let fix = incidents[0].fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with("51 refusals in 49 s: a tool") && fix.contains("do not weaken"),
+            "{fix}"
+        );
+        assert!(incidents.iter().skip(1).all(|x| x.fix.is_none()));
+    }
+
+    #[test]
+    fn only_many_refusals_close_together_are_a_tools() {
+        use DropKind::{ConnectionRefused as R, SessionDropped as D};
+        let paced = |n: i64, every: i64, kind| {
+            let mut f: Vec<Finding> = (0..n)
+                .map(|k| {
+                    finding(
+                        k * every,
+                        kind,
+                        Some("203.0.113.7"),
+                        Category::Authentication,
+                    )
+                })
+                .collect();
+            for x in &mut f {
+                x.verdict.fix = Some(Arc::from("check the password"));
+            }
+            let incidents = group(&[], &mut f);
+            incidents[0].fix.as_deref().map(str::to_string)
+        };
+        let tool = paced(10, 15, R).unwrap_or_default();
+        assert!(tool.starts_with("10 refusals in 2 min: a tool"), "{tool}");
+        assert!(tool.ends_with("If the client is a legitimate one: check the password"));
+        assert_eq!(paced(9, 1, R).as_deref(), Some("check the password"));
+        assert_eq!(paced(10, 16, R).as_deref(), Some("check the password"));
+        assert_eq!(paced(10, 1, D).as_deref(), Some("check the password"));
     }
 
     #[test]
