@@ -381,17 +381,10 @@ fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<
             s
         } else {
             let by_name = f.connection.as_deref().and_then(|n| names.get(n));
-            match by_name {
-                Some(c) => b.conns[*c]
-                    .segs
-                    .last()
-                    .and_then(|s| b.segs[*s].sid)
-                    .and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK)),
-                None => f
-                    .logon_id
-                    .as_deref()
-                    .and_then(|id| logon_seg.get(id).copied()),
-            }
+            by_name
+                .and_then(|c| b.conns[*c].segs.last().and_then(|s| b.segs[*s].sid))
+                .and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK))
+                .or_else(|| logon_seg.get(f.logon_id.as_deref()?).copied())
         };
         if let Some(s) = seg {
             attach(input, b, s, i);
