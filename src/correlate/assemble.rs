@@ -198,8 +198,16 @@ fn drop_of(input: &Input, b: &Built, f: &Found, index: usize, seg_index: &[usize
         time: input.items[f.decider].event.time,
         kind: f.kind,
         session: f.seg.map(|s| seg_index[s]).filter(|s| *s != usize::MAX),
-        user: seg.and_then(|s| s.user.clone()),
-        client_address: seg.and_then(|s| s.address.clone()),
+        // A drop of no session (a TermDD 56 in System) still names the client and the
+        // user its own record gives.
+        user: match seg {
+            Some(s) => s.user.clone(),
+            None => input.facts[f.decider].user.clone(),
+        },
+        client_address: match seg {
+            Some(s) => s.address.clone(),
+            None => input.facts[f.decider].address.clone(),
+        },
         reason: f.reason.clone(),
         rule_id: rule.map(|r| r.id.clone()).unwrap_or_default(),
         evidence: f.evidence.iter().map(|i| input.event_ref(*i)).collect(),

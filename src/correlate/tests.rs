@@ -425,3 +425,32 @@ fn a_late_logoff_joins_the_session_of_its_logon_id_not_the_latest_of_its_session
     // logon when its last token goes, which may come a minute later.
     assert_eq!(a.sessions[1].end, at(900));
 }
+
+#[test]
+fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
+    // TermDD 56 in System: the only record of the attempt, with the client in param2.
+    let termdd = rule(
+        "termdd-56",
+        Role::Drop,
+        Some(Category::Tls),
+        Some(Step::Refused),
+        &["param2"],
+    );
+    let events = vec![m(
+        ev(
+            "H",
+            0,
+            "sys",
+            56,
+            &[("param1", "\\Device\\Termdd"), ("param2", "10.3.16.5")],
+        ),
+        &[&termdd],
+    )];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].dropped.kind, DropKind::ConnectionRefused);
+    assert_eq!(
+        a.findings[0].dropped.client_address.as_deref(),
+        Some("10.3.16.5")
+    );
+}

@@ -67,8 +67,11 @@ fn a_failure_right_at_an_accept_refuses_it_and_a_bare_accept_is_no_drop() {
         .collect();
     assert_eq!(
         refused,
-        [(at(0), Some("10.1.1.1".into())), (at(201), None)],
-        "the attempt with its own failure, and the other client's error on its own"
+        [
+            (at(0), Some("10.1.1.1".into())),
+            (at(201), Some("10.4.4.4".into()))
+        ],
+        "the attempt with its own failure, and the other client's error on its own, naming it"
     );
     assert_eq!(a.findings[0].dropped.kind, DropKind::ConnectionRefused);
     assert_eq!(&*a.findings[0].dropped.rule_id, "cert");
