@@ -59,6 +59,10 @@ fn stolen_szechuan_fits_one_screen_a_small_page_and_a_ticket() {
         "TLS client offered no cipher suite",
         "Possible compromise: C137\\Administrator logged on from 194.61.24.102",
         "0.7 s after the last refusal",
+        // The attacker's working sessions that followed, with their real ends.
+        "Then 3 more session(s) from that client",
+        "S29306 03:22:36–03:52:46 (user logoff)",
+        "S29308 03:56:03–03:57:41 (user logoff)",
     ] {
         assert!(flat.contains(needle), "`{needle}` missing:\n{stdout}");
     }

@@ -35,6 +35,8 @@ pub const REFUSAL_GAP: TimeDelta = TimeDelta::minutes(10);
 pub const DROP_GAP: TimeDelta = TimeDelta::minutes(2);
 /// How soon after a burst's last refusal a logon from its client is flagged.
 pub const LOGON_AFTER: TimeDelta = TimeDelta::minutes(10);
+/// How long after a burst the later sessions of its client are listed with the logon.
+const LATER_SESSIONS: TimeDelta = TimeDelta::hours(24);
 /// A burst is at least this many refusals.
 const BURST: usize = 3;
 /// A burst of at least this many refusals ...
@@ -415,8 +417,26 @@ fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
                 user: s.user.clone(),
                 time: t,
                 seconds_after_last: seconds,
+                later_sessions: Vec::new(),
             });
         }
+    }
+    for x in incidents.iter_mut() {
+        let Some(l) = x.logon_after.as_mut() else {
+            continue;
+        };
+        let addr = x.clients.first().map(|c| c.name.as_str());
+        l.later_sessions = sessions
+            .iter()
+            .filter(|s| {
+                s.kind == SessionKind::Remote
+                    && s.host == x.host
+                    && s.index != l.session
+                    && s.client_address.as_deref() == addr
+                    && logon_time(s).is_some_and(|t| t > l.time && t <= x.last + LATER_SESSIONS)
+            })
+            .map(|s| s.index)
+            .collect();
     }
 }
 

@@ -341,6 +341,11 @@ pub struct LogonAfter {
     pub time: DateTime<Utc>,
     /// Seconds after the incident's last refusal (negative: during the burst).
     pub seconds_after_last: f64,
+    /// The later sessions from the same client on the host (indices in
+    /// [`Analysis::sessions`], in time order), up to a day after the burst: what was
+    /// done with the access the logon gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub later_sessions: Vec<usize>,
 }
 
 /// Findings on one host that share a cause and (for refusals) a client or

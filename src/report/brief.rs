@@ -170,8 +170,9 @@ fn incident(o: &mut Out<'_>, x: &IncidentView) -> io::Result<()> {
         o.wrapped("     ", &terminal(&x.who), 2)?;
     }
     if let Some(c) = &x.compromise {
+        // Who got in and what followed: the line that matters most gets room.
         let warn = o.paint("1;31", &terminal(c));
-        o.wrapped("     ", &warn, 2)?;
+        o.wrapped("     ", &warn, 4)?;
     }
     if let Some(fix) = &x.fix {
         o.wrapped("     ", &format!("fix: {}", terminal(fix)), 2)?;

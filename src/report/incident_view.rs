@@ -3,8 +3,9 @@
 //! renderers escape them.
 
 use super::RenderOptions;
+use super::rows::ending_name;
 use crate::correlate::model::{
-    Analysis, Confidence, DropKind, Ending, Incident, IncidentKind, SessionKind,
+    Analysis, Confidence, DropKind, Ending, Incident, IncidentKind, Session, SessionKind,
 };
 use crate::correlate::thousands;
 use crate::vocab::Category;
@@ -117,7 +118,10 @@ fn who(x: &Incident) -> String {
     parts.join("; ")
 }
 
-fn compromise(x: &Incident, opts: &RenderOptions) -> Option<String> {
+/// How many of a compromise's later sessions are named (the rest are counted).
+const LATER_NAMED: usize = 3;
+
+fn compromise(x: &Incident, sessions: &[Session], opts: &RenderOptions) -> Option<String> {
     let l = x.logon_after.as_ref()?;
     let user = l.user.as_deref().unwrap_or("someone");
     let from = x
@@ -130,10 +134,49 @@ fn compromise(x: &Incident, opts: &RenderOptions) -> Option<String> {
         "during the burst".to_string()
     };
     let (_, clock) = opts.time_zone.date_and_clock(l.time);
-    Some(format!(
+    let mut text = format!(
         "Possible compromise: {user} logged on{from} at {clock}, {after} ({}).",
         session_id(l.session)
-    ))
+    );
+    let later: Vec<&Session> = l
+        .later_sessions
+        .iter()
+        .filter_map(|i| sessions.get(*i))
+        .collect();
+    if !later.is_empty() {
+        let named: Vec<String> = later
+            .iter()
+            .take(LATER_NAMED)
+            .map(|s| {
+                // Clock times, with the date only where it is not the logon's.
+                let (day, _) = opts.time_zone.date_and_clock(l.time);
+                let at = |t| {
+                    let (d, c) = opts.time_zone.date_and_clock(t);
+                    let c = c.split('.').next().unwrap_or(&c).to_string();
+                    if d == day { c } else { format!("{d} {c}") }
+                };
+                format!(
+                    "{} {}–{} ({})",
+                    session_id(s.index),
+                    at(s.start),
+                    at(s.end),
+                    ending_name(s.ending)
+                )
+            })
+            .collect();
+        let more = later.len().saturating_sub(LATER_NAMED);
+        text.push_str(&format!(
+            " Then {} more session(s) from that client: {}{}.",
+            later.len(),
+            named.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Some(text)
 }
 
 /// The incidents of `a`, in their order.
@@ -159,7 +202,7 @@ pub(crate) fn incidents(a: &Analysis, opts: &RenderOptions) -> Vec<IncidentView>
             mixed: x.kind == IncidentKind::Refusals && x.clients.len() > 1
                 || x.users.len() > 1
                 || (x.without_client > 0 && x.without_client < x.count),
-            compromise: compromise(x, opts),
+            compromise: compromise(x, &a.sessions, opts),
             summary: x.summary.clone(),
             fix: x.fix.as_deref().map(str::to_string),
             findings: x.findings.iter().map(|f| finding_id(*f)).collect(),
