@@ -1,8 +1,10 @@
 //! Findings grouped into incidents, so that a burst reads as one answer:
 //!
 //! - **Refusals** on one host with the same verdict category and cause rule,
-//!   from the same client (or, without an address, the same user), each
-//!   within [`REFUSAL_GAP`] of the previous one, are one incident. Refusals
+//!   each within [`REFUSAL_GAP`] of the previous one, are one incident, whatever
+//!   their clients (one certificate refuses every client; a password spray comes
+//!   from many addresses; the incident counts each); refusals without a client
+//!   address are grouped by user instead. Refusals
 //!   that name no client at all (Schannel records in System carry none) join
 //!   the incident of the same host and category whose time span they fall
 //!   into, when there is exactly one; otherwise they are an incident of their
@@ -11,7 +13,7 @@
 //!   [`DROP_GAP`] of the previous one, are one incident across users: a
 //!   service crash or a reboot that ends forty sessions at once is one wave.
 //! - A burst of refusals followed, within [`LOGON_AFTER`] of its last refusal,
-//!   by a successful logon from the same client address is flagged: someone
+//!   by a successful logon from one of its client addresses is flagged: someone
 //!   who was refused many times got in.
 //! - A burst of at least [`TOOL_COUNT`] refusals at least one per [`TOOL_PACE`] on
 //!   average is a tool's (a scanner, password guessing): its fix says to block the
@@ -51,8 +53,20 @@ struct Key {
     kind: IncidentKind,
     category: Option<Category>,
     rule: Arc<str>,
-    /// Client address, else user, for refusals; empty for drops.
-    who: String,
+    who: Who,
+}
+
+/// Whom the refusals of an incident share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Who {
+    /// Refusals that name their client: one incident whatever the client (one
+    /// certificate refuses every client; a spray comes from many addresses); the
+    /// incident counts each client.
+    Clients,
+    /// Refusals without a client address but with a user: per user.
+    User(String),
+    /// Refusals that name neither (Schannel in System), and drops.
+    Nobody,
 }
 
 fn key(f: &Finding) -> Key {
@@ -61,13 +75,10 @@ fn key(f: &Finding) -> Key {
         DropKind::ConnectionRefused => IncidentKind::Refusals,
         DropKind::SessionDropped => IncidentKind::Drops,
     };
-    let who = match kind {
-        IncidentKind::Refusals => d
-            .client_address
-            .clone()
-            .or_else(|| d.user.clone())
-            .unwrap_or_default(),
-        IncidentKind::Drops => String::new(),
+    let who = match (kind, &d.client_address, &d.user) {
+        (IncidentKind::Refusals, Some(_), _) => Who::Clients,
+        (IncidentKind::Refusals, None, Some(user)) => Who::User(user.clone()),
+        _ => Who::Nobody,
     };
     Key {
         host: d.host.clone(),
@@ -159,7 +170,7 @@ fn fold_unaddressed(
             m.iter().map(t).max().unwrap_or_default(),
         )
     };
-    let unaddressed = |k: &Key| k.kind == IncidentKind::Refusals && k.who.is_empty();
+    let unaddressed = |k: &Key| k.kind == IncidentKind::Refusals && k.who == Who::Nobody;
     let (loose, mut kept): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(k, _)| unaddressed(k));
     let mut left = Vec::new();
     for (k, members) in loose {
@@ -237,7 +248,8 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
         sessions,
         first,
     );
-    let fix = burst_fix(&k, members.len(), last.dropped.time - first.dropped.time)
+    let span = last.dropped.time - first.dropped.time;
+    let fix = burst_fix(&k, members.len(), span, clients.len())
         .map(|advice| match &first.verdict.fix {
             Some(own) => format!("{advice} If the client is a legitimate one: {own}").into(),
             None => advice.into(),
@@ -266,22 +278,27 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     }
 }
 
-/// What to do about `count` refusals within `span`, when they came too many and too fast
-/// for a person retrying: a scanner or a password-guessing tool, whose cure is not the
-/// cause rule's (re-enabling an old cipher suite, checking a user's saved password).
-fn burst_fix(k: &Key, count: usize, span: TimeDelta) -> Option<String> {
+/// What to do about `count` refusals from `sources` client addresses within `span`, when
+/// they came too many and too fast for a person retrying: a scanner or a password-guessing
+/// tool, whose cure is not the cause rule's (re-enabling an old cipher suite, checking a
+/// user's saved password).
+fn burst_fix(k: &Key, count: usize, span: TimeDelta, sources: usize) -> Option<String> {
     let paced = count >= TOOL_COUNT && span <= TOOL_PACE * (count as i32 - 1);
     if k.kind != IncidentKind::Refusals || !paced {
         return None;
     }
+    let block = match sources {
+        0 | 1 => "block the source".to_string(),
+        n => format!("block the {} sources", thousands(n)),
+    };
     let first = match k.category {
         Some(Category::Tls | Category::Certificate) => {
-            "block the source and do not weaken the server's TLS settings for it"
+            format!("{block} and do not weaken the server's TLS settings for them")
         }
         Some(Category::Authentication) => {
-            "block the source and reset the password of any account that logged on from it"
+            format!("{block} and reset the password of any account that logged on from them")
         }
-        _ => "block the source",
+        _ => block,
     };
     let advice = format!(
         "{} refusals in {}: a tool (a scanner or password guessing), not a user. First \
@@ -401,7 +418,7 @@ fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
                 x.kind == IncidentKind::Refusals
                     && x.host == s.host
                     && x.count >= BURST
-                    && x.clients.first().is_some_and(|c| c.name == addr)
+                    && x.clients.iter().any(|c| c.name == addr)
                     && x.first <= t
                     && t <= x.last + LOGON_AFTER
             })
@@ -425,7 +442,9 @@ fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
         let Some(l) = x.logon_after.as_mut() else {
             continue;
         };
-        let addr = x.clients.first().map(|c| c.name.as_str());
+        let addr = sessions
+            .get(l.session)
+            .and_then(|s| s.client_address.as_deref());
         l.later_sessions = sessions
             .iter()
             .filter(|s| {
@@ -507,6 +526,39 @@ mod tests {
             "{fix}"
         );
         assert!(incidents.iter().skip(1).all(|x| x.fix.is_none()));
+    }
+
+    #[test]
+    fn refusals_of_one_cause_from_many_clients_are_one_incident_that_counts_each() {
+        use DropKind::ConnectionRefused as R;
+        // A spray: a few tries from each of many addresses, close together.
+        let mut f: Vec<Finding> = (0..12)
+            .map(|k| {
+                let client = format!("203.0.113.{}", k % 4);
+                finding(k * 10, R, Some(&client), Category::Authentication)
+            })
+            .collect();
+        // The same cause an hour later is another incident.
+        f.push(finding(
+            3600,
+            R,
+            Some("203.0.113.9"),
+            Category::Authentication,
+        ));
+        let incidents = group(&[], &mut f);
+        assert_eq!(incidents.len(), 2, "{incidents:#?}");
+        assert_eq!(incidents[0].count, 12);
+        assert_eq!(incidents[0].clients.len(), 4);
+        assert!(incidents[0].clients.iter().all(|c| c.count == 3));
+        assert!(
+            incidents[0].title.starts_with(
+                "12 connections from 203.0.113.0, 203.0.113.1, 203.0.113.2 and 1 more refused"
+            ),
+            "{}",
+            incidents[0].title
+        );
+        let fix = incidents[0].fix.as_deref().unwrap_or_default();
+        assert!(fix.contains("block the 4 sources"), "{fix}");
     }
 
     #[test]

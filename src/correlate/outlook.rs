@@ -555,37 +555,7 @@ fn recurring_item(
     }
     let last = counts[0];
     let busy_weeks = counts.iter().filter(|&&c| c > 0).count();
-    let earlier = &counts[1..];
-    let earlier_busy = earlier.iter().filter(|&&c| c > 0).count();
-    let (trend, rising) = if earlier_busy < 2 {
-        (
-            format!(
-                "{busy_weeks} week(s) with such events: too few for a trend ({} time(s) in the \
-                 last week of the logs)",
-                super::thousands(last)
-            ),
-            false,
-        )
-    } else {
-        // The weeks from the first with an event on.
-        let mean = earlier.iter().sum::<usize>() as f64 / earlier.len() as f64;
-        if last as f64 > 1.5 * mean + 1.0 {
-            (
-                format!("rising: {last} time(s) in the last week against {mean:.1} a week before"),
-                true,
-            )
-        } else if (last as f64) < 0.5 * mean {
-            (
-                format!("falling: {last} time(s) in the last week against {mean:.1} a week before"),
-                false,
-            )
-        } else {
-            (
-                format!("steady: {last} time(s) in the last week, {mean:.1} a week before"),
-                false,
-            )
-        }
-    };
+    let (trend, rising) = trend(&counts, busy_weeks);
     let level = if rising && last >= 3 {
         OutlookLevel::ActNow
     } else if busy_weeks >= 2 || rising || last >= 3 {
@@ -616,6 +586,35 @@ fn recurring_item(
         })
         .collect();
     it
+}
+
+/// The trend of weekly `counts` (the last week first) in words, and whether it rises:
+/// the last week against the mean of the earlier ones from the first occurrence on,
+/// given occurrences in at least two earlier weeks.
+fn trend(counts: &[usize], busy_weeks: usize) -> (String, bool) {
+    let last = counts[0];
+    let earlier = &counts[1..];
+    if earlier.iter().filter(|&&c| c > 0).count() < 2 {
+        let text = format!(
+            "{busy_weeks} week(s) with such events: too few for a trend ({} time(s) in the \
+             last week of the logs)",
+            super::thousands(last)
+        );
+        return (text, false);
+    }
+    let mean = earlier.iter().sum::<usize>() as f64 / earlier.len() as f64;
+    if last as f64 > 1.5 * mean + 1.0 {
+        let text =
+            format!("rising: {last} time(s) in the last week against {mean:.1} a week before");
+        (text, true)
+    } else if (last as f64) < 0.5 * mean {
+        let text =
+            format!("falling: {last} time(s) in the last week against {mean:.1} a week before");
+        (text, false)
+    } else {
+        let text = format!("steady: {last} time(s) in the last week, {mean:.1} a week before");
+        (text, false)
+    }
 }
 
 /// "Recurring ..." over several weeks, "Repeated ..." within one: how many times

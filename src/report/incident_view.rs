@@ -124,10 +124,10 @@ const LATER_NAMED: usize = 3;
 fn compromise(x: &Incident, sessions: &[Session], opts: &RenderOptions) -> Option<String> {
     let l = x.logon_after.as_ref()?;
     let user = l.user.as_deref().unwrap_or("someone");
-    let from = x
-        .clients
-        .first()
-        .map_or(String::new(), |c| format!(" from {}", c.name));
+    let from = sessions
+        .get(l.session)
+        .and_then(|s| s.client_address.as_deref())
+        .map_or(String::new(), |a| format!(" from {a}"));
     let after = if l.seconds_after_last >= 0.0 {
         format!("{:.1} s after the last refusal", l.seconds_after_last)
     } else {
