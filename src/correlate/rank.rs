@@ -96,7 +96,7 @@ pub(crate) fn causes(
     out
 }
 
-/// Fills `{Field}` placeholders from the event; missing fields become `?`.
+/// Fills `{Field}` placeholders from the event; missing, empty and `-` fields become `?`.
 pub fn fill(template: &str, event: &Event) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -107,7 +107,9 @@ pub fn fill(template: &str, event: &Event) -> String {
             Some(close) if is_name(&after[..close]) => {
                 event.with_field(&after[..close], |value| {
                     let text = value.map(|v| v.as_text());
-                    let text = text.as_deref().map(str::trim).filter(|v| !v.is_empty());
+                    // Windows writes "-" for a value it does not have.
+                    let text =
+                        (text.as_deref().map(str::trim)).filter(|v| !v.is_empty() && *v != "-");
                     out.push_str(text.unwrap_or("?"));
                 });
                 rest = &after[close + 1..];
@@ -247,6 +249,7 @@ mod tests {
     fn placeholders_are_filled_and_missing_fields_show_a_question_mark() {
         let mut fields = Fields::new();
         fields.push("ErrorCode", FieldValue::Str("0x8009030d".into()));
+        fields.push("IpAddress", FieldValue::Str("-".into()));
         let event = Event {
             time: DateTime::from_timestamp(0, 0).expect("epoch"),
             record_id: 1,
@@ -268,6 +271,8 @@ mod tests {
             &event,
         );
         assert_eq!(text, "key error 0x8009030d, state ? on RDS01 {not a field}");
+        // Windows' "-" for a value it does not have reads as unknown too.
+        assert_eq!(fill("from {IpAddress}", &event), "from ?");
         assert_eq!(describe_offset(-12.4, "the drop"), "12 s before the drop");
         assert_eq!(
             describe_offset(600.0, "the refusal"),
