@@ -22,6 +22,7 @@ use super::model::{
 use crate::rules::Role;
 use crate::vocab::Category;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use foldhash::HashSet;
 
 /// How long a self-signed RDP listener certificate lasts (observed: six months).
 const SELF_SIGNED_LIFE: TimeDelta = TimeDelta::days(182);
@@ -473,6 +474,7 @@ fn recurring(
     let Some(now) = as_of else {
         return Vec::new();
     };
+    let failed_otherwise = failed_otherwise(input, range.clone());
     let mut by_category: Vec<(Category, Vec<usize>)> = Vec::new();
     for i in range {
         // What the certificate and licensing items read is their state, not a recurrence.
@@ -485,6 +487,12 @@ fn recurring(
         else {
             continue;
         };
+        // The socket errors of a connection refused for a wrong password or a TLS
+        // mismatch are its teardown, not a network failure.
+        let activity = input.items[i].event.activity_id.as_deref();
+        if category == Category::Network && activity.is_some_and(|a| failed_otherwise.contains(a)) {
+            continue;
+        }
         match by_category.iter_mut().find(|(c, _)| *c == category) {
             Some((_, list)) => list.push(i),
             None => by_category.push((category, vec![i])),
@@ -511,6 +519,21 @@ fn recurring(
         })
         .filter(|(_, _, starts)| starts.len() >= 2)
         .map(|(category, list, starts)| recurring_item(input, category, &list, &starts, now))
+        .collect()
+}
+
+/// The connections (activity ids) of `range` with a record of their own that failed for a
+/// reason other than the network.
+fn failed_otherwise(input: &Input, range: std::ops::Range<usize>) -> HashSet<&str> {
+    range
+        .filter(|&i| {
+            let item = &input.items[i];
+            item.rules.iter().any(|r| {
+                matches!(r.role(), Role::Cause | Role::Drop)
+                    && r.category().is_some_and(|c| c != Category::Network)
+            })
+        })
+        .filter_map(|i| input.items[i].event.activity_id.as_deref())
         .collect()
 }
 

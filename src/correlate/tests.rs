@@ -454,3 +454,54 @@ fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
         Some("10.3.16.5")
     );
 }
+
+#[test]
+fn the_outlook_counts_no_teardown_of_a_connection_refused_otherwise_as_a_network_failure() {
+    let r = rules();
+    let auth = rule(
+        "auth",
+        Role::Cause,
+        Some(Category::Authentication),
+        None,
+        &[],
+    );
+    let socket = |secs, act: &str| {
+        m(
+            ev("H", secs, "core", 143, &[("@act", act), ("error", "64")]),
+            &[&r.net],
+        )
+    };
+    let wrong_password =
+        |secs, act: &str| m(ev("H", secs, "core", 140, &[("@act", act)]), &[&auth]);
+    let events = vec![
+        // Refused for a wrong password, then the socket closes: twice, hours apart.
+        wrong_password(0, "{a}"),
+        socket(1, "{a}"),
+        wrong_password(7200, "{d}"),
+        socket(7201, "{d}"),
+        // Connections lost on their own, hours apart.
+        socket(3600, "{b}"),
+        socket(10800, "{c}"),
+    ];
+    let span = ChannelSpan {
+        computer: "H".into(),
+        channel: "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational".into(),
+        records: 6,
+        first: at(0),
+        last: at(10800),
+    };
+    let a = correlate(events, &[span], &CorrelateOptions::default());
+    let titles: Vec<&str> = a.outlook[0].items.iter().map(|i| &*i.title).collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Repeated network failures: 2 times (2 events)")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Repeated failed logons: 2 times (2 events)")),
+        "{titles:?}"
+    );
+}
