@@ -143,11 +143,14 @@ fn bare_connections(input: &Input, b: &Built, h: usize) -> Vec<Bare> {
         .filter(|c| {
             let conn = &b.conns[*c];
             // A connection whose accept fell into a gap of the log still
-            // counts when a failure record of its own is there.
+            // counts when a failure or an authentication of its own is there.
             !conn.client
                 && conn.segs.is_empty()
                 && conn.items.iter().any(|i| {
-                    input.facts[*i].kind == Some(Kind::Accepted) || own_failure(input, *i).is_some()
+                    matches!(
+                        input.facts[*i].kind,
+                        Some(Kind::Accepted | Kind::Authenticated)
+                    ) || own_failure(input, *i).is_some()
                 })
         })
         .collect();

@@ -97,6 +97,9 @@ pub(crate) fn build(input: &Input) -> Built {
         link_connections(input, range.clone(), &mut b);
         connection::fold_side_channels(input, range.clone(), &mut b.conns, &mut b.conn_of);
         let has_lsm = range.clone().any(|i| input.facts[i].log == Some(Log::Lsm));
+        if !has_lsm {
+            lone_authentications(input, range.clone(), &mut b);
+        }
         lsm_sessions(input, h, range.clone(), has_lsm, &mut b, &mut by_sid);
         security(input, range.clone(), &mut b, &by_sid);
         connection_sessions(input, h, range.clone(), &mut b);
@@ -209,6 +212,23 @@ fn link_connections(input: &Input, range: Range<usize>, b: &mut Built) {
     }
     for c in by_activity.into_values() {
         b.conns[c].items.sort_unstable();
+    }
+}
+
+/// Windows 7 and Server 2008 R2 write RCM events without an `ActivityID`: each user
+/// authentication (1149) there is a connection of its own. Only on hosts without an LSM
+/// log, whose sessions would otherwise hold these logons.
+fn lone_authentications(input: &Input, range: Range<usize>, b: &mut Built) {
+    for i in range {
+        let f = &input.facts[i];
+        if f.log == Some(Log::Rcm) && f.kind == Some(Kind::Authenticated) && b.conn_of[i].is_none()
+        {
+            b.conns.push(Conn {
+                items: vec![i],
+                ..Conn::default()
+            });
+            b.conn_of[i] = Some(b.conns.len() - 1);
+        }
     }
 }
 

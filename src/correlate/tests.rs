@@ -505,3 +505,39 @@ fn the_outlook_counts_no_teardown_of_a_connection_refused_otherwise_as_a_network
         "{titles:?}"
     );
 }
+
+#[test]
+fn an_authentication_without_an_activity_id_is_a_session_where_no_lsm_log_holds_it() {
+    let auth = rule("auth", Role::Lifecycle, None, Some(Step::Auth), &[]);
+    let logon = |secs, user: &str| {
+        ev(
+            "PC01",
+            secs,
+            "rcm",
+            1149,
+            &[
+                ("Param1", user),
+                ("Param2", "EXAMPLE"),
+                ("Param3", "127.0.0.1"),
+            ],
+        )
+    };
+    // Windows 7's RCM log: no ActivityID, no LSM log given.
+    let events = vec![
+        m(logon(0, "admin01"), &[&auth]),
+        m(logon(600, "admin01"), &[&auth]),
+    ];
+    let a = correlate(events.clone(), &[], &CorrelateOptions::default());
+    assert_eq!(a.sessions.len(), 2);
+    assert!(a.sessions.iter().all(|s| s.kind == SessionKind::Remote
+        && s.ending == Ending::Unknown
+        && s.client_address.as_deref() == Some("127.0.0.1")
+        && s.user.as_deref() == Some("EXAMPLE\\admin01")));
+    assert!(a.findings.is_empty());
+    // With an LSM log, its sessions hold the logons.
+    let r = rules();
+    let mut with_lsm = events;
+    with_lsm.push(m(lsm("PC01", 1, 21, "2"), &[&r.logon]));
+    let b = correlate(with_lsm, &[], &CorrelateOptions::default());
+    assert_eq!(b.sessions.len(), 1);
+}
