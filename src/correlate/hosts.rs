@@ -211,10 +211,16 @@ impl Names {
         g
     }
 
-    /// Links two names given by a rename record, when both resolve to names
-    /// of the logs.
+    /// Links two names given by a rename record. A name no record of the logs was
+    /// written under still links: a machine renamed twice in a row (A to B, then B
+    /// to C) may never have written a record as B.
     fn link_short(&mut self, a: &str, b: &str) {
-        if let (Some(a), Some(b)) = (self.resolve(a), self.resolve(b)) {
+        let mut group = |name: &str| match self.resolve(name) {
+            Some(g) => Some(g),
+            None if !name.trim().is_empty() => Some(self.group_of(&key(name))),
+            None => None,
+        };
+        if let (Some(a), Some(b)) = (group(a), group(b)) {
             self.union(a, b);
         }
     }
@@ -344,5 +350,20 @@ mod tests {
         let items = [rename("WIN-A", 0, "WIN-Z", "WIN-A"), logon("WIN-B", 60)];
         let hosts = Hosts::new(&items, &[]);
         assert_eq!(hosts.hosts.len(), 2);
+    }
+
+    #[test]
+    fn renames_chain_through_a_name_no_record_was_written_under() {
+        // A to B (never seen as a Computer), then B to C, then C to D.
+        let items = [
+            rename("DESKTOP-A", 0, "DESKTOP-A", "WIN-B"),
+            rename("DESKTOP-C", 90, "WIN-B", "DESKTOP-C"),
+            rename("W10-D", 900, "DESKTOP-C", "W10-D"),
+            logon("W10-D", 1_000),
+        ];
+        let hosts = Hosts::new(&items, &[]);
+        assert_eq!(hosts.hosts.len(), 1, "{:?}", hosts.hosts);
+        assert_eq!(hosts.hosts[0].name, "W10-D");
+        assert_eq!(hosts.hosts[0].aliases, ["DESKTOP-A", "DESKTOP-C"]);
     }
 }
