@@ -13,7 +13,7 @@
 //!   [`DROP_GAP`] of the previous one, are one incident across users: a
 //!   service crash or a reboot that ends forty sessions at once is one wave.
 //! - A burst of refusals followed, within [`LOGON_AFTER`] of its last refusal,
-//!   by a successful logon from one of its client addresses is flagged: someone
+//!   by a successful logon from a client it refused at least [`BURST`] times is flagged: someone
 //!   who was refused many times got in.
 //! - A burst of at least [`TOOL_COUNT`] refusals at least one per [`TOOL_PACE`] on
 //!   average is a tool's (a scanner, password guessing): its fix says to block the
@@ -418,7 +418,9 @@ fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
                 x.kind == IncidentKind::Refusals
                     && x.host == s.host
                     && x.count >= BURST
-                    && x.clients.iter().any(|c| c.name == addr)
+                    // The client itself was refused a burst's worth of times: one
+                    // mistyped password in the middle of a spray is not a compromise.
+                    && x.clients.iter().any(|c| c.name == addr && c.count >= BURST)
                     && x.first <= t
                     && t <= x.last + LOGON_AFTER
             })

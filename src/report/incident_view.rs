@@ -144,17 +144,17 @@ fn compromise(x: &Incident, sessions: &[Session], opts: &RenderOptions) -> Optio
         .filter_map(|i| sessions.get(*i))
         .collect();
     if !later.is_empty() {
+        // Clock times, with the date only where it is not the logon's.
+        let (day, _) = opts.time_zone.date_and_clock(l.time);
+        let at = |t| {
+            let (d, c) = opts.time_zone.date_and_clock(t);
+            let c = c.split('.').next().unwrap_or(&c).to_string();
+            if d == day { c } else { format!("{d} {c}") }
+        };
         let named: Vec<String> = later
             .iter()
             .take(LATER_NAMED)
             .map(|s| {
-                // Clock times, with the date only where it is not the logon's.
-                let (day, _) = opts.time_zone.date_and_clock(l.time);
-                let at = |t| {
-                    let (d, c) = opts.time_zone.date_and_clock(t);
-                    let c = c.split('.').next().unwrap_or(&c).to_string();
-                    if d == day { c } else { format!("{d} {c}") }
-                };
                 format!(
                     "{} {}–{} ({})",
                     session_id(s.index),
