@@ -192,22 +192,23 @@ fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> 
 fn drop_of(input: &Input, b: &Built, f: &Found, index: usize, seg_index: &[usize]) -> Drop {
     let seg = f.seg.map(|s| &b.segs[s]);
     let rule = input.rule(f.decider, |r| r.role() == Role::Drop);
+    // A drop of no session (a TermDD 56 in System) still names the client and the user
+    // its own record gives.
+    let (user, client_address) = match seg {
+        Some(s) => (s.user.clone(), s.address.clone()),
+        None => {
+            let own = &input.facts[f.decider];
+            (own.user.clone(), own.address.clone())
+        }
+    };
     Drop {
         index,
         host: input.hosts[f.host].0.clone(),
         time: input.items[f.decider].event.time,
         kind: f.kind,
         session: f.seg.map(|s| seg_index[s]).filter(|s| *s != usize::MAX),
-        // A drop of no session (a TermDD 56 in System) still names the client and the
-        // user its own record gives.
-        user: match seg {
-            Some(s) => s.user.clone(),
-            None => input.facts[f.decider].user.clone(),
-        },
-        client_address: match seg {
-            Some(s) => s.address.clone(),
-            None => input.facts[f.decider].address.clone(),
-        },
+        user,
+        client_address,
         reason: f.reason.clone(),
         rule_id: rule.map(|r| r.id.clone()).unwrap_or_default(),
         evidence: f.evidence.iter().map(|i| input.event_ref(*i)).collect(),

@@ -513,12 +513,7 @@ fn recurring(
     by_category.sort_by_key(|(c, _)| *c);
     by_category
         .into_iter()
-        .map(|(category, list)| {
-            let starts = occurrences(&list.iter().map(|&i| time(i)).collect::<Vec<_>>());
-            (category, list, starts)
-        })
-        .filter(|(_, _, starts)| starts.len() >= 2)
-        .map(|(category, list, starts)| recurring_item(input, category, &list, &starts, now))
+        .filter_map(|(category, list)| recurring_item(input, category, &list, now))
         .collect()
 }
 
@@ -557,23 +552,26 @@ fn occurrences(times: &[DateTime<Utc>]) -> Vec<DateTime<Utc>> {
     starts
 }
 
-/// The item of `category`: its records `list`, whose occurrences begin at `starts`.
+/// The item of `category` from its records `list`, when they happened at least twice.
 fn recurring_item(
     input: &Input,
     category: Category,
     list: &[usize],
-    starts: &[DateTime<Utc>],
     now: DateTime<Utc>,
-) -> OutlookItem {
+) -> Option<OutlookItem> {
     let week = TimeDelta::days(7);
     let times: Vec<DateTime<Utc>> = list.iter().map(|&i| input.items[i].event.time).collect();
+    let starts = occurrences(&times);
+    if starts.len() < 2 {
+        return None;
+    }
     let first = times[0];
     // Seven-day buckets ending at the last record: bucket 0 is the last week. The trend
     // counts occurrences, not records: a restart is one, whatever it wrote.
     let bucket = |t: DateTime<Utc>| ((now - t).num_seconds().max(0) / week.num_seconds()) as usize;
     let weeks = bucket(first) + 1;
     let mut counts = vec![0usize; weeks];
-    for &t in starts {
+    for &t in &starts {
         counts[bucket(t)] += 1;
     }
     let last = counts[0];
@@ -608,7 +606,7 @@ fn recurring_item(
             count,
         })
         .collect();
-    it
+    Some(it)
 }
 
 /// The trend of weekly `counts` (the last week first) in words, and whether it rises:

@@ -72,12 +72,17 @@ pub(crate) fn duration(seconds: i64) -> String {
     }
 }
 
+/// A clock time to the second: `07:05:03.250` -> `07:05:03`.
+fn to_second(clock: &str) -> &str {
+    clock.split('.').next().unwrap_or(clock)
+}
+
 /// `2024-03-11 07:05:03 – 07:06:03 (60 s)`, in the options' zone.
 pub(crate) fn span(first: DateTime<Utc>, last: DateTime<Utc>, opts: &RenderOptions) -> String {
     let tz = &opts.time_zone;
     let (d1, c1) = tz.date_and_clock(first);
     let (d2, c2) = tz.date_and_clock(last);
-    let clock = |c: &str| c.split('.').next().unwrap_or(c).to_string();
+    let clock = |c: &str| to_second(c).to_string();
     if first == last {
         return format!("{d1} {}", clock(&c1));
     }
@@ -148,8 +153,12 @@ fn compromise(x: &Incident, sessions: &[Session], opts: &RenderOptions) -> Optio
         let (day, _) = opts.time_zone.date_and_clock(l.time);
         let at = |t| {
             let (d, c) = opts.time_zone.date_and_clock(t);
-            let c = c.split('.').next().unwrap_or(&c).to_string();
-            if d == day { c } else { format!("{d} {c}") }
+            let c = to_second(&c);
+            if d == day {
+                c.to_string()
+            } else {
+                format!("{d} {c}")
+            }
         };
         let named: Vec<String> = later
             .iter()
