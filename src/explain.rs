@@ -186,7 +186,7 @@ fn summary(readings: &[Reading], extended: Option<&Reading>, combination: Option
             format!(
                 "As a {}: {} ({}) - {}.",
                 r.family.describe(),
-                r.decoded.code,
+                r.decoded.shown(),
                 r.decoded.name,
                 r.decoded.meaning
             )
@@ -195,7 +195,9 @@ fn summary(readings: &[Reading], extended: Option<&Reading>, combination: Option
     if let Some(x) = extended {
         parts.push(format!(
             "Extended reason {} ({}): {}.",
-            x.decoded.code, x.decoded.name, x.decoded.meaning
+            x.decoded.shown(),
+            x.decoded.name,
+            x.decoded.meaning
         ));
     }
     if let Some(text) = combination {

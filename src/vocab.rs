@@ -191,6 +191,18 @@ pub struct DecodedCode {
     pub meaning: String,
 }
 
+impl DecodedCode {
+    /// The code as Windows shows it: status values (past 16 bits) in 8-digit hex
+    /// (`0xC00000B5`), reason codes in decimal (`2308`).
+    pub fn shown(&self) -> String {
+        if self.code > 0xFFFF {
+            format!("0x{:08X}", self.code & 0xFFFF_FFFF)
+        } else {
+            self.code.to_string()
+        }
+    }
+}
+
 /// What `event::codes::parse_code` says of a text that is neither decimal nor
 /// hexadecimal, or is past 32 bits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

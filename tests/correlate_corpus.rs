@@ -240,6 +240,25 @@ fn termdd_56_alone_is_a_refused_connection() {
             .all(|f| &*f.dropped.rule_id == "dc-net-termdd-56"
                 && f.dropped.kind == DropKind::ConnectionRefused)
     );
+    // Their data holds the status that ended each: #12304 a protocol error (a
+    // TermDD 50 at the same moment names it), #12835 an I/O timeout.
+    let reasons: Vec<_> = a
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.dropped.reason.as_ref().map(|r| r.name.as_str()),
+                f.verdict.category,
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (Some("STATUS_RDP_PROTOCOL_ERROR"), Some(Category::Network)),
+            (Some("STATUS_IO_TIMEOUT"), Some(Category::Network)),
+        ]
+    );
 }
 
 #[test]

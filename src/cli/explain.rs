@@ -18,7 +18,8 @@ pub struct Args {
     /// The client's extended error code (the "Extended error code: 0x7").
     pub extended: Option<String>,
     /// Read CODE as this family only: client-reason, extended-reason,
-    /// server-reason, status, logon-status, schannel-alert, schannel-state, licensing.
+    /// server-reason, status, logon-status, driver-status, schannel-alert, schannel-state,
+    /// licensing.
     #[arg(long)]
     pub family: Option<Family>,
     /// Print the explanation as JSON.

@@ -26,7 +26,7 @@
 
 use super::catalog::{Kind, Log, account};
 use super::connection::{self, Refusal};
-use super::drop::client_outcome;
+use super::drop::{client_outcome, driver_reason};
 use super::input::Input;
 use super::model::{Confidence, Ending, SessionKind};
 use super::session::{Built, attach, new_seg};
@@ -395,7 +395,8 @@ fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal>
             let category = if logon_failure(input, i).is_some() {
                 Category::Authentication
             } else {
-                input.items[i].rules.iter().find_map(|r| r.category())?
+                let status = driver_reason(input, i).and_then(|s| s.1);
+                status.or_else(|| input.items[i].rules.iter().find_map(|r| r.category()))?
             };
             let note = if input.facts[i].address.is_some() {
                 TIED_BY_ADDRESS
@@ -411,7 +412,10 @@ fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal>
     evidence.extend(tls.iter().flat_map(|t| t.items.iter().copied()));
     evidence.extend(c.tied.iter().copied());
     dedup_keep_order(&mut evidence);
-    let reason = c.tied.iter().find_map(|i| logon_status(input, *i));
+    let reason = c
+        .tied
+        .iter()
+        .find_map(|i| logon_status(input, *i).or_else(|| driver_reason(input, *i).map(|s| s.0)));
     let confidence = if c.address.is_some() && note.is_some() {
         Confidence::Medium
     } else {

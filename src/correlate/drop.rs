@@ -443,6 +443,7 @@ fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found>
             let refused = input.items[i]
                 .with_role(Role::Drop)
                 .any(|r| r.extension.as_ref().and_then(|x| x.step) == Some(Step::Refused));
+            let status = driver_reason(input, i);
             Found {
                 host: input.host_of(i),
                 seg: None,
@@ -452,11 +453,27 @@ fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found>
                     DropKind::SessionDropped
                 },
                 decider: i,
-                reason: None,
-                category: rule_category(input, i),
+                category: status
+                    .as_ref()
+                    .and_then(|s| s.1)
+                    .or_else(|| rule_category(input, i)),
+                reason: status.map(|s| s.0),
                 evidence: vec![i],
             }
         })
+}
+
+/// The status a driver wrote into item `i`'s data (TermDD 56: why the
+/// connection ended), decoded, with the failure family it points to.
+pub(crate) fn driver_reason(input: &Input, i: usize) -> Option<(DecodedCode, Option<Category>)> {
+    let event = &input.items[i].event;
+    let code = event.with_field("Binary", |v| {
+        crate::event::driver_status(&v?.as_text(), event.event_id)
+    })?;
+    Some((
+        codes::decode(Family::DriverStatus, code),
+        codes::category(Family::DriverStatus, code),
+    ))
 }
 
 /// The category the rules of item `i` give it.

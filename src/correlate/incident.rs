@@ -238,7 +238,20 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     {
         evidence.push(c.evidence.clone());
     }
-    let cause_title = first.causes.first().map(|c| &*c.title);
+    // A refusal with no cause record may still carry its own status (TermDD 56's).
+    let logged = (first.dropped.reason.as_ref())
+        .filter(|_| k.kind == IncidentKind::Refusals)
+        .map(|r| {
+            let mut meaning = r.meaning.chars();
+            let first = meaning.next().map(|c| c.to_lowercase().to_string());
+            format!(
+                "{}{} ({} in the record)",
+                first.unwrap_or_default(),
+                meaning.as_str(),
+                r.name
+            )
+        });
+    let cause_title = (first.causes.first().map(|c| &*c.title)).or(logged.as_deref());
     let title = title(
         &k,
         members.len(),

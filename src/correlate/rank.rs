@@ -191,7 +191,9 @@ fn nothing_coincides(
     if let Some(r) = &implied.reason {
         summary.push_str(&format!(
             " The logged reason {} ({}) says: {}.",
-            r.code, r.name, r.meaning
+            r.shown(),
+            r.name,
+            r.meaning
         ));
     }
     let network_only = implied.category == Some(Category::Network) && missing.is_empty();

@@ -456,6 +456,55 @@ fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
 }
 
 #[test]
+fn a_termdd_56_refusal_is_judged_by_the_status_in_its_data() {
+    let termdd = rule(
+        "termdd-56",
+        Role::Drop,
+        Some(Category::Tls),
+        Some(Step::Refused),
+        &["param2"],
+    );
+    // The dump DWORD is the status that ended the connection, as HRESULT_FROM_NT.
+    let header = "0000040002002C000000000038000AC00000000038000AC000000000000000000000000000000000";
+    assert_eq!(header.len(), 80);
+    let binary = |dump: &str| format!("{header}{dump}");
+    let refusal = |secs, dump: &str| {
+        m(
+            ev(
+                "H",
+                secs,
+                "sys",
+                56,
+                &[("param2", "10.3.16.5"), ("Binary", &binary(dump))],
+            ),
+            &[&termdd],
+        )
+    };
+    let events = vec![refusal(0, "B50000D0"), refusal(7200, "32000AD0")];
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    let timeout = &a.findings[0];
+    assert_eq!(
+        timeout.dropped.reason.as_ref().map(|r| r.name.as_str()),
+        Some("STATUS_IO_TIMEOUT")
+    );
+    assert_eq!(timeout.verdict.category, Some(Category::Network));
+    assert!(
+        timeout.verdict.summary.contains("0xC00000B5"),
+        "{}",
+        timeout.verdict.summary
+    );
+    let incident = &a.incidents[timeout.incident];
+    assert!(incident.title.contains("timed out"), "{}", incident.title);
+    // A protocol error points to no family of its own: the rule's stands.
+    let protocol = &a.findings[1];
+    assert_eq!(
+        protocol.dropped.reason.as_ref().map(|r| r.name.as_str()),
+        Some("STATUS_RDP_PROTOCOL_ERROR")
+    );
+    assert_eq!(protocol.verdict.category, Some(Category::Tls));
+}
+
+#[test]
 fn the_outlook_counts_no_teardown_of_a_connection_refused_otherwise_as_a_network_failure() {
     let r = rules();
     let auth = rule(

@@ -49,16 +49,19 @@ pub enum Family {
     SchannelState,
     /// NTSTATUS codes of failed logons (4625 `Status`, `SubStatus`).
     LogonStatus,
+    /// The status a driver logged in its event's data (TermDD 56).
+    DriverStatus,
 }
 
 impl Family {
     /// Every family, in the order `explain` tries them.
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::ClientReason,
         Family::ExtendedReason,
         Family::ServerReason,
         Family::Status,
         Family::LogonStatus,
+        Family::DriverStatus,
         Family::SchannelAlert,
         Family::SchannelState,
         Family::Licensing,
@@ -75,6 +78,7 @@ impl Family {
             Family::Status => "status",
             Family::SchannelState => "schannel-state",
             Family::LogonStatus => "logon-status",
+            Family::DriverStatus => "driver-status",
         }
     }
 
@@ -89,6 +93,7 @@ impl Family {
             Family::Status => "status code (HRESULT, SSPI, CryptoAPI or Win32)",
             Family::SchannelState => "Schannel internal error state (36870/36871)",
             Family::LogonStatus => "logon failure status (4625 Status/SubStatus)",
+            Family::DriverStatus => "status in an RDP driver's event data (TermDD 56)",
         }
     }
 
@@ -103,6 +108,7 @@ impl Family {
             Family::Status => STATUS,
             Family::SchannelState => SCHANNEL_STATES,
             Family::LogonStatus => LOGON_STATUS,
+            Family::DriverStatus => DRIVER_STATUS,
         }
     }
 }
@@ -396,10 +402,29 @@ pub const LOGON_STATUS: &[Code] = &[
     c(0xC000_0133, "STATUS_TIME_DIFFERENCE_AT_DC", "The clocks of the computer and the domain controller differ too much", Some(Auth)),
 ];
 
+/// NTSTATUS codes that TermDD writes into event 56's data: why the connection
+/// ended. A driver may also write an SSPI or HRESULT value there; those are
+/// read against [`STATUS`].
+#[rustfmt::skip]
+pub const DRIVER_STATUS: &[Code] = &[
+    c(0xC000_00B5, "STATUS_IO_TIMEOUT", "The connection timed out: the client stopped answering in the middle of the handshake", Some(Net)),
+    c(0xC000_020C, "STATUS_CONNECTION_DISCONNECTED", "The connection was closed under the server", Some(Net)),
+    c(0xC000_020D, "STATUS_CONNECTION_RESET", "The connection was reset from the client's side or by a device on the path", Some(Net)),
+    c(0xC000_0241, "STATUS_CONNECTION_ABORTED", "The connection was aborted", Some(Net)),
+    c(0xC000_013C, "STATUS_REMOTE_DISCONNECT", "The client's side closed the connection", Some(Net)),
+    c(0xC000_0184, "STATUS_INVALID_DEVICE_STATE", "The server wrote to a connection that was already broken; this does not say what broke it", None),
+    c(0xC00A_0032, "STATUS_RDP_PROTOCOL_ERROR", "The client sent data the RDP protocol does not allow: a broken or non-Windows client, a scanner, or a device that alters the traffic", None),
+    c(0xC000_006F, "STATUS_INVALID_LOGON_HOURS", "The account may not log on at this time of day", Some(Auth)),
+];
+
 /// Finds `code` in `family`'s table.
 pub fn lookup(family: Family, code: i64) -> Option<&'static Code> {
     let code = normalize(family, code);
-    family.table().iter().find(|c| c.code == code)
+    let found = family.table().iter().find(|c| c.code == code);
+    match family {
+        Family::DriverStatus => found.or_else(|| STATUS.iter().find(|c| c.code == code)),
+        _ => found,
+    }
 }
 
 /// Decodes `code` as a member of `family`; values not in the table are described
@@ -444,12 +469,22 @@ pub fn category(family: Family, code: i64) -> Option<Category> {
 /// the Win32 error inside `HRESULT_FROM_WIN32` values. Always shown in hex.
 pub fn structural(code: i64) -> DecodedCode {
     let code = code & 0xFFFF_FFFF;
-    let known = STATUS.iter().chain(LOGON_STATUS).find(|c| c.code == code);
+    let known = (STATUS.iter().chain(LOGON_STATUS).chain(DRIVER_STATUS)).find(|c| c.code == code);
     if let Some(k) = known {
         return DecodedCode {
             code,
             name: k.name.to_string(),
             meaning: k.meaning.to_string(),
+        };
+    }
+    // HRESULT_FROM_NT: a known NTSTATUS with the facility-NT bit set (0xD00000B5).
+    let nt = code & !0x1000_0000;
+    let known_nt = (LOGON_STATUS.iter().chain(DRIVER_STATUS)).find(|c| c.code == nt);
+    if let (0x9 | 0xD, Some(k)) = (code >> 28, known_nt) {
+        return DecodedCode {
+            code,
+            name: k.name.to_string(),
+            meaning: format!("NTSTATUS {} as an HRESULT: {}", hex(nt), k.meaning),
         };
     }
     let facility = (code >> 16) & 0x7FF;
@@ -483,7 +518,9 @@ pub fn hex(code: i64) -> String {
 /// for the families whose codes are 32-bit status values.
 fn normalize(family: Family, code: i64) -> i64 {
     match family {
-        Family::Status | Family::LogonStatus if code < 0 => code & 0xFFFF_FFFF,
+        Family::Status | Family::LogonStatus | Family::DriverStatus if code < 0 => {
+            code & 0xFFFF_FFFF
+        }
         _ => code,
     }
 }

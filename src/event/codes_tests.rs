@@ -155,3 +155,26 @@ fn codes_parse_in_decimal_and_hex() {
     assert_eq!("client-reason".parse::<Family>(), Ok(Family::ClientReason));
     assert!("nope".parse::<Family>().is_err());
 }
+
+#[test]
+fn driver_statuses_decode_as_logged_and_as_ntstatus() {
+    let timeout = decode(Family::DriverStatus, 0xC000_00B5);
+    assert_eq!(timeout.name, "STATUS_IO_TIMEOUT");
+    assert_eq!(
+        category(Family::DriverStatus, 0xC000_00B5),
+        Some(Category::Network)
+    );
+    // An SSPI error in a driver's data is read against the status table.
+    assert_eq!(
+        decode(Family::DriverStatus, 0x8009_030D).name,
+        "SEC_E_UNKNOWN_CREDENTIALS"
+    );
+    // As Event Viewer's data shows it, in HRESULT_FROM_NT form.
+    let logged = structural(0xD000_00B5);
+    assert_eq!(logged.name, "STATUS_IO_TIMEOUT");
+    assert!(
+        logged
+            .meaning
+            .starts_with("NTSTATUS 0xC00000B5 as an HRESULT")
+    );
+}

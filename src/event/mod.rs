@@ -5,6 +5,7 @@
 
 mod bound;
 pub mod codes;
+mod driver_status;
 mod filter;
 mod needles;
 mod normalize;
@@ -14,6 +15,7 @@ mod value;
 mod wire;
 
 pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
+pub use driver_status::driver_status;
 pub use filter::EventFilter;
 pub use needles::{Needles, fold_text, fold_utf16le};
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};

@@ -428,7 +428,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
 
 /// `0x904 (2308) SERVER_DENIED_CONNECTION: meaning`.
 pub(crate) fn code(c: &DecodedCode) -> String {
-    format!("{} {}: {}", c.code, c.name, c.meaning)
+    format!("{} {}: {}", c.shown(), c.name, c.meaning)
 }
 
 fn evidence_view(e: &EventRef, opts: &RenderOptions) -> EvidenceView {
