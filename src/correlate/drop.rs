@@ -35,6 +35,10 @@ const MOVED_WITHIN: TimeDelta = TimeDelta::seconds(60);
 /// to have been forced by it.
 const SHUTDOWN_NEAR: TimeDelta = TimeDelta::minutes(5);
 
+/// How long after LSM's disconnect record the RdpCoreTS records of the same
+/// connection's end may still come.
+const END_RECORDS_AFTER: TimeDelta = TimeDelta::seconds(5);
+
 /// How soon a reconnect to the same session makes a disconnect an interruption.
 const RECONNECT_WITHIN: TimeDelta = TimeDelta::minutes(2);
 
@@ -278,8 +282,64 @@ fn bare_disconnect(
         Some(Ending::UserLogoff) => Ending::UserLogoff,
         _ if client_side && reconnected_soon(input, b, index, seg, t) => Ending::Interrupted,
         Some(e) => e,
-        None => Ending::Dropped,
+        // The connection under it was reset from the client's end before the
+        // server ended anything: the client was closed or killed, as
+        // `connection_outcome` reads the same records when LSM is not given.
+        None => match connection_end_at(input, b, seg, t) {
+            Some((_, ConnEnd::ClientClosed(_))) => Ending::UserDisconnect,
+            Some((c, ConnEnd::ClientReset(_))) if client_side_reset(input, b, index, seg, c, t) => {
+                Ending::ClientClosed
+            }
+            _ => Ending::Dropped,
+        },
     }
+}
+
+/// The RDP connection that carried `seg` up to a disconnect at `t` (the
+/// connection of the segment's last record logged by then), and how its
+/// RdpCoreTS records end it.
+fn connection_end_at(
+    input: &Input,
+    b: &Built,
+    seg: &Seg,
+    t: chrono::DateTime<chrono::Utc>,
+) -> Option<(usize, ConnEnd)> {
+    let conn = (seg.items.iter().rev())
+        .filter(|j| input.items[**j].event.time <= t + END_RECORDS_AFTER)
+        .find_map(|j| b.conn_of[*j])?;
+    Some((conn, connection::end_of(input, &b.conns[conn].items)))
+}
+
+/// Whether connection `conn`, reset from the client's end before a disconnect
+/// at `t`, was ended by the client: no other failure (service, power, network,
+/// another connection's socket errors) was logged on the host around it, and
+/// no client log joined to it says the client lost the connection. Its own
+/// socket errors are its teardown, not a cause.
+fn client_side_reset(
+    input: &Input,
+    b: &Built,
+    index: &CauseIndex,
+    seg: &Seg,
+    conn: usize,
+    t: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let own = &b.conns[conn].items;
+    let other_failure = index
+        .near(seg.host, t, seg.address.as_deref(), seg.sid)
+        .iter()
+        .filter(|h| index.category(h.rule) != Some(Category::Authentication))
+        .any(|h| {
+            let rule = &index.rules[h.rule].id;
+            let own_hits = own
+                .iter()
+                .filter(|i| input.items[**i].rules.iter().any(|r| r.id == *rule))
+                .count();
+            b.conn_of[h.item] != Some(conn) || h.count > own_hits
+        });
+    let client_lost = seg
+        .peer
+        .is_some_and(|p| client_outcome(input, &b.segs[p]).ending == Ending::Dropped);
+    !other_failure && !client_lost
 }
 
 /// Whether the same session was reconnected within [`RECONNECT_WITHIN`] of a

@@ -590,3 +590,51 @@ fn an_authentication_without_an_activity_id_is_a_session_where_no_lsm_log_holds_
     let b = correlate(with_lsm, &[], &CorrelateOptions::default());
     assert_eq!(b.sessions.len(), 1);
 }
+
+#[test]
+fn a_reason_zero_disconnect_after_the_client_reset_its_connection_is_the_clients_doing() {
+    let r = rules();
+    let connect = rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[]);
+    let assigned = rule("assigned", Role::Lifecycle, None, Some(Step::Logon), &[]);
+    // One session over one RdpCoreTS connection; its socket fails with `error`
+    // before LSM logs the reason-0 disconnect.
+    let session = |error: &str| {
+        let act = ("@act", "{a}");
+        vec![
+            m(
+                ev("H", 0, "core", 131, &[act, ("ClientIP", "10.0.0.5:50000")]),
+                &[&connect],
+            ),
+            m(
+                ev(
+                    "H",
+                    1,
+                    "core",
+                    66,
+                    &[act, ("ConnectionName", "RDP-Tcp#1"), ("SessionID", "3")],
+                ),
+                &[&assigned],
+            ),
+            m(lsm("H", 2, 21, "3"), &[&r.logon]),
+            m(
+                ev("H", 590, "core", 142, &[act, ("error", error)]),
+                &[&r.net],
+            ),
+            m(lsm("H", 600, 24, "3"), &[&r.disconnect]),
+            m(reason("H", 600, "3", "0"), &[&r.reason_drop]),
+        ]
+    };
+    // Error 64: the peer reset the connection (a client closed or killed).
+    let a = correlate(session("64"), &[], &CorrelateOptions::default());
+    assert_eq!(endings(&a), [(Some(3), Ending::ClientClosed)]);
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+    // Error 121: the transport timed out; the client stopped answering.
+    let a = correlate(session("121"), &[], &CorrelateOptions::default());
+    assert_eq!(endings(&a), [(Some(3), Ending::Dropped)]);
+    assert_eq!(a.findings[0].verdict.category, Some(Category::Network));
+    // A reset, but the server's own network failed around it (NDIS 10400).
+    let mut events = session("64");
+    events.push(m(ev("H", 585, "sys", 10400, &[]), &[&r.net]));
+    let a = correlate(events, &[], &CorrelateOptions::default());
+    assert_eq!(endings(&a), [(Some(3), Ending::Dropped)]);
+}
