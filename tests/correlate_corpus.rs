@@ -3,7 +3,7 @@
 //! built-in rules: every LSM 40 and 24 event the rules match belongs to exactly
 //! one session, every session's reason is decoded, and the counts hold.
 
-use dropcause::correlate::model::{Analysis, DropKind, Ending, SessionKind};
+use dropcause::correlate::model::{Analysis, DropKind, Ending, OutlookLevel, SessionKind};
 use dropcause::ingest::{IngestOptions, read_all};
 use dropcause::rules::Category;
 use std::collections::HashMap;
@@ -318,4 +318,19 @@ fn every_corpus_host_gets_an_outlook_and_stolen_szechuan_names_its_certificates(
         cert.certificates[2].first_seen.to_rfc3339(),
         "2020-09-18T22:28:10+00:00"
     );
+    // Restarts: StolenSzechuan's were all clean or asked for (User32 1074, EventLog
+    // 6006), python-evtx's Windows 7 host went down uncleanly twice (EventLog 6008).
+    let restarts = |host: &str| {
+        let h = a.outlook.iter().find(|h| h.host == host).expect(host);
+        (h.items.iter())
+            .find(|i| i.title.contains("restarts and shutdowns"))
+            .map(|i| (i.level, i.title.clone()))
+            .expect("a restarts item")
+    };
+    let (level, title) = restarts("CITADEL-DC01.C137.local");
+    assert_eq!(level, OutlookLevel::Ok, "{title}");
+    assert!(title.ends_with("all of them clean or asked for (no unexpected shutdown logged)"));
+    let (level, title) = restarts("WKS-WIN764BITB.shieldbase.local");
+    assert_eq!(level, OutlookLevel::Watch, "{title}");
+    assert!(title.contains(", 2 of them unexpected"), "{title}");
 }

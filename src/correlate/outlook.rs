@@ -19,7 +19,7 @@ use super::model::{
     Confidence, EventRef, HostCoverage, HostOutlook, ListenerCertificate, OutlookItem,
     OutlookLevel, OutlookTopic, WeekCount,
 };
-use crate::rules::Role;
+use crate::rules::{Level, Role};
 use crate::vocab::Category;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use foldhash::HashSet;
@@ -538,18 +538,36 @@ fn during_shutdown(power: &[DateTime<Utc>], t: DateTime<Utc>) -> bool {
     before > 0 && t - power[before - 1] <= SHUTDOWN_STOPS
 }
 
-/// The first time of each occurrence in the sorted `times`: a record more than
+/// Where each occurrence starts in the sorted `times` (indexes): a record more than
 /// [`OCCURRENCE_GAP`] after the one before starts a new one.
-fn occurrences(times: &[DateTime<Utc>]) -> Vec<DateTime<Utc>> {
+fn occurrences(times: &[DateTime<Utc>]) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut previous: Option<DateTime<Utc>> = None;
-    for &t in times {
+    for (k, &t) in times.iter().enumerate() {
         if previous.is_none_or(|p| t - p > OCCURRENCE_GAP) {
-            starts.push(t);
+            starts.push(k);
         }
         previous = Some(t);
     }
     starts
+}
+
+/// How many of the restarts in `list` (power records, one occurrence from each of
+/// `starts` to the next) were unexpected: a record of a high-level power rule
+/// (EventLog 6008, Kernel-Power 41) says the host went down without a clean shutdown.
+fn unexpected(input: &Input, list: &[usize], starts: &[usize]) -> usize {
+    let ends = starts.iter().skip(1).copied().chain([list.len()]);
+    starts
+        .iter()
+        .zip(ends)
+        .filter(|(a, z)| {
+            list[**a..*z].iter().any(|&i| {
+                input.items[i]
+                    .with_role(Role::Cause)
+                    .any(|r| r.category() == Some(Category::Power) && r.level >= Level::High)
+            })
+        })
+        .count()
 }
 
 /// The item of `category` from its records `list`, when they happened at least twice.
@@ -561,10 +579,12 @@ fn recurring_item(
 ) -> Option<OutlookItem> {
     let week = TimeDelta::days(7);
     let times: Vec<DateTime<Utc>> = list.iter().map(|&i| input.items[i].event.time).collect();
-    let starts = occurrences(&times);
-    if starts.len() < 2 {
+    let at = occurrences(&times);
+    if at.len() < 2 {
         return None;
     }
+    let starts: Vec<DateTime<Utc>> = at.iter().map(|&k| times[k]).collect();
+    let crashes = (category == Category::Power).then(|| unexpected(input, list, &at));
     let first = times[0];
     // Seven-day buckets ending at the last record: bucket 0 is the last week. The trend
     // counts occurrences, not records: a restart is one, whatever it wrote.
@@ -577,12 +597,13 @@ fn recurring_item(
     let last = counts[0];
     let busy_weeks = counts.iter().filter(|&&c| c > 0).count();
     let (trend, rising) = trend(&counts, busy_weeks);
-    let level = if rising && last >= 3 {
-        OutlookLevel::ActNow
-    } else if busy_weeks >= 2 || rising || last >= 3 {
-        OutlookLevel::Watch
-    } else {
-        OutlookLevel::Ok
+    let level = match crashes {
+        // Restarts that were all asked for are maintenance, not a failure coming back.
+        Some(0) => OutlookLevel::Ok,
+        Some(n) if n >= 2 && !rising => OutlookLevel::Watch,
+        _ if rising && last >= 3 => OutlookLevel::ActNow,
+        _ if busy_weeks >= 2 || rising || last >= 3 => OutlookLevel::Watch,
+        _ => OutlookLevel::Ok,
     };
     let mut it = item(
         OutlookTopic::Recurring,
@@ -592,7 +613,8 @@ fn recurring_item(
         } else {
             Confidence::Low
         },
-        recurring_title(category, &times, starts.len(), busy_weeks, weeks),
+        recurring_title(category, &times, starts.len(), busy_weeks, weeks)
+            + &crashes.map(restart_kinds).unwrap_or_default(),
         trend,
     );
     it.fix = list.last().and_then(|&i| fix_of(input, i));
@@ -663,6 +685,17 @@ fn recurring_title(
     }
 }
 
+/// ", 2 of them unexpected (...)" or ", all of them clean": what the restarts were.
+fn restart_kinds(unexpected: usize) -> String {
+    match unexpected {
+        0 => ", all of them clean or asked for (no unexpected shutdown logged)".to_string(),
+        n => format!(
+            ", {} of them unexpected (EventLog 6008 or Kernel-Power 41: no clean shutdown)",
+            super::thousands(n)
+        ),
+    }
+}
+
 /// What the cause events of `category` are, in words.
 fn events_of(category: Category) -> &'static str {
     match category {
@@ -718,8 +751,8 @@ mod tests {
         // 1074, 6006, 13 within two minutes, then 6005 and 12 eight minutes later; a
         // second restart the next day.
         let times = [at(0), at(1), at(2), at(10), at(10), at(1440), at(1441)];
-        assert_eq!(occurrences(&times), [at(0), at(1440)]);
-        assert_eq!(occurrences(&[]), Vec::<DateTime<Utc>>::new());
+        assert_eq!(occurrences(&times), [0, 5]);
+        assert_eq!(occurrences(&[]), Vec::<usize>::new());
     }
 
     #[test]
