@@ -113,7 +113,7 @@ fn who(x: &Incident) -> String {
     }
     if x.without_client > 0 && x.without_client < x.count {
         parts.push(format!(
-            "{} without a client address (seen only in System)",
+            "{} without a client address (none of their records names one)",
             thousands(x.without_client)
         ));
     }
