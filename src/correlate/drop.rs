@@ -8,7 +8,7 @@ use super::model::{DecodedCode, DropKind, Ending, SessionKind};
 use super::session::{Built, Seg};
 use super::window::CauseIndex;
 use crate::event::codes::{self, Family};
-use crate::rules::{Category, Role, Step};
+use crate::rules::{Category, Level, Role, Step};
 use chrono::TimeDelta;
 
 /// How an LSM 40 reason (inclusive range) ends a session; other values are drops.
@@ -33,7 +33,7 @@ const MOVED_WITHIN: TimeDelta = TimeDelta::seconds(60);
 
 /// How close to a shutdown or restart a logoff without a user's signal must be
 /// to have been forced by it.
-const SHUTDOWN_NEAR: TimeDelta = TimeDelta::minutes(5);
+pub(crate) const SHUTDOWN_NEAR: TimeDelta = TimeDelta::minutes(5);
 
 /// How long after LSM's disconnect record the RdpCoreTS records of the same
 /// connection's end may still come.
@@ -287,7 +287,9 @@ fn bare_disconnect(
         // `connection_outcome` reads the same records when LSM is not given.
         None => match connection_end_at(input, b, seg, t) {
             Some((_, ConnEnd::ClientClosed(_))) => Ending::UserDisconnect,
-            Some((c, ConnEnd::ClientReset(_))) if client_side_reset(input, b, index, seg, c, t) => {
+            Some((c, ConnEnd::ClientReset(_)))
+                if client_side_reset(input, b, index, seg, (c, t)) =>
+            {
                 Ending::ClientClosed
             }
             _ => Ending::Dropped,
@@ -320,8 +322,7 @@ fn client_side_reset(
     b: &Built,
     index: &CauseIndex,
     seg: &Seg,
-    conn: usize,
-    t: chrono::DateTime<chrono::Utc>,
+    (conn, t): (usize, chrono::DateTime<chrono::Utc>),
 ) -> bool {
     let own = &b.conns[conn].items;
     let other_failure = index
@@ -381,8 +382,11 @@ fn reconnected_soon(
 
 /// A logoff (LSM 23, 4634) the user gave no sign of asking for (no 4647, no
 /// LSM 39 by the session itself) within [`SHUTDOWN_NEAR`] of a shutdown or
-/// restart (a power cause in its window) was forced by it: a drop. Otherwise,
-/// and for sessions not known to be remote, it is the user's logoff.
+/// restart (a power cause in its window) was forced by it: a drop when the host
+/// went down unexpectedly (a high-level power rule: EventLog 6008, Kernel-Power
+/// 41), else the end of a restart or shutdown that was asked for (User32 1074, a
+/// clean shutdown). Otherwise, and for sessions not known to be remote, it is
+/// the user's logoff.
 fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Ending {
     let asked = seg.items.iter().any(|j| {
         let ev = &input.items[*j].event;
@@ -397,15 +401,17 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
         return Ending::UserLogoff;
     }
     let t = input.items[i].event.time;
-    let power = index
-        .near(seg.host, t, seg.address.as_deref(), seg.sid)
+    let hits = index.near(seg.host, t, seg.address.as_deref(), seg.sid);
+    let power: Vec<&crate::rules::RuleInfo> = hits
         .iter()
-        .any(|h| {
-            index.rules[h.rule].category() == Some(Category::Power)
-                && h.offset.abs() <= SHUTDOWN_NEAR
-        });
-    if power {
+        .filter(|h| h.offset.abs() <= SHUTDOWN_NEAR)
+        .map(|h| &*index.rules[h.rule])
+        .filter(|r| r.category() == Some(Category::Power))
+        .collect();
+    if power.iter().any(|r| r.level >= Level::High) {
         Ending::Dropped
+    } else if !power.is_empty() {
+        Ending::Shutdown
     } else {
         Ending::UserLogoff
     }

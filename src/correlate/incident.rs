@@ -238,19 +238,7 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     {
         evidence.push(c.evidence.clone());
     }
-    // A refusal with no cause record may still carry its own status (TermDD 56's).
-    let logged = (first.dropped.reason.as_ref())
-        .filter(|_| k.kind == IncidentKind::Refusals)
-        .map(|r| {
-            let mut meaning = r.meaning.chars();
-            let first = meaning.next().map(|c| c.to_lowercase().to_string());
-            format!(
-                "{}{} ({} in the record)",
-                first.unwrap_or_default(),
-                meaning.as_str(),
-                r.name
-            )
-        });
+    let logged = logged_reason(&k, first);
     let cause_title = (first.causes.first().map(|c| &*c.title)).or(logged.as_deref());
     let title = title(
         &k,
@@ -321,6 +309,23 @@ fn burst_fix(k: &Key, count: usize, span: TimeDelta, sources: usize) -> Option<S
         super::rank::human(span.num_milliseconds() as f64 / 1000.0)
     );
     Some(advice)
+}
+
+/// What a refusal with no cause record says of itself: the status its own record
+/// carries (TermDD 56's), "the connection timed out: ... (STATUS_IO_TIMEOUT in the record)".
+fn logged_reason(k: &Key, first: &Finding) -> Option<String> {
+    let r = first.dropped.reason.as_ref()?;
+    if k.kind != IncidentKind::Refusals {
+        return None;
+    }
+    let mut meaning = r.meaning.chars();
+    let initial = meaning.next().map(|c| c.to_lowercase().to_string());
+    Some(format!(
+        "{}{} ({} in the record)",
+        initial.unwrap_or_default(),
+        meaning.as_str(),
+        r.name
+    ))
 }
 
 /// "29,205 connections from 194.61.24.102 refused: TLS client offered no

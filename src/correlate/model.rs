@@ -109,6 +109,10 @@ pub enum Ending {
     Replaced,
     /// Idle or session time limit.
     TimeLimit,
+    /// Logged off by a restart or shutdown of the host that someone or something asked
+    /// for (User32 1074, a clean shutdown): the session's end has a reason that is not a
+    /// failure, so it is no drop. An unexpected one (EventLog 6008, Kernel-Power 41) is.
+    Shutdown,
     /// Disconnected with no server-side failure, and the same user was back in
     /// the session soon after (a client close or a brief network loss that the
     /// user recovered from): reported apart from drops.

@@ -5,10 +5,11 @@ use super::coverage::join;
 use super::input::{AlertAt, Input};
 use super::intern::Interner;
 use super::model::{
-    EventRef, Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry, TimelineKind,
+    Ending, EventRef, Finding, Session, SessionKind, Summaries, SummaryRow, TimelineEntry,
+    TimelineKind,
 };
 use super::rank::{fill, human};
-use crate::rules::{Category, Level, RuleInfo};
+use crate::rules::{Category, Level, Role, RuleInfo};
 use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -168,6 +169,7 @@ pub(crate) fn timeline(
         }
     }
     finding_entries(findings, &mut out);
+    shutdown_entries(input, sessions, &mut out);
     out.extend(context(input, min_level));
     // In time order, then by host name, keeping the order above among equals. The
     // keys are sorted and each entry is then moved once into its place: sorting the
@@ -239,6 +241,53 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
                     event: c.evidence.clone(),
                 });
             }
+        }
+    }
+}
+
+/// The restart and shutdown records (User32 1074, EventLog 6006, ...) near the end of
+/// each session that a requested restart or shutdown ended: what ended those sessions,
+/// which no finding shows.
+fn shutdown_entries(input: &Input, sessions: &[Session], out: &mut Vec<TimelineEntry>) {
+    let ends: Vec<(&str, chrono::DateTime<chrono::Utc>)> = sessions
+        .iter()
+        .filter(|s| s.ending == Ending::Shutdown)
+        .map(|s| (&*s.host, s.end))
+        .collect();
+    if ends.is_empty() {
+        return;
+    }
+    for (host, range) in &input.hosts {
+        let host_ends: Vec<_> = ends.iter().filter(|(h, _)| *h == &**host).collect();
+        for i in range.clone().filter(|_| !host_ends.is_empty()) {
+            let m = &input.items[i];
+            let near = |t: chrono::DateTime<chrono::Utc>| {
+                (m.event.time - t).abs() <= super::drop::SHUTDOWN_NEAR
+            };
+            let Some(rule) = m
+                .with_role(Role::Cause)
+                .find(|r| r.category() == Some(Category::Power))
+            else {
+                continue;
+            };
+            if !host_ends.iter().any(|(_, t)| near(*t)) {
+                continue;
+            }
+            let explain = rule.extension.as_ref().and_then(|x| x.explain.as_deref());
+            out.push(TimelineEntry {
+                time: m.event.time,
+                host: Arc::clone(host),
+                kind: TimelineKind::Cause,
+                category: Some(Category::Power),
+                level: None,
+                rule_id: Arc::clone(&rule.id),
+                title: Arc::clone(&rule.title),
+                message: explain
+                    .map_or_else(|| Arc::clone(&rule.title), |t| fill(t, &m.event).into()),
+                session: None,
+                finding: None,
+                event: input.event_ref(i),
+            });
         }
     }
 }

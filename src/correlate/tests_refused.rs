@@ -3,7 +3,7 @@
 use super::model::{Analysis, DropKind, Ending, SessionKind};
 use super::testkit::{at, endings, ev, m, rule};
 use super::{CorrelateOptions, correlate};
-use crate::rules::{Category, Matched, Role, RuleInfo, Step};
+use crate::rules::{Category, Level, Matched, Role, RuleInfo, Step};
 use std::sync::Arc;
 
 fn connect() -> Arc<RuleInfo> {
@@ -175,11 +175,24 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
     assert_eq!(clients, 2, "the client's view is still shown");
 }
 
-#[test]
-fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop() {
+/// Three sessions on H: bob signs out himself just before a restart at 1000 s,
+/// carol hours before, alice is logged off by the restart. `level` is the power
+/// rule's: high says the host went down unexpectedly (EventLog 6008, Kernel-Power
+/// 41), medium that the restart was asked for (User32 1074).
+fn restart_day(level: Level) -> Vec<Matched> {
     let life = |id, step| rule(id, Role::Lifecycle, None, Some(step), &[]);
     let (logon, logoff) = (life("logon", Step::Logon), life("logoff", Step::Logoff));
-    let power = rule("restart", Role::Cause, Some(Category::Power), None, &[]);
+    let power = {
+        let mut r = Arc::unwrap_or_clone(rule(
+            "restart",
+            Role::Cause,
+            Some(Category::Power),
+            None,
+            &[],
+        ));
+        r.level = level;
+        Arc::new(r)
+    };
     let session = |sid: &str, t: i64, user: &str, id: &str| {
         let who = format!("CORP\\{user}");
         let lsm = [
@@ -217,12 +230,27 @@ fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop() {
     let mut events = session("2", 0, "alice", "0x11");
     events.extend(session("3", 300, "bob", "0x22"));
     events.extend(session("4", 600, "carol", "0x33"));
-    // bob signs out himself just before the restart; carol signed out hours before.
     events.extend(ended("3", 995, "bob", "0x22", true));
     events.extend(ended("4", 700, "carol", "0x33", false));
     events.push(m(ev("H", 1000, "sys", 1074, &[]), &[&power]));
     events.extend(ended("2", 1005, "alice", "0x11", false));
-    let a = run(events);
+    events
+}
+
+#[test]
+fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop_only_when_the_host_went_down_unexpectedly() {
+    // Asked for: alice's session ended with the restart, and that is no drop.
+    let a = run(restart_day(Level::Medium));
+    assert_eq!(
+        endings(&a),
+        [
+            (Some(2), Ending::Shutdown),
+            (Some(3), Ending::UserLogoff),
+            (Some(4), Ending::UserLogoff)
+        ]
+    );
+    assert!(a.findings.is_empty());
+    let a = run(restart_day(Level::High));
     assert_eq!(
         endings(&a),
         [

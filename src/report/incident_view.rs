@@ -258,16 +258,21 @@ pub(crate) fn hosts(a: &Analysis) -> Vec<HostView> {
                 return None;
             }
             let ending = |e: Ending| remote.iter().filter(|s| s.ending == e).count();
+            let mut counts = format!(
+                "{} session(s) · {} interrupted · {} dropped · {} refused · {} open",
+                thousands(remote.len()),
+                thousands(ending(Ending::Interrupted)),
+                thousands(dropped),
+                thousands(refused),
+                thousands(ending(Ending::Open)),
+            );
+            let shut = ending(Ending::Shutdown);
+            if shut > 0 {
+                counts.push_str(&format!(" · {} ended by a restart", thousands(shut)));
+            }
             Some(HostView {
                 trouble: dropped + refused,
-                counts: format!(
-                    "{} session(s) · {} interrupted · {} dropped · {} refused · {} open",
-                    thousands(remote.len()),
-                    thousands(ending(Ending::Interrupted)),
-                    thousands(dropped),
-                    thousands(refused),
-                    thousands(ending(Ending::Open)),
-                ),
+                counts,
                 name,
                 aliases,
             })
@@ -293,14 +298,21 @@ pub(crate) fn headline(report: &super::Report, hosts: usize) -> String {
         count(DropKind::SessionDropped),
         count(DropKind::ConnectionRefused),
     );
-    let sessions = a
-        .sessions
-        .iter()
-        .filter(|s| matches!(s.kind, SessionKind::Remote | SessionKind::Unknown))
-        .count();
+    let remote = || {
+        (a.sessions.iter()).filter(|s| matches!(s.kind, SessionKind::Remote | SessionKind::Unknown))
+    };
+    let sessions = remote().count();
+    let shut = remote().filter(|s| s.ending == Ending::Shutdown).count();
     if dropped + refused == 0 {
+        let restarted = match shut {
+            0 => String::new(),
+            n => format!(
+                " {} ended when the host was restarted or shut down on request (no failure).",
+                plural(n, "session", "sessions")
+            ),
+        };
         return format!(
-            "No drops or refused connections in {} RDP session(s) on {} host(s).",
+            "No drops or refused connections in {} RDP session(s) on {} host(s).{restarted}",
             thousands(sessions),
             hosts
         );

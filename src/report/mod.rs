@@ -15,7 +15,7 @@
 //! let report = Report::new(Analysis::default(), Vec::new(), Diagnostics::default(), 0, &opts);
 //! let mut out = Vec::new();
 //! render(&report, Format::Json, &opts, &mut out).unwrap();
-//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 5"));
+//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 6"));
 //! ```
 
 mod alert_view;
@@ -50,7 +50,7 @@ use std::str::FromStr;
 
 /// The version of the JSON report's layout (`docs/report.schema.json`). Bumped
 /// on any change that can break a reader.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Everything a report shows. Its JSON form is the `--format json` output.
 #[derive(Debug, Clone, Serialize)]

@@ -132,6 +132,7 @@ pub(crate) fn ending_name(ending: Ending) -> &'static str {
         Ending::Unknown => "end not logged",
         Ending::Replaced => "replaced by reconnect",
         Ending::TimeLimit => "time limit",
+        Ending::Shutdown => "ended by a restart or shutdown",
         Ending::Dropped => "dropped",
         Ending::Refused => "refused",
     }
