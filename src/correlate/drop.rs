@@ -172,17 +172,20 @@ fn server_outcome(
         )
     } else if let Some(i) = seg.items.iter().copied().find(|i| input.facts[*i].drop) {
         (Ending::Dropped, None, Some(i))
+    } else if let Some((ending, i)) = ended_by_boot(input, seg) {
+        (ending, None, Some(i))
     } else {
         (Ending::Open, None, None)
     };
     if ending == Ending::UserDisconnect && logoff.is_some() {
         ending = Ending::UserLogoff;
     }
+    let by_power = decider.is_some_and(|i| boot_record(input, i).is_some());
     let category = reason
         .as_ref()
         .and_then(|r| codes::category(Family::ServerReason, r.code))
         .or_else(|| {
-            (reason.is_none() && ending == Ending::Dropped && logoff == decider)
+            (reason.is_none() && ending == Ending::Dropped && (logoff == decider || by_power))
                 .then_some(Category::Power)
         });
     Outcome {
@@ -415,6 +418,48 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
     } else {
         Ending::UserLogoff
     }
+}
+
+/// Records a host writes as it boots: (provider, event id, whether they say the
+/// host went down without a clean shutdown).
+const BOOT_RECORDS: &[(&str, u16, bool)] = &[
+    ("EventLog", 6005, false),
+    ("EventLog", 6009, false),
+    ("Microsoft-Windows-Kernel-General", 12, false),
+    ("EventLog", 6008, true),
+    ("Microsoft-Windows-Kernel-Power", 41, true),
+];
+
+/// How long after the first boot record the others of the same boot may come.
+const BOOT_SPAN: TimeDelta = TimeDelta::minutes(10);
+
+/// Whether item `i` is a boot record, and whether it says the host went down uncleanly.
+fn boot_record(input: &Input, i: usize) -> Option<bool> {
+    let ev = &input.items[i].event;
+    (BOOT_RECORDS.iter())
+        .find(|(provider, id, _)| ev.event_id == *id && ev.is_from(provider))
+        .map(|r| r.2)
+}
+
+/// A session with no end record, on a host that booted after its last record: it did
+/// not outlive the boot. A drop when that boot says the host went down uncleanly
+/// (EventLog 6008, Kernel-Power 41: a crash or power loss took the session with it),
+/// else its end is not in the logs. The record that says so decides.
+fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
+    let last = *seg.items.last()?;
+    let after = input.items[last].event.time;
+    let range = input.hosts[seg.host].1.clone();
+    let from = range.start + input.items[range.clone()].partition_point(|m| m.event.time <= after);
+    let mut boot = (from..range.end).filter(|&i| boot_record(input, i).is_some());
+    let first = boot.next()?;
+    let until = input.items[first].event.time + BOOT_SPAN;
+    let unclean = std::iter::once(first)
+        .chain(boot.take_while(|&i| input.items[i].event.time <= until))
+        .find(|&i| boot_record(input, i) == Some(true));
+    Some(match unclean {
+        Some(i) => (Ending::Dropped, i),
+        None => (Ending::Unknown, first),
+    })
 }
 
 /// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).

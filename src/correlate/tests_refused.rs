@@ -268,3 +268,42 @@ fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop_only_when_the_host_went_down
     assert_eq!(f.verdict.category, Some(Category::Power));
     assert_eq!(&*f.causes[0].rule_id, "restart");
 }
+
+#[test]
+fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
+    let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
+    let power = rule("power", Role::Cause, Some(Category::Power), None, &[]);
+    let booted = |secs, provider: &str, id| {
+        let mut e = ev("H", secs, "sys", id, &[]);
+        e.provider = provider.into();
+        m(e, &[&power])
+    };
+    let session = |sid: &str, secs| {
+        let lsm = [
+            ("User", "CORP\\alice"),
+            ("SessionID", sid),
+            ("Address", "10.0.0.5"),
+        ];
+        m(ev("H", secs, "lsm", 21, &lsm), &[&logon])
+    };
+    // Session 2 works until the host boots at 1000 s and says its last shutdown
+    // was unexpected (EventLog 6008); session 3 starts after that boot.
+    let mut events = vec![session("2", 0), session("3", 1100)];
+    events.push(booted(1000, "Microsoft-Windows-Kernel-General", 12));
+    events.push(booted(1010, "EventLog", 6008));
+    let a = run(events);
+    assert_eq!(
+        endings(&a),
+        [(Some(2), Ending::Dropped), (Some(3), Ending::Open)]
+    );
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].verdict.category, Some(Category::Power));
+    // A clean boot after it: the session did not outlive it, but how it ended is
+    // not in the logs.
+    let a = run(vec![
+        session("2", 0),
+        booted(1000, "Microsoft-Windows-Kernel-General", 12),
+    ]);
+    assert_eq!(endings(&a), [(Some(2), Ending::Unknown)]);
+    assert!(a.findings.is_empty());
+}
