@@ -426,16 +426,21 @@ fn a_late_logoff_joins_the_session_of_its_logon_id_not_the_latest_of_its_session
     assert_eq!(a.sessions[1].end, at(900));
 }
 
-#[test]
-fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
-    // TermDD 56 in System: the only record of the attempt, with the client in param2.
-    let termdd = rule(
+/// The TermDD 56 rule as the built-in one reads it: a refusal keyed by `param2`.
+fn termdd_56() -> Arc<RuleInfo> {
+    rule(
         "termdd-56",
         Role::Drop,
         Some(Category::Tls),
         Some(Step::Refused),
         &["param2"],
-    );
+    )
+}
+
+#[test]
+fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
+    // TermDD 56 in System: the only record of the attempt, with the client in param2.
+    let termdd = termdd_56();
     let events = vec![m(
         ev(
             "H",
@@ -457,13 +462,7 @@ fn a_refusal_of_no_connection_names_the_client_its_own_record_gives() {
 
 #[test]
 fn a_termdd_56_refusal_is_judged_by_the_status_in_its_data() {
-    let termdd = rule(
-        "termdd-56",
-        Role::Drop,
-        Some(Category::Tls),
-        Some(Step::Refused),
-        &["param2"],
-    );
+    let termdd = termdd_56();
     // The dump DWORD is the status that ended the connection, as HRESULT_FROM_NT.
     let header = "0000040002002C000000000038000AC00000000038000AC000000000000000000000000000000000";
     assert_eq!(header.len(), 80);
