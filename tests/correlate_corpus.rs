@@ -195,6 +195,14 @@ fn velociraptor_reconnect_and_logoff() {
         .collect();
     assert_eq!(console.len(), 1);
     assert_eq!(console[0].ending, Ending::Replaced);
+    // Session 2 only held the connection during arbitration (LSM 41, 40, 42) before it
+    // moved to session 1 (LSM 25): transient, not a session of its own (truth V-T1).
+    let transient: Vec<_> = (a.sessions.iter())
+        .filter(|s| s.ending == Ending::Transient)
+        .map(|s| s.session_id)
+        .collect();
+    assert_eq!(transient, [Some(2)]);
+    assert_eq!(a.sessions.iter().filter(|s| s.is_rdp_session()).count(), 2);
     assert!(a.findings.is_empty());
     assert!(
         a.sessions.iter().any(|s| s.ending == Ending::UserLogoff

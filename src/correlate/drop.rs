@@ -180,6 +180,9 @@ fn server_outcome(
     if ending == Ending::UserDisconnect && logoff.is_some() {
         ending = Ending::UserLogoff;
     }
+    if ending == Ending::Replaced && transient(input, seg) {
+        ending = Ending::Transient;
+    }
     let by_power = decider.is_some_and(|i| boot_record(input, i).is_some());
     let category = reason
         .as_ref()
@@ -418,6 +421,15 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
     } else {
         Ending::UserLogoff
     }
+}
+
+/// A session that only ever saw arbitration (LSM 41/42): no logon (21), shell (22) or
+/// reconnect (25) of its own. When its connection moved on, it was the transient
+/// session Windows arbitrates a connection in before handing it to the user's session.
+fn transient(input: &Input, seg: &Seg) -> bool {
+    let kinds = || seg.items.iter().filter_map(|i| kind_of(input, *i));
+    kinds().any(|k| k == Kind::Arbitration)
+        && !kinds().any(|k| matches!(k, Kind::Logon | Kind::Shell | Kind::Reconnect))
 }
 
 /// Records a host writes as it boots: (provider, event id, whether they say the

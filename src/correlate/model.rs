@@ -107,6 +107,10 @@ pub enum Ending {
     ClientClosed,
     /// Replaced by a new connection to the same session (reconnect).
     Replaced,
+    /// A transient session: Windows arbitrated the connection in it (LSM 41/42) and moved
+    /// the connection on to the user's own session within the minute; nobody logged on in
+    /// it. Not a session of its own, so not counted.
+    Transient,
     /// Idle or session time limit.
     TimeLimit,
     /// Logged off by a restart or shutdown of the host that someone or something asked
@@ -196,6 +200,15 @@ pub struct Session {
     pub reason: Option<DecodedCode>,
     /// Its life-cycle steps, in time order.
     pub steps: Vec<SessionStep>,
+}
+
+impl Session {
+    /// True for a Remote Desktop session as the reports count them: remote, or of
+    /// unknown kind, and not a transient arbitration session.
+    pub fn is_rdp_session(&self) -> bool {
+        matches!(self.kind, SessionKind::Remote | SessionKind::Unknown)
+            && self.ending != Ending::Transient
+    }
 }
 
 /// Whether a drop is a session that fell or a connection that never got in.

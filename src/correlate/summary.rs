@@ -16,7 +16,10 @@ use std::sync::Arc;
 
 /// Builds the four summaries.
 pub(crate) fn summaries(sessions: &[Session], findings: &[Finding]) -> Summaries {
-    let counted = |s: &&Session| !matches!(s.kind, SessionKind::Console | SessionKind::Attempt);
+    let counted = |s: &&Session| {
+        !matches!(s.kind, SessionKind::Console | SessionKind::Attempt)
+            && s.ending != Ending::Transient
+    };
     let group = |key: &dyn Fn(&Session) -> Option<String>,
                  dkey: &dyn Fn(&Finding) -> Option<String>,
                  what: &str| {

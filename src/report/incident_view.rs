@@ -5,7 +5,7 @@
 use super::RenderOptions;
 use super::rows::ending_name;
 use crate::correlate::model::{
-    Analysis, Confidence, DropKind, Ending, Incident, IncidentKind, Session, SessionKind,
+    Analysis, Confidence, DropKind, Ending, Incident, IncidentKind, Session,
 };
 use crate::correlate::thousands;
 use crate::vocab::Category;
@@ -241,9 +241,7 @@ pub(crate) fn hosts(a: &Analysis) -> Vec<HostView> {
         .into_iter()
         .filter_map(|(name, aliases)| {
             let sessions = a.sessions.iter().filter(|s| *s.host == *name);
-            let remote: Vec<_> = sessions
-                .filter(|s| matches!(s.kind, SessionKind::Remote | SessionKind::Unknown))
-                .collect();
+            let remote: Vec<_> = sessions.filter(|s| s.is_rdp_session()).collect();
             let count = |k: DropKind| {
                 a.findings
                     .iter()
@@ -298,9 +296,7 @@ pub(crate) fn headline(report: &super::Report, hosts: usize) -> String {
         count(DropKind::SessionDropped),
         count(DropKind::ConnectionRefused),
     );
-    let remote = || {
-        (a.sessions.iter()).filter(|s| matches!(s.kind, SessionKind::Remote | SessionKind::Unknown))
-    };
+    let remote = || (a.sessions.iter()).filter(|s| s.is_rdp_session());
     let sessions = remote().count();
     let shut = remote().filter(|s| s.ending == Ending::Shutdown).count();
     if dropped + refused == 0 {

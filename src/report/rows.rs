@@ -131,6 +131,7 @@ pub(crate) fn ending_name(ending: Ending) -> &'static str {
         Ending::Interrupted => "interrupted, reconnected",
         Ending::Unknown => "end not logged",
         Ending::Replaced => "replaced by reconnect",
+        Ending::Transient => "transient, moved to the user's session",
         Ending::TimeLimit => "time limit",
         Ending::Shutdown => "ended by a restart or shutdown",
         Ending::Dropped => "dropped",
