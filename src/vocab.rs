@@ -191,12 +191,17 @@ pub struct DecodedCode {
     pub meaning: String,
 }
 
+/// A code in the 8-digit hex form Windows prints (`0x8009030D`).
+pub fn hex(code: i64) -> String {
+    format!("0x{:08X}", code & 0xFFFF_FFFF)
+}
+
 impl DecodedCode {
     /// The code as Windows shows it: status values (past 16 bits) in 8-digit hex
     /// (`0xC00000B5`), reason codes in decimal (`2308`).
     pub fn shown(&self) -> String {
         if self.code > 0xFFFF {
-            format!("0x{:08X}", self.code & 0xFFFF_FFFF)
+            hex(self.code)
         } else {
             self.code.to_string()
         }

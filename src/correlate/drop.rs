@@ -8,7 +8,7 @@ use super::model::{DecodedCode, DropKind, Ending, SessionKind};
 use super::session::{Built, Seg};
 use super::window::CauseIndex;
 use crate::event::codes::{self, Family};
-use crate::rules::{Category, Level, Role, Step};
+use crate::rules::{Category, Level, Role, RuleInfo, Step};
 use chrono::TimeDelta;
 
 /// How an LSM 40 reason (inclusive range) ends a session; other values are drops.
@@ -183,7 +183,7 @@ fn server_outcome(
     if ending == Ending::Replaced && transient(input, seg) {
         ending = Ending::Transient;
     }
-    let by_power = decider.is_some_and(|i| boot_record(input, i).is_some());
+    let by_power = decider.is_some_and(|i| boot_record(input, i));
     let category = reason
         .as_ref()
         .and_then(|r| codes::category(Family::ServerReason, r.code))
@@ -408,13 +408,13 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
     }
     let t = input.items[i].event.time;
     let hits = index.near(seg.host, t, seg.address.as_deref(), seg.sid);
-    let power: Vec<&crate::rules::RuleInfo> = hits
+    let power: Vec<&RuleInfo> = hits
         .iter()
         .filter(|h| h.offset.abs() <= SHUTDOWN_NEAR)
         .map(|h| &*index.rules[h.rule])
         .filter(|r| r.category() == Some(Category::Power))
         .collect();
-    if power.iter().any(|r| r.level >= Level::High) {
+    if power.iter().any(|r| unclean_shutdown(r)) {
         Ending::Dropped
     } else if !power.is_empty() {
         Ending::Shutdown
@@ -432,25 +432,35 @@ fn transient(input: &Input, seg: &Seg) -> bool {
         && !kinds().any(|k| matches!(k, Kind::Logon | Kind::Shell | Kind::Reconnect))
 }
 
-/// Records a host writes as it boots: (provider, event id, whether they say the
-/// host went down without a clean shutdown).
-const BOOT_RECORDS: &[(&str, u16, bool)] = &[
-    ("EventLog", 6005, false),
-    ("EventLog", 6009, false),
-    ("Microsoft-Windows-Kernel-General", 12, false),
-    ("EventLog", 6008, true),
-    ("Microsoft-Windows-Kernel-Power", 41, true),
+/// Records a host writes as it boots: (provider, event id).
+const BOOT_RECORDS: &[(&str, u16)] = &[
+    ("EventLog", 6005),
+    ("Microsoft-Windows-Kernel-General", 12),
+    ("EventLog", 6008),
+    ("Microsoft-Windows-Kernel-Power", 41),
 ];
 
 /// How long after the first boot record the others of the same boot may come.
 const BOOT_SPAN: TimeDelta = TimeDelta::minutes(10);
 
-/// Whether item `i` is a boot record, and whether it says the host went down uncleanly.
-fn boot_record(input: &Input, i: usize) -> Option<bool> {
+/// Whether item `i` is a boot record.
+fn boot_record(input: &Input, i: usize) -> bool {
     let ev = &input.items[i].event;
-    (BOOT_RECORDS.iter())
-        .find(|(provider, id, _)| ev.event_id == *id && ev.is_from(provider))
-        .map(|r| r.2)
+    (BOOT_RECORDS.iter()).any(|(provider, id)| ev.event_id == *id && ev.is_from(provider))
+}
+
+/// A power rule of high level: its record says the host went down without a clean
+/// shutdown (EventLog 6008, Kernel-Power 41), where the medium ones say a restart was
+/// asked for or went cleanly (User32 1074, EventLog 6006).
+pub(crate) fn unclean_shutdown(rule: &RuleInfo) -> bool {
+    rule.category() == Some(Category::Power) && rule.level >= Level::High
+}
+
+/// Whether item `i` matched a rule that says the host went down uncleanly.
+pub(crate) fn says_unclean_shutdown(input: &Input, i: usize) -> bool {
+    input.items[i]
+        .with_role(Role::Cause)
+        .any(|r| unclean_shutdown(r))
 }
 
 /// A session with no end record, on a host that booted after its last record: it did
@@ -462,12 +472,12 @@ fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
     let after = input.items[last].event.time;
     let range = input.hosts[seg.host].1.clone();
     let from = range.start + input.items[range.clone()].partition_point(|m| m.event.time <= after);
-    let mut boot = (from..range.end).filter(|&i| boot_record(input, i).is_some());
+    let mut boot = (from..range.end).filter(|&i| boot_record(input, i));
     let first = boot.next()?;
     let until = input.items[first].event.time + BOOT_SPAN;
     let unclean = std::iter::once(first)
         .chain(boot.take_while(|&i| input.items[i].event.time <= until))
-        .find(|&i| boot_record(input, i) == Some(true));
+        .find(|&i| says_unclean_shutdown(input, i));
     Some(match unclean {
         Some(i) => (Ending::Dropped, i),
         None => (Ending::Unknown, first),

@@ -19,7 +19,7 @@ use super::model::{
     Confidence, EventRef, HostCoverage, HostOutlook, ListenerCertificate, OutlookItem,
     OutlookLevel, OutlookTopic, WeekCount,
 };
-use crate::rules::{Level, Role};
+use crate::rules::Role;
 use crate::vocab::Category;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use foldhash::HashSet;
@@ -561,11 +561,9 @@ fn unexpected(input: &Input, list: &[usize], starts: &[usize]) -> usize {
         .iter()
         .zip(ends)
         .filter(|(a, z)| {
-            list[**a..*z].iter().any(|&i| {
-                input.items[i]
-                    .with_role(Role::Cause)
-                    .any(|r| r.category() == Some(Category::Power) && r.level >= Level::High)
-            })
+            list[**a..*z]
+                .iter()
+                .any(|&i| super::drop::says_unclean_shutdown(input, i))
         })
         .count()
 }

@@ -276,20 +276,11 @@ fn shutdown_entries(input: &Input, sessions: &[Session], out: &mut Vec<TimelineE
             if !host_ends.iter().any(|(_, t)| near(*t)) {
                 continue;
             }
-            let explain = rule.extension.as_ref().and_then(|x| x.explain.as_deref());
             out.push(TimelineEntry {
-                time: m.event.time,
-                host: Arc::clone(host),
                 kind: TimelineKind::Cause,
-                category: Some(Category::Power),
                 level: None,
-                rule_id: Arc::clone(&rule.id),
-                title: Arc::clone(&rule.title),
-                message: explain
-                    .map_or_else(|| Arc::clone(&rule.title), |t| fill(t, &m.event).into()),
-                session: None,
-                finding: None,
-                event: input.event_ref(i),
+                message: explained(rule, &m.event),
+                ..alert_entry(rule, host, input.event_ref(i))
             });
         }
     }
@@ -338,11 +329,7 @@ fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = Time
         AlertAt::Item(i) => {
             let m = &input.items[i];
             TimelineEntry {
-                message: r
-                    .extension
-                    .as_ref()
-                    .and_then(|x| x.explain.as_deref())
-                    .map_or_else(|| Arc::clone(&r.title), |t| fill(t, &m.event).into()),
+                message: explained(r, &m.event),
                 ..alert_entry(r, &input.hosts[input.host_of(i)].0, input.event_ref(i))
             }
         }
@@ -351,6 +338,12 @@ fn context(input: &Input, min_level: Option<Level>) -> impl Iterator<Item = Time
             alert_entry(r, &a.host, a.event.clone())
         }
     })
+}
+
+/// What `rule` says of `event`: its `explain` filled from the event, else its title.
+fn explained(rule: &RuleInfo, event: &crate::event::Event) -> Arc<str> {
+    let explain = rule.extension.as_ref().and_then(|x| x.explain.as_deref());
+    explain.map_or_else(|| Arc::clone(&rule.title), |t| fill(t, event).into())
 }
 
 /// The timeline line of an alert of `rule`, its message the rule's title.

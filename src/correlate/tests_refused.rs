@@ -175,6 +175,14 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
     assert_eq!(clients, 2, "the client's view is still shown");
 }
 
+/// A power cause rule of `level`: high says the host went down uncleanly, lower that
+/// it restarted or booted as asked.
+fn power_rule(id: &str, level: Level) -> Arc<RuleInfo> {
+    let mut r = Arc::unwrap_or_clone(rule(id, Role::Cause, Some(Category::Power), None, &[]));
+    r.level = level;
+    Arc::new(r)
+}
+
 /// Three sessions on H: bob signs out himself just before a restart at 1000 s,
 /// carol hours before, alice is logged off by the restart. `level` is the power
 /// rule's: high says the host went down unexpectedly (EventLog 6008, Kernel-Power
@@ -182,17 +190,7 @@ fn a_failed_client_connection_is_counted_once_on_the_server() {
 fn restart_day(level: Level) -> Vec<Matched> {
     let life = |id, step| rule(id, Role::Lifecycle, None, Some(step), &[]);
     let (logon, logoff) = (life("logon", Step::Logon), life("logoff", Step::Logoff));
-    let power = {
-        let mut r = Arc::unwrap_or_clone(rule(
-            "restart",
-            Role::Cause,
-            Some(Category::Power),
-            None,
-            &[],
-        ));
-        r.level = level;
-        Arc::new(r)
-    };
+    let power = power_rule("restart", level);
     let session = |sid: &str, t: i64, user: &str, id: &str| {
         let who = format!("CORP\\{user}");
         let lsm = [
@@ -272,11 +270,15 @@ fn a_logoff_nobody_asked_for_at_a_restart_is_a_drop_only_when_the_host_went_down
 #[test]
 fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
-    let power = rule("power", Role::Cause, Some(Category::Power), None, &[]);
+    // As the built-in power rules are: the boot record's is low, 6008's high (unclean).
+    let (boot, unclean) = (
+        power_rule("boot", Level::Low),
+        power_rule("unclean", Level::High),
+    );
     let booted = |secs, provider: &str, id| {
         let mut e = ev("H", secs, "sys", id, &[]);
         e.provider = provider.into();
-        m(e, &[&power])
+        m(e, &[if id == 12 { &boot } else { &unclean }])
     };
     let session = |sid: &str, secs| {
         let lsm = [

@@ -9,8 +9,8 @@
 //! the NTSTATUS values of failed logons (4625 `Status`/`SubStatus`). Values not
 //! in a table are decoded by their HRESULT/NTSTATUS structure and shown in hex.
 
-pub use crate::vocab::NotACode;
 use crate::vocab::{Category, DecodedCode};
+pub use crate::vocab::{NotACode, hex};
 use serde::Serialize;
 use std::fmt;
 
@@ -507,11 +507,6 @@ pub fn structural(code: i64) -> DecodedCode {
         name: hex(code),
         meaning,
     }
-}
-
-/// A code in the 8-digit hex form Windows prints (`0x8009030D`).
-pub fn hex(code: i64) -> String {
-    format!("0x{:08X}", code & 0xFFFF_FFFF)
 }
 
 /// Negative values logged as signed 32-bit integers become their unsigned form
