@@ -3,7 +3,9 @@
 //! built-in rules: every LSM 40 and 24 event the rules match belongs to exactly
 //! one session, every session's reason is decoded, and the counts hold.
 
-use dropcause::correlate::model::{Analysis, DropKind, Ending, OutlookLevel, SessionKind};
+use dropcause::correlate::model::{
+    Analysis, Confidence, DropKind, Ending, OutlookLevel, SessionKind,
+};
 use dropcause::ingest::{IngestOptions, read_all};
 use dropcause::rules::Category;
 use std::collections::HashMap;
@@ -219,11 +221,17 @@ fn dirty_rdpcorets_brute_force_is_refused_connections() {
         return;
     };
     check_lsm_assignment(&a, &forty, &twenty_four);
-    // 126 connections refused at NLA (RdpCoreTS 140 in each), and five that
-    // authenticated (RCM 1149) but whose end is not in these fragments.
-    assert_eq!(counts(&a), (131, 5, 126, 126, 0));
+    // 126 connections refused at NLA (RdpCoreTS 140 in each), five that
+    // authenticated (RCM 1149) but whose end is not in these fragments, and
+    // 1,649 that only the listener logged (RCM 261) in bursts with no
+    // authentication after them, where RdpCoreTS does not cover the moment.
+    assert_eq!(counts(&a), (1780, 5, 1775, 1775, 0));
     let by = verdicts(&a);
     assert_eq!(by.get(&Some(Category::Authentication)), Some(&126));
+    assert_eq!(by.get(&None), Some(&1649));
+    assert!(a.findings.iter().all(|f| f.verdict.category.is_some()
+        || (&*f.dropped.rule_id == "dc-rcm-261-connection-received"
+            && f.verdict.confidence == Confidence::Low)));
     assert!(
         a.sessions
             .iter()
@@ -233,6 +241,20 @@ fn dirty_rdpcorets_brute_force_is_refused_connections() {
     // Only RdpCoreTS and RCM were given: System and Security are named missing.
     let missing = &a.findings[0].verdict.missing_logs;
     assert_eq!(&missing[..2], &["System", "Security"]);
+}
+
+#[test]
+fn a_listener_only_connection_followed_by_a_logon_is_no_refusal() {
+    // The tunnel set's RCM log: fourteen connections with a 261 and nothing
+    // else, minutes apart, nearly each followed within a minute by a
+    // connection that authenticates (mstsc's first connection, then the real
+    // one). None of them is a refusal: they form no burst.
+    let Some((a, _, _)) = analyse(&[
+        "evtx-attack-samples/Command and Control/DE_RDP_Tunneling_TerminalServices-RemoteConnectionManagerOperational_1149.evtx",
+    ]) else {
+        return;
+    };
+    assert!(a.findings.is_empty(), "{:?}", a.findings.len());
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Turns the rebuilt sessions and found drops into the output model.
 
-use super::catalog::Log;
+use super::catalog::{Kind, Log};
 use super::coverage;
 use super::drop::{Found, Outcome};
 use super::input::Input;
@@ -249,6 +249,13 @@ fn missing_logs(
 /// RdpCoreTS 139, a TermDD 56): what that record says, then what was missing.
 fn own_record_summary(input: &Input, decider: usize, verdict: &super::model::Verdict) -> String {
     let event = &input.items[decider].event;
+    // A refusal judged from the connection's pattern (a burst the listener accepted and
+    // nothing answered) rests on no failure record: its note says why it is one.
+    if input.items[decider].with_role(Role::Drop).next().is_none()
+        && input.facts[decider].kind == Some(Kind::Accepted)
+    {
+        return "Refused, and no record says why.".to_string() + &missing_part(verdict);
+    }
     let said = input
         .rule(decider, |r| r.role() == Role::Drop)
         .map(|rule| {
@@ -258,10 +265,13 @@ fn own_record_summary(input: &Input, decider: usize, verdict: &super::model::Ver
                 .map_or_else(|| rule.title.to_string(), |t| rank::fill(t, event))
         })
         .unwrap_or_else(|| format!("event {}", event.event_id));
-    let mut summary = format!("Refused: {said}.");
-    if let Some(missing) = verdict.summary.split_once(". No ").map(|(_, m)| m) {
-        summary.push_str(" No ");
-        summary.push_str(missing);
-    }
-    summary
+    format!("Refused: {said}.{}", missing_part(verdict))
+}
+
+/// The verdict's sentence on missing logs (" No Security log was given ..."), or nothing.
+fn missing_part(verdict: &super::model::Verdict) -> String {
+    verdict
+        .summary
+        .split_once(". No ")
+        .map_or_else(String::new, |(_, m)| format!(" No {m}"))
 }

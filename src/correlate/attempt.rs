@@ -16,8 +16,10 @@
 //!
 //! A connection with none of these ended before authentication on its own
 //! (mstsc's pre-authentication probe, a scanner, a client that gave up) or its
-//! end is not in the logs: neither is a refusal. Evidence of another
-//! connection or another client is never borrowed.
+//! end is not in the logs: neither is a refusal, unless it is one of a burst
+//! of connections only the listener logged that nothing answered
+//! ([`super::unanswered`]). Evidence of another connection or another client
+//! is never borrowed.
 //!
 //! Degraded evidence is still evidence. Where the RDP connection logs do not
 //! cover a moment (they wrapped, or were not collected), a Schannel failure in
@@ -30,6 +32,7 @@ use super::drop::{client_outcome, driver_reason};
 use super::input::Input;
 use super::model::{Confidence, Ending, SessionKind};
 use super::session::{Built, attach, new_seg};
+use super::unanswered;
 use crate::event::codes::{self, Family};
 use crate::ingest::ChannelSpan;
 use crate::rules::{Category, Role};
@@ -130,6 +133,38 @@ pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
         bare_all.extend(left);
     }
     join_clients(input, b, &mut bare_all);
+    unanswered_bursts(input, b, bare_all);
+}
+
+/// The connections left without a session or a refusal that belong to a burst
+/// of connections the listener accepted and nothing answered
+/// ([`unanswered`]): each is a refused attempt whose reason is not logged.
+fn unanswered_bursts(input: &Input, b: &mut Built, bare: Vec<Bare>) {
+    let mut per_host: std::collections::BTreeMap<usize, Vec<Bare>> = Default::default();
+    for c in bare {
+        let items = &b.conns[c.conn].items;
+        if b.conns[c.conn].segs.is_empty() && unanswered::listener_only(input, items) {
+            per_host.entry(input.host_of(items[0])).or_default().push(c);
+        }
+    }
+    for (h, mut list) in per_host {
+        list.sort_unstable_by_key(|c| (c.start, c.conn));
+        let starts: Vec<DateTime<Utc>> = list.iter().map(|c| c.start).collect();
+        let burst = unanswered::bursts(&starts, &unanswered::authentications(input, h));
+        for (c, _) in list.iter().zip(burst).filter(|(_, x)| *x) {
+            let decider = b.conns[c.conn].items[0];
+            let s = attempt(input, b, h, c);
+            let r = Refusal {
+                category: None,
+                decider,
+                evidence: vec![decider],
+                reason: None,
+                confidence: Confidence::Low,
+                note: Some(unanswered::NOTE),
+            };
+            settle(input, b, s, r);
+        }
+    }
 }
 
 /// Server connections of host `h` with an accept (or a failure) and no

@@ -289,7 +289,12 @@ fn burst_fix(k: &Key, count: usize, span: TimeDelta, sources: usize) -> Option<S
         return None;
     }
     let block = match sources {
-        0 | 1 => "block the source".to_string(),
+        // The records name no client (RCM 261, Schannel): the network's logs do.
+        0 => {
+            "find the source in the firewall's or VPN's logs (these records name none) and block it"
+                .to_string()
+        }
+        1 => "block the source".to_string(),
         n => format!("block the {} sources", thousands(n)),
     };
     let first = match k.category {

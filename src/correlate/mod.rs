@@ -34,6 +34,7 @@ pub(crate) mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_refused;
+mod unanswered;
 mod window;
 
 pub use catalog::{RuleDisagreement, catalog_entry, check_rules};

@@ -309,3 +309,52 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     assert_eq!(endings(&a), [(Some(2), Ending::Unknown)]);
     assert!(a.findings.is_empty());
 }
+
+/// An RCM 261 alone (no RdpCoreTS record: that log does not cover the moment).
+fn listener_only(host: &str, secs: i64, act: &str) -> Matched {
+    m(ev(host, secs, "rcm", 261, &[("@act", act)]), &[&connect()])
+}
+
+#[test]
+fn a_burst_of_connections_only_the_listener_logged_is_refused_for_no_logged_reason() {
+    let auth = rule("auth", Role::Lifecycle, None, Some(Step::Auth), &[]);
+    // Six connections 20 s apart, none authenticated: password guessing or a
+    // scanner whose failures are in logs that were not given.
+    let mut events: Vec<Matched> = (0..6)
+        .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
+        .collect();
+    // An hour later, mstsc's pattern: a bare first connection, then the real one
+    // that authenticates (RCM 1149), five times over.
+    for k in 0..5 {
+        let t = 3_600 + k * 60;
+        events.push(listener_only("H", t, &format!("{{p{k}}}")));
+        events.push(listener_only("H", t + 15, &format!("{{r{k}}}")));
+        events.push(m(
+            ev("H", t + 16, "rcm", 1149, &[("@act", &format!("{{r{k}}}"))]),
+            &[&auth],
+        ));
+    }
+    let a = run(events);
+    let refused: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.dropped.kind == DropKind::ConnectionRefused)
+        .collect();
+    assert_eq!(refused.len(), 6, "{:#?}", a.findings);
+    assert!(refused.iter().all(|f| {
+        f.dropped.time < at(3_600)
+            && f.verdict.category.is_none()
+            && f.verdict.confidence == super::model::Confidence::Low
+            && f.verdict
+                .summary
+                .starts_with("Refused, and no record says why.")
+    }));
+    // One incident holds them, and says the records name no source.
+    let incident = &a.incidents[0];
+    assert_eq!(incident.count, 6);
+    assert!(
+        incident.title.ends_with("no cause in these logs"),
+        "{}",
+        incident.title
+    );
+}
