@@ -187,7 +187,7 @@ fn findings(report: &Value) -> Vec<String> {
                 f["drop"]["time"].as_str().unwrap(),
                 f["drop"]["kind"].as_str().unwrap(),
                 f["drop"]["reason"]["code"],
-                f["verdict"]["category"].as_str().unwrap(),
+                f["verdict"]["category"].as_str().unwrap_or("none"),
             )
         })
         .collect();

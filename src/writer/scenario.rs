@@ -67,7 +67,8 @@ pub struct Scenario {
 pub struct Expect {
     /// How many session drops the analyzer should report.
     pub drops: u32,
-    /// The cause category; `None` for a clean scenario (`none` or `null`).
+    /// The cause category; `None` (`none` or `null`) for a clean scenario, or
+    /// for drops whose logs name no cause.
     #[serde(default, deserialize_with = "cause")]
     pub cause: Option<Category>,
     /// The rule id expected to fire, when one is specific to the scenario.
