@@ -96,7 +96,13 @@ pub(crate) fn causes(
     out
 }
 
+/// U+200E LEFT-TO-RIGHT MARK and U+200F RIGHT-TO-LEFT MARK.
+const DIRECTION_MARKS: [char; 2] = ['\u{200E}', '\u{200F}'];
+
 /// Fills `{Field}` placeholders from the event; missing, empty and `-` fields become `?`.
+/// The left-to-right and right-to-left marks Windows puts into the dates it formats
+/// (EventLog 6008's `\u{200E}8/\u{200E}25/\u{200E}2015`) are left out: every report
+/// format would show them as replacement characters or drop them anyway.
 pub fn fill(template: &str, event: &Event) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -110,7 +116,12 @@ pub fn fill(template: &str, event: &Event) -> String {
                     // Windows writes "-" for a value it does not have.
                     let text =
                         (text.as_deref().map(str::trim)).filter(|v| !v.is_empty() && *v != "-");
-                    out.push_str(text.unwrap_or("?"));
+                    let text = text.unwrap_or("?");
+                    if text.contains(DIRECTION_MARKS) {
+                        out.extend(text.chars().filter(|c| !DIRECTION_MARKS.contains(c)));
+                    } else {
+                        out.push_str(text);
+                    }
                 });
                 rest = &after[close + 1..];
             }
@@ -252,7 +263,7 @@ mod tests {
         let mut fields = Fields::new();
         fields.push("ErrorCode", FieldValue::Str("0x8009030d".into()));
         fields.push("IpAddress", FieldValue::Str("-".into()));
-        let event = Event {
+        let mut event = Event {
             time: DateTime::from_timestamp(0, 0).expect("epoch"),
             record_id: 1,
             channel: "System".into(),
@@ -273,6 +284,12 @@ mod tests {
             &event,
         );
         assert_eq!(text, "key error 0x8009030d, state ? on RDS01 {not a field}");
+        // EventLog 6008's date, as Windows formats it.
+        event.fields.push(
+            "param2",
+            FieldValue::Str("\u{200E}8/\u{200E}25/\u{200E}2015".into()),
+        );
+        assert_eq!(fill("on {param2}", &event), "on 8/25/2015");
         // Windows' "-" for a value it does not have reads as unknown too.
         assert_eq!(fill("from {IpAddress}", &event), "from ?");
         assert_eq!(describe_offset(-12.4, "the drop"), "12 s before the drop");
