@@ -1,6 +1,7 @@
 //! Turns the rebuilt sessions and found drops into the output model.
 
-use super::catalog::{Kind, Log};
+use super::catalog::Log;
+use super::connection::Refusal;
 use super::coverage;
 use super::drop::{Found, Outcome};
 use super::input::Input;
@@ -137,7 +138,7 @@ pub(crate) fn findings(
                     verdict.category = r.category;
                 }
                 if causes.is_empty() {
-                    verdict.summary = own_record_summary(input, r.decider, &verdict).into();
+                    verdict.summary = own_record_summary(input, r, &verdict).into();
                     verdict.confidence = r.confidence;
                 }
                 if let Some(note) = r.note {
@@ -247,15 +248,15 @@ fn missing_logs(
 
 /// The verdict of a refusal whose own failure record is no cause rule's (an
 /// RdpCoreTS 139, a TermDD 56): what that record says, then what was missing.
-fn own_record_summary(input: &Input, decider: usize, verdict: &super::model::Verdict) -> String {
-    let event = &input.items[decider].event;
+fn own_record_summary(input: &Input, r: &Refusal, verdict: &super::model::Verdict) -> String {
     // A refusal judged from the connection's pattern (a burst the listener accepted and
     // nothing answered) rests on no failure record: its note says why it is one.
-    if input.items[decider].with_role(Role::Drop).next().is_none()
-        && input.facts[decider].kind == Some(Kind::Accepted)
-    {
-        return "Refused, and no record says why.".to_string() + &missing_part(verdict);
+    if r.inferred {
+        return "Never became a session, and no record says why.".to_string()
+            + &missing_part(verdict);
     }
+    let decider = r.decider;
+    let event = &input.items[decider].event;
     let said = input
         .rule(decider, |r| r.role() == Role::Drop)
         .map(|rule| {

@@ -132,22 +132,26 @@ pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
         security_only(input, b, h, &claimed, &coverage);
         bare_all.extend(left);
     }
-    join_clients(input, b, &mut bare_all);
-    unanswered_bursts(input, b, bare_all);
+    let joined = join_clients(input, b, &mut bare_all);
+    bare_all.retain(|c| !joined.contains(&c.conn));
+    unanswered_bursts(input, b, bare_all, spans);
 }
 
 /// The connections left without a session or a refusal that belong to a burst
 /// of connections the listener accepted and nothing answered
 /// ([`unanswered`]): each is a refused attempt whose reason is not logged.
-fn unanswered_bursts(input: &Input, b: &mut Built, bare: Vec<Bare>) {
+fn unanswered_bursts(input: &Input, b: &mut Built, bare: Vec<Bare>, spans: &[ChannelSpan]) {
     let mut per_host: std::collections::BTreeMap<usize, Vec<Bare>> = Default::default();
     for c in bare {
         let items = &b.conns[c.conn].items;
-        if b.conns[c.conn].segs.is_empty() && unanswered::listener_only(input, items) {
+        let failed = c.own.is_some() || !c.tied.is_empty();
+        if !failed && unanswered::listener_only(input, items) {
             per_host.entry(input.host_of(items[0])).or_default().push(c);
         }
     }
     for (h, mut list) in per_host {
+        let logs = unanswered::FailureLogs::new(input, h, spans);
+        list.retain(|c| !logs.cover(c.start));
         list.sort_unstable_by_key(|c| (c.start, c.conn));
         let starts: Vec<DateTime<Utc>> = list.iter().map(|c| c.start).collect();
         let burst = unanswered::bursts(&starts, &unanswered::authentications(input, h));
@@ -161,6 +165,7 @@ fn unanswered_bursts(input: &Input, b: &mut Built, bare: Vec<Bare>) {
                 reason: None,
                 confidence: Confidence::Low,
                 note: Some(unanswered::NOTE),
+                inferred: true,
             };
             settle(input, b, s, r);
         }
@@ -463,6 +468,7 @@ fn refusal(input: &Input, c: &Bare, tls: Option<&TlsFailure>) -> Option<Refusal>
         reason,
         confidence,
         note,
+        inferred: false,
     })
 }
 
@@ -609,6 +615,7 @@ fn system_only(
             reason: None,
             confidence: Confidence::Medium,
             note: Some(ONLY_SYSTEM),
+            inferred: false,
         };
         lone_attempt(input, b, h, &t.items, r);
     }
@@ -668,6 +675,7 @@ fn security_only(
                 Confidence::Medium
             },
             note: Some(note),
+            inferred: false,
         };
         lone_attempt(input, b, h, &[i], r);
     }
@@ -686,8 +694,9 @@ fn short(host: &str) -> String {
 /// server named in its 1024 is a host of the input, and that host accepted a
 /// connection within [`JOIN`] of it (the closest one not yet joined). A failed
 /// client connection joined to a bare server connection makes it an attempt,
-/// refused for the reason the client logged.
-fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
+/// refused for the reason the client logged. Returns the server connections
+/// it joined.
+fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) -> HashSet<usize> {
     let hosts: HashMap<String, usize> = (0..input.hosts.len())
         .map(|h| (short(&input.hosts[h].0), h))
         .collect();
@@ -732,6 +741,7 @@ fn join_clients(input: &Input, b: &mut Built, bare: &mut Vec<Bare>) {
             b.segs[cs].peer = Some(s);
         }
     }
+    joined
 }
 
 /// When client connection `cs` failed, makes the bare server connection
@@ -760,6 +770,7 @@ fn failed_client(
         reason: out.reason,
         confidence: Confidence::Medium,
         note: None,
+        inferred: false,
     };
     settle(input, b, s, r);
     Some(s)

@@ -220,4 +220,7 @@ pub(crate) struct Refusal {
     pub confidence: Confidence,
     /// What limits that certainty, in words (records seen only in System, ...).
     pub note: Option<&'static str>,
+    /// Judged from the connection's pattern, not from a failure record: the
+    /// decider is the connection's own accept (a burst only the listener logged).
+    pub inferred: bool,
 }

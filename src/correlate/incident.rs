@@ -306,10 +306,16 @@ fn burst_fix(k: &Key, count: usize, span: TimeDelta, sources: usize) -> Option<S
         }
         _ => block,
     };
+    // With no client named, every logon to the host after the burst is suspect.
+    let whose = if sources == 0 {
+        "to this host (RCM 1149, LSM 21)"
+    } else {
+        "from that client"
+    };
     let advice = format!(
         "{} refusals in {}: a tool (a scanner or password guessing), not a user. First \
          {first}; then keep RDP off the Internet (RD Gateway or VPN), enforce account lockout \
-         and check every logon from that client after the burst.",
+         and check every logon {whose} after the burst.",
         thousands(count),
         super::rank::human(span.num_milliseconds() as f64 / 1000.0)
     );
@@ -429,21 +435,28 @@ fn logon_time(s: &Session) -> Option<DateTime<Utc>> {
 }
 
 /// Flags bursts of refusals that a logon from the same client followed: each
-/// logon goes to the burst from its address that ended last before it.
+/// logon goes to the burst from its address that ended last before it. A burst
+/// whose records name no client (RCM 261, Schannel) takes any logon to the host.
 fn flag_logons(sessions: &[Session], incidents: &mut [Incident]) {
     for s in sessions.iter().filter(|s| s.kind == SessionKind::Remote) {
-        let (Some(addr), Some(t)) = (s.client_address.as_deref(), logon_time(s)) else {
+        let Some(t) = logon_time(s) else {
             continue;
         };
+        let addr = s.client_address.as_deref();
         let burst = (0..incidents.len())
             .filter(|x| {
                 let x = &incidents[*x];
+                // The client itself was refused a burst's worth of times: one
+                // mistyped password in the middle of a spray is not a compromise.
+                let from_it = x
+                    .clients
+                    .iter()
+                    .any(|c| Some(&*c.name) == addr && c.count >= BURST);
+                let nameless = x.clients.is_empty() && x.without_client >= BURST;
                 x.kind == IncidentKind::Refusals
                     && x.host == s.host
                     && x.count >= BURST
-                    // The client itself was refused a burst's worth of times: one
-                    // mistyped password in the middle of a spray is not a compromise.
-                    && x.clients.iter().any(|c| c.name == addr && c.count >= BURST)
+                    && (from_it || nameless)
                     && x.first <= t
                     && t <= x.last + LOGON_AFTER
             })

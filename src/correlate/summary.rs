@@ -297,6 +297,14 @@ fn step_message(out: &mut String, s: &Session, title: Option<&str>, id: u16) {
         Some(t) => write!(out, "{t} (event {id})"),
         None => write!(out, "event {id}"),
     };
+    // An attempt known only from the listener's accept names nobody: say nothing
+    // rather than "session ? of ? from ?".
+    if s.session_id.is_none() && s.user.is_none() && s.kind != SessionKind::Console {
+        if let Some(from) = s.client_address.as_deref() {
+            let _ = write!(out, ": from {from}");
+        }
+        return;
+    }
     let _ = match s.session_id {
         Some(sid) => write!(out, ": Windows session {sid} of {who}"),
         None => write!(out, ": Windows session ? of {who}"),

@@ -347,7 +347,7 @@ fn a_burst_of_connections_only_the_listener_logged_is_refused_for_no_logged_reas
             && f.verdict.confidence == super::model::Confidence::Low
             && f.verdict
                 .summary
-                .starts_with("Refused, and no record says why.")
+                .starts_with("Never became a session, and no record says why.")
     }));
     // One incident holds them, and says the records name no source.
     let incident = &a.incidents[0];
@@ -357,4 +357,56 @@ fn a_burst_of_connections_only_the_listener_logged_is_refused_for_no_logged_reas
         "{}",
         incident.title
     );
+}
+
+#[test]
+fn listener_only_connections_are_no_refusals_where_security_or_rdpcorets_cover_them() {
+    let spray = || -> Vec<Matched> {
+        (0..6)
+            .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
+            .collect()
+    };
+    // Security covers the moment and logged no failed logon: no password guessing.
+    let security = crate::ingest::ChannelSpan {
+        computer: "H".into(),
+        channel: "Security".into(),
+        records: 100,
+        first: at(-3_600),
+        last: at(3_600),
+    };
+    let a = correlate(spray(), &[security], &CorrelateOptions::default());
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+    // RdpCoreTS logged something that minute: the connections would be in it.
+    let mut events = spray();
+    events.push(m(
+        ev("H", 50, "core", 131, &[("@act", "{z}")]),
+        &[&connect()],
+    ));
+    assert!(run(events).findings.is_empty());
+    // Neither covers it: six refusals with no logged reason.
+    assert_eq!(run(spray()).findings.len(), 6);
+}
+
+#[test]
+fn a_logon_during_a_burst_that_names_no_client_is_flagged() {
+    let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
+    // Eight bare connections 20 s apart, then bob logs on: his logon answers the
+    // last two (his client's first connection, maybe), the other six are a burst.
+    let mut events: Vec<Matched> = (0..8)
+        .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
+        .collect();
+    let fields = [
+        ("@act", "{s}"),
+        ("User", "CORP\\bob"),
+        ("SessionID", "2"),
+        ("Address", "198.51.100.9"),
+    ];
+    events.push(m(ev("H", 150, "lsm", 21, &fields), &[&logon]));
+    let a = run(events);
+    assert_eq!(a.findings.len(), 6, "{:#?}", a.findings);
+    let incident = &a.incidents[0];
+    assert!(incident.clients.is_empty());
+    let after = incident.logon_after.as_ref().expect("the logon is flagged");
+    assert_eq!(after.user.as_deref(), Some("CORP\\bob"));
+    assert_eq!(after.time, at(150));
 }

@@ -139,10 +139,19 @@ fn compromise(x: &Incident, sessions: &[Session], opts: &RenderOptions) -> Optio
         "during the burst".to_string()
     };
     let (_, clock) = opts.time_zone.date_and_clock(l.time);
-    let mut text = format!(
-        "Possible compromise: {user} logged on{from} at {clock}, {after} ({}).",
-        session_id(l.session)
-    );
+    let mut text = if x.clients.is_empty() {
+        // The burst's records name no client: the logon may be the tool's or a user's.
+        format!(
+            "A logon followed: {user} logged on{from} at {clock}, {after} ({}); the burst's \
+             records name no client, so check whether it was the tool's.",
+            session_id(l.session)
+        )
+    } else {
+        format!(
+            "Possible compromise: {user} logged on{from} at {clock}, {after} ({}).",
+            session_id(l.session)
+        )
+    };
     let later: Vec<&Session> = l
         .later_sessions
         .iter()
