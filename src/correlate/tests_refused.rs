@@ -315,14 +315,19 @@ fn listener_only(host: &str, secs: i64, act: &str) -> Matched {
     m(ev(host, secs, "rcm", 261, &[("@act", act)]), &[&connect()])
 }
 
+/// `count` bare connections to host H, 20 s apart from time 0.
+fn bare_burst(count: i64) -> Vec<Matched> {
+    (0..count)
+        .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
+        .collect()
+}
+
 #[test]
 fn a_burst_of_connections_only_the_listener_logged_is_refused_for_no_logged_reason() {
     let auth = rule("auth", Role::Lifecycle, None, Some(Step::Auth), &[]);
     // Six connections 20 s apart, none authenticated: password guessing or a
     // scanner whose failures are in logs that were not given.
-    let mut events: Vec<Matched> = (0..6)
-        .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
-        .collect();
+    let mut events = bare_burst(6);
     // An hour later, mstsc's pattern: a bare first connection, then the real one
     // that authenticates (RCM 1149), five times over.
     for k in 0..5 {
@@ -361,11 +366,7 @@ fn a_burst_of_connections_only_the_listener_logged_is_refused_for_no_logged_reas
 
 #[test]
 fn listener_only_connections_are_no_refusals_where_security_or_rdpcorets_cover_them() {
-    let spray = || -> Vec<Matched> {
-        (0..6)
-            .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
-            .collect()
-    };
+    let spray = || bare_burst(6);
     // Security covers the moment and logged no failed logon: no password guessing.
     let security = crate::ingest::ChannelSpan {
         computer: "H".into(),
@@ -392,9 +393,7 @@ fn a_logon_during_a_burst_that_names_no_client_is_flagged() {
     let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
     // Eight bare connections 20 s apart, then bob logs on: his logon answers the
     // last two (his client's first connection, maybe), the other six are a burst.
-    let mut events: Vec<Matched> = (0..8)
-        .map(|k| listener_only("H", k * 20, &format!("{{b{k}}}")))
-        .collect();
+    let mut events = bare_burst(8);
     let fields = [
         ("@act", "{s}"),
         ("User", "CORP\\bob"),
