@@ -28,6 +28,7 @@
 
 use super::catalog::{Kind, Log, account};
 use super::connection::{self, Refusal};
+use super::coverage::Covered;
 use super::drop::{client_outcome, driver_reason};
 use super::input::Input;
 use super::model::{Confidence, Ending, SessionKind};
@@ -105,7 +106,9 @@ pub(crate) fn refine(input: &Input, b: &mut Built, spans: &[ChannelSpan]) {
         let tls_of = tie_tls(&bare, &tls, &mut claimed);
         tie_logons(input, b, h, &mut bare, &tls_of, &mut claimed);
         tie_addressed(input, b, h, &mut bare, &mut claimed);
-        let coverage = Coverage::new(&input.hosts[h].0, spans);
+        let coverage = Covered::new(&input.hosts[h].0, spans, |c| {
+            CONNECTION_LOGS.iter().any(|l| c.ends_with(l))
+        });
         let mut left = Vec::new();
         for (k, c) in bare.into_iter().enumerate() {
             match refusal(input, &c, tls_of[k].map(|t| &tls[t])) {
@@ -543,33 +546,11 @@ fn lone_attempt(input: &Input, b: &mut Built, h: usize, items: &[usize], r: Refu
     settle(input, b, s, r);
 }
 
-/// Which moments the RDP connection logs of a host cover.
-struct Coverage {
-    spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-}
-
 /// Channels that log every RDP connection (RCM 261, RdpCoreTS 131).
 const CONNECTION_LOGS: &[&str] = &[
     "RemoteConnectionManager/Operational",
     "RdpCoreTS/Operational",
 ];
-
-impl Coverage {
-    fn new(host: &str, spans: &[ChannelSpan]) -> Self {
-        Coverage {
-            spans: spans
-                .iter()
-                .filter(|s| s.computer == host)
-                .filter(|s| CONNECTION_LOGS.iter().any(|c| s.channel.ends_with(c)))
-                .map(|s| (s.first, s.last))
-                .collect(),
-        }
-    }
-
-    fn covers(&self, t: DateTime<Utc>) -> bool {
-        self.spans.iter().any(|(a, z)| *a <= t && t <= *z)
-    }
-}
 
 /// Whether host `h` shows Remote Desktop in use at all: an RDP log, an RCM
 /// record in System, or a Remote Desktop logon.
@@ -602,7 +583,7 @@ fn system_only(
     h: usize,
     tls: &[TlsFailure],
     claimed: &HashSet<usize>,
-    coverage: &Coverage,
+    coverage: &Covered,
 ) {
     for t in tls {
         if t.items.iter().any(|i| claimed.contains(i)) || coverage.covers(t.time) {
@@ -630,7 +611,7 @@ fn security_only(
     b: &mut Built,
     h: usize,
     claimed: &HashSet<usize>,
-    coverage: &Coverage,
+    coverage: &Covered,
 ) {
     let range = input.hosts[h].1.clone();
     let mut rdp_logons: HashMap<String, Vec<DateTime<Utc>>> = HashMap::default();

@@ -41,6 +41,29 @@ const END_SLACK: TimeDelta = TimeDelta::hours(24);
 /// A first and last event time.
 type Range = (DateTime<Utc>, DateTime<Utc>);
 
+/// Which moments some logs of one host cover: from each file's first record to its
+/// last (a gap inside a file is not seen).
+pub(crate) struct Covered {
+    spans: Vec<Range>,
+}
+
+impl Covered {
+    /// The spans of `host` whose channel `channel` accepts.
+    pub(crate) fn new(host: &str, spans: &[ChannelSpan], channel: impl Fn(&str) -> bool) -> Self {
+        Covered {
+            spans: (spans.iter())
+                .filter(|s| s.computer == host && channel(&s.channel))
+                .map(|s| (s.first, s.last))
+                .collect(),
+        }
+    }
+
+    /// Whether one of the logs covers moment `t`.
+    pub(crate) fn covers(&self, t: DateTime<Utc>) -> bool {
+        self.spans.iter().any(|(a, z)| *a <= t && t <= *z)
+    }
+}
+
 /// Merges the spans of every file into one coverage entry per host, channels
 /// sorted by name.
 pub(crate) fn hosts(spans: &[ChannelSpan]) -> Vec<HostCoverage> {

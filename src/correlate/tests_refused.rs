@@ -29,6 +29,17 @@ fn accept(host: &str, secs: i64, act: &str, ip: &str) -> Vec<Matched> {
     ]
 }
 
+/// LSM 21 on host H: `user` logged on to Windows session 2 from `address`.
+fn lsm_logon(secs: i64, act: &str, user: &str, address: &str) -> crate::event::Event {
+    let fields = [
+        ("@act", act),
+        ("User", user),
+        ("SessionID", "2"),
+        ("Address", address),
+    ];
+    ev("H", secs, "lsm", 21, &fields)
+}
+
 fn run(events: Vec<Matched>) -> Analysis {
     correlate(events, &[], &CorrelateOptions::default())
 }
@@ -104,13 +115,7 @@ fn only_the_attempt_with_its_own_failure_is_refused_not_the_clients_retries() {
     events.extend(accept("H", 30, "{3}", "10.9.9.9"));
     // The client gets in after this accept: it was no failed retry.
     events.extend(accept("H", 400, "{4}", "10.1.1.1"));
-    let fields = [
-        ("@act", "{5}"),
-        ("User", "CORP\\bob"),
-        ("SessionID", "2"),
-        ("Address", "10.1.1.1"),
-    ];
-    events.push(m(ev("H", 420, "lsm", 21, &fields), &[&logon]));
+    events.push(m(lsm_logon(420, "{5}", "CORP\\bob", "10.1.1.1"), &[&logon]));
     let a = run(events);
     // Retrying is no evidence: only the connection whose own record failed.
     let times: Vec<_> = a.findings.iter().map(|f| f.dropped.time).collect();
@@ -394,13 +399,10 @@ fn a_logon_during_a_burst_that_names_no_client_is_flagged() {
     // Eight bare connections 20 s apart, then bob logs on: his logon answers the
     // last two (his client's first connection, maybe), the other six are a burst.
     let mut events = bare_burst(8);
-    let fields = [
-        ("@act", "{s}"),
-        ("User", "CORP\\bob"),
-        ("SessionID", "2"),
-        ("Address", "198.51.100.9"),
-    ];
-    events.push(m(ev("H", 150, "lsm", 21, &fields), &[&logon]));
+    events.push(m(
+        lsm_logon(150, "{s}", "CORP\\bob", "198.51.100.9"),
+        &[&logon],
+    ));
     let a = run(events);
     assert_eq!(a.findings.len(), 6, "{:#?}", a.findings);
     let incident = &a.incidents[0];

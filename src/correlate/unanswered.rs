@@ -23,6 +23,7 @@
 //! probe ([`periodic`]).
 
 use super::catalog::{Kind, Log};
+use super::coverage::Covered;
 use super::input::Input;
 use crate::ingest::ChannelSpan;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -58,17 +59,13 @@ pub(super) fn listener_only(input: &Input, items: &[usize]) -> bool {
 /// Which moments of host `h` the logs that would name a failed connection
 /// cover: Security over its whole span, RdpCoreTS near its own records.
 pub(super) struct FailureLogs {
-    security: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    security: Covered,
     corets: Vec<DateTime<Utc>>,
 }
 
 impl FailureLogs {
     pub(super) fn new(input: &Input, h: usize, spans: &[ChannelSpan]) -> Self {
-        let host = &*input.hosts[h].0;
-        let security = (spans.iter())
-            .filter(|s| s.computer == host && s.channel == "Security")
-            .map(|s| (s.first, s.last))
-            .collect();
+        let security = Covered::new(&input.hosts[h].0, spans, |c| c == "Security");
         let mut corets: Vec<DateTime<Utc>> = (input.hosts[h].1.clone())
             .filter(|i| input.facts[*i].log == Some(Log::CoreTs))
             .map(|i| input.items[i].event.time)
@@ -80,8 +77,7 @@ impl FailureLogs {
     /// Whether Security or RdpCoreTS covers moment `t`.
     pub(super) fn cover(&self, t: DateTime<Utc>) -> bool {
         let k = self.corets.partition_point(|x| *x < t - CORETS_NEAR);
-        self.security.iter().any(|(a, z)| *a <= t && t <= *z)
-            || self.corets.get(k).is_some_and(|x| *x <= t + CORETS_NEAR)
+        self.security.covers(t) || self.corets.get(k).is_some_and(|x| *x <= t + CORETS_NEAR)
     }
 }
 
