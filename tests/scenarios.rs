@@ -86,6 +86,9 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
                 assert_eq!(a.sessions[k].host, f.dropped.host, "{what}");
             }
         }
+        if let Some(t) = s.expect.at {
+            assert!(a.findings.iter().all(|f| f.dropped.time == t), "{what}");
+        }
         if let Some(hosts) = s.expect.hosts {
             let names: Vec<_> = a.hosts.iter().map(|h| (&h.name, &h.aliases)).collect();
             assert_eq!(a.hosts.len(), hosts as usize, "{}: hosts {names:?}", s.name);

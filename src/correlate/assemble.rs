@@ -163,7 +163,7 @@ pub(crate) fn findings(
 /// near it that belong to no other session or attempt.
 fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> {
     let seg = f.seg.map(|s| &b.segs[s]);
-    let t = input.items[f.decider].event.time;
+    let t = f.time;
     if let Some(r) = seg.and_then(|s| s.refusal.as_ref()) {
         let mut hits = index.own(input, &r.evidence, t);
         // What the host logged around it that explains its own failure (a
@@ -187,6 +187,14 @@ fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> 
         seg.and_then(|s| s.sid),
     );
     near.retain(|h| b.owner[h.item].is_none_or(|o| Some(o) == f.seg));
+    // The record that decided the drop explains it even when it came later than
+    // its rule's window reaches: a host down for hours before the boot that said
+    // it had crashed.
+    for own in index.own(input, &[f.decider], t) {
+        if !near.iter().any(|h| h.rule == own.rule) {
+            near.push(own);
+        }
+    }
     near
 }
 
@@ -205,7 +213,7 @@ fn drop_of(input: &Input, b: &Built, f: &Found, index: usize, seg_index: &[usize
     Drop {
         index,
         host: input.hosts[f.host].0.clone(),
-        time: input.items[f.decider].event.time,
+        time: f.time,
         kind: f.kind,
         session: f.seg.map(|s| seg_index[s]).filter(|s| *s != usize::MAX),
         user,
@@ -224,7 +232,7 @@ fn missing_logs(
     f: &Found,
     cov: &[HostCoverage],
 ) -> (Vec<String>, Option<String>) {
-    let t = input.items[f.decider].event.time;
+    let t = f.time;
     let seg = f.seg.map(|s| &b.segs[s]);
     match seg.filter(|s| s.kind == SessionKind::Client) {
         Some(client) => {

@@ -8,8 +8,9 @@ use super::model::{DecodedCode, DropKind, Ending, SessionKind};
 use super::session::{Built, Seg};
 use super::window::CauseIndex;
 use crate::event::codes::{self, Family};
+use crate::event::last_alive;
 use crate::rules::{Category, Level, Role, RuleInfo, Step};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// How an LSM 40 reason (inclusive range) ends a session; other values are drops.
 const SERVER_ENDINGS: &[(i64, i64, Ending)] = &[
@@ -45,6 +46,9 @@ const RECONNECT_WITHIN: TimeDelta = TimeDelta::minutes(2);
 /// Security 4647: the user asked to log off.
 const USER_LOGOFF_ID: u16 = 4647;
 
+/// EventLog 6008: the previous shutdown was unexpected.
+const UNEXPECTED_SHUTDOWN_ID: u16 = 6008;
+
 /// How one session ended.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
@@ -63,6 +67,9 @@ pub(crate) struct Found {
     pub seg: Option<usize>,
     pub kind: DropKind,
     pub decider: usize,
+    /// When it happened: the decider's time, except for a session whose host went
+    /// down under it, dated when the host was last known to be running.
+    pub time: DateTime<Utc>,
     pub reason: Option<DecodedCode>,
     pub category: Option<Category>,
     pub evidence: Vec<usize>,
@@ -113,7 +120,7 @@ pub(crate) fn classify(
         })
         .collect();
     found.extend(standalone(input, b));
-    found.sort_by_key(|f| (input.items[f.decider].event.time, f.decider));
+    found.sort_by_key(|f| (f.time, f.decider));
     (outcomes, found)
 }
 
@@ -463,11 +470,9 @@ pub(crate) fn says_unclean_shutdown(input: &Input, i: usize) -> bool {
         .any(|r| unclean_shutdown(r))
 }
 
-/// A session with no end record, on a host that booted after its last record: it did
-/// not outlive the boot. A drop when that boot says the host went down uncleanly
-/// (EventLog 6008, Kernel-Power 41: a crash or power loss took the session with it),
-/// else its end is not in the logs. The record that says so decides.
-fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
+/// The boot records of the host's first boot after session `seg`'s last record:
+/// the first of them, then those written within [`BOOT_SPAN`] of it.
+fn next_boot(input: &Input, seg: &Seg) -> Option<Vec<usize>> {
     let last = *seg.items.last()?;
     let after = input.items[last].event.time;
     let range = input.hosts[seg.host].1.clone();
@@ -475,13 +480,48 @@ fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
     let mut boot = (from..range.end).filter(|&i| boot_record(input, i));
     let first = boot.next()?;
     let until = input.items[first].event.time + BOOT_SPAN;
-    let unclean = std::iter::once(first)
-        .chain(boot.take_while(|&i| input.items[i].event.time <= until))
-        .find(|&i| says_unclean_shutdown(input, i));
+    Some(
+        std::iter::once(first)
+            .chain(boot.take_while(|&i| input.items[i].event.time <= until))
+            .collect(),
+    )
+}
+
+/// A session with no end record, on a host that booted after its last record: it did
+/// not outlive the boot. A drop when that boot says the host went down uncleanly
+/// (EventLog 6008, Kernel-Power 41: a crash or power loss took the session with it),
+/// else its end is not in the logs. The record that says so decides.
+fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
+    let boot = next_boot(input, seg)?;
+    let unclean = boot.iter().find(|&&i| says_unclean_shutdown(input, i));
     Some(match unclean {
-        Some(i) => (Ending::Dropped, i),
-        None => (Ending::Unknown, first),
+        Some(&i) => (Ending::Dropped, i),
+        None => (Ending::Unknown, boot[0]),
     })
+}
+
+/// When a session whose host went down under it dropped: the last sign that the
+/// host was running before the boot that reported the crash. That is the latest of
+/// the session's last record, the host's last record before the boot, and the
+/// moment a 6008 of that boot says the host was last alive, never later than the
+/// boot's first record. `None` when `decider` is not a record of that boot.
+fn went_down(input: &Input, seg: &Seg, decider: usize) -> Option<DateTime<Utc>> {
+    if !boot_record(input, decider) {
+        return None;
+    }
+    let boot = next_boot(input, seg).filter(|b| b.contains(&decider))?;
+    let booted = input.items[boot[0]].event.time;
+    let before_boot = input.items[boot[0] - 1].event.time;
+    let stamped = boot.iter().filter_map(|&i| {
+        let ev = &input.items[i].event;
+        (ev.event_id == UNEXPECTED_SHUTDOWN_ID && ev.is_from("EventLog"))
+            .then(|| ev.with_field("Binary", |v| last_alive(&v?.as_text())))
+            .flatten()
+    });
+    let latest = stamped
+        .filter(|t| *t <= booted)
+        .fold(before_boot, |a, t| a.max(t));
+    Some(latest.min(booted))
 }
 
 /// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).
@@ -561,6 +601,7 @@ fn session_drop(input: &Input, s: usize, seg: &Seg, out: &Outcome) -> Option<Fou
             DropKind::SessionDropped
         },
         decider,
+        time: went_down(input, seg, decider).unwrap_or(input.items[decider].event.time),
         reason: out.reason.clone(),
         category: out.category.or_else(|| rule_category(input, decider)),
         evidence,
@@ -586,6 +627,7 @@ fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found>
                     DropKind::SessionDropped
                 },
                 decider: i,
+                time: input.items[i].event.time,
                 category: status
                     .as_ref()
                     .and_then(|s| s.1)

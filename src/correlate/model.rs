@@ -228,7 +228,10 @@ pub struct Drop {
     pub index: usize,
     /// The server (`Computer`); for client-side logs, the client's computer.
     pub host: Arc<str>,
-    /// When it happened.
+    /// When it happened: the time of the record that decided it, except for a
+    /// session its host went down under, dated at the host's last sign of life
+    /// before the boot that reported the crash (EventLog 6008's binary data, or the
+    /// host's last record).
     #[serde(serialize_with = "crate::diag::serialize_time")]
     pub time: DateTime<Utc>,
     /// What kind of drop.

@@ -10,7 +10,7 @@ use super::model::{
 };
 use super::rank::{fill, human};
 use crate::rules::{Category, Level, Role, RuleInfo};
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -200,14 +200,16 @@ fn host_ranks(entries: &[TimelineEntry]) -> HashMap<Arc<str>, u32> {
         .collect()
 }
 
-/// Each finding's drop and the causes it names (each cause record once).
+/// Each finding's drop and the causes it names (each cause record once, with its
+/// session only when it explains the drops of no other session: a crash that
+/// dropped forty sessions is no one session's).
 fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
     let (dropped, refused): (Arc<str>, Arc<str>) = (
         Arc::from("Session dropped"),
         Arc::from("Connection refused"),
     );
     // Files by their path's bytes: hashing a `Path` walks its components.
-    let mut seen = HashSet::default();
+    let mut seen: HashMap<_, usize> = HashMap::default();
     for (i, f) in findings.iter().enumerate() {
         let d = &f.dropped;
         if let Some(ev) = d.evidence.first() {
@@ -229,7 +231,13 @@ fn finding_entries(findings: &[Finding], out: &mut Vec<TimelineEntry>) {
             });
         }
         for c in &f.causes {
-            if seen.insert((c.evidence.source().as_os_str(), c.evidence.record_id)) {
+            let key = (c.evidence.source().as_os_str(), c.evidence.record_id);
+            if let Some(&at) = seen.get(&key) {
+                if out[at].session != d.session {
+                    out[at].session = None;
+                }
+            } else {
+                seen.insert(key, out.len());
                 out.push(TimelineEntry {
                     time: c.time,
                     host: d.host.clone(),

@@ -4,6 +4,7 @@ use super::model::{Analysis, DropKind, Ending, SessionKind};
 use super::testkit::{at, endings, ev, m, rule};
 use super::{CorrelateOptions, correlate};
 use crate::rules::{Category, Level, Matched, Role, RuleInfo, Step};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 fn connect() -> Arc<RuleInfo> {
@@ -285,6 +286,18 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
         e.provider = provider.into();
         m(e, &[if id == 12 { &boot } else { &unclean }])
     };
+    // A 6008 whose binary data says the host was last alive at `alive` s.
+    let stamped = |secs, alive| {
+        let mut e = ev(
+            "H",
+            secs,
+            "sys",
+            6008,
+            &[("Binary", &last_alive_data(at(alive)))],
+        );
+        e.provider = "EventLog".into();
+        m(e, &[&unclean])
+    };
     let session = |sid: &str, secs| {
         let lsm = [
             ("User", "CORP\\alice"),
@@ -305,6 +318,33 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     );
     assert_eq!(a.findings.len(), 1);
     assert_eq!(a.findings[0].verdict.category, Some(Category::Power));
+    // Not dated at the boot: the last sign of life before it is the session's logon.
+    assert_eq!(a.findings[0].dropped.time, at(0));
+    // The 6008 says the host was last alive at 900 s: the drop is dated then, and
+    // the 6008, written at the boot, still explains it.
+    let crashed = |boot_at: i64, alive| {
+        let mut events = vec![session("2", 0)];
+        events.push(booted(boot_at, "Microsoft-Windows-Kernel-General", 12));
+        events.push(stamped(boot_at + 10, alive));
+        run(events)
+    };
+    let a = crashed(1000, 900);
+    let f = &a.findings[0];
+    assert_eq!(f.dropped.time, at(900));
+    assert_eq!(&*f.causes[0].rule_id, "unclean");
+    assert_eq!(f.causes[0].offset_seconds, 110.0);
+    // Down for a day before the boot: still dated at the crash, still explained by
+    // the 6008 (outside the rule's window).
+    let a = crashed(86_400, 900);
+    assert_eq!(a.findings[0].dropped.time, at(900));
+    assert_eq!(&*a.findings[0].causes[0].rule_id, "unclean");
+    // A stamp after the boot, or before the session's last record, is not the
+    // moment: the latest record before the boot is.
+    assert_eq!(crashed(1000, 1005).findings[0].dropped.time, at(0));
+    let mut events = vec![session("2", 0), session("2", 950)];
+    events.push(booted(1000, "Microsoft-Windows-Kernel-General", 12));
+    events.push(stamped(1010, 900));
+    assert_eq!(run(events).findings[0].dropped.time, at(950));
     // A clean boot after it: the session did not outlive it, but how it ended is
     // not in the logs.
     let a = run(vec![
@@ -313,6 +353,27 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     ]);
     assert_eq!(endings(&a), [(Some(2), Ending::Unknown)]);
     assert!(a.findings.is_empty());
+}
+
+/// The binary data of a 6008 on a host kept on UTC whose last sign of life was `t`:
+/// the moment as a `SYSTEMTIME` twice (local, then UTC).
+fn last_alive_data(t: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let words = [
+        t.year() as u16,
+        t.month() as u16,
+        t.weekday().num_days_from_sunday() as u16,
+        t.day() as u16,
+        t.hour() as u16,
+        t.minute() as u16,
+        t.second() as u16,
+        0,
+    ];
+    let one: String = words
+        .iter()
+        .map(|w| format!("{:02X}{:02X}", w & 0xFF, w >> 8))
+        .collect();
+    one.repeat(2)
 }
 
 /// An RCM 261 alone (no RdpCoreTS record: that log does not cover the moment).

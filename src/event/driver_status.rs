@@ -8,6 +8,8 @@
 //! `HRESULT_FROM_NT` form (`0xD00000B5` for `STATUS_IO_TIMEOUT`). That status
 //! says why the connection ended, which the message itself never does.
 
+use super::binary::unhex;
+
 /// Bytes before the driver's dump data in an `IO_ERROR_LOG_PACKET`.
 const HEADER: usize = 40;
 /// Offset of the packet's `ErrorCode` (the event's full message id).
@@ -21,7 +23,7 @@ const FACILITY_NT_BIT: i64 = 0x1000_0000;
 /// plain NTSTATUS (`0xC00000B5`); HRESULTs (`0x80090304`) come back as they are.
 /// Anything else (another layout, data that is not a status) gives `None`.
 pub fn driver_status(binary: &str, event_id: u16) -> Option<i64> {
-    let bytes = unhex(binary.trim())?;
+    let bytes = unhex(binary.trim(), HEADER + 64)?;
     let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
     let u32_at = |at: usize| {
         i64::from(u32::from_le_bytes([
@@ -43,16 +45,6 @@ pub fn driver_status(binary: &str, event_id: u16) -> Option<i64> {
         0x9 | 0xD => Some(status & !FACILITY_NT_BIT),
         _ => None,
     }
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 2 * (HEADER + 64) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

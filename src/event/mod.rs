@@ -3,10 +3,12 @@
 //! Input: a rendered record from [`crate::ingest`]. Output: [`Event`]. Errors:
 //! [`NormalizeError`] when a record lacks the parts every event has (time, id, channel).
 
+mod binary;
 mod bound;
 pub mod codes;
 mod driver_status;
 mod filter;
+mod last_alive;
 mod needles;
 mod normalize;
 mod raw;
@@ -17,6 +19,7 @@ mod wire;
 pub use bound::{Clipped, EVENT_TEXT_MAX, FIELDS_MAX, NAME_MAX, VALUE_MAX};
 pub use driver_status::driver_status;
 pub use filter::EventFilter;
+pub use last_alive::last_alive;
 pub use needles::{Needles, fold_text, fold_utf16le};
 pub use normalize::{NormalizeError, RecordOrigin, from_json, from_json_bytes};
 pub use sketch::{EventSketch, HeaderField};

@@ -102,6 +102,11 @@ static KERNEL_GENERAL: Provider = provider(
     Some("{a68ca8b7-004f-d7b6-a698-07e2de0f1f5d}"),
     0x8000_0000_0000_0000,
 );
+static KERNEL_POWER: Provider = provider(
+    "Microsoft-Windows-Kernel-Power",
+    Some("{331c3b3a-2005-44c2-ac5e-77220c37d6b4}"),
+    0x8000_0000_0000_0002,
+);
 static SCHANNEL: Provider = Provider {
     user: Some("S-1-5-18"),
     process_id: 652,
@@ -225,7 +230,7 @@ const fn audit(
 
 use ValueType::{
     Binary as BIN, FileTime as TIME, Guid as GUID, HexInt32 as HEX32, HexInt64 as HEX64,
-    Sid as SID, String as STR, UInt16 as U16, UInt32 as U32,
+    Sid as SID, String as STR, UInt16 as U16, UInt32 as U32, UInt64 as U64,
 };
 
 const SUCCESS: u64 = 0x8020_0000_0000_0000;
@@ -346,6 +351,13 @@ pub static CATALOG: &[EventSchema] = &[
         ("ServiceVersion", U16), ("BootMode", U32), ("StartTime", TIME),
     ]),
     ev(&KERNEL_GENERAL, 13, SYSTEM, DataShape::Named, &[("StopTime", TIME)]),
+    // 41: rebooted without a clean shutdown; BugcheckCode 0 for a power loss or reset.
+    EventSchema { level: 1, task: 63, version: Some(8),
+        ..ev(&KERNEL_POWER, 41, SYSTEM, DataShape::Named, &[
+            ("BugcheckCode", U32), ("BugcheckParameter1", HEX64), ("BugcheckParameter2", HEX64),
+            ("BugcheckParameter3", HEX64), ("BugcheckParameter4", HEX64), ("SleepInProgress", U32),
+            ("PowerButtonTimestamp", U64),
+        ]) },
     classic(&TERMDD, 56, 49162, 2, DataShape::Unnamed, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),
     EventSchema { level: 2,
         ..ev(&SCHANNEL, 36870, SYSTEM, DataShape::Named, &[("Type", STR), ("ErrorCode", HEX32), ("ErrorStatus", U32)]) },

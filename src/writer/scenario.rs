@@ -89,6 +89,10 @@ pub struct Expect {
     /// when empty.
     #[serde(default)]
     pub outlook: BTreeMap<String, String>,
+    /// When every drop happened (RFC 3339, UTC); unchecked when absent. For
+    /// drops dated from a record's data rather than from the record's own time.
+    #[serde(default)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `none` or a [`Category`] name.
