@@ -439,7 +439,7 @@ fn host_selects_the_computers_analyzed() {
     let (stdout, err) = texts(&none);
     assert_eq!(none.status.code(), Some(2), "{err}");
     assert!(
-        stdout.is_empty() && err.contains("they hold: RDS-AUTH01"),
+        stdout.is_empty() && err.contains("they hold: ") && err.contains(" RDS-AUTH01, "),
         "{err}"
     );
     // `events` and `timeline` take it too.

@@ -330,6 +330,7 @@ fn findings() -> Vec<Finding> {
                     .into(),
                 fix: Some(CERT_FIX.into()),
                 missing_logs: vec![],
+                said_by: None,
             },
         },
         Finding {
@@ -348,6 +349,7 @@ fn findings() -> Vec<Finding> {
                         .into(),
                 ),
                 missing_logs: vec![],
+                said_by: None,
             },
         },
         Finding {
@@ -361,6 +363,7 @@ fn findings() -> Vec<Finding> {
                 summary: "Nothing in these logs coincides with the drop.".into(),
                 fix: None,
                 missing_logs: vec!["System".into(), CORE.into()],
+                said_by: None,
             },
         },
     ]

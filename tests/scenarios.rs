@@ -74,9 +74,8 @@ fn every_scenario_gets_its_expected_drops_and_verdict() {
         }
         if let Some(rule) = &s.expect.rule {
             assert!(
-                a.findings
-                    .iter()
-                    .any(|f| f.causes.iter().any(|c| *c.rule_id == **rule)),
+                a.findings.iter().any(|f| *f.dropped.rule_id == **rule
+                    || f.causes.iter().any(|c| *c.rule_id == **rule)),
                 "{what}: rule {rule} expected"
             );
         }
@@ -191,5 +190,48 @@ fn a_host_without_a_system_log_says_its_outlook_cannot_be_told() {
         h.items.iter().all(|i| i.title.contains("no System log")),
         "{:#?}",
         h.items
+    );
+}
+
+#[test]
+fn a_gateway_refusal_is_explained_by_the_gateways_own_record() {
+    let dir = crate::util::samples_dir().join("gateway-denied");
+    let a = run(&dir).analysis;
+    assert_eq!(a.findings.len(), 5);
+    for f in &a.findings {
+        assert!(f.causes.is_empty());
+        assert!(
+            f.verdict
+                .summary
+                .starts_with("Refused: The RD Gateway refused CORP\\"),
+            "{}",
+            f.verdict.summary
+        );
+        assert_eq!(
+            f.verdict.confidence,
+            dropcause::correlate::model::Confidence::Medium
+        );
+        assert!(
+            f.verdict
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("RD Gateway Manager"))
+        );
+        assert!(
+            f.dropped
+                .user
+                .as_deref()
+                .is_some_and(|u| u.starts_with("CORP\\"))
+        );
+    }
+    let titles: Vec<&str> = a.incidents.iter().map(|i| &*i.title).collect();
+    assert_eq!(
+        titles,
+        [
+            "3 connections from 198.51.100.7 refused: RD Gateway refused the user by its \
+             connection policy (Gateway 201)",
+            "2 connections from 198.51.100.9 refused: RD Gateway refused the user the host \
+             they asked for (Gateway 301)",
+        ]
     );
 }

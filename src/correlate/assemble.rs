@@ -7,7 +7,7 @@ use super::drop::{Found, Outcome};
 use super::input::Input;
 use super::intern::Interner;
 use super::model::{Drop, Finding, HostCoverage, Session, SessionKind, SessionStep};
-use super::rank::{self, Implied};
+use super::rank::{self, Implied, Said};
 use super::session::Built;
 use super::window::{CauseIndex, Hit};
 use crate::rules::Role;
@@ -130,6 +130,10 @@ pub(crate) fn findings(
                 category: f.category,
                 kind: f.kind,
                 reason: f.reason.clone(),
+                // A status decoded from the record (TermDD 56's) says more than its rule.
+                said: (f.seg.is_none() && f.reason.is_none())
+                    .then(|| own_words(input, f.decider))
+                    .flatten(),
             };
             let mut verdict = rank::verdict(&causes, &implied, &dropped.host, missing, text);
             if let Some(r) = f.seg.and_then(|s| b.segs[s].refusal.as_ref()) {
@@ -140,6 +144,9 @@ pub(crate) fn findings(
                 if causes.is_empty() {
                     verdict.summary = own_record_summary(input, r, &verdict).into();
                     verdict.confidence = r.confidence;
+                    if !r.inferred && verdict.category.is_some() {
+                        verdict.said_by = own_words(input, r.decider).map(|s| s.title);
+                    }
                 }
                 if let Some(note) = r.note {
                     verdict.summary = format!("{} {note}", verdict.summary).into();
@@ -275,6 +282,19 @@ fn own_record_summary(input: &Input, r: &Refusal, verdict: &super::model::Verdic
         })
         .unwrap_or_else(|| format!("event {}", event.event_id));
     format!("Refused: {said}.{}", missing_part(verdict))
+}
+
+/// What a drop record of no session says of its own cause: the explanation its drop
+/// rule fills from it and that rule's fix, when the rule names a category (an RD
+/// Gateway policy denial says why; a bare disconnect record does not).
+fn own_words(input: &Input, i: usize) -> Option<Said> {
+    let rule = input.rule(i, |r| r.role() == Role::Drop && r.category().is_some())?;
+    let x = rule.extension.as_ref()?;
+    Some(Said {
+        title: rule.title.clone(),
+        text: rank::fill(x.explain.as_deref()?, &input.items[i].event),
+        fix: x.fix.clone(),
+    })
 }
 
 /// The verdict's sentence on missing logs (" No Security log was given ..."), or nothing.

@@ -150,6 +150,9 @@ pub(crate) const ADDRESS_FIELDS: &[&str] = &[
     "Param3",
     "SourceAddress",
 ];
+/// Field names that carry a whole `DOMAIN\user`, read from events outside the
+/// catalog (RD Gateway's `Username`) to name who a drop of no session hit.
+const USER_FIELDS: &[&str] = &["Username"];
 /// The connection id every event of RCM, RdpCoreTS, LSM and the client may
 /// carry (`System/Correlation/@ActivityID`); correlation reads it of all of them.
 const ACTIVITY: &str = "ActivityID";
@@ -247,6 +250,7 @@ pub(crate) fn facts(m: &Matched) -> Facts {
         f.step = rule_step(m);
         f.session = text(key(SESSION_FIELDS).as_deref()).and_then(|s| s.parse().ok());
         set_address(&mut f, text(key(ADDRESS_FIELDS).as_deref()));
+        f.user = USER_FIELDS.iter().find_map(|n| text(Some(n)));
         return f;
     };
     f.kind = Some(entry.kind);

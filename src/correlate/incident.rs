@@ -238,14 +238,12 @@ fn incident(sessions: &[Session], findings: &[Finding], k: Key, members: Vec<usi
     {
         evidence.push(c.evidence.clone());
     }
-    let logged = logged_reason(&k, first);
-    let cause_title = (first.causes.first().map(|c| &*c.title)).or(logged.as_deref());
     let title = title(
         &k,
         members.len(),
         &clients,
         &users,
-        cause_title,
+        cause_title(&k, first).as_deref(),
         sessions,
         first,
     );
@@ -322,6 +320,14 @@ fn burst_fix(k: &Key, count: usize, span: TimeDelta, sources: usize) -> Option<S
     Some(advice)
 }
 
+/// What the incident's title names as the cause: the first finding's top cause, else
+/// the status its own record carries, else that record's rule when it says why.
+fn cause_title(k: &Key, first: &Finding) -> Option<String> {
+    let top = first.causes.first().map(|c| c.title.to_string());
+    top.or_else(|| logged_reason(k, first))
+        .or_else(|| first.verdict.said_by.as_deref().map(str::to_string))
+}
+
 /// What a refusal with no cause record says of itself: the status its own record
 /// carries (TermDD 56's), "the connection timed out: ... (STATUS_IO_TIMEOUT in the record)".
 fn logged_reason(k: &Key, first: &Finding) -> Option<String> {
@@ -330,7 +336,12 @@ fn logged_reason(k: &Key, first: &Finding) -> Option<String> {
         return None;
     }
     let mut meaning = r.meaning.chars();
-    let initial = meaning.next().map(|c| c.to_lowercase().to_string());
+    // "The connection ..." reads "the connection ...", "NTSTATUS ..." stays as it is.
+    let acronym = r.meaning.chars().nth(1).is_some_and(char::is_uppercase);
+    let initial = meaning.next().map(|c| match acronym {
+        true => c.to_string(),
+        false => c.to_lowercase().to_string(),
+    });
     Some(format!(
         "{}{} ({} in the record)",
         initial.unwrap_or_default(),
@@ -524,6 +535,7 @@ mod tests {
                 summary: Arc::from(""),
                 fix: None,
                 missing_logs: Vec::new(),
+                said_by: None,
             },
             incident: usize::MAX,
         }

@@ -311,6 +311,11 @@ pub struct Verdict {
     /// Logs that were not given but could have told (e.g. "System").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_logs: Vec<String>,
+    /// When no cause record explains the drop but its own record says why (an RD
+    /// Gateway policy denial, an RdpCoreTS 139): that record's rule title, for the
+    /// views that name a cause. The JSON report has the rule as `drop.rule_id`.
+    #[serde(skip)]
+    pub said_by: Option<Arc<str>>,
 }
 
 /// A drop, the causes that coincide with it, and the verdict.

@@ -10,6 +10,7 @@ use super::model::{Cause, Confidence, DecodedCode, DropKind, Verdict};
 use super::window::{CauseIndex, Hit};
 use crate::event::Event;
 use crate::rules::{Category, Level};
+use std::sync::Arc;
 
 /// How strongly a category explains a drop when it coincides with one.
 const CATEGORY_WEIGHT: &[(Category, f64)] = &[
@@ -146,6 +147,19 @@ pub(crate) struct Implied {
     pub category: Option<Category>,
     pub kind: DropKind,
     pub reason: Option<DecodedCode>,
+    /// What the drop's own record says, when that record names why on its own (an
+    /// RD Gateway policy denial): the verdict when nothing else coincides.
+    pub said: Option<Said>,
+}
+
+/// What a drop's own record says of its cause, through its drop rule.
+pub(crate) struct Said {
+    /// The rule's title.
+    pub title: Arc<str>,
+    /// The rule's explanation, filled from the record.
+    pub text: String,
+    /// The rule's fix.
+    pub fix: Option<Arc<str>>,
 }
 
 /// The verdict for one drop from its ranked causes.
@@ -185,6 +199,7 @@ pub(crate) fn verdict(
         summary: summary.into(),
         fix: top.fix.clone(),
         missing_logs: missing,
+        said_by: None,
     }
 }
 
@@ -198,6 +213,25 @@ fn nothing_coincides(
         DropKind::SessionDropped => "drop",
         DropKind::ConnectionRefused => "refused connection",
     };
+    if let Some(said) = &implied.said {
+        let done = match implied.kind {
+            DropKind::SessionDropped => "Dropped",
+            DropKind::ConnectionRefused => "Refused",
+        };
+        let mut summary = format!("{done}: {}.", said.text);
+        if let Some(text) = missing_text {
+            summary.push(' ');
+            summary.push_str(&text);
+        }
+        return Verdict {
+            category: implied.category,
+            confidence: Confidence::Medium,
+            summary: summary.into(),
+            fix: said.fix.clone(),
+            missing_logs: missing,
+            said_by: Some(said.title.clone()),
+        };
+    }
     let mut summary = format!("Nothing in the given logs of {host} coincides with this {what}.");
     if let Some(r) = &implied.reason {
         summary.push_str(&format!(
@@ -225,6 +259,7 @@ fn nothing_coincides(
         summary: summary.into(),
         fix: None,
         missing_logs: missing,
+        said_by: None,
     }
 }
 

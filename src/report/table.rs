@@ -88,7 +88,10 @@ fn row(f: &FindingView, color: bool) -> Vec<Cell> {
     let cause = match f.causes.first() {
         Some(c) => format!("{} ({})", terminal(&c.title), c.offset),
         // The verdict's full text follows in the timeline.
-        None => "none found in these logs".to_string(),
+        None => match &f.said_by {
+            Some(title) => format!("{} (its own record)", terminal(title)),
+            None => "none found in these logs".to_string(),
+        },
     };
     vec![
         Cell::new(format!("F{}\nI{}", f.number, f.incident)),

@@ -52,6 +52,9 @@ pub(crate) struct FindingView {
     pub fix: Option<String>,
     pub missing_logs: Vec<String>,
     pub causes: Vec<CauseView>,
+    /// With no cause, the rule title of the drop's own record when that record says
+    /// why.
+    pub said_by: Option<String>,
     pub evidence: Vec<EvidenceView>,
 }
 
@@ -407,6 +410,7 @@ fn finding(f: &Finding, opts: &RenderOptions) -> FindingView {
         client: d.client_address.clone(),
         reason: d.reason.as_ref().map(code),
         rule: d.rule_id.to_string(),
+        said_by: f.verdict.said_by.as_deref().map(str::to_string),
         category: f.verdict.category,
         verdict: f
             .verdict

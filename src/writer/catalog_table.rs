@@ -9,12 +9,19 @@ const RCM_OP: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager
 const RCM_ADMIN: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Admin";
 const CORE_OP: &str = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational";
 const CLIENT_OP: &str = "Microsoft-Windows-TerminalServices-RDPClient/Operational";
+const GATEWAY_OP: &str = "Microsoft-Windows-TerminalServices-Gateway/Operational";
 const SYSTEM: &str = "System";
 const SECURITY: &str = "Security";
 
 const EVENT_XML: DataShape = DataShape::UserData {
     element: "EventXML",
     xmlns: "Event_NS",
+};
+
+/// RD Gateway's events: `UserData/EventInfo` in the `aag` namespace.
+const GATEWAY_INFO: DataShape = DataShape::UserData {
+    element: "EventInfo",
+    xmlns: "aag",
 };
 
 const fn provider(name: &'static str, guid: Option<&'static str>, keywords: u64) -> Provider {
@@ -107,6 +114,16 @@ static KERNEL_POWER: Provider = provider(
     Some("{331c3b3a-2005-44c2-ac5e-77220c37d6b4}"),
     0x8000_0000_0000_0002,
 );
+static GATEWAY: Provider = Provider {
+    user: Some("S-1-5-20"),
+    process_id: 1444,
+    correlated: true,
+    ..provider(
+        "Microsoft-Windows-TerminalServices-Gateway",
+        Some("{4d5ae6a1-c7c8-4e6d-b840-4d8080b42e1b}"),
+        0x4000_0000_0000_0000,
+    )
+};
 static SCHANNEL: Provider = Provider {
     user: Some("S-1-5-18"),
     process_id: 652,
@@ -236,6 +253,25 @@ use ValueType::{
 const SUCCESS: u64 = 0x8020_0000_0000_0000;
 const FAILURE: u64 = 0x8010_0000_0000_0000;
 
+/// RD Gateway's policy and connection events (200/201, 300/301, 302, 304).
+#[rustfmt::skip]
+const GATEWAY_FIELDS: &[(&str, ValueType)] = &[
+    ("Username", STR), ("IpAddress", STR), ("AuthType", STR), ("Resource", STR),
+    ("ConnectionProtocol", STR), ("ErrorCode", U32),
+];
+/// RD Gateway 303: the connection ended, with what it carried and for how long.
+#[rustfmt::skip]
+const GATEWAY_ENDED: &[(&str, ValueType)] = &[
+    ("Username", STR), ("IpAddress", STR), ("AuthType", STR), ("Resource", STR),
+    ("BytesReceived", STR), ("BytesTransfered", STR), ("SessionDuration", STR),
+    ("ConnectionProtocol", STR), ("ErrorCode", U32),
+];
+/// Audit keywords of RD Gateway's policy events: success, failure.
+const GATEWAY_GRANTED: u64 = 0x4020_0000_0100_0000;
+const GATEWAY_DENIED: u64 = 0x4010_0000_0100_0000;
+/// Keywords of RD Gateway's connection events.
+const GATEWAY_CHANNEL: u64 = 0x4000_0000_0100_0000;
+
 #[rustfmt::skip]
 const USER_SESSION: &[(&str, ValueType)] = &[("User", STR), ("SessionID", U32)];
 #[rustfmt::skip]
@@ -291,6 +327,17 @@ pub static CATALOG: &[EventSchema] = &[
     EventSchema { level: 2, ..ev(&RCM, 1011, RCM_OP, EVENT_XML, &[("Param1", STR)]) },
     EventSchema { level: 3, ..ev(&RCM, 1012, RCM_OP, EVENT_XML, &[("Param1", STR)]) },
     EventSchema { level: 2, keywords: Some(0x4000_0000_0000_0000), ..ev(&RCM, 1069, RCM_ADMIN, EVENT_XML, &[]) },
+    // RD Gateway: the connection authorization policy (200/201), the resource
+    // authorization policy (300/301), the tunnel to the resource (302 connected, 303
+    // ended, 304 could not connect, 312 an outbound connection not yet authenticated).
+    EventSchema { task: 2, opcode: Some(30), keywords: Some(GATEWAY_GRANTED), ..ev(&GATEWAY, 200, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { level: 2, task: 2, opcode: Some(30), keywords: Some(GATEWAY_DENIED), ..ev(&GATEWAY, 201, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { task: 5, opcode: Some(30), keywords: Some(GATEWAY_GRANTED), ..ev(&GATEWAY, 300, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { level: 2, task: 5, opcode: Some(30), keywords: Some(GATEWAY_DENIED), ..ev(&GATEWAY, 301, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { task: 3, opcode: Some(30), keywords: Some(GATEWAY_CHANNEL), ..ev(&GATEWAY, 302, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { task: 3, opcode: Some(44), keywords: Some(GATEWAY_CHANNEL), ..ev(&GATEWAY, 303, GATEWAY_OP, GATEWAY_INFO, GATEWAY_ENDED) },
+    EventSchema { level: 2, task: 3, opcode: Some(30), keywords: Some(GATEWAY_CHANNEL), ..ev(&GATEWAY, 304, GATEWAY_OP, GATEWAY_INFO, GATEWAY_FIELDS) },
+    EventSchema { level: 0, task: 3, opcode: Some(30), ..ev(&GATEWAY, 312, GATEWAY_OP, GATEWAY_INFO, &[("Username", STR), ("IpAddress", STR)]) },
     // RemoteConnectionManager's classic events in System (unnamed Data).
     classic(&RCM_CLASSIC, 1028, 49152, 2, DataShape::Unnamed, STATUS_TEXT),
     classic(&RCM_CLASSIC, 1052, 49152, 3, DataShape::Unnamed, &[("param1", STR), ("param2", STR), ("Binary", BIN)]),

@@ -6,7 +6,7 @@ use super::plan::PlannedEvent;
 use super::template::{DataShape, Template, data_template, sys, system_template};
 use super::value::Instance;
 use super::value::{Value, from_filetime, guid_text, parse_guid, sid_text};
-use crate::event::{Event, Fields};
+use crate::event::{Event, FieldValue, Fields};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -105,6 +105,12 @@ impl PlannedEvent {
             if schema.shape == DataShape::Unnamed && *name != "Binary" {
                 param += 1;
                 fields.push(format!("param{param}"), value.rendered());
+            } else if matches!(schema.shape, DataShape::UserData { .. })
+                && matches!(value, Value::String(t) if t.is_empty())
+            {
+                // An empty UserData element reads as null, as RD Gateway's `AuthType`
+                // does in real logs.
+                fields.push(*name, FieldValue::Null);
             } else {
                 fields.push(*name, value.rendered());
             }

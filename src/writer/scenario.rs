@@ -71,7 +71,8 @@ pub struct Expect {
     /// for drops whose logs name no cause.
     #[serde(default, deserialize_with = "cause")]
     pub cause: Option<Category>,
-    /// The rule id expected to fire, when one is specific to the scenario.
+    /// The rule id expected to fire (as a cause, or as the rule of a drop's own
+    /// record), when one is specific to the scenario.
     #[serde(default)]
     pub rule: Option<String>,
     /// How many hosts the scenario's Computer names make (a rename makes one
