@@ -6,11 +6,11 @@ use super::coverage;
 use super::drop::{Found, Outcome};
 use super::input::Input;
 use super::intern::Interner;
-use super::model::{Drop, Finding, HostCoverage, Session, SessionKind, SessionStep};
+use super::model::{Confidence, Drop, Finding, HostCoverage, Session, SessionKind, SessionStep};
 use super::rank::{self, Implied, Said};
 use super::session::Built;
 use super::window::{CauseIndex, Hit};
-use crate::rules::Role;
+use crate::rules::{Role, RuleInfo};
 use foldhash::HashMap;
 use rayon::prelude::*;
 
@@ -132,10 +132,15 @@ pub(crate) fn findings(
                 reason: f.reason.clone(),
                 // A status decoded from the record (TermDD 56's) says more than its rule.
                 said: (f.seg.is_none() && f.reason.is_none())
-                    .then(|| own_words(input, f.decider))
+                    .then(|| said_by_own_record(input, f.decider))
                     .flatten(),
             };
             let mut verdict = rank::verdict(&causes, &implied, &dropped.host, missing, text);
+            if dated_by_crash(input, f, &causes) {
+                // Its record says the host went down uncleanly; that it came at the next
+                // boot, minutes or days later, makes it no less sure.
+                verdict.confidence = Confidence::High;
+            }
             if let Some(r) = f.seg.and_then(|s| b.segs[s].refusal.as_ref()) {
                 verdict.confidence = verdict.confidence.min(r.confidence);
                 if verdict.category.is_none() {
@@ -145,7 +150,7 @@ pub(crate) fn findings(
                     verdict.summary = own_record_summary(input, r, &verdict).into();
                     verdict.confidence = r.confidence;
                     if !r.inferred && verdict.category.is_some() {
-                        verdict.said_by = own_words(input, r.decider).map(|s| s.title);
+                        verdict.said_by = own_words(input, r.decider).map(|(_, s)| s.title);
                     }
                 }
                 if let Some(note) = r.note {
@@ -197,8 +202,10 @@ fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> 
     // The record that decided the drop explains it even when it came later than
     // its rule's window reaches: a host down for hours before the boot that said
     // it had crashed.
-    for own in index.own(input, &[f.decider], t) {
+    for mut own in index.own(input, &[f.decider], t) {
         if !near.iter().any(|h| h.rule == own.rule) {
+            // A crash explains every session of the host alike, not this client's.
+            own.same_client = false;
             near.push(own);
         }
     }
@@ -284,17 +291,40 @@ fn own_record_summary(input: &Input, r: &Refusal, verdict: &super::model::Verdic
     format!("Refused: {said}.{}", missing_part(verdict))
 }
 
-/// What a drop record of no session says of its own cause: the explanation its drop
-/// rule fills from it and that rule's fix, when the rule names a category (an RD
-/// Gateway policy denial says why; a bare disconnect record does not).
-fn own_words(input: &Input, i: usize) -> Option<Said> {
-    let rule = input.rule(i, |r| r.role() == Role::Drop && r.category().is_some())?;
+/// A drop dated at its host's last sign of life before a crash (not at its deciding
+/// record), whose top cause is that deciding record: the boot's own word that the
+/// host went down uncleanly.
+fn dated_by_crash(input: &Input, f: &Found, causes: &[super::model::Cause]) -> bool {
+    let decider = &input.items[f.decider].event;
+    f.time < decider.time
+        && causes.first().is_some_and(|c| {
+            c.evidence.record_id == decider.record_id && *c.evidence.source() == *decider.source
+        })
+}
+
+/// The drop rule of item `i` that names a category, with what it says of the
+/// record: its title, its explanation filled from the record and its fix.
+fn own_words(input: &Input, i: usize) -> Option<(&RuleInfo, Said)> {
+    let rule = input.items[i]
+        .rules
+        .iter()
+        .find(|r| r.role() == Role::Drop && r.category().is_some())?;
     let x = rule.extension.as_ref()?;
-    Some(Said {
+    let said = Said {
         title: rule.title.clone(),
         text: rank::fill(x.explain.as_deref()?, &input.items[i].event),
         fix: x.fix.clone(),
-    })
+    };
+    Some((rule, said))
+}
+
+/// What a drop record of no session says of its own cause, when its rule says the
+/// record states why (`says_why`: an RD Gateway policy denial, not TermDD 56, whose
+/// category is a guess).
+fn said_by_own_record(input: &Input, i: usize) -> Option<Said> {
+    own_words(input, i)
+        .filter(|(rule, _)| rule.extension.as_ref().is_some_and(|x| x.says_why))
+        .map(|(_, said)| said)
 }
 
 /// The verdict's sentence on missing logs (" No Security log was given ..."), or nothing.

@@ -501,27 +501,46 @@ fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
 }
 
 /// When a session whose host went down under it dropped: the last sign that the
-/// host was running before the boot that reported the crash. That is the latest of
-/// the session's last record, the host's last record before the boot, and the
-/// moment a 6008 of that boot says the host was last alive, never later than the
-/// boot's first record. `None` when `decider` is not a record of that boot.
+/// host was running before the boot that reported the crash: the moment a 6008 of
+/// that boot says the host was last alive, or a later record of the host from before
+/// the boot's last ten minutes; with no such 6008 (Kernel-Power 41 alone), the host's
+/// last record before the boot. Never before the session's last record, nor after the
+/// boot's first. `None` when `decider` is
+/// not a record of that boot.
 fn went_down(input: &Input, seg: &Seg, decider: usize) -> Option<DateTime<Utc>> {
     if !boot_record(input, decider) {
         return None;
     }
     let boot = next_boot(input, seg).filter(|b| b.contains(&decider))?;
     let booted = input.items[boot[0]].event.time;
-    let before_boot = input.items[boot[0] - 1].event.time;
-    let stamped = boot.iter().filter_map(|&i| {
-        let ev = &input.items[i].event;
-        (ev.event_id == UNEXPECTED_SHUTDOWN_ID && ev.is_from("EventLog"))
-            .then(|| ev.with_field("Binary", |v| last_alive(&v?.as_text())))
-            .flatten()
-    });
-    let latest = stamped
+    let session_last = input.items[*seg.items.last()?].event.time;
+    let stamped = boot
+        .iter()
+        .filter_map(|&i| {
+            let ev = &input.items[i].event;
+            (ev.event_id == UNEXPECTED_SHUTDOWN_ID && ev.is_from("EventLog"))
+                .then(|| ev.with_field("Binary", |v| last_alive(&v?.as_text())))
+                .flatten()
+        })
         .filter(|t| *t <= booted)
-        .fold(before_boot, |a, t| a.max(t));
-    Some(latest.min(booted))
+        .max();
+    // The host's last record before `until` (within its own range).
+    let host = input.hosts[seg.host].1.clone();
+    let last_before = |until: DateTime<Utc>| {
+        let n = input.items[host.start..boot[0]].partition_point(|m| m.event.time <= until);
+        n.checked_sub(1)
+            .map(|k| input.items[host.start + k].event.time)
+    };
+    // Records written as the host came up may precede the first boot record: with a
+    // 6008 stamp, those of the boot's last minutes do not count.
+    let latest = match stamped {
+        Some(t) => [Some(t), last_before(booted - BOOT_SPAN)]
+            .into_iter()
+            .flatten()
+            .max(),
+        None => last_before(booted),
+    };
+    Some(latest.unwrap_or(session_last).max(session_last).min(booted))
 }
 
 /// LSM 39 where the session disconnected itself (`Source` == `TargetSession`).

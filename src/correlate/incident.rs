@@ -336,8 +336,10 @@ fn logged_reason(k: &Key, first: &Finding) -> Option<String> {
         return None;
     }
     let mut meaning = r.meaning.chars();
-    // "The connection ..." reads "the connection ...", "NTSTATUS ..." stays as it is.
-    let acronym = r.meaning.chars().nth(1).is_some_and(char::is_uppercase);
+    // "The connection ..." reads "the connection ...", "NTSTATUS ..." and "X.509 ..."
+    // stay as they are.
+    let first_word = r.meaning.split(' ').next().unwrap_or_default();
+    let acronym = first_word.chars().count() > 1 && !first_word.chars().any(char::is_lowercase);
     let initial = meaning.next().map(|c| match acronym {
         true => c.to_string(),
         false => c.to_lowercase().to_string(),

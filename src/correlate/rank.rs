@@ -218,11 +218,9 @@ fn nothing_coincides(
             DropKind::SessionDropped => "Dropped",
             DropKind::ConnectionRefused => "Refused",
         };
-        let mut summary = format!("{done}: {}.", said.text);
-        if let Some(text) = missing_text {
-            summary.push(' ');
-            summary.push_str(&text);
-        }
+        // The record states the cause: logs this host lacks would not change it (a
+        // gateway has no session logs of the hosts behind it). They stay listed.
+        let summary = format!("{done}: {}.", said.text);
         return Verdict {
             category: implied.category,
             confidence: Confidence::Medium,

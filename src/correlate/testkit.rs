@@ -44,6 +44,7 @@ pub(crate) fn rule(
             keys: keys.iter().map(|k| k.to_string()).collect(),
             explain: Some(format!("{id} happened ({{ErrorCode}})")),
             fix: Some(format!("fix {id}").into()),
+            says_why: false,
         }),
         path: "test.yml".into(),
     })

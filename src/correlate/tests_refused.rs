@@ -1,6 +1,6 @@
 //! Refused connections, client-side joins and forced logoffs, on hand-built events.
 
-use super::model::{Analysis, DropKind, Ending, SessionKind};
+use super::model::{Analysis, Confidence, DropKind, Ending, SessionKind};
 use super::testkit::{at, endings, ev, m, rule};
 use super::{CorrelateOptions, correlate};
 use crate::rules::{Category, Level, Matched, Role, RuleInfo, Step};
@@ -286,18 +286,6 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
         e.provider = provider.into();
         m(e, &[if id == 12 { &boot } else { &unclean }])
     };
-    // A 6008 whose binary data says the host was last alive at `alive` s.
-    let stamped = |secs, alive| {
-        let mut e = ev(
-            "H",
-            secs,
-            "sys",
-            6008,
-            &[("Binary", &last_alive_data(at(alive)))],
-        );
-        e.provider = "EventLog".into();
-        m(e, &[&unclean])
-    };
     let session = |sid: &str, secs| {
         let lsm = [
             ("User", "CORP\\alice"),
@@ -320,31 +308,6 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     assert_eq!(a.findings[0].verdict.category, Some(Category::Power));
     // Not dated at the boot: the last sign of life before it is the session's logon.
     assert_eq!(a.findings[0].dropped.time, at(0));
-    // The 6008 says the host was last alive at 900 s: the drop is dated then, and
-    // the 6008, written at the boot, still explains it.
-    let crashed = |boot_at: i64, alive| {
-        let mut events = vec![session("2", 0)];
-        events.push(booted(boot_at, "Microsoft-Windows-Kernel-General", 12));
-        events.push(stamped(boot_at + 10, alive));
-        run(events)
-    };
-    let a = crashed(1000, 900);
-    let f = &a.findings[0];
-    assert_eq!(f.dropped.time, at(900));
-    assert_eq!(&*f.causes[0].rule_id, "unclean");
-    assert_eq!(f.causes[0].offset_seconds, 110.0);
-    // Down for a day before the boot: still dated at the crash, still explained by
-    // the 6008 (outside the rule's window).
-    let a = crashed(86_400, 900);
-    assert_eq!(a.findings[0].dropped.time, at(900));
-    assert_eq!(&*a.findings[0].causes[0].rule_id, "unclean");
-    // A stamp after the boot, or before the session's last record, is not the
-    // moment: the latest record before the boot is.
-    assert_eq!(crashed(1000, 1005).findings[0].dropped.time, at(0));
-    let mut events = vec![session("2", 0), session("2", 950)];
-    events.push(booted(1000, "Microsoft-Windows-Kernel-General", 12));
-    events.push(stamped(1010, 900));
-    assert_eq!(run(events).findings[0].dropped.time, at(950));
     // A clean boot after it: the session did not outlive it, but how it ended is
     // not in the logs.
     let a = run(vec![
@@ -355,25 +318,128 @@ fn a_session_open_when_the_host_went_down_uncleanly_dropped_with_it() {
     assert!(a.findings.is_empty());
 }
 
-/// The binary data of a 6008 on a host kept on UTC whose last sign of life was `t`:
-/// the moment as a `SYSTEMTIME` twice (local, then UTC).
-fn last_alive_data(t: DateTime<Utc>) -> String {
-    use chrono::{Datelike, Timelike};
-    let words = [
-        t.year() as u16,
-        t.month() as u16,
-        t.weekday().num_days_from_sunday() as u16,
-        t.day() as u16,
-        t.hour() as u16,
-        t.minute() as u16,
-        t.second() as u16,
-        0,
-    ];
-    let one: String = words
+/// alice's sessions `(id, logon time)` on H, then a boot at `boot_at` s that says the
+/// host went down uncleanly: Kernel-General 12, then 10 s later a 6008 whose data says
+/// the host was last alive at `alive` s, on a host that runs on UTC-5.
+fn crash_day(sessions: &[(&str, i64)], boot_at: i64, alive: i64) -> Analysis {
+    let logon = rule("logon", Role::Lifecycle, None, Some(Step::Logon), &[]);
+    let boot = power_rule("boot", Level::Low);
+    let unclean = power_rule("unclean", Level::High);
+    let mut events: Vec<Matched> = sessions
         .iter()
-        .map(|w| format!("{:02X}{:02X}", w & 0xFF, w >> 8))
+        .map(|(sid, secs)| {
+            let lsm = [
+                ("User", "CORP\\alice"),
+                ("SessionID", sid),
+                ("Address", "10.0.0.5"),
+            ];
+            m(ev("H", *secs, "lsm", 21, &lsm), &[&logon])
+        })
         .collect();
-    one.repeat(2)
+    let mut booted = ev("H", boot_at, "sys", 12, &[]);
+    booted.provider = "Microsoft-Windows-Kernel-General".into();
+    events.push(m(booted, &[&boot]));
+    let data = last_alive_data(at(alive), -5);
+    let mut stamped = ev("H", boot_at + 10, "sys", 6008, &[("Binary", &data)]);
+    stamped.provider = "EventLog".into();
+    events.push(m(stamped, &[&unclean]));
+    run(events)
+}
+
+#[test]
+fn a_crash_drop_is_dated_at_the_hosts_last_sign_of_life() {
+    // The 6008 says the host was last alive at 900 s: the drop is dated then, and the
+    // 6008, written at the boot, still explains it, with high confidence.
+    let a = crash_day(&[("2", 0)], 1000, 900);
+    let f = &a.findings[0];
+    assert_eq!(f.dropped.time, at(900));
+    assert_eq!(&*f.causes[0].rule_id, "unclean");
+    assert_eq!(f.causes[0].offset_seconds, 110.0);
+    assert_eq!(f.verdict.confidence, Confidence::High);
+    // Down for a day before the boot: still dated at the crash, still explained by
+    // the 6008 (outside the rule's window).
+    let a = crash_day(&[("2", 0)], 86_400, 900);
+    assert_eq!(a.findings[0].dropped.time, at(900));
+    assert_eq!(&*a.findings[0].causes[0].rule_id, "unclean");
+    assert_eq!(a.findings[0].verdict.confidence, Confidence::High);
+    // A stamp after the boot is not the moment: the latest record before the boot is.
+    let dated = |a: Analysis| a.findings[0].dropped.time;
+    assert_eq!(dated(crash_day(&[("2", 0)], 1000, 1005)), at(0));
+    // A record of the host later than the stamp is a later sign of life, unless it
+    // comes in the boot's last ten minutes (the boot may have written it).
+    assert_eq!(
+        dated(crash_day(&[("2", 0), ("3", 350)], 1000, 200)),
+        at(350)
+    );
+    assert_eq!(
+        dated(crash_day(&[("2", 0), ("3", 950)], 1000, 200)),
+        at(200)
+    );
+}
+
+/// The binary data of a 6008 whose last sign of life was `t`, on a host `zone` hours
+/// from UTC: the moment as a `SYSTEMTIME` in local time, then in UTC.
+fn last_alive_data(t: DateTime<Utc>, zone: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    let systemtime = |t: DateTime<Utc>| -> String {
+        let words = [
+            t.year() as u16,
+            t.month() as u16,
+            t.weekday().num_days_from_sunday() as u16,
+            t.day() as u16,
+            t.hour() as u16,
+            t.minute() as u16,
+            t.second() as u16,
+            0,
+        ];
+        words
+            .iter()
+            .map(|w| format!("{:02X}{:02X}", w & 0xFF, w >> 8))
+            .collect()
+    };
+    systemtime(t + chrono::TimeDelta::hours(zone)) + &systemtime(t)
+}
+
+/// A drop record of no session (an RD Gateway denial) gives the verdict itself only
+/// when its rule says the record states why; a category that is a guess (TermDD 56)
+/// does not.
+#[test]
+fn a_refusal_record_speaks_for_itself_only_when_its_rule_says_so() {
+    let denial = |says_why: bool| {
+        let mut r = Arc::unwrap_or_clone(rule(
+            "denied",
+            Role::Drop,
+            Some(Category::Authentication),
+            Some(Step::Refused),
+            &["IpAddress"],
+        ));
+        if let Some(x) = r.extension.as_mut() {
+            x.says_why = says_why;
+            x.explain = Some("{Username} was refused ({ErrorCode})".into());
+        }
+        let fields = [
+            ("Username", "CORP\\dave"),
+            ("IpAddress", "198.51.100.7"),
+            ("ErrorCode", "23003"),
+        ];
+        run(vec![m(ev("G", 0, "gw", 201, &fields), &[&Arc::new(r)])])
+    };
+    let a = denial(true);
+    let f = &a.findings[0];
+    assert_eq!(f.dropped.user.as_deref(), Some("CORP\\dave"));
+    assert_eq!(
+        &*f.verdict.summary,
+        "Refused: CORP\\dave was refused (23003)."
+    );
+    assert_eq!(f.verdict.confidence, Confidence::Medium);
+    assert_eq!(f.verdict.fix.as_deref(), Some("fix denied"));
+    assert_eq!(f.verdict.said_by.as_deref(), Some("title of denied"));
+    assert!(a.incidents[0].title.ends_with("refused: title of denied"));
+    let a = denial(false);
+    let f = &a.findings[0];
+    assert!(f.verdict.summary.starts_with("Nothing in the given logs"));
+    assert_eq!(f.verdict.confidence, Confidence::Low);
+    assert!(f.verdict.said_by.is_none());
 }
 
 /// An RCM 261 alone (no RdpCoreTS record: that log does not cover the moment).

@@ -2,7 +2,7 @@
 //! from the binary data of EventLog 6008.
 //!
 //! When Windows boots after a crash, a hang reset or a power loss, the EventLog
-//! service writes 6008, "The previous system shutdown at <time> on <date> was
+//! service writes 6008, "The previous system shutdown at `<time>` on `<date>` was
 //! unexpected". The text gives that moment in the host's local time, in its
 //! locale's format (`‎4/‎6/‎2012` `9:59:13 AM`), which cannot be read back
 //! reliably. The binary data holds the same moment twice, as two `SYSTEMTIME`
@@ -12,14 +12,15 @@
 //! then or soon after, and always before the 6008 record itself.
 
 use super::binary::unhex;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
 /// Bytes of one `SYSTEMTIME`.
 const SYSTEMTIME_LEN: usize = 16;
 /// The most binary data a 6008 holds (Windows writes 64 bytes; some builds less).
 const MAX_DATA: usize = 256;
-/// The largest gap between local time and UTC anywhere (UTC+14, UTC-12).
-const MAX_ZONE_OFFSET: TimeDelta = TimeDelta::hours(14);
+/// How far local time runs ahead of UTC at most (UTC+14) and behind it (UTC-12).
+const AHEAD: TimeDelta = TimeDelta::hours(14);
+const BEHIND: TimeDelta = TimeDelta::hours(-12);
 
 /// The UTC moment the host was last known to be running, from a 6008's `Binary`
 /// (hex text). `None` when the data does not hold two valid `SYSTEMTIME`s, or
@@ -35,7 +36,8 @@ pub fn last_alive(binary: &str) -> Option<DateTime<Utc>> {
     let zone = local.signed_duration_since(utc);
     // Zones are whole quarter hours from UTC.
     let quarter = TimeDelta::minutes(15).num_milliseconds();
-    (zone.abs() <= MAX_ZONE_OFFSET && zone.num_milliseconds() % quarter == 0).then_some(utc)
+    let in_reach = (BEHIND..=AHEAD).contains(&zone);
+    (in_reach && zone.num_milliseconds() % quarter == 0).then_some(utc)
 }
 
 /// A `SYSTEMTIME` read as a time with no zone, checked field by field.
@@ -43,10 +45,14 @@ fn systemtime(b: &[u8]) -> Option<DateTime<Utc>> {
     let word = |i: usize| u32::from(u16::from_le_bytes([b[2 * i], b[2 * i + 1]]));
     let (year, month, weekday, day) = (word(0), word(1), word(2), word(3));
     let (hour, minute, second, milli) = (word(4), word(5), word(6), word(7));
-    if weekday > 6 {
+    // No leap second either: `and_hms_milli_opt` takes 1000 and more as one.
+    if milli > 999 {
         return None;
     }
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    if date.weekday().num_days_from_sunday() != weekday {
+        return None;
+    }
     Some(
         date.and_hms_milli_opt(hour, minute, second, milli)?
             .and_utc(),
@@ -84,12 +90,18 @@ mod tests {
         assert_eq!(last_alive(&far), None);
         let odd = ON_UTC.replacen("22002C00", "22002D00", 1);
         assert_eq!(last_alive(&odd), None);
-        // Month 13, day of week 7, a cut SYSTEMTIME, text that is not hex.
+        // UTC-13 is no zone (UTC+13 is).
+        let minus13 = EASTERN.replacen("09003B00", "00003B00", 1);
+        assert_eq!(last_alive(&minus13), None);
+        // Month 13, a day of week that is not the date's (2015-08-25 was a Tuesday),
+        // 1000 ms, a cut SYSTEMTIME, text that is not hex.
         let month = ON_UTC.replacen("DF070800", "DF070D00", 2);
-        let weekday = ON_UTC.replacen("08000200", "08000700", 2);
+        let weekday = ON_UTC.replacen("08000200", "08000300", 2);
+        let leap = ON_UTC.replacen("2C001C03", "2C00E803", 2);
         for junk in [
             &month,
             &weekday,
+            &leap,
             &ON_UTC[..60],
             "",
             "0100000000000000",

@@ -77,6 +77,11 @@ pub struct Extension {
     /// What to try to fix it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Arc<str>>,
+    /// A drop rule whose record states why by itself (an RD Gateway policy denial):
+    /// when no cause coincides, its explanation and fix are the verdict. A drop rule
+    /// whose category is a guess (TermDD 56) leaves this off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub says_why: bool,
 }
 
 /// What the rest of the pipeline knows of a rule: its metadata and extension,
@@ -224,6 +229,7 @@ mod tests {
             keys: vec![],
             explain: None,
             fix: None,
+            says_why: false,
         });
         assert!(
             filter.keeps(&ours),

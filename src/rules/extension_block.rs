@@ -12,8 +12,8 @@ fn bad(n: &Node, msg: String) -> Located {
 }
 
 /// The keys a `dropcause:` block may have.
-const KEYS: [&str; 7] = [
-    "role", "category", "step", "window", "keys", "explain", "fix",
+const KEYS: [&str; 8] = [
+    "role", "category", "step", "window", "keys", "explain", "fix", "says_why",
 ];
 
 const ROLES: [(&str, Role); 4] = [
@@ -35,8 +35,10 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
         keys: Vec::new(),
         explain: None,
         fix: None,
+        says_why: false,
     };
     let mut step_node = None;
+    let mut says_why_node = None;
     let before = found.0.len();
     let categories = Category::ALL.map(|c| (c.as_str(), c));
     let steps = Step::ALL.map(|s| (s.as_str(), s));
@@ -63,6 +65,12 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
                     .map(str::to_string)
             }
             "fix" => ext.fix = found.keep(v.expect_str("dropcause.fix")).map(Arc::from),
+            "says_why" => {
+                ext.says_why = found
+                    .keep(v.expect_bool("dropcause.says_why"))
+                    .unwrap_or_default();
+                says_why_node = Some(v);
+            }
             other => {
                 let e = bad(
                     k,
@@ -83,21 +91,41 @@ pub(crate) fn parse(node: &Node, found: &mut Found) -> Option<Extension> {
         return None;
     };
     ext.role = role;
-    let wrong = if ext.role == Role::Cause && ext.category.is_none() {
-        Some((node, "a cause needs a `category`"))
-    } else if ext.role == Role::Lifecycle && ext.step.is_none() {
-        Some((node, "a lifecycle rule needs a `step`"))
-    } else {
-        step_node
-            .filter(|_| matches!(ext.role, Role::Cause | Role::Context))
-            .map(|n| (n, "`step` is for lifecycle and drop rules only"))
-    };
+    let wrong = misplaced(node, &ext, step_node, says_why_node);
     match wrong {
         Some((n, why)) => {
             found.push(bad(n, why.into()));
             None
         }
         None => Some(ext),
+    }
+}
+
+/// A key the block's role or other keys rule out, with why: a cause without a
+/// category, a lifecycle rule without a step, a step or `says_why` where it has no
+/// meaning.
+fn misplaced<'a>(
+    node: &'a Node,
+    ext: &Extension,
+    step_node: Option<&'a Node>,
+    says_why_node: Option<&'a Node>,
+) -> Option<(&'a Node, &'static str)> {
+    let says_why = says_why_node.filter(|_| ext.says_why);
+    if ext.role == Role::Cause && ext.category.is_none() {
+        Some((node, "a cause needs a `category`"))
+    } else if ext.role == Role::Lifecycle && ext.step.is_none() {
+        Some((node, "a lifecycle rule needs a `step`"))
+    } else if let Some(n) = says_why.filter(|_| ext.role != Role::Drop) {
+        Some((n, "`says_why` is for drop rules only"))
+    } else if let Some(n) = says_why.filter(|_| ext.category.is_none()) {
+        Some((
+            n,
+            "`says_why` needs a `category`: what the record says the cause is",
+        ))
+    } else {
+        step_node
+            .filter(|_| matches!(ext.role, Role::Cause | Role::Context))
+            .map(|n| (n, "`step` is for lifecycle and drop rules only"))
     }
 }
 

@@ -69,6 +69,14 @@ impl Node {
         }
     }
 
+    /// The node as a boolean, or a located "wrong type" error naming `what`.
+    pub fn expect_bool(&self, what: &str) -> Result<bool, Located> {
+        match &self.value {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(self.wrong(what, "true or false")),
+        }
+    }
+
     /// The node as a mapping, or a located "wrong type" error naming `what`.
     pub fn expect_map(&self, what: &str) -> Result<&[(Node, Node)], Located> {
         match &self.value {
