@@ -375,6 +375,24 @@ fn cases() -> Vec<Broken> {
             "`step` is for lifecycle and drop rules only",
         ),
         b(
+            "dropcause-says-why-on-cause",
+            with_dropcause("  role: cause\n  category: network\n  says_why: true\n"),
+            Some((14, 13)),
+            "`says_why` is for drop rules only",
+        ),
+        b(
+            "dropcause-says-why-without-category",
+            with_dropcause("  role: drop\n  step: refused\n  says_why: true\n"),
+            Some((14, 13)),
+            "`says_why` needs a `category`",
+        ),
+        b(
+            "dropcause-says-why-not-a-flag",
+            with_dropcause("  role: drop\n  category: network\n  says_why: yes please\n"),
+            Some((14, 13)),
+            "true or false",
+        ),
+        b(
             "tests-unknown-key",
             with_tests("  matches: []\n"),
             Some((12, 3)),
