@@ -500,13 +500,12 @@ fn ended_by_boot(input: &Input, seg: &Seg) -> Option<(Ending, usize)> {
     })
 }
 
-/// When a session whose host went down under it dropped: the last sign that the
+/// When a session whose host went down under it dropped, as the last sign that the
 /// host was running before the boot that reported the crash: the moment a 6008 of
 /// that boot says the host was last alive, or a later record of the host from before
 /// the boot's last ten minutes; with no such 6008 (Kernel-Power 41 alone), the host's
 /// last record before the boot. Never before the session's last record, nor after the
-/// boot's first. `None` when `decider` is
-/// not a record of that boot.
+/// boot's first. `None` when `decider` is not a record of that boot.
 fn went_down(input: &Input, seg: &Seg, decider: usize) -> Option<DateTime<Utc>> {
     if !boot_record(input, decider) {
         return None;
