@@ -250,7 +250,10 @@ pub(crate) fn facts(m: &Matched) -> Facts {
         f.step = rule_step(m);
         f.session = text(key(SESSION_FIELDS).as_deref()).and_then(|s| s.parse().ok());
         set_address(&mut f, text(key(ADDRESS_FIELDS).as_deref()));
-        f.user = USER_FIELDS.iter().find_map(|n| text(Some(n)));
+        // Only a drop of no session shows it: not read for the thousands of causes.
+        if f.drop {
+            f.user = USER_FIELDS.iter().find_map(|n| text(Some(n)));
+        }
         return f;
     };
     f.kind = Some(entry.kind);

@@ -46,9 +46,6 @@ const RECONNECT_WITHIN: TimeDelta = TimeDelta::minutes(2);
 /// Security 4647: the user asked to log off.
 const USER_LOGOFF_ID: u16 = 4647;
 
-/// EventLog 6008: the previous shutdown was unexpected.
-const UNEXPECTED_SHUTDOWN_ID: u16 = 6008;
-
 /// How one session ended.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
@@ -439,11 +436,14 @@ fn transient(input: &Input, seg: &Seg) -> bool {
         && !kinds().any(|k| matches!(k, Kind::Logon | Kind::Shell | Kind::Reconnect))
 }
 
+/// EventLog 6008, written at boot: the previous shutdown was unexpected.
+const UNEXPECTED_SHUTDOWN: (&str, u16) = ("EventLog", 6008);
+
 /// Records a host writes as it boots: (provider, event id).
 const BOOT_RECORDS: &[(&str, u16)] = &[
     ("EventLog", 6005),
     ("Microsoft-Windows-Kernel-General", 12),
-    ("EventLog", 6008),
+    UNEXPECTED_SHUTDOWN,
     ("Microsoft-Windows-Kernel-Power", 41),
 ];
 
@@ -452,8 +452,13 @@ const BOOT_SPAN: TimeDelta = TimeDelta::minutes(10);
 
 /// Whether item `i` is a boot record.
 fn boot_record(input: &Input, i: usize) -> bool {
+    BOOT_RECORDS.iter().any(|r| is_record(input, i, *r))
+}
+
+/// Whether item `i` is event `id` of `provider`.
+fn is_record(input: &Input, i: usize, (provider, id): (&str, u16)) -> bool {
     let ev = &input.items[i].event;
-    (BOOT_RECORDS.iter()).any(|(provider, id)| ev.event_id == *id && ev.is_from(provider))
+    ev.event_id == id && ev.is_from(provider)
 }
 
 /// A power rule of high level: its record says the host went down without a clean
@@ -517,7 +522,7 @@ fn went_down(input: &Input, seg: &Seg, decider: usize) -> Option<DateTime<Utc>> 
         .iter()
         .filter_map(|&i| {
             let ev = &input.items[i].event;
-            (ev.event_id == UNEXPECTED_SHUTDOWN_ID && ev.is_from("EventLog"))
+            is_record(input, i, UNEXPECTED_SHUTDOWN)
                 .then(|| ev.with_field("Binary", |v| last_alive(&v?.as_text())))
                 .flatten()
         })
