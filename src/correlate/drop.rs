@@ -23,6 +23,12 @@ const SERVER_ENDINGS: &[(i64, i64, Ending)] = &[
     (7, 10, Ending::Refused),
     (11, 11, Ending::UserDisconnect),
     (12, 12, Ending::UserLogoff),
+    // The server told the client it was shutting down or restarting: an orderly
+    // end, as a logoff at a restart someone asked for.
+    (25, 26, Ending::Shutdown),
+    // Licensing failed while the connection was being set up (a drop when it
+    // comes after a logon).
+    (256, 267, Ending::Refused),
 ];
 
 /// Client 1026 reasons that are not errors; every other value is a drop.
@@ -163,7 +169,7 @@ fn server_outcome(
         if r == 0 {
             e = bare_disconnect(input, b, index, seg, i, user_window);
         }
-        (e, Some(codes::decode(Family::ServerReason, r)), Some(i))
+        (e, Some(codes::decode(reason_family(r), r)), Some(i))
     } else if let Some(i) = last(Kind::DisconnectedBy) {
         (Ending::UserDisconnect, None, Some(i))
     } else if let Some(i) = logoff {
@@ -190,7 +196,7 @@ fn server_outcome(
     let by_power = decider.is_some_and(|i| boot_record(input, i));
     let category = reason
         .as_ref()
-        .and_then(|r| codes::category(Family::ServerReason, r.code))
+        .and_then(|r| codes::category(reason_family(r.code), r.code))
         .or_else(|| {
             (reason.is_none() && ending == Ending::Dropped && (logoff == decider || by_power))
                 .then_some(Category::Power)
@@ -200,6 +206,16 @@ fn server_outcome(
         reason,
         category,
         decider,
+    }
+}
+
+/// How to read an LSM 40 reason: a protocol disconnect reason, or, when the value has
+/// an HRESULT's severity bit (some hosts write 0x80070040 there), a status code.
+fn reason_family(reason: i64) -> Family {
+    if reason & 0x8000_0000 != 0 {
+        Family::Status
+    } else {
+        Family::ServerReason
     }
 }
 

@@ -328,11 +328,12 @@ fn cause_title(k: &Key, first: &Finding) -> Option<String> {
         .or_else(|| first.verdict.said_by.as_deref().map(str::to_string))
 }
 
-/// What a refusal with no cause record says of itself: the status its own record
-/// carries (TermDD 56's), "the connection timed out: ... (STATUS_IO_TIMEOUT in the record)".
+/// What a drop or refusal with no cause record says of itself: the status or reason
+/// its own record carries (TermDD 56's, LSM 40's), "the connection timed out: ...
+/// (STATUS_IO_TIMEOUT in the record)". A drop's reason 0 says nothing, so it is left out.
 fn logged_reason(k: &Key, first: &Finding) -> Option<String> {
     let r = first.dropped.reason.as_ref()?;
-    if k.kind != IncidentKind::Refusals {
+    if k.kind != IncidentKind::Refusals && r.code == 0 {
         return None;
     }
     let mut meaning = r.meaning.chars();

@@ -33,6 +33,8 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_endings;
+#[cfg(test)]
 mod tests_refused;
 mod unanswered;
 mod window;

@@ -4,7 +4,7 @@
 //! LSM session, from logon or reconnect to the disconnect or logoff that ended
 //! it. Every event that names a session id belongs to exactly one `Seg`.
 
-use super::catalog::{Facts, Kind, Log, account};
+use super::catalog::{Facts, Kind, Log, account, strip_port};
 use super::connection::{self, Conn, Refusal};
 use super::input::Input;
 use super::model::SessionKind;
@@ -106,7 +106,57 @@ pub(crate) fn build(input: &Input) -> Built {
     }
     fold_transient(input, &mut b);
     finish(input, &mut b);
+    teardown_records(input, &mut b);
     b
+}
+
+/// How far from a session's disconnect a drop record of no connection that names the
+/// session's client (TermDD 56 in System) may be to belong to that disconnect.
+const TEARDOWN_SLACK: TimeDelta = TimeDelta::seconds(5);
+
+/// A driver's drop record of no connection (TermDD 56, with the client's address) that
+/// comes with the disconnect of a session from that client is that session's teardown,
+/// not a refusal of its own: it joins the session (and so its drop's evidence).
+fn teardown_records(input: &Input, b: &mut Built) {
+    let orphans: Vec<usize> = (0..input.items.len())
+        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
+        .filter(|i| input.facts[*i].address.is_some())
+        .collect();
+    if orphans.is_empty() {
+        return;
+    }
+    let mut by_client: HashMap<(usize, String), Vec<usize>> = HashMap::default();
+    for (s, seg) in b.segs.iter().enumerate() {
+        if let (SessionKind::Remote, Some(a)) = (seg.kind, &seg.address) {
+            by_client
+                .entry((seg.host, strip_port(a)))
+                .or_default()
+                .push(s);
+        }
+    }
+    for i in orphans {
+        let Some(address) = input.facts[i].address.as_deref() else {
+            continue;
+        };
+        let t = input.items[i].event.time;
+        let ended_then = |s: &usize| {
+            b.segs[*s].items.iter().any(|j| {
+                let is_end = matches!(
+                    input.facts[*j].kind,
+                    Some(Kind::Disconnect | Kind::DisconnectReason | Kind::SecDisconnect)
+                );
+                is_end && (input.items[*j].event.time - t).abs() <= TEARDOWN_SLACK
+            })
+        };
+        let key = (input.host_of(i), strip_port(address));
+        let found = by_client
+            .get(&key)
+            .and_then(|l| l.iter().copied().find(ended_then));
+        if let Some(s) = found {
+            attach(input, b, s, i);
+            b.segs[s].items.sort_unstable();
+        }
+    }
 }
 
 /// How soon after a transient session's first record its connection must
@@ -374,11 +424,18 @@ fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<
     // A logon id names one logon, so one session: not merely a session id, which
     // Windows gives again to the next connection.
     let mut logon_seg: HashMap<String, usize> = HashMap::default();
-    let names: HashMap<&str, usize> = range
-        .clone()
-        .filter_map(|i| Some((input.facts[i].connection.as_deref()?, b.conn_of[i]?)))
-        .filter(|(_, c)| !b.conns[*c].client)
-        .collect();
+    // Windows numbers connections again after TermService restarts, so one
+    // name may stand for several connections: each name's, in time order.
+    let mut names: HashMap<&str, Vec<usize>> = HashMap::default();
+    for i in range.clone() {
+        let (Some(name), Some(c)) = (input.facts[i].connection.as_deref(), b.conn_of[i]) else {
+            continue;
+        };
+        let list = names.entry(name).or_default();
+        if !b.conns[c].client && !list.contains(&c) {
+            list.push(c);
+        }
+    }
     let mut starts: Vec<usize> = by_sid.values().flatten().copied().collect();
     starts.sort_by_key(|s| b.segs[*s].start);
     for i in range {
@@ -400,16 +457,38 @@ fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<
             }
             s
         } else {
-            let by_name = f.connection.as_deref().and_then(|n| names.get(n));
-            by_name
-                .and_then(|c| b.conns[*c].segs.last().and_then(|s| b.segs[*s].sid))
-                .and_then(|sid| latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK))
+            let named = f.connection.as_deref().and_then(|n| names.get(n));
+            let conn = named.and_then(|list| named_at(input, b, list, t));
+            conn.and_then(|c| seg_of_conn(b, c, t))
+                .or_else(|| {
+                    let sid = b.segs[*b.conns[conn?].segs.last()?].sid?;
+                    latest_before(b, by_sid.get(&sid)?, t + SECURITY_SLACK)
+                })
                 .or_else(|| logon_seg.get(f.logon_id.as_deref()?).copied())
         };
         if let Some(s) = seg {
             attach(input, b, s, i);
         }
     }
+}
+
+/// Of the connections that bore one name (in time order), the one a Security
+/// record at `t` names: the last that began by then.
+fn named_at(input: &Input, b: &Built, list: &[usize], t: DateTime<Utc>) -> Option<usize> {
+    let began = |c: usize| input.items[b.conns[c].items[0]].event.time;
+    let n = list.partition_point(|c| began(*c) <= t + SECURITY_SLACK);
+    n.checked_sub(1).map(|k| list[k])
+}
+
+/// The session a connection was in at `t`: a 4779 names the connection that
+/// left the session, not the one that took it over a moment later.
+fn seg_of_conn(b: &Built, c: usize, t: DateTime<Utc>) -> Option<usize> {
+    b.conns[c]
+        .segs
+        .iter()
+        .copied()
+        .filter(|s| b.segs[*s].start <= t + SECURITY_SLACK)
+        .max_by_key(|s| b.segs[*s].start)
 }
 
 /// The last session in `list` (in start order) that started by `t`.

@@ -120,6 +120,52 @@ impl CauseIndex {
         hits
     }
 
+    /// The records among `items` (one session's) that a cause rule matched inside
+    /// its window around `t`: per rule, the one nearest `t`. Another session's record
+    /// of the same rule may lie nearer (two clients dropped in the same second), and
+    /// [`CauseIndex::near`] finds only that one.
+    pub fn own_near(&self, input: &Input, items: &[usize], t: DateTime<Utc>) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::new();
+        for &item in items {
+            let time = input.items[item].event.time;
+            for rule in input.items[item].with_role(Role::Cause) {
+                let Some(&r) = self.ids.get(&*rule.id) else {
+                    continue;
+                };
+                let (from, to) = self.reach(r, t);
+                if time < from || time > to {
+                    continue;
+                }
+                let hit = Hit {
+                    rule: r,
+                    item,
+                    offset: time - t,
+                    count: 1,
+                    same_client: true,
+                };
+                match hits.iter_mut().find(|h| h.rule == r) {
+                    Some(h) if h.offset.abs() > hit.offset.abs() => *h = hit,
+                    Some(_) => {}
+                    None => hits.push(hit),
+                }
+            }
+        }
+        hits
+    }
+
+    /// The moments between which a record of cause rule `rule` may explain a drop
+    /// at `t` (its window).
+    fn reach(&self, rule: usize, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let window = self.rules[rule]
+            .extension
+            .as_ref()
+            .map(|x| x.window)
+            .unwrap_or_default();
+        let from = t - TimeDelta::from_std(window.before).unwrap_or(TimeDelta::MAX);
+        let to = t + TimeDelta::from_std(window.after).unwrap_or(TimeDelta::MAX);
+        (from, to)
+    }
+
     /// The category of cause rule `rule` (an index into [`CauseIndex::rules`]).
     pub fn category(&self, rule: usize) -> Option<crate::rules::Category> {
         self.rules[rule].extension.as_ref()?.category
@@ -157,13 +203,7 @@ impl CauseIndex {
             .filter(|r| wanted(**r))
             .filter_map(|r| {
                 let lists = self.lists.get(&(host, *r))?;
-                let window = self.rules[*r]
-                    .extension
-                    .as_ref()
-                    .map(|x| x.window)
-                    .unwrap_or_default();
-                let from = t - TimeDelta::from_std(window.before).unwrap_or(TimeDelta::MAX);
-                let to = t + TimeDelta::from_std(window.after).unwrap_or(TimeDelta::MAX);
+                let (from, to) = self.reach(*r, t);
                 let value = match &self.keys[*r] {
                     Key::None => None,
                     Key::Address(_) => address,

@@ -63,12 +63,17 @@ pub(crate) fn incident_id(index: usize) -> String {
     format!("I{}", index + 1)
 }
 
-/// `21 s`, `4 min`, `2 h 5 min`.
+/// `21 s`, `4 min`, `2 h 5 min`, `3 d 4 h`, `2,616 days`: never more than two units, and none
+/// that a reader must convert (a span of years is not counted in hours).
 pub(crate) fn duration(seconds: i64) -> String {
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 24 * HOUR;
     match seconds {
         s if s < 120 => format!("{s} s"),
-        s if s < 7200 => format!("{} min", (s + 30) / 60),
-        s => format!("{} h {} min", s / 3600, s / 60 % 60),
+        s if s < 2 * HOUR => format!("{} min", (s + 30) / 60),
+        s if s < 2 * DAY => format!("{} h {} min", s / HOUR, s / 60 % 60),
+        s if s < 60 * DAY => format!("{} d {} h", s / DAY, s / HOUR % 24),
+        s => format!("{} days", thousands(((s + DAY / 2) / DAY) as usize)),
     }
 }
 
@@ -351,5 +356,8 @@ mod tests {
         assert_eq!(duration(21), "21 s");
         assert_eq!(duration(150), "3 min");
         assert_eq!(duration(7500), "2 h 5 min");
+        assert_eq!(duration(47 * 3600 + 59 * 60), "47 h 59 min");
+        assert_eq!(duration(2 * 86_400 + 4 * 3600 + 59), "2 d 4 h");
+        assert_eq!(duration(226_074_360), "2,617 days");
     }
 }

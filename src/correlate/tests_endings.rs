@@ -1,0 +1,289 @@
+//! How sessions end when Windows logs more than one connection at a time: a takeover,
+//! two clients dropping together, a driver's record of a disconnect; and the LSM 40
+//! reasons that are not drops (restart) or are refusals (licensing at connect).
+
+use super::model::{Analysis, DropKind, Ending};
+use super::testkit::{endings, ev, m, rule};
+use super::{CorrelateOptions, correlate};
+use crate::rules::{Category, Matched, Role, RuleInfo, Step};
+use std::sync::Arc;
+
+fn life(id: &str, step: Step) -> Arc<RuleInfo> {
+    rule(id, Role::Lifecycle, None, Some(step), &["SessionID"])
+}
+
+fn run(events: Vec<Matched>) -> Analysis {
+    correlate(events, &[], &CorrelateOptions::default())
+}
+
+/// One connection (`act`, named `name`, from `ip`) that logs `user` on to session 2
+/// at `secs`: RdpCoreTS 131/65, LSM 21 and RdpCoreTS 66.
+fn working(secs: i64, act: &str, name: &str, ip: &str, user: &str) -> Vec<Matched> {
+    working_in("2", secs, (act, name), ip, user)
+}
+
+/// [`working`], in Windows session `sid`.
+fn working_in(
+    sid: &str,
+    secs: i64,
+    (act, name): (&str, &str),
+    ip: &str,
+    user: &str,
+) -> Vec<Matched> {
+    let connect = rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[]);
+    let logon = life("logon", Step::Logon);
+    let port = format!("{ip}:50000");
+    let lsm = [
+        ("@act", act),
+        ("User", user),
+        ("SessionID", sid),
+        ("Address", ip),
+    ];
+    let core = |id, fields: &[(&str, &str)]| ev("H", secs, "core", id, fields);
+    vec![
+        m(
+            core(131, &[("@act", act), ("ClientIP", &port)]),
+            &[&connect],
+        ),
+        m(
+            core(65, &[("@act", act), ("ConnectionName", name)]),
+            &[&connect],
+        ),
+        m(ev("H", secs + 1, "lsm", 21, &lsm), &[&logon]),
+        m(
+            ev(
+                "H",
+                secs + 1,
+                "core",
+                66,
+                &[("@act", act), ("ConnectionName", name), ("SessionID", sid)],
+            ),
+            &[&logon],
+        ),
+    ]
+}
+
+/// Security 4778 or 4779 for connection `name` from `ip`, logon 0x10.
+fn window_station(secs: i64, id: u16, name: &str, ip: &str) -> Matched {
+    let step = if id == 4778 {
+        Step::Reconnect
+    } else {
+        Step::Disconnect
+    };
+    let fields = [
+        ("AccountName", "alice"),
+        ("AccountDomain", "CORP"),
+        ("LogonID", "0x10"),
+        ("SessionName", name),
+        ("ClientAddress", ip),
+    ];
+    m(ev("H", secs, "sec", id, &fields), &[&life("station", step)])
+}
+
+/// LSM 40 with `reason` for session 2, of connection `act`.
+fn reason(secs: i64, act: &str, reason: &str, role: Role) -> Matched {
+    let r = rule("reason", role, None, Some(Step::Disconnect), &["Session"]);
+    let fields = [("@act", act), ("Session", "2"), ("Reason", reason)];
+    m(ev("H", secs, "lsm", 40, &fields), &[&r])
+}
+
+#[test]
+fn taking_over_a_connected_session_is_no_drop() {
+    // alice works from 10.0.0.5 (RDP-Tcp#5); at 600 s she opens the session from a
+    // second PC: the old connection is replaced (40 reason 5, 4779 of RDP-Tcp#5) and
+    // the new one reconnects (LSM 25, 4778 of RDP-Tcp#7). The old connection's 4779
+    // comes after the new connection began; it is still the old connection's.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    let connect = rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[]);
+    let second = [("@act", "a2"), ("ClientIP", "10.0.0.9:50001")];
+    events.push(m(ev("H", 600, "core", 131, &second), &[&connect]));
+    let named = [("@act", "a2"), ("ConnectionName", "RDP-Tcp#7")];
+    events.push(m(ev("H", 600, "core", 65, &named), &[&connect]));
+    events.push(reason(602, "a1", "5", Role::Lifecycle));
+    let lsm24 = [
+        ("@act", "a1"),
+        ("User", "CORP\\alice"),
+        ("SessionID", "2"),
+        ("Address", "10.0.0.5"),
+    ];
+    events.push(m(
+        ev("H", 602, "lsm", 24, &lsm24),
+        &[&life("disconnect", Step::Disconnect)],
+    ));
+    events.push(window_station(602, 4779, "RDP-Tcp#5", "10.0.0.5"));
+    let lsm25 = [
+        ("@act", "a2"),
+        ("User", "CORP\\alice"),
+        ("SessionID", "2"),
+        ("Address", "10.0.0.9"),
+    ];
+    events.push(m(
+        ev("H", 603, "lsm", 25, &lsm25),
+        &[&life("reconnect", Step::Reconnect)],
+    ));
+    events.push(window_station(603, 4778, "RDP-Tcp#7", "10.0.0.9"));
+    let a = run(events);
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    assert_eq!(
+        endings(&a),
+        [(Some(2), Ending::Replaced), (Some(2), Ending::Open)]
+    );
+}
+
+#[test]
+fn each_of_two_clients_dropping_together_keeps_its_own_network_record() {
+    // alice and bob drop 0.3 s apart; each connection logged its own RdpCoreTS 226
+    // just before. bob's record is nearer alice's drop, but it is his.
+    let net = rule("net-226", Role::Cause, Some(Category::Network), None, &[]);
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    events.extend(working_in(
+        "3",
+        10,
+        ("b1", "RDP-Tcp#6"),
+        "10.0.0.7",
+        "CORP\\bob",
+    ));
+    let fail = |secs, act: &str, code: &str| {
+        m(
+            ev(
+                "H",
+                secs,
+                "core",
+                226,
+                &[("@act", act), ("ErrorCode", code)],
+            ),
+            &[&net],
+        )
+    };
+    events.push(fail(600, "a1", "alice's"));
+    events.push(fail(600, "b1", "bob's"));
+    let drop = rule(
+        "reason-0",
+        Role::Drop,
+        None,
+        Some(Step::Disconnect),
+        &["Session"],
+    );
+    for (secs, act, sid) in [(601, "a1", "2"), (601, "b1", "3")] {
+        let fields = [("@act", act), ("Session", sid), ("Reason", "0")];
+        events.push(m(ev("H", secs, "lsm", 40, &fields), &[&drop]));
+    }
+    let a = run(events);
+    assert_eq!(a.findings.len(), 2);
+    for f in &a.findings {
+        let who = if f.dropped.user.as_deref() == Some("CORP\\alice") {
+            "alice's"
+        } else {
+            "bob's"
+        };
+        assert_eq!(
+            &*f.causes[0].explanation,
+            &format!("net-226 happened ({who})")
+        );
+        assert_eq!(f.verdict.category, Some(Category::Network));
+    }
+    assert_eq!(a.incidents.len(), 1, "one network failure, one incident");
+}
+
+#[test]
+fn a_driver_record_at_a_sessions_disconnect_is_that_sessions_not_a_refusal() {
+    // TermDD 56 (in System, no connection id) names alice's address half a second
+    // before her session's reason-0 disconnect: one drop, not a drop and a refusal.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    let termdd = rule(
+        "termdd-56",
+        Role::Drop,
+        Some(Category::Network),
+        Some(Step::Refused),
+        &["param2"],
+    );
+    let driver = [("param1", "\\Device\\Termdd"), ("param2", "10.0.0.5")];
+    events.push(m(ev("H", 600, "sys", 56, &driver), &[&termdd]));
+    events.push(reason(600, "a1", "0", Role::Drop));
+    let a = run(events);
+    assert_eq!(a.findings.len(), 1, "{:?}", a.findings);
+    assert_eq!(a.findings[0].dropped.kind, DropKind::SessionDropped);
+    assert_eq!(a.findings[0].dropped.evidence.len(), 2);
+    // From another client, it stays a refusal of its own.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    let other = [("param1", "\\Device\\Termdd"), ("param2", "10.0.0.99")];
+    events.push(m(ev("H", 600, "sys", 56, &other), &[&termdd]));
+    events.push(reason(600, "a1", "0", Role::Drop));
+    let kinds: Vec<DropKind> = run(events)
+        .findings
+        .iter()
+        .map(|f| f.dropped.kind)
+        .collect();
+    assert!(kinds.contains(&DropKind::ConnectionRefused), "{kinds:?}");
+}
+
+#[test]
+fn a_restart_reason_ends_the_session_by_the_restart() {
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    events.push(reason(600, "a1", "26", Role::Drop));
+    let a = run(events);
+    assert!(a.findings.is_empty());
+    assert_eq!(endings(&a), [(Some(2), Ending::Shutdown)]);
+}
+
+#[test]
+fn licensing_at_connect_is_a_refusal_and_after_logon_a_drop() {
+    // No logon: the connection was refused while it was being licensed.
+    let connect = rule("connect", Role::Lifecycle, None, Some(Step::Connect), &[]);
+    let arbitration = life("arbitration", Step::Logon);
+    let events = vec![
+        m(
+            ev(
+                "H",
+                0,
+                "core",
+                131,
+                &[("@act", "a1"), ("ClientIP", "10.0.0.5:1")],
+            ),
+            &[&connect],
+        ),
+        m(
+            ev(
+                "H",
+                1,
+                "lsm",
+                41,
+                &[("@act", "a1"), ("User", "CORP\\bob"), ("SessionID", "2")],
+            ),
+            &[&arbitration],
+        ),
+        reason(2, "a1", "258", Role::Drop),
+    ];
+    let a = run(events);
+    assert_eq!(a.findings.len(), 1);
+    assert_eq!(a.findings[0].dropped.kind, DropKind::ConnectionRefused);
+    let name = a.findings[0]
+        .dropped
+        .reason
+        .as_ref()
+        .map(|r| r.name.as_str());
+    assert_eq!(name, Some("LICENSE_NO_LICENSE"));
+    // After a logon, the same reason drops the session.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\bob");
+    events.push(reason(600, "a1", "258", Role::Drop));
+    assert_eq!(
+        run(events).findings[0].dropped.kind,
+        DropKind::SessionDropped
+    );
+}
+
+#[test]
+fn an_hresult_in_the_reason_is_decoded_as_one() {
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    events.push(reason(600, "a1", "2147942464", Role::Drop));
+    let a = run(events);
+    let f = &a.findings[0];
+    let name = f.dropped.reason.as_ref().map(|r| r.name.as_str());
+    assert_eq!(name, Some("HRESULT(ERROR_NETNAME_DELETED)"));
+    assert_eq!(f.verdict.category, Some(Category::Network));
+    assert!(
+        a.incidents[0].title.contains("the peer vanished"),
+        "{}",
+        a.incidents[0].title
+    );
+}
