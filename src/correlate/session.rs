@@ -114,45 +114,63 @@ pub(crate) fn build(input: &Input) -> Built {
 /// session's client (TermDD 56 in System) may be to belong to that disconnect.
 const TEARDOWN_SLACK: TimeDelta = TimeDelta::seconds(5);
 
-/// A driver's drop record of no connection (TermDD 56, with the client's address) that
-/// comes with the disconnect of a session from that client is that session's teardown,
-/// not a refusal of its own: it joins the session (and so its drop's evidence).
+/// The provider of the RDP transport driver's records in System (TermDD 50, 56).
+const TRANSPORT_DRIVER: &str = "TermDD";
+
+/// When a session was disconnected, and which session.
+type SessionEnd = (DateTime<Utc>, usize);
+
+/// A transport driver's drop record of no connection (TermDD 56, with the client's
+/// address) that comes with the disconnect of a session from that client is that
+/// session's teardown, not a refusal of its own: it joins the session (and so its
+/// drop's evidence).
 fn teardown_records(input: &Input, b: &mut Built) {
     let orphans: Vec<usize> = (0..input.items.len())
         .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
+        .filter(|i| {
+            input.items[*i]
+                .event
+                .provider
+                .eq_ignore_ascii_case(TRANSPORT_DRIVER)
+        })
         .filter(|i| input.facts[*i].address.is_some())
         .collect();
     if orphans.is_empty() {
         return;
     }
-    let mut by_client: HashMap<(usize, String), Vec<usize>> = HashMap::default();
+    // The disconnects of remote sessions, per (host, client address), in time order.
+    let mut ends: HashMap<(usize, String), Vec<SessionEnd>> = HashMap::default();
     for (s, seg) in b.segs.iter().enumerate() {
-        if let (SessionKind::Remote, Some(a)) = (seg.kind, &seg.address) {
-            by_client
-                .entry((seg.host, strip_port(a)))
-                .or_default()
-                .push(s);
+        let (SessionKind::Remote, Some(a)) = (seg.kind, &seg.address) else {
+            continue;
+        };
+        let list = ends.entry((seg.host, strip_port(a))).or_default();
+        for j in &seg.items {
+            let kind = input.facts[*j].kind;
+            if matches!(
+                kind,
+                Some(Kind::Disconnect | Kind::DisconnectReason | Kind::SecDisconnect)
+            ) {
+                list.push((input.items[*j].event.time, s));
+            }
         }
+    }
+    for list in ends.values_mut() {
+        list.sort_unstable();
     }
     for i in orphans {
         let Some(address) = input.facts[i].address.as_deref() else {
             continue;
         };
         let t = input.items[i].event.time;
-        let ended_then = |s: &usize| {
-            b.segs[*s].items.iter().any(|j| {
-                let is_end = matches!(
-                    input.facts[*j].kind,
-                    Some(Kind::Disconnect | Kind::DisconnectReason | Kind::SecDisconnect)
-                );
-                is_end && (input.items[*j].event.time - t).abs() <= TEARDOWN_SLACK
-            })
+        let Some(list) = ends.get(&(input.host_of(i), strip_port(address))) else {
+            continue;
         };
-        let key = (input.host_of(i), strip_port(address));
-        let found = by_client
-            .get(&key)
-            .and_then(|l| l.iter().copied().find(ended_then));
-        if let Some(s) = found {
+        let first = list.partition_point(|(end, _)| *end < t - TEARDOWN_SLACK);
+        if let Some(&(_, s)) = list
+            .get(first)
+            .filter(|(end, _)| *end <= t + TEARDOWN_SLACK)
+        {
             attach(input, b, s, i);
             b.segs[s].items.sort_unstable();
         }
@@ -427,13 +445,13 @@ fn security(input: &Input, range: Range<usize>, b: &mut Built, by_sid: &HashMap<
     // Windows numbers connections again after TermService restarts, so one
     // name may stand for several connections: each name's, in time order.
     let mut names: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut listed: foldhash::HashSet<(&str, usize)> = foldhash::HashSet::default();
     for i in range.clone() {
         let (Some(name), Some(c)) = (input.facts[i].connection.as_deref(), b.conn_of[i]) else {
             continue;
         };
-        let list = names.entry(name).or_default();
-        if !b.conns[c].client && !list.contains(&c) {
-            list.push(c);
+        if !b.conns[c].client && listed.insert((name, c)) {
+            names.entry(name).or_default().push(c);
         }
     }
     let mut starts: Vec<usize> = by_sid.values().flatten().copied().collect();

@@ -185,6 +185,13 @@ fn each_of_two_clients_dropping_together_keeps_its_own_network_record() {
     assert_eq!(a.incidents.len(), 1, "one network failure, one incident");
 }
 
+/// TermDD 56 in System at `secs`.
+fn termdd_56(secs: i64, fields: &[(&str, &str)]) -> crate::event::Event {
+    let mut e = ev("H", secs, "sys", 56, fields);
+    e.provider = "TermDD".into();
+    e
+}
+
 #[test]
 fn a_driver_record_at_a_sessions_disconnect_is_that_sessions_not_a_refusal() {
     // TermDD 56 (in System, no connection id) names alice's address half a second
@@ -198,7 +205,7 @@ fn a_driver_record_at_a_sessions_disconnect_is_that_sessions_not_a_refusal() {
         &["param2"],
     );
     let driver = [("param1", "\\Device\\Termdd"), ("param2", "10.0.0.5")];
-    events.push(m(ev("H", 600, "sys", 56, &driver), &[&termdd]));
+    events.push(m(termdd_56(600, &driver), &[&termdd]));
     events.push(reason(600, "a1", "0", Role::Drop));
     let a = run(events);
     assert_eq!(a.findings.len(), 1, "{:?}", a.findings);
@@ -207,7 +214,7 @@ fn a_driver_record_at_a_sessions_disconnect_is_that_sessions_not_a_refusal() {
     // From another client, it stays a refusal of its own.
     let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
     let other = [("param1", "\\Device\\Termdd"), ("param2", "10.0.0.99")];
-    events.push(m(ev("H", 600, "sys", 56, &other), &[&termdd]));
+    events.push(m(termdd_56(600, &other), &[&termdd]));
     events.push(reason(600, "a1", "0", Role::Drop));
     let kinds: Vec<DropKind> = run(events)
         .findings
