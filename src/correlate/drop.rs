@@ -260,14 +260,15 @@ fn bare_disconnect(
     let t = input.items[i].event.time;
     // A logoff logged first: the disconnect record is its teardown, however
     // many seconds later it comes.
-    let logged_off = seg.items.iter().any(|j| {
+    let logged_off = seg.items.iter().copied().find(|j| {
         *j < i
             && (kind_of(input, *j) == Some(Kind::Logoff)
                 || input.items[*j].event.event_id == USER_LOGOFF_ID
                     && kind_of(input, *j) == Some(Kind::SecLogoff))
     });
-    if logged_off {
-        return Ending::UserLogoff;
+    if let Some(j) = logged_off {
+        // The user's logoff, or one a restart forced.
+        return forced_logoff(input, index, seg, j);
     }
     let moved = b.conn_of[i].is_some_and(|c| {
         b.conns[c].items.iter().any(|j| {
@@ -289,7 +290,8 @@ fn bare_disconnect(
         .iter()
         .filter(|j| near(j))
         .find_map(|j| match kind_of(input, *j) {
-            Some(Kind::Logoff | Kind::SecLogoff) => Some(Ending::UserLogoff),
+            // The user's logoff, or one a restart forced (`shutdown`).
+            Some(Kind::Logoff | Kind::SecLogoff) => Some(forced_logoff(input, index, seg, *j)),
             Some(Kind::ClientClosed) => Some(Ending::UserDisconnect),
             Some(Kind::DisconnectedBy) => {
                 self_disconnect(input, *j).then_some(Ending::UserDisconnect)
@@ -308,6 +310,12 @@ fn bare_disconnect(
         Some(Ending::UserLogoff) => Ending::UserLogoff,
         _ if client_side && reconnected_soon(input, b, index, seg, t) => Ending::Interrupted,
         Some(e) => e,
+        // Security alone gives no reason for a disconnect (4779): the user's, or a drop.
+        // It is a drop when the host logged a failure of its own around it.
+        None if seg.security_only => match host_failure_near(index, seg, t) {
+            true => Ending::Dropped,
+            false => Ending::Unknown,
+        },
         // The connection under it was reset from the client's end before the
         // server ended anything: the client was closed or killed, as
         // `connection_outcome` reads the same records when LSM is not given.
@@ -321,6 +329,22 @@ fn bare_disconnect(
             _ => Ending::Dropped,
         },
     }
+}
+
+/// Whether the host logged, inside the cause's window around `t`, a failure of its own
+/// that ends sessions: its Remote Desktop service, its power, its network or its resources.
+fn host_failure_near(index: &CauseIndex, seg: &Seg, t: DateTime<Utc>) -> bool {
+    index
+        .near(seg.host, t, seg.address.as_deref(), None)
+        .iter()
+        .any(|h| {
+            index.category(h.rule).is_some_and(|c| {
+                matches!(
+                    c,
+                    Category::Service | Category::Power | Category::Network | Category::Resource
+                )
+            })
+        })
 }
 
 /// The RDP connection that carried `seg` up to a disconnect at `t` (the

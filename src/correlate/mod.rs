@@ -26,6 +26,7 @@ mod intern;
 pub mod model;
 mod outlook;
 mod rank;
+mod security_session;
 mod session;
 mod summary;
 #[cfg(test)]
@@ -132,6 +133,7 @@ fn sessions_and_findings(
 ) -> (Vec<Session>, Vec<Finding>) {
     let index = window::CauseIndex::new(input);
     let mut built = session::build(input);
+    security_session::add(input, &mut built);
     attempt::refine(input, &mut built, spans);
     let user_window =
         chrono::TimeDelta::from_std(options.user_action_window).unwrap_or(chrono::TimeDelta::MAX);

@@ -46,6 +46,9 @@ pub(crate) struct Seg {
     pub conn_backed: bool,
     /// For refused attempts: why, from the attempt's own records.
     pub refusal: Option<Refusal>,
+    /// A session known only from Security (no other session log for the host): its
+    /// disconnects carry no reason ([`super::security_session`]).
+    pub security_only: bool,
 }
 
 /// Sessions and connections of every host.
@@ -410,6 +413,7 @@ pub(crate) fn new_seg(
         peer: None,
         conn_backed: false,
         refusal: None,
+        security_only: false,
     });
     b.segs.len() - 1
 }

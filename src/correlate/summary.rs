@@ -315,7 +315,8 @@ fn step_message(out: &mut String, s: &Session, title: Option<&str>, id: u16) {
     }
     let _ = match s.session_id {
         Some(sid) => write!(out, ": Windows session {sid} of {who}"),
-        None => write!(out, ": Windows session ? of {who}"),
+        // The logs name no Windows session id (RdpCoreTS or Security alone).
+        None => write!(out, ": a session of {who}"),
     };
     let _ = match (s.kind, s.client_address.as_deref()) {
         (SessionKind::Console, _) => write!(out, " at the console"),

@@ -294,3 +294,126 @@ fn an_hresult_in_the_reason_is_decoded_as_one() {
         a.incidents[0].title
     );
 }
+
+/// Security 4624 logon type 10 of `user` from `ip`, logon id `id`.
+fn rdp_logon(secs: i64, user: &str, ip: &str, id: &str) -> Matched {
+    let fields = [
+        ("TargetUserName", user),
+        ("TargetDomainName", "CORP"),
+        ("TargetLogonId", id),
+        ("LogonType", "10"),
+        ("IpAddress", ip),
+    ];
+    m(
+        ev("S", secs, "sec", 4624, &fields),
+        &[&life("logon", Step::Logon)],
+    )
+}
+
+/// Security 4779 (or 4778) of logon `id` from `ip`.
+fn station(secs: i64, event: u16, user: &str, ip: &str, id: &str) -> Matched {
+    let step = if event == 4778 {
+        Step::Reconnect
+    } else {
+        Step::Disconnect
+    };
+    let fields = [
+        ("AccountName", user),
+        ("AccountDomain", "CORP"),
+        ("LogonID", id),
+        ("SessionName", "RDP-Tcp#3"),
+        ("ClientAddress", ip),
+    ];
+    m(
+        ev("S", secs, "sec", event, &fields),
+        &[&life("station", step)],
+    )
+}
+
+#[test]
+fn with_only_security_and_system_a_service_crash_drops_the_sessions() {
+    // alice (a split token: two 4624 a second apart) and bob work on S; TermService
+    // crashes at 600 s and both are disconnected (4779).
+    let crash = rule("crash", Role::Cause, Some(Category::Service), None, &[]);
+    let mut events = vec![
+        rdp_logon(0, "alice", "10.0.0.5", "0x10"),
+        rdp_logon(1, "alice", "10.0.0.5", "0x11"),
+        rdp_logon(50, "bob", "10.0.0.7", "0x20"),
+    ];
+    let mut scm = ev(
+        "S",
+        599,
+        "sys",
+        7031,
+        &[("param1", "Remote Desktop Services")],
+    );
+    scm.provider = "Service Control Manager".into();
+    events.push(m(scm, &[&crash]));
+    events.push(station(600, 4779, "alice", "10.0.0.5", "0x10"));
+    events.push(station(601, 4779, "bob", "10.0.0.7", "0x20"));
+    let a = run(events);
+    assert_eq!(a.sessions.len(), 2, "the split token is one session");
+    assert_eq!(a.findings.len(), 2);
+    for f in &a.findings {
+        assert_eq!(f.dropped.kind, DropKind::SessionDropped);
+        assert_eq!(&*f.causes[0].rule_id, "crash");
+        assert_eq!(f.verdict.category, Some(Category::Service));
+    }
+}
+
+#[test]
+fn with_only_security_a_disconnect_says_nothing_of_why() {
+    // A 4779 with no failure around it: the user's, or a drop nobody logged. Not a
+    // finding; the stay ends, the reconnect (4778) starts the next one, and a 4634
+    // of a logon that is not a Remote Desktop one is nobody's.
+    let events = vec![
+        rdp_logon(0, "alice", "10.0.0.5", "0x10"),
+        station(600, 4779, "alice", "10.0.0.5", "0x10"),
+        station(900, 4778, "alice", "10.0.0.9", "0x10"),
+        m(
+            ev(
+                "S",
+                950,
+                "sec",
+                4634,
+                &[("TargetUserName", "svc"), ("TargetLogonId", "0x99")],
+            ),
+            &[&life("logoff", Step::Logoff)],
+        ),
+    ];
+    let a = run(events);
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    assert_eq!(endings(&a), [(None, Ending::Unknown), (None, Ending::Open)]);
+    // With the RDP logs given, Security records only join their sessions.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    let mut logon = rdp_logon(1, "alice", "10.0.0.5", "0x10");
+    logon.event.computer = "H".into();
+    events.push(logon);
+    assert_eq!(run(events).sessions.len(), 1);
+}
+
+#[test]
+fn a_logoff_a_requested_restart_forced_after_a_bare_disconnect_is_the_restart() {
+    // User32 1074 at 590 s asks for a restart; alice's session is disconnected with
+    // reason 0 at 600 s and logged off (LSM 23) a second later: the restart's doing.
+    let mut requested = Arc::unwrap_or_clone(rule(
+        "user32-1074",
+        Role::Cause,
+        Some(Category::Power),
+        None,
+        &[],
+    ));
+    requested.level = crate::rules::Level::Medium;
+    let requested = Arc::new(requested);
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    events.push(m(ev("H", 590, "sys", 1074, &[]), &[&requested]));
+    events.push(reason(600, "a1", "0", Role::Drop));
+    let logoff = [("@act", "a1"), ("User", "CORP\\alice"), ("SessionID", "2")];
+    events.push(m(
+        ev("H", 601, "lsm", 23, &logoff),
+        &[&life("logoff", Step::Logoff)],
+    ));
+    let a = run(events);
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    assert_eq!(endings(&a), [(Some(2), Ending::Shutdown)]);
+}
