@@ -199,10 +199,6 @@ fn hits_of(input: &Input, b: &Built, index: &CauseIndex, f: &Found) -> Vec<Hit> 
         seg.and_then(|s| s.sid),
     );
     near.retain(|h| b.owner[h.item].is_none_or(|o| Some(o) == f.seg));
-    for h in &mut near {
-        // The session's own record (its connection's 226) is this client's, keyed or not.
-        h.same_client |= f.seg.is_some() && b.owner[h.item] == f.seg;
-    }
     if let Some(seg) = seg {
         for own in index.own_near(input, &seg.items, t) {
             if !near.iter().any(|h| h.rule == own.rule) {

@@ -5,7 +5,7 @@ use super::catalog::Kind;
 use super::connection::{self, ConnEnd};
 use super::input::Input;
 use super::model::{DecodedCode, DropKind, Ending, SessionKind};
-use super::session::{Built, Seg};
+use super::session::{Built, REPLACED_SLACK, Seg};
 use super::window::CauseIndex;
 use crate::event::codes::{self, Family};
 use crate::event::last_alive;
@@ -160,7 +160,7 @@ fn server_outcome(
         .iter()
         .copied()
         .find(|i| matches!(kind_of(input, *i), Some(Kind::Logoff | Kind::SecLogoff)));
-    let (mut ending, reason, decider) = if let Some(i) = last(Kind::DisconnectReason) {
+    let (mut ending, reason, decider) = if let Some(i) = reason_record(input, seg) {
         let r = input.facts[i].reason.unwrap_or(0);
         let mut e = ending_for(SERVER_ENDINGS, r);
         if e == Ending::Refused && seg.has_start {
@@ -207,6 +207,25 @@ fn server_outcome(
         category,
         decider,
     }
+}
+
+/// The LSM 40 record that ends `seg`: its last one, passing over a reason 5 that
+/// Windows logged with the stay's own reconnect (LSM 25, 40 reason 5, 4778), which is
+/// about the connection that reconnect replaced.
+fn reason_record(input: &Input, seg: &Seg) -> Option<usize> {
+    let with_reconnect = |i: usize| {
+        let t = input.items[i].event.time;
+        input.facts[i].reason == Some(5)
+            && seg.items.iter().any(|j| {
+                kind_of(input, *j) == Some(Kind::Reconnect)
+                    && (input.items[*j].event.time - t).abs() <= REPLACED_SLACK
+            })
+    };
+    seg.items
+        .iter()
+        .rev()
+        .copied()
+        .find(|i| kind_of(input, *i) == Some(Kind::DisconnectReason) && !with_reconnect(*i))
 }
 
 /// How to read an LSM 40 reason: a protocol disconnect reason, or, when the value has
@@ -331,19 +350,23 @@ fn bare_disconnect(
     }
 }
 
-/// Whether the host logged, inside the cause's window around `t`, a failure of its own
-/// that ends sessions: its Remote Desktop service, its power, its network or its resources.
+/// How long after a disconnect the failure that caused it may still be logged (a
+/// service's crash record follows its sessions' ends by a moment).
+const FAILURE_LOGGED_AFTER: TimeDelta = TimeDelta::seconds(5);
+
+/// Whether the host logged, inside the cause's window before `t` (or just after), a
+/// failure of its own that ends sessions: its Remote Desktop service, an unexpected
+/// loss of power, its network or its resources. A restart someone asked for, or the
+/// boot after it, is not one.
 fn host_failure_near(index: &CauseIndex, seg: &Seg, t: DateTime<Utc>) -> bool {
     index
         .near(seg.host, t, seg.address.as_deref(), None)
         .iter()
-        .any(|h| {
-            index.category(h.rule).is_some_and(|c| {
-                matches!(
-                    c,
-                    Category::Service | Category::Power | Category::Network | Category::Resource
-                )
-            })
+        .filter(|h| h.offset <= FAILURE_LOGGED_AFTER)
+        .any(|h| match index.category(h.rule) {
+            Some(Category::Service | Category::Network | Category::Resource) => true,
+            Some(Category::Power) => unclean_shutdown(&index.rules[h.rule]),
+            _ => false,
         })
 }
 
@@ -454,7 +477,8 @@ fn forced_logoff(input: &Input, index: &CauseIndex, seg: &Seg, i: usize) -> Endi
     let hits = index.near(seg.host, t, seg.address.as_deref(), seg.sid);
     let power: Vec<&RuleInfo> = hits
         .iter()
-        .filter(|h| h.offset.abs() <= SHUTDOWN_NEAR)
+        // Not a restart the session began after.
+        .filter(|h| h.offset.abs() <= SHUTDOWN_NEAR && t + h.offset >= seg.start)
         .map(|h| &*index.rules[h.rule])
         .filter(|r| r.category() == Some(Category::Power))
         .collect();

@@ -5,7 +5,7 @@
 //! same logon end it. Security gives no reason for a disconnect, so `drop` calls
 //! a disconnect a drop only when a failure on the host coincides with it.
 
-use super::catalog::{Kind, Log};
+use super::catalog::{Kind, Log, strip_port};
 use super::input::Input;
 use super::model::SessionKind;
 use super::session::{Built, attach, new_seg};
@@ -23,11 +23,27 @@ const TRAILING_LOGOFF: TimeDelta = TimeDelta::seconds(60);
 /// The Remote Desktop logon type of 4624.
 const REMOTE_INTERACTIVE: i64 = 10;
 
-/// One logon's sessions being built: its current stay, and when that stay ended.
+/// One logon's sessions being built: its current stay, when that stay ended, and the
+/// logon ids that name it.
 struct Logon {
     seg: usize,
     ended: Option<DateTime<Utc>>,
+    ids: Vec<String>,
 }
+
+impl Logon {
+    fn new(seg: usize) -> Logon {
+        Logon {
+            seg,
+            ended: None,
+            ids: Vec::new(),
+        }
+    }
+}
+
+/// How long before a reconnect (4778) Windows logs the temporary logon it arbitrates
+/// the connection in (4624 type 10, logged off seconds later).
+const ARBITRATION_BEFORE: TimeDelta = TimeDelta::seconds(10);
 
 /// Adds the sessions of every host that has Security records but no other session
 /// log (LocalSessionManager, RemoteConnectionManager, RdpCoreTS).
@@ -104,17 +120,31 @@ impl Logons {
             .find(|l| same_logon(input, b, self.list[*l].seg, i));
         let l = twin.unwrap_or_else(|| {
             let seg = self.stay(input, b, i, true);
-            self.list.push(Logon { seg, ended: None });
+            self.list.push(Logon::new(seg));
             self.list.len() - 1
         });
+        self.list[l].ids.push(id.clone());
         self.ids.insert(id, l);
         attach(input, b, self.list[l].seg, i);
     }
 
-    /// 4778: the logon's next stay begins.
+    /// 4778: the logon's next stay begins. Windows first logs the connection on
+    /// to a temporary session (4624 type 10 of the same account from the same
+    /// address, seconds before, logged off seconds after): that logon is this
+    /// stay's beginning, not a session of its own, and its logoff ends nothing.
     fn reconnect(&mut self, input: &Input, b: &mut Built, i: usize, id: String) {
-        let seg = self.stay(input, b, i, true);
-        let logon = Logon { seg, ended: None };
+        let seg = match self.arbitration(input, b, i) {
+            Some(temp) => {
+                for gone in std::mem::take(&mut self.list[temp].ids) {
+                    self.ids.remove(&gone);
+                }
+                self.list[temp].ended = Some(input.items[i].event.time);
+                self.list[temp].seg
+            }
+            None => self.stay(input, b, i, true),
+        };
+        let mut logon = Logon::new(seg);
+        logon.ids.push(id.clone());
         match self.ids.get(&id) {
             Some(&l) => self.list[l] = logon,
             None => {
@@ -125,6 +155,29 @@ impl Logons {
         attach(input, b, seg, i);
     }
 
+    /// The temporary logon a reconnect at record `i` was arbitrated in, if any:
+    /// among the last few, open, of the same account and address, begun within
+    /// [`ARBITRATION_BEFORE`], holding nothing but its logon records.
+    fn arbitration(&self, input: &Input, b: &Built, i: usize) -> Option<usize> {
+        let f = &input.facts[i];
+        let t = input.items[i].event.time;
+        let recent = self.list.len().saturating_sub(8)..self.list.len();
+        recent.rev().find(|l| {
+            let logon = &self.list[*l];
+            let s = &b.segs[logon.seg];
+            logon.ended.is_none()
+                && !logon.ids.is_empty()
+                && s.start <= t
+                && t - s.start <= ARBITRATION_BEFORE
+                && s.user.is_some()
+                && s.user == f.user
+                && s.address.as_deref().map(strip_port) == f.address.as_deref().map(strip_port)
+                && s.items
+                    .iter()
+                    .all(|j| input.facts[*j].kind == Some(Kind::SecLogon))
+        })
+    }
+
     /// 4779: the stay ends. A disconnect of a logon from before the logs is a
     /// session of its own, with no start.
     fn disconnect(&mut self, input: &Input, b: &mut Built, i: usize, id: String) {
@@ -132,7 +185,9 @@ impl Logons {
             Some(&l) => l,
             None => {
                 let seg = self.stay(input, b, i, false);
-                self.list.push(Logon { seg, ended: None });
+                let mut logon = Logon::new(seg);
+                logon.ids.push(id.clone());
+                self.list.push(logon);
                 self.ids.insert(id, self.list.len() - 1);
                 self.list.len() - 1
             }

@@ -18,7 +18,7 @@ const TRAILING_END: TimeDelta = TimeDelta::seconds(60);
 /// How far a Security logon may be from the session start it belongs to.
 const SECURITY_SLACK: TimeDelta = TimeDelta::seconds(15);
 /// A reason-5 disconnect this soon after a reconnect ends the replaced connection.
-const REPLACED_SLACK: TimeDelta = TimeDelta::seconds(10);
+pub(crate) const REPLACED_SLACK: TimeDelta = TimeDelta::seconds(10);
 
 /// One rebuilt session (or connection attempt, or client-side connection).
 #[derive(Debug, Clone)]
@@ -124,9 +124,10 @@ const TRANSPORT_DRIVER: &str = "TermDD";
 type SessionEnd = (DateTime<Utc>, usize);
 
 /// A transport driver's drop record of no connection (TermDD 56, with the client's
-/// address) that comes with the disconnect of a session from that client is that
-/// session's teardown, not a refusal of its own: it joins the session (and so its
-/// drop's evidence).
+/// address) that comes with a session's unexplained disconnect (LSM 40 reason 0, 24 or
+/// 4779 with no logoff and no other reason near it) from that client is that session's
+/// teardown, not a refusal of its own: it joins the session (and so its drop's
+/// evidence). One such record per session; any others stay refusals of their own.
 fn teardown_records(input: &Input, b: &mut Built) {
     let orphans: Vec<usize> = (0..input.items.len())
         .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
@@ -141,26 +142,8 @@ fn teardown_records(input: &Input, b: &mut Built) {
     if orphans.is_empty() {
         return;
     }
-    // The disconnects of remote sessions, per (host, client address), in time order.
-    let mut ends: HashMap<(usize, String), Vec<SessionEnd>> = HashMap::default();
-    for (s, seg) in b.segs.iter().enumerate() {
-        let (SessionKind::Remote, Some(a)) = (seg.kind, &seg.address) else {
-            continue;
-        };
-        let list = ends.entry((seg.host, strip_port(a))).or_default();
-        for j in &seg.items {
-            let kind = input.facts[*j].kind;
-            if matches!(
-                kind,
-                Some(Kind::Disconnect | Kind::DisconnectReason | Kind::SecDisconnect)
-            ) {
-                list.push((input.items[*j].event.time, s));
-            }
-        }
-    }
-    for list in ends.values_mut() {
-        list.sort_unstable();
-    }
+    let ends = bare_disconnects(input, b);
+    let mut joined: foldhash::HashSet<usize> = foldhash::HashSet::default();
     for i in orphans {
         let Some(address) = input.facts[i].address.as_deref() else {
             continue;
@@ -170,14 +153,61 @@ fn teardown_records(input: &Input, b: &mut Built) {
             continue;
         };
         let first = list.partition_point(|(end, _)| *end < t - TEARDOWN_SLACK);
-        if let Some(&(_, s)) = list
-            .get(first)
-            .filter(|(end, _)| *end <= t + TEARDOWN_SLACK)
-        {
+        let found = list[first..]
+            .iter()
+            .take_while(|(end, _)| *end <= t + TEARDOWN_SLACK)
+            .find(|(_, s)| !joined.contains(s));
+        if let Some(&(_, s)) = found {
+            joined.insert(s);
             attach(input, b, s, i);
-            b.segs[s].items.sort_unstable();
         }
     }
+    for s in joined {
+        b.segs[s].items.sort_unstable();
+    }
+}
+
+/// The disconnects of remote sessions that no logoff or stated reason explains, per
+/// (host, client address), in time order.
+fn bare_disconnects(input: &Input, b: &Built) -> HashMap<(usize, String), Vec<SessionEnd>> {
+    let mut ends: HashMap<(usize, String), Vec<SessionEnd>> = HashMap::default();
+    for (s, seg) in b.segs.iter().enumerate() {
+        let (SessionKind::Remote, Some(a)) = (seg.kind, &seg.address) else {
+            continue;
+        };
+        let at = |j: &usize| input.items[*j].event.time;
+        // When a logoff or a stated reason was logged (items are in time order).
+        let said: Vec<DateTime<Utc>> = seg
+            .items
+            .iter()
+            .filter(|j| {
+                let f = &input.facts[**j];
+                matches!(f.kind, Some(Kind::Logoff | Kind::SecLogoff))
+                    || f.kind == Some(Kind::DisconnectReason) && f.reason.unwrap_or(0) != 0
+            })
+            .map(at)
+            .collect();
+        let explained = |t: DateTime<Utc>| {
+            let k = said.partition_point(|x| *x < t - TEARDOWN_SLACK);
+            said.get(k).is_some_and(|x| *x <= t + TEARDOWN_SLACK)
+        };
+        let list = ends.entry((seg.host, strip_port(a))).or_default();
+        for j in &seg.items {
+            let kind = input.facts[*j].kind;
+            let end = matches!(
+                kind,
+                Some(Kind::Disconnect | Kind::DisconnectReason | Kind::SecDisconnect)
+            );
+            if end && !explained(at(j)) {
+                list.push((at(j), s));
+            }
+        }
+    }
+    for list in ends.values_mut() {
+        list.sort_unstable();
+        list.dedup_by_key(|(_, s)| *s);
+    }
+    ends
 }
 
 /// How soon after a transient session's first record its connection must
@@ -330,7 +360,7 @@ fn lsm_sessions(
         };
         let t = input.items[i].event.time;
         let list = by_sid.entry(sid).or_default();
-        let found = via_connection(b, i, sid, cls).or_else(|| pick(b, list, cls, t, f));
+        let found = via_connection(b, (i, t), sid, cls, f).or_else(|| pick(b, list, cls, t, f));
         let s = found.unwrap_or_else(|| {
             list.push(new_seg(b, host, Some(sid), SessionKind::Unknown, t));
             b.segs.len() - 1
@@ -357,14 +387,31 @@ fn is_security(k: Kind) -> bool {
 }
 
 /// The session this item's connection already belongs to, for the same session id.
-fn via_connection(b: &Built, i: usize, sid: u32, cls: Class) -> Option<usize> {
+fn via_connection(
+    b: &Built,
+    (i, t): (usize, DateTime<Utc>),
+    sid: u32,
+    cls: Class,
+    f: &Facts,
+) -> Option<usize> {
     let c = b.conn_of[i]?;
     let s = *b.conns[c]
         .segs
         .iter()
         .rev()
         .find(|s| b.segs[**s].sid == Some(sid))?;
-    (!(cls == Class::Start && b.segs[s].has_start)).then_some(s)
+    let seg = &b.segs[s];
+    // A reason 5 logged with the reconnect that caused it (LSM 25, 40 reason 5, 4778)
+    // is about the connection that reconnect replaced: `pick` finds that one.
+    let replacing = cls == Class::End && replaced_by_reconnect(seg, t, f);
+    let restarting = cls == Class::Start && seg.has_start;
+    (!replacing && !restarting).then_some(s)
+}
+
+/// Whether end record `f` at `t` is a reason 5 that came with the reconnect that
+/// started `seg` (within [`REPLACED_SLACK`]).
+fn replaced_by_reconnect(seg: &Seg, t: DateTime<Utc>, f: &Facts) -> bool {
+    f.reason == Some(5) && seg.has_start && t - seg.start <= REPLACED_SLACK
 }
 
 /// The current session of a session id that `cls` continues, if any. End
@@ -378,9 +425,17 @@ fn pick(b: &Built, list: &[usize], cls: Class, t: DateTime<Utc>, f: &Facts) -> O
         Class::Begin => (!seg.ended).then_some(cur),
         Class::Attach => Some(cur),
         Class::End => {
-            let replaced = f.reason == Some(5) && seg.has_start && t - seg.start <= REPLACED_SLACK;
-            if replaced && list.len() > 1 {
-                return Some(list[list.len() - 2]);
+            if replaced_by_reconnect(seg, t, f) && list.len() > 1 {
+                // The stay it replaced, unless that one had already ended (a drop or a
+                // client close the user came back from): then the record is nobody's
+                // ending, and stays with the reconnect (`drop` passes over it).
+                let prev = list[list.len() - 2];
+                let ended_before = b.segs[prev]
+                    .last_end
+                    .is_some_and(|e| t - e > REPLACED_SLACK);
+                if !ended_before {
+                    return Some(prev);
+                }
             }
             let recent = seg.last_end.is_some_and(|e| t - e <= TRAILING_END);
             let logoff = f.kind == Some(Kind::Logoff) && !seg.logged_off;

@@ -384,12 +384,53 @@ fn with_only_security_a_disconnect_says_nothing_of_why() {
     let a = run(events);
     assert!(a.findings.is_empty(), "{:?}", a.findings);
     assert_eq!(endings(&a), [(None, Ending::Unknown), (None, Ending::Open)]);
-    // With the RDP logs given, Security records only join their sessions.
+    // With the RDP logs given, a Security logon no session of theirs holds does not
+    // make a session of its own.
     let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
-    let mut logon = rdp_logon(1, "alice", "10.0.0.5", "0x10");
+    let mut logon = rdp_logon(500, "bob", "10.0.0.7", "0x20");
     logon.event.computer = "H".into();
     events.push(logon);
     assert_eq!(run(events).sessions.len(), 1);
+}
+
+#[test]
+fn with_only_security_a_reconnects_temporary_logon_is_part_of_it() {
+    // Windows logs a reconnect as a temporary logon (4624 type 10, two tokens), the
+    // 4778 of the original logon, then the temporary logon's 4634: one stay, which
+    // the user ends with 4647.
+    let logoff = |secs, id| {
+        let fields = [
+            ("TargetUserName", "alice"),
+            ("TargetDomainName", "CORP"),
+            ("TargetLogonId", id),
+        ];
+        m(
+            ev(
+                "S",
+                secs,
+                "sec",
+                if id == "0x10" { 4647 } else { 4634 },
+                &fields,
+            ),
+            &[&life("logoff", Step::Logoff)],
+        )
+    };
+    let events = vec![
+        rdp_logon(0, "alice", "10.0.0.5", "0x10"),
+        station(100, 4779, "alice", "10.0.0.5", "0x10"),
+        rdp_logon(500, "alice", "10.0.0.5", "0x30"),
+        rdp_logon(500, "alice", "10.0.0.5", "0x31"),
+        station(502, 4778, "alice", "10.0.0.5", "0x10"),
+        logoff(503, "0x30"),
+        logoff(503, "0x31"),
+        logoff(900, "0x10"),
+    ];
+    let a = run(events);
+    assert_eq!(
+        endings(&a),
+        [(None, Ending::Unknown), (None, Ending::UserLogoff)]
+    );
+    assert_eq!(a.sessions[1].steps.len(), 4, "{:?}", a.sessions[1].steps);
 }
 
 #[test]
@@ -416,4 +457,31 @@ fn a_logoff_a_requested_restart_forced_after_a_bare_disconnect_is_the_restart() 
     let a = run(events);
     assert!(a.findings.is_empty(), "{:?}", a.findings);
     assert_eq!(endings(&a), [(Some(2), Ending::Shutdown)]);
+}
+
+#[test]
+fn the_reason_5_logged_with_a_reconnect_ends_neither_stay_after_a_drop() {
+    // alice's connection drops at 600 s (reason 0); at 1080 s she reconnects from a new
+    // connection, and Windows logs LSM 25 with a 40 reason 5 of that connection. The
+    // reason 5 is about the connection the reconnect replaced, which had long ended:
+    // the first stay stays dropped, the second is open.
+    let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
+    events.push(reason(600, "a1", "0", Role::Drop));
+    let back = [
+        ("@act", "a2"),
+        ("User", "CORP\\alice"),
+        ("SessionID", "2"),
+        ("Address", "10.0.0.5"),
+    ];
+    events.push(m(
+        ev("H", 1080, "lsm", 25, &back),
+        &[&life("reconnect", Step::Reconnect)],
+    ));
+    events.push(reason(1080, "a2", "5", Role::Lifecycle));
+    let a = run(events);
+    assert_eq!(
+        endings(&a),
+        [(Some(2), Ending::Dropped), (Some(2), Ending::Open)]
+    );
+    assert_eq!(a.findings.len(), 1);
 }

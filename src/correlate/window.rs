@@ -136,12 +136,14 @@ impl CauseIndex {
                 if time < from || time > to {
                     continue;
                 }
+                // Scored as `near` scores an unkeyed record, so that a session's own
+                // record ranks as the other session's does for its drop.
                 let hit = Hit {
                     rule: r,
                     item,
                     offset: time - t,
                     count: 1,
-                    same_client: true,
+                    same_client: false,
                 };
                 match hits.iter_mut().find(|h| h.rule == r) {
                     Some(h) if h.offset.abs() > hit.offset.abs() => *h = hit,

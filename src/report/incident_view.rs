@@ -63,7 +63,7 @@ pub(crate) fn incident_id(index: usize) -> String {
     format!("I{}", index + 1)
 }
 
-/// `21 s`, `4 min`, `2 h 5 min`, `3 d 4 h`, `2,616 days`: never more than two units, and none
+/// `21 s`, `4 min`, `2 h 5 min`, `3 d 4 h`, `2,617 days`: never more than two units, and none
 /// that a reader must convert (a span of years is not counted in hours).
 pub(crate) fn duration(seconds: i64) -> String {
     const HOUR: i64 = 3600;
