@@ -699,7 +699,7 @@ fn session_drop(input: &Input, s: usize, seg: &Seg, out: &Outcome) -> Option<Fou
 /// each is a drop (a connection's records are judged with the connection).
 fn standalone<'a>(input: &'a Input, b: &'a Built) -> impl Iterator<Item = Found> + 'a {
     (0..input.items.len())
-        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
+        .filter(|i| b.lone_drop(input, *i))
         .map(|i| {
             let refused = input.items[i]
                 .with_role(Role::Drop)

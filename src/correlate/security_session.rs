@@ -8,7 +8,7 @@
 use super::catalog::{Kind, Log, strip_port};
 use super::input::Input;
 use super::model::SessionKind;
-use super::session::{Built, attach, new_seg};
+use super::session::{Built, Seg, attach, new_seg};
 use chrono::{DateTime, TimeDelta, Utc};
 use foldhash::HashMap;
 use std::ops::Range;
@@ -32,11 +32,12 @@ struct Logon {
 }
 
 impl Logon {
-    fn new(seg: usize) -> Logon {
+    /// The open stay `seg` of the logon named `id`.
+    fn new(seg: usize, id: &str) -> Logon {
         Logon {
             seg,
             ended: None,
-            ids: Vec::new(),
+            ids: vec![id.to_string()],
         }
     }
 }
@@ -94,6 +95,12 @@ struct Logons {
 }
 
 impl Logons {
+    /// The last few logons, newest first: where a logon's twin token or a reconnect's
+    /// temporary logon is (both are seconds apart).
+    fn recent(&self) -> impl Iterator<Item = usize> + use<> {
+        (self.list.len().saturating_sub(8)..self.list.len()).rev()
+    }
+
     /// A new stay, started by record `i` when `started`.
     fn stay(&mut self, input: &Input, b: &mut Built, i: usize, started: bool) -> usize {
         let seg = new_seg(
@@ -114,16 +121,20 @@ impl Logons {
             return;
         }
         // The twin, if any, is among the last few logons.
-        let recent = self.list.len().saturating_sub(8)..self.list.len();
-        let twin = recent
-            .rev()
+        let twin = self
+            .recent()
             .find(|l| same_logon(input, b, self.list[*l].seg, i));
-        let l = twin.unwrap_or_else(|| {
-            let seg = self.stay(input, b, i, true);
-            self.list.push(Logon::new(seg));
-            self.list.len() - 1
-        });
-        self.list[l].ids.push(id.clone());
+        let l = match twin {
+            Some(l) => {
+                self.list[l].ids.push(id.clone());
+                l
+            }
+            None => {
+                let seg = self.stay(input, b, i, true);
+                self.list.push(Logon::new(seg, &id));
+                self.list.len() - 1
+            }
+        };
         self.ids.insert(id, l);
         attach(input, b, self.list[l].seg, i);
     }
@@ -143,8 +154,7 @@ impl Logons {
             }
             None => self.stay(input, b, i, true),
         };
-        let mut logon = Logon::new(seg);
-        logon.ids.push(id.clone());
+        let logon = Logon::new(seg, &id);
         match self.ids.get(&id) {
             Some(&l) => self.list[l] = logon,
             None => {
@@ -159,19 +169,15 @@ impl Logons {
     /// among the last few, open, of the same account and address, begun within
     /// [`ARBITRATION_BEFORE`], holding nothing but its logon records.
     fn arbitration(&self, input: &Input, b: &Built, i: usize) -> Option<usize> {
-        let f = &input.facts[i];
         let t = input.items[i].event.time;
-        let recent = self.list.len().saturating_sub(8)..self.list.len();
-        recent.rev().find(|l| {
+        self.recent().find(|l| {
             let logon = &self.list[*l];
             let s = &b.segs[logon.seg];
             logon.ended.is_none()
                 && !logon.ids.is_empty()
                 && s.start <= t
                 && t - s.start <= ARBITRATION_BEFORE
-                && s.user.is_some()
-                && s.user == f.user
-                && s.address.as_deref().map(strip_port) == f.address.as_deref().map(strip_port)
+                && same_client(input, s, i)
                 && s.items
                     .iter()
                     .all(|j| input.facts[*j].kind == Some(Kind::SecLogon))
@@ -185,8 +191,7 @@ impl Logons {
             Some(&l) => l,
             None => {
                 let seg = self.stay(input, b, i, false);
-                let mut logon = Logon::new(seg);
-                logon.ids.push(id.clone());
+                let logon = Logon::new(seg, &id);
                 self.list.push(logon);
                 self.ids.insert(id, self.list.len() - 1);
                 self.list.len() - 1
@@ -224,11 +229,15 @@ impl Logons {
 /// the same account from the same address within [`SPLIT_TOKEN`] of its start.
 fn same_logon(input: &Input, b: &Built, seg: usize, i: usize) -> bool {
     let s = &b.segs[seg];
-    let f = &input.facts[i];
     let t = input.items[i].event.time;
-    s.has_start
-        && (t - s.start).abs() <= SPLIT_TOKEN
-        && s.user.is_some()
+    s.has_start && (t - s.start).abs() <= SPLIT_TOKEN && same_client(input, s, i)
+}
+
+/// Whether record `i` names the account and the client address (port aside) of
+/// session `s`.
+fn same_client(input: &Input, s: &Seg, i: usize) -> bool {
+    let f = &input.facts[i];
+    s.user.is_some()
         && s.user == f.user
-        && s.address == f.address
+        && s.address.as_deref().map(strip_port) == f.address.as_deref().map(strip_port)
 }

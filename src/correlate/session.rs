@@ -62,6 +62,14 @@ pub(crate) struct Built {
     pub conn_of: Vec<Option<usize>>,
 }
 
+impl Built {
+    /// Whether item `i` is a drop record that belongs to no session and no connection
+    /// (a TermDD 56 in System, an RD Gateway denial).
+    pub(crate) fn lone_drop(&self, input: &Input, i: usize) -> bool {
+        input.facts[i].drop && self.owner[i].is_none() && self.conn_of[i].is_none()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     Start,
@@ -130,7 +138,7 @@ type SessionEnd = (DateTime<Utc>, usize);
 /// evidence). One such record per session; any others stay refusals of their own.
 fn teardown_records(input: &Input, b: &mut Built) {
     let orphans: Vec<usize> = (0..input.items.len())
-        .filter(|i| input.facts[*i].drop && b.owner[*i].is_none() && b.conn_of[*i].is_none())
+        .filter(|i| b.lone_drop(input, *i))
         .filter(|i| {
             input.items[*i]
                 .event

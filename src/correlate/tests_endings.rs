@@ -63,6 +63,23 @@ fn working_in(
     ]
 }
 
+/// LSM 24 (disconnect) or 25 (reconnect) of alice's session 2, of connection `act`
+/// from `ip`.
+fn alice_lsm(secs: i64, id: u16, act: &str, ip: &str) -> Matched {
+    let step = if id == 25 {
+        Step::Reconnect
+    } else {
+        Step::Disconnect
+    };
+    let fields = [
+        ("@act", act),
+        ("User", "CORP\\alice"),
+        ("SessionID", "2"),
+        ("Address", ip),
+    ];
+    m(ev("H", secs, "lsm", id, &fields), &[&life("lsm", step)])
+}
+
 /// Security 4778 or 4779 for connection `name` from `ip`, logon 0x10.
 fn window_station(secs: i64, id: u16, name: &str, ip: &str) -> Matched {
     let step = if id == 4778 {
@@ -100,27 +117,9 @@ fn taking_over_a_connected_session_is_no_drop() {
     let named = [("@act", "a2"), ("ConnectionName", "RDP-Tcp#7")];
     events.push(m(ev("H", 600, "core", 65, &named), &[&connect]));
     events.push(reason(602, "a1", "5", Role::Lifecycle));
-    let lsm24 = [
-        ("@act", "a1"),
-        ("User", "CORP\\alice"),
-        ("SessionID", "2"),
-        ("Address", "10.0.0.5"),
-    ];
-    events.push(m(
-        ev("H", 602, "lsm", 24, &lsm24),
-        &[&life("disconnect", Step::Disconnect)],
-    ));
+    events.push(alice_lsm(602, 24, "a1", "10.0.0.5"));
     events.push(window_station(602, 4779, "RDP-Tcp#5", "10.0.0.5"));
-    let lsm25 = [
-        ("@act", "a2"),
-        ("User", "CORP\\alice"),
-        ("SessionID", "2"),
-        ("Address", "10.0.0.9"),
-    ];
-    events.push(m(
-        ev("H", 603, "lsm", 25, &lsm25),
-        &[&life("reconnect", Step::Reconnect)],
-    ));
+    events.push(alice_lsm(603, 25, "a2", "10.0.0.9"));
     events.push(window_station(603, 4778, "RDP-Tcp#7", "10.0.0.9"));
     let a = run(events);
     assert!(a.findings.is_empty(), "{:?}", a.findings);
@@ -467,16 +466,7 @@ fn the_reason_5_logged_with_a_reconnect_ends_neither_stay_after_a_drop() {
     // the first stay stays dropped, the second is open.
     let mut events = working(0, "a1", "RDP-Tcp#5", "10.0.0.5", "CORP\\alice");
     events.push(reason(600, "a1", "0", Role::Drop));
-    let back = [
-        ("@act", "a2"),
-        ("User", "CORP\\alice"),
-        ("SessionID", "2"),
-        ("Address", "10.0.0.5"),
-    ];
-    events.push(m(
-        ev("H", 1080, "lsm", 25, &back),
-        &[&life("reconnect", Step::Reconnect)],
-    ));
+    events.push(alice_lsm(1080, 25, "a2", "10.0.0.5"));
     events.push(reason(1080, "a2", "5", Role::Lifecycle));
     let a = run(events);
     assert_eq!(
