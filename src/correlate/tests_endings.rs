@@ -82,19 +82,33 @@ fn alice_lsm(secs: i64, id: u16, act: &str, ip: &str) -> Matched {
 
 /// Security 4778 or 4779 for connection `name` from `ip`, logon 0x10.
 fn window_station(secs: i64, id: u16, name: &str, ip: &str) -> Matched {
-    let step = if id == 4778 {
+    station_on(("H", secs), id, ("alice", "0x10"), (name, ip))
+}
+
+/// Security 4778 or 4779 on `host` at `secs`, of `user`'s logon `logon`, for
+/// connection `name` from `ip`.
+fn station_on(
+    (host, secs): (&str, i64),
+    event: u16,
+    (user, logon): (&str, &str),
+    (name, ip): (&str, &str),
+) -> Matched {
+    let step = if event == 4778 {
         Step::Reconnect
     } else {
         Step::Disconnect
     };
     let fields = [
-        ("AccountName", "alice"),
+        ("AccountName", user),
         ("AccountDomain", "CORP"),
-        ("LogonID", "0x10"),
+        ("LogonID", logon),
         ("SessionName", name),
         ("ClientAddress", ip),
     ];
-    m(ev("H", secs, "sec", id, &fields), &[&life("station", step)])
+    m(
+        ev(host, secs, "sec", event, &fields),
+        &[&life("station", step)],
+    )
 }
 
 /// LSM 40 with `reason` for session 2, of connection `act`.
@@ -309,24 +323,9 @@ fn rdp_logon(secs: i64, user: &str, ip: &str, id: &str) -> Matched {
     )
 }
 
-/// Security 4779 (or 4778) of logon `id` from `ip`.
+/// Security 4779 (or 4778) on S of logon `id` from `ip`.
 fn station(secs: i64, event: u16, user: &str, ip: &str, id: &str) -> Matched {
-    let step = if event == 4778 {
-        Step::Reconnect
-    } else {
-        Step::Disconnect
-    };
-    let fields = [
-        ("AccountName", user),
-        ("AccountDomain", "CORP"),
-        ("LogonID", id),
-        ("SessionName", "RDP-Tcp#3"),
-        ("ClientAddress", ip),
-    ];
-    m(
-        ev("S", secs, "sec", event, &fields),
-        &[&life("station", step)],
-    )
+    station_on(("S", secs), event, (user, id), ("RDP-Tcp#3", ip))
 }
 
 #[test]
